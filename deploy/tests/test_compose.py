@@ -1,0 +1,139 @@
+"""docker-compose.yml: valid for docker-compose, one built service per workspace service, all
+health-checked, published on 127.0.0.1 only."""
+
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE_FILE = ROOT / "docker-compose.yml"
+SERVICE_PORTS = {
+    "telephony-ingest": 8001,
+    "crm": 8002,
+    "claims": 8003,
+    "proactive-engine": 8004,
+    "kpi": 8005,
+    "chat": 8006,
+}
+STATEFUL = ("kafka", "mongodb", "prometheus", "grafana")
+
+
+def _docker_compose() -> str:
+    binary = shutil.which("docker-compose")
+    if binary is None:
+        pytest.fail("docker-compose is not installed: `make deps` installs it")
+    return binary
+
+
+def _run_config(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - fixed arguments, no shell
+        [_docker_compose(), "-f", str(COMPOSE_FILE), "config", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    """The compose file as docker-compose resolves it (anchors merged, paths absolute)."""
+    result = _run_config()
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+def _built_services(compose: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {name: svc for name, svc in compose["services"].items() if "build" in svc}
+
+
+def _published_ports(svc: dict[str, Any]) -> list[tuple[str, int]]:
+    """(host ip, host port) of each published port, in the short or the long syntax."""
+    published = []
+    for port in svc.get("ports", []):
+        if isinstance(port, dict):
+            published.append((port.get("host_ip", ""), int(port["published"])))
+            continue
+        parts = str(port).split("/")[0].split(":")
+        host_ip = parts[0] if len(parts) == 3 else ""
+        published.append((host_ip, int(parts[-2]) if len(parts) > 1 else 0))
+    return published
+
+
+def test_docker_compose_accepts_the_compose_file() -> None:
+    result = _run_config("--quiet")
+
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_built_service_runs_the_console_script_of_a_workspace_service(
+    compose: dict[str, Any],
+) -> None:
+    built = _built_services(compose)
+
+    assert built, "no service is built from the repository"
+    for name, svc in built.items():
+        assert Path(svc["build"]["context"]).resolve() == ROOT, name
+        assert svc["build"].get("dockerfile", "Dockerfile") == "Dockerfile", name
+        assert svc.get("command") == [f"cc-{name}"], name
+        assert (ROOT / "services" / name).is_dir(), f"services/{name}/ is missing"
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_PORTS))
+def test_each_workspace_service_has_a_compose_service(compose: dict[str, Any], name: str) -> None:
+    assert (ROOT / "services" / name).is_dir(), f"services/{name}/ is missing"
+    assert name in _built_services(compose), f"no compose service builds {name}"
+
+
+@pytest.mark.parametrize(("name", "port"), sorted(SERVICE_PORTS.items()))
+def test_each_service_listens_on_all_interfaces_at_its_port_and_checks_readyz_there(
+    compose: dict[str, Any], name: str, port: int
+) -> None:
+    svc = compose["services"][name]
+    prefix = name.upper().replace("-", "_")
+
+    assert svc["environment"][f"{prefix}_HTTP_HOST"] == "0.0.0.0"  # noqa: S104
+    assert str(svc["environment"][f"{prefix}_HTTP_PORT"]) == str(port)
+    assert ("127.0.0.1", port) in _published_ports(svc)
+    assert f"127.0.0.1:{port}/readyz" in " ".join(svc["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_PORTS))
+def test_each_service_waits_for_healthy_kafka_and_mongodb(
+    compose: dict[str, Any], name: str
+) -> None:
+    depends_on = compose["services"][name]["depends_on"]
+
+    for dependency in ("kafka", "mongodb"):
+        assert depends_on[dependency]["condition"] == "service_healthy", dependency
+
+
+def test_every_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
+    for name, svc in compose["services"].items():
+        healthcheck = svc.get("healthcheck", {})
+        assert healthcheck.get("test"), f"{name} has no healthcheck"
+        assert not healthcheck.get("disable", False), f"{name} disables its healthcheck"
+        assert healthcheck["test"][0] in ("CMD", "CMD-SHELL"), name
+
+
+def test_every_published_port_binds_loopback_only(compose: dict[str, Any]) -> None:
+    for name, svc in compose["services"].items():
+        for host_ip, host_port in _published_ports(svc):
+            assert host_ip == "127.0.0.1", f"{name} publishes {host_port} on {host_ip or '*'}"
+
+
+@pytest.mark.parametrize("name", STATEFUL)
+def test_stateful_services_keep_their_data_in_named_volumes(
+    compose: dict[str, Any], name: str
+) -> None:
+    named = set(compose.get("volumes") or {})
+    sources = []
+    for volume in compose["services"][name].get("volumes", []):
+        sources.append(volume["source"] if isinstance(volume, dict) else volume.split(":")[0])
+
+    assert named & set(sources), f"{name} has no named volume"

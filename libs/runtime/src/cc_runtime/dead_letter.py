@@ -1,0 +1,200 @@
+"""The one consumer policy of every service, as a FastStream middleware.
+
+- The offset is committed only after the handler returned, that is after its effects are
+  stored (subscribers run with `AckPolicy.NACK_ON_ERROR`, see `kafka.consumer_options`).
+- A transient failure is retried in place, a bounded number of times, with exponential backoff.
+- A message that cannot be decoded or validated, or that keeps failing, is published to
+  `<topic>.dlq` with the error, source topic, partition and offset in its headers; then it is
+  committed, so a poison message never blocks its partition and nothing is dropped silently.
+- While the infrastructure itself is down (MongoDB or Kafka unreachable) a message is not
+  dead-lettered: the policy waits, then lets FastStream seek back so the message is read again.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from aiokafka import ConsumerRecord
+from aiokafka.errors import KafkaConnectionError, KafkaTimeoutError
+from faststream import BaseMiddleware
+from faststream._internal.context.repository import ContextRepo
+from faststream.message import StreamMessage
+from prometheus_client import CollectorRegistry, Counter
+from pymongo.errors import ConnectionFailure
+from tenacity import (
+    AsyncRetrying,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential_jitter,
+)
+
+log = logging.getLogger(__name__)
+
+DLQ_SUFFIX = ".dlq"
+HEADER_PREFIX = "x-dlq-"
+MAX_ERROR_CHARS = 2000
+
+# The infrastructure is unreachable: waiting helps, dead-lettering would lose good messages.
+INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
+    ConnectionFailure,
+    KafkaConnectionError,
+    KafkaTimeoutError,
+    ConnectionError,
+)
+
+
+class PermanentError(Exception):
+    """Raised by a handler for a message that no retry can fix (a domain rule rejects it)."""
+
+
+# Bad data: retrying cannot help. pydantic's ValidationError and json's JSONDecodeError are
+# ValueErrors too.
+PERMANENT_ERRORS: tuple[type[BaseException], ...] = (PermanentError, ValueError)
+
+
+class DeadLetterPublish(Protocol):
+    async def __call__(
+        self, topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+    ) -> None: ...
+
+
+class ConsumerMetrics:
+    """Counters of the policy, on the service's own registry."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.dead_lettered = Counter(
+            "cc_dlq_messages_total",
+            "Messages sent to a dead-letter topic",
+            ["service", "topic", "reason"],
+            registry=registry,
+        )
+        self.failures = Counter(
+            "cc_consumer_failures_total",
+            "Handler failures, by what the policy did about them",
+            ["service", "topic", "kind"],
+            registry=registry,
+        )
+
+
+@dataclass(frozen=True)
+class DeadLetterPolicy:
+    """Factory FastStream calls for every consumed message; see the module docstring."""
+
+    service: str
+    publish: DeadLetterPublish
+    metrics: ConsumerMetrics
+    max_attempts: int = 3
+    backoff_seconds: float = 0.2
+
+    def __call__(self, msg: Any, /, *, context: ContextRepo) -> "DeadLetterScope":
+        return DeadLetterScope(msg, context=context, policy=self)
+
+    @property
+    def max_backoff_seconds(self) -> float:
+        return self.backoff_seconds * 2.0 ** (self.max_attempts + 2)
+
+
+def is_retryable(error: BaseException) -> bool:
+    return isinstance(error, Exception) and not isinstance(error, PERMANENT_ERRORS)
+
+
+class DeadLetterScope(BaseMiddleware):
+    def __init__(self, msg: Any, /, *, context: ContextRepo, policy: DeadLetterPolicy) -> None:
+        super().__init__(msg, context=context)
+        self.policy = policy
+        self.attempts = 0
+
+    async def consume_scope(
+        self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
+    ) -> Any:
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.policy.max_attempts),
+            wait=wait_exponential_jitter(
+                initial=self.policy.backoff_seconds, max=self.policy.max_backoff_seconds
+            ),
+            retry=retry_if_exception(is_retryable),
+            before_sleep=self._count_retry,
+            reraise=True,
+        )
+        result: Any = None
+        async for attempt in retrying:
+            with attempt:
+                self.attempts += 1
+                result = await call_next(msg)
+        return result
+
+    def _count_retry(self, _: Any) -> None:
+        self.policy.metrics.failures.labels(self.policy.service, self._topic(), "retried").inc()
+
+    async def after_processed(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc_val: BaseException | None = None,
+        exc_tb: TracebackType | None = None,
+    ) -> bool:
+        if not isinstance(exc_val, Exception) or not isinstance(self.msg, ConsumerRecord):
+            return False
+        if isinstance(exc_val, INFRASTRUCTURE_ERRORS):
+            await self._wait_for_infrastructure(exc_val)
+            return False
+        try:
+            await self._dead_letter(self.msg, exc_val)
+        except Exception:
+            log.exception("could not dead-letter; the message will be read again")
+            await asyncio.sleep(self.policy.max_backoff_seconds)
+            raise
+        return True
+
+    async def _wait_for_infrastructure(self, error: Exception) -> None:
+        self.policy.metrics.failures.labels(
+            self.policy.service, self._topic(), "infrastructure"
+        ).inc()
+        log.warning(
+            "infrastructure unavailable; message will be read again",
+            extra={"topic": self._topic(), "error": repr(error)},
+        )
+        await asyncio.sleep(self.policy.max_backoff_seconds)
+
+    async def _dead_letter(self, record: "ConsumerRecord[Any, Any]", error: Exception) -> None:
+        reason = "invalid" if isinstance(error, PERMANENT_ERRORS) else "failing"
+        headers = dict(_decode_headers(record.headers))
+        headers.update(dead_letter_headers(record, error, self.policy.service, self.attempts))
+        await self.policy.publish(
+            record.topic + DLQ_SUFFIX, record.key, record.value or b"", headers
+        )
+        self.policy.metrics.dead_lettered.labels(self.policy.service, record.topic, reason).inc()
+        log.error(
+            "message sent to the dead-letter topic",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "error": repr(error),
+            },
+        )
+
+    def _topic(self) -> str:
+        return self.msg.topic if isinstance(self.msg, ConsumerRecord) else "unknown"
+
+
+def dead_letter_headers(
+    record: "ConsumerRecord[Any, Any]", error: Exception, service: str, attempts: int
+) -> dict[str, str]:
+    return {
+        f"{HEADER_PREFIX}error": str(error)[:MAX_ERROR_CHARS],
+        f"{HEADER_PREFIX}error-type": type(error).__name__,
+        f"{HEADER_PREFIX}source-topic": record.topic,
+        f"{HEADER_PREFIX}source-partition": str(record.partition),
+        f"{HEADER_PREFIX}source-offset": str(record.offset),
+        f"{HEADER_PREFIX}service": service,
+        f"{HEADER_PREFIX}attempts": str(attempts),
+        f"{HEADER_PREFIX}failed-at": datetime.now(UTC).isoformat(),
+    }
+
+
+def _decode_headers(headers: Sequence[tuple[str, bytes]]) -> list[tuple[str, str]]:
+    return [(k, v.decode("utf-8", "backslashreplace")) for k, v in headers if v is not None]

@@ -1,0 +1,85 @@
+"""Kafka wiring: the broker of a service with its consumer policy, and the topic bootstrap."""
+
+import contextlib
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from faststream.kafka import KafkaBroker
+from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.middlewares import AckPolicy
+from prometheus_client import CollectorRegistry
+
+from cc_runtime.dead_letter import DLQ_SUFFIX, ConsumerMetrics, DeadLetterPolicy
+from cc_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+
+def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
+    """A broker whose every subscriber follows the consumer policy of `dead_letter`."""
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers,
+        client_id=settings.service_name,
+        middlewares=[KafkaPrometheusMiddleware(registry=registry, app_name=settings.service_name)],
+        logger=logging.getLogger(settings.service_name),
+    )
+
+    async def publish_dead_letter(
+        topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
+    ) -> None:
+        await broker.publish(value, topic, key=key, headers=headers)
+
+    broker.add_middleware(
+        DeadLetterPolicy(
+            service=settings.service_name,
+            publish=publish_dead_letter,
+            metrics=ConsumerMetrics(registry),
+            max_attempts=settings.consumer_max_attempts,
+            backoff_seconds=settings.consumer_backoff_seconds,
+        )
+    )
+    return broker
+
+
+def consumer_options(settings: ServiceSettings) -> dict[str, Any]:
+    """Keyword arguments for `broker.subscriber(...)`: the group and the explicit ack policy.
+
+    FastStream's Kafka default (ACK_FIRST) commits before the handler runs and loses a message
+    whose handler fails; NACK_ON_ERROR commits after success and seeks back otherwise, which the
+    dead-letter policy turns into bounded retries.
+    """
+    return {
+        "group_id": settings.consumer_group,
+        "auto_offset_reset": "earliest",
+        "ack_policy": AckPolicy.NACK_ON_ERROR,
+    }
+
+
+def topics_with_dead_letters(consumed: Iterable[str], produced: Iterable[str]) -> list[str]:
+    consumed = list(consumed)
+    return sorted({*consumed, *(t + DLQ_SUFFIX for t in consumed), *produced})
+
+
+async def ensure_topics(
+    bootstrap_servers: str, topics: Iterable[str], partitions: int, replication: int = 1
+) -> list[str]:
+    """Create the topics that do not exist yet; returns those it created. Idempotent."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = sorted(set(topics) - existing)
+        if missing:
+            new = [
+                NewTopic(t, num_partitions=partitions, replication_factor=replication)
+                for t in missing
+            ]
+            with contextlib.suppress(TopicAlreadyExistsError):  # another instance was first
+                await admin.create_topics(new)
+            log.info("created topics", extra={"topics": missing})
+        return missing
+    finally:
+        await admin.close()

@@ -1,0 +1,161 @@
+"""A running service: its settings, broker, database and metrics, served over HTTP.
+
+`create_http_app` gives every service the same face for people and operators: OpenAPI docs,
+`/healthz` (the process answers), `/readyz` (Kafka and MongoDB answer), `/metrics`
+(Prometheus) and `/asyncapi` (the topics it reads and writes).
+"""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from fastapi import APIRouter, FastAPI, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+from faststream.kafka import KafkaBroker
+from faststream.specification import AsyncAPI, get_asyncapi_html
+from faststream.specification.base.specification import Specification
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
+
+from cc_runtime.kafka import ensure_topics, make_broker, topics_with_dead_letters
+from cc_runtime.logs import configure_json_logging
+from cc_runtime.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+READINESS_TIMEOUT_SECONDS = 2.0
+STARTUP_TIMEOUT_SECONDS = 60.0
+
+Hook = Callable[[], Awaitable[None]]
+
+
+@dataclass
+class Infrastructure:
+    """What a service's composition root wires its handlers to."""
+
+    settings: ServiceSettings
+    registry: CollectorRegistry
+    broker: KafkaBroker
+    mongo: AsyncMongoClient[dict[str, Any]]
+
+    @property
+    def db(self) -> AsyncDatabase[dict[str, Any]]:
+        return self.mongo[self.settings.database_name]
+
+
+def connect(settings: ServiceSettings) -> Infrastructure:
+    """Build the clients; nothing connects until the app starts."""
+    registry = CollectorRegistry()
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
+        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, connect=False
+    )
+    return Infrastructure(settings, registry, make_broker(settings, registry), mongo)
+
+
+@dataclass
+class ServiceSpec:
+    """What differs between services: their name, topics, routes and start-up work."""
+
+    title: str
+    description: str
+    consumes: Sequence[str] = ()
+    produces: Sequence[str] = ()
+    routers: Sequence[APIRouter] = ()
+    on_startup: Sequence[Hook] = field(default_factory=list)
+
+
+def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
+    settings = infra.settings
+    topics = topics_with_dead_letters(
+        (settings.topic(t) for t in spec.consumes), (settings.topic(t) for t in spec.produces)
+    )
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await _start(infra, topics, spec.on_startup)
+        try:
+            yield
+        finally:
+            await infra.broker.stop()
+            await infra.mongo.close()
+
+    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    app.include_router(_operations_router(infra, spec.title))
+    for router in spec.routers:
+        app.include_router(router)
+    return app
+
+
+async def _start(infra: Infrastructure, topics: list[str], hooks: Sequence[Hook]) -> None:
+    """Create the topics and start consuming, waiting for Kafka while it comes up."""
+    settings = infra.settings
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(STARTUP_TIMEOUT_SECONDS),
+        wait=wait_exponential(multiplier=0.5, max=5),
+        reraise=True,
+    ):
+        with attempt:
+            await ensure_topics(settings.kafka_bootstrap_servers, topics, settings.topic_partitions)
+    for hook in hooks:
+        await hook()
+    await infra.broker.start()
+    log.info("service started", extra={"service": settings.service_name, "topics": topics})
+
+
+def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
+    router = APIRouter(tags=["operations"])
+
+    @router.get("/healthz", summary="Liveness: the process answers")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz", summary="Readiness: Kafka and MongoDB answer")
+    async def readyz() -> JSONResponse:
+        checks = await readiness(infra)
+        ready = all(checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def metrics() -> Response:
+        return Response(generate_latest(infra.registry), media_type=CONTENT_TYPE_LATEST)
+
+    @router.get("/asyncapi.json", summary="AsyncAPI document of the topics")
+    async def asyncapi_json() -> JSONResponse:
+        return JSONResponse(asyncapi(infra, title).to_jsonable())
+
+    @router.get("/asyncapi", summary="AsyncAPI page", response_class=HTMLResponse)
+    async def asyncapi_page() -> HTMLResponse:
+        return HTMLResponse(get_asyncapi_html(asyncapi(infra, title), try_it_out_path=None))
+
+    return router
+
+
+def asyncapi(infra: Infrastructure, title: str) -> Specification:
+    return AsyncAPI(infra.broker, title=title).to_specification()
+
+
+async def readiness(infra: Infrastructure) -> dict[str, bool]:
+    async def mongo_ok() -> bool:
+        try:
+            await asyncio.wait_for(infra.mongo.admin.command("ping"), READINESS_TIMEOUT_SECONDS)
+        except Exception:
+            return False
+        return True
+
+    kafka, mongo = await asyncio.gather(infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_ok())
+    return {"kafka": bool(kafka), "mongodb": mongo}
+
+
+def serve(app: FastAPI, settings: ServiceSettings) -> None:
+    """Run the app under uvicorn with JSON logs; used by each service's console script."""
+    configure_json_logging(settings.log_level)
+    uvicorn.run(app, host=settings.http_host, port=settings.http_port, log_config=None)

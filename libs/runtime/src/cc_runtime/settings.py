@@ -1,0 +1,51 @@
+"""Settings every service shares, read from the environment with working local defaults.
+
+Infrastructure addresses use one set of `CC_*` variables for all services; a service's own
+settings use its prefix (`KPI_HTTP_PORT`). `CC_NAMESPACE` isolates topics, consumer groups and
+databases, so tests and parallel demos never see each other's data.
+"""
+
+from typing import ClassVar
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _shared(name: str) -> AliasChoices:
+    return AliasChoices(f"CC_{name}")
+
+
+class ServiceSettings(BaseSettings):
+    """Base of each service's settings; subclasses set `service_name` and their env prefix."""
+
+    model_config = SettingsConfigDict(extra="ignore")
+
+    service_name: ClassVar[str] = "service"
+
+    kafka_bootstrap_servers: str = Field(
+        "127.0.0.1:9092", validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    mongo_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=_shared("MONGO_URL"))
+    namespace: str = Field("", validation_alias=_shared("NAMESPACE"), pattern=r"^[a-z0-9_]*$")
+    topic_partitions: int = Field(6, ge=1, validation_alias=_shared("TOPIC_PARTITIONS"))
+    log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
+    consumer_max_attempts: int = Field(3, ge=1, validation_alias=_shared("CONSUMER_MAX_ATTEMPTS"))
+    consumer_backoff_seconds: float = Field(
+        0.2, gt=0, validation_alias=_shared("CONSUMER_BACKOFF_SECONDS")
+    )
+
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+
+    def topic(self, name: str) -> str:
+        """The real topic name of a logical topic, in this namespace."""
+        return f"{self.namespace}.{name}" if self.namespace else name
+
+    @property
+    def consumer_group(self) -> str:
+        return self.topic(self.service_name)
+
+    @property
+    def database_name(self) -> str:
+        base = self.service_name.replace("-", "_")
+        return f"{self.namespace}_{base}" if self.namespace else base

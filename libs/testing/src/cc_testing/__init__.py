@@ -1,0 +1,16 @@
+"""Test harness of the platform: real servers, service processes and topic readers."""
+
+from cc_testing.kafka import headers_of, produce, read_records
+from cc_testing.processes import RunningService, service_process
+from cc_testing.servers import Servers, free_ports, real_servers
+
+__all__ = [
+    "RunningService",
+    "Servers",
+    "free_ports",
+    "headers_of",
+    "produce",
+    "read_records",
+    "real_servers",
+    "service_process",
+]

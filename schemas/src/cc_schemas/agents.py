@@ -1,0 +1,47 @@
+"""Agent state events, topic `agent-events`, key `agent_id` (AGENTLOGIN, PAUSE, UNPAUSE)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from cc_schemas.envelope import Event, Id, Seconds
+
+
+class AgentEvent(Event):
+    agent_id: Id = Field(
+        description="The agent as call-events name them in `agent`.", examples=["PJSIP/1001"]
+    )
+    queue: str | None = Field(default=None, description="Queue concerned; null for all queues.")
+    interface: str | None = Field(
+        default=None, description="The agent's device or channel.", examples=["PJSIP/1001"]
+    )
+
+
+class AgentLoggedIn(AgentEvent):
+    event_type: Literal["agent.logged_in"] = "agent.logged_in"
+
+
+class AgentLoggedOut(AgentEvent):
+    event_type: Literal["agent.logged_out"] = "agent.logged_out"
+    session_seconds: Seconds | None = Field(
+        default=None, description="Time logged in (AGENTLOGOFF logintime), when reported."
+    )
+
+
+class AgentPaused(AgentEvent):
+    event_type: Literal["agent.paused"] = "agent.paused"
+    reason: str | None = Field(
+        default=None, description="Pause reason as set on the phone.", examples=["wrapup", "lunch"]
+    )
+
+
+class AgentUnpaused(AgentEvent):
+    event_type: Literal["agent.unpaused"] = "agent.unpaused"
+
+
+AnyAgentEvent = Annotated[
+    AgentLoggedIn | AgentLoggedOut | AgentPaused | AgentUnpaused,
+    Field(discriminator="event_type"),
+]

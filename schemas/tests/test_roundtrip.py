@@ -1,0 +1,163 @@
+"""Every event type survives model -> JSON -> parse(topic) unchanged, and has its key."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import cc_schemas as s
+import pytest
+
+AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
+ENV = {"event_id": "evt-1", "occurred_at": AT, "source": "test"}
+CUSTOMER = s.CustomerContext(customer_id="C-42", segment="regular", contact_by_chat=True)
+CALLER = s.Caller(number_raw="004930123456", e164="+4930123456")
+CALL = {**ENV, "call_id": "1710408413.4211", "queue": "support"}
+SESSION = {**ENV, "session_id": "sess-9", "customer": CUSTOMER}
+ORDER = {**ENV, "order_id": "O-1001", "customer_id": "C-42"}
+COMMAND = {**ENV, "order_id": "O-1001", "requested_by": "op-7", "reason": "customer called"}
+ITEM = {"product_id": "P-7", "name": "Wooden train", "quantity": 1, "unit_price_cents": 3990}
+CART = {**SESSION, **ITEM, "currency": "EUR", "cart_value_cents": 3990}
+
+EXAMPLES: list[s.Event] = [
+    s.CallOffered(**CALL, caller=CALLER, called_number="0800123", position=2),
+    s.CallRinging(**CALL, agent="PJSIP/1001"),
+    s.CallRingNoAnswer(**CALL, agent="PJSIP/1001", ring_seconds=15.0),
+    s.CallAnswered(**CALL, agent="PJSIP/1001", wait_seconds=42.0, ring_seconds=3.5),
+    s.CallTransferred(
+        **CALL, kind=s.TransferKind.BLIND, target_extension="2000", wait_seconds=42, talk_seconds=60
+    ),
+    s.CallEnded(
+        **CALL, agent="PJSIP/1001", wait_seconds=42, talk_seconds=300, ended_by=s.EndedBy.CALLER
+    ),
+    s.CallAbandoned(**CALL, wait_seconds=12.5, position=1, original_position=3),
+    s.CallExited(**CALL, reason=s.ExitReason.KEY, key="0", wait_seconds=90, position=1),
+    s.AgentLoggedIn(**ENV, agent_id="PJSIP/1001", interface="PJSIP/1001"),
+    s.AgentLoggedOut(**ENV, agent_id="PJSIP/1001", session_seconds=28800),
+    s.AgentPaused(**ENV, agent_id="PJSIP/1001", queue="support", reason="lunch"),
+    s.AgentUnpaused(**ENV, agent_id="PJSIP/1001"),
+    s.PageViewed(**SESSION, page_type=s.PageType.FAQ, url="https://shop.example/faq"),
+    s.ProductViewed(
+        **SESSION, product_id="P-7", name="Wooden train", price_cents=3990, currency="EUR"
+    ),
+    s.FaqSearched(**SESSION, query="battery replacement", results_count=0),
+    s.FaqArticleViewed(**SESSION, article_id="A-3", title="Batteries"),
+    s.FaqArticleRated(**SESSION, article_id="A-3", helpful=False),
+    s.OrderStatusChecked(**SESSION, order_id="O-1001"),
+    s.CartItemAdded(**CART),
+    s.CartItemRemoved(**{**CART, "cart_value_cents": 0}),
+    s.CheckoutStarted(**SESSION, cart_value_cents=3990, currency="EUR"),
+    s.CheckoutFailed(**SESSION, reason=s.CheckoutFailureReason.PAYMENT_DECLINED, detail="3DS"),
+    s.CheckoutOrderPlaced(**SESSION, order_id="O-1001", total_cents=3990, currency="EUR"),
+    s.OrderPlaced(**ORDER, total_cents=3990, currency="EUR", items=(s.OrderItem(**ITEM),)),
+    s.OrderModified(**ORDER, change="delivery address changed"),
+    s.OrderCancelled(**ORDER, reason="changed mind"),
+    s.OrderShipped(**ORDER, carrier="DHL", tracking_number="JJD000390007"),
+    s.OrderDelayed(**ORDER, expected_delivery=date(2025, 3, 20)),
+    s.OrderHeldAtCarrier(**ORDER, carrier="DHL", reason="address not found"),
+    s.OrderDelivered(**ORDER, carrier="DHL"),
+    s.OrderReturned(**ORDER, reason="damaged in transit"),
+    s.OrderCancelRequested(**COMMAND),
+    s.OrderModificationRequested(**COMMAND, modification="ship to Hauptstr. 5"),
+    s.OrderReturnRequested(**COMMAND),
+    s.ContactRequested(
+        **ENV,
+        request_id="req-1",
+        session_id="sess-9",
+        customer=CUSTOMER,
+        rule="abandoned_cart",
+        priority=s.ContactPriority.HIGH,
+        channel=s.ContactChannel.CHAT,
+        context=s.ContactContext(product_ids=("P-7",), cart_value_cents=3990, currency="EUR"),
+        expires_at=AT + timedelta(minutes=15),
+    ),
+    s.ContactAccepted(**ENV, request_id="req-1", operator_id="op-7"),
+    s.ContactDeclined(**ENV, request_id="req-1", declined_by=s.DeclinedBy.CUSTOMER),
+    s.ContactExpired(**ENV, request_id="req-1"),
+    s.ContactConverted(**ENV, request_id="req-1", order_id="O-1001"),
+    s.TicketOpened(
+        **ENV,
+        ticket_id="T-1",
+        customer_id="C-42",
+        channel=s.TicketChannel.PHONE,
+        cluster=s.ClaimCluster.SPARE_PARTS,
+        subject="Wheel missing",
+        opened_by="op-7",
+        team=s.Team.CONTACT_CENTRE,
+    ),
+    s.TicketAssigned(
+        **ENV, ticket_id="T-1", assignee="mk-2", team=s.Team.MARKETING, assigned_by="op-7"
+    ),
+    s.TicketClosed(
+        **ENV,
+        ticket_id="T-1",
+        resolution=s.Resolution.RESOLVED,
+        outcome=s.ClaimOutcome.SPARE_PART_SENT,
+        closed_by="op-7",
+    ),
+    s.InteractionRecorded(
+        **ENV,
+        interaction_id="I-1",
+        customer_id="C-42",
+        channel=s.InteractionChannel.CHAT,
+        direction=s.Direction.INBOUND,
+        started_at=AT,
+        first_response_at=AT + timedelta(seconds=40),
+        ended_at=AT + timedelta(minutes=6),
+        resolved=True,
+    ),
+    s.ChatStarted(**ENV, chat_id="chat-1", origin=s.ChatOrigin.PROACTIVE, request_id="req-1"),
+    s.ChatAgentJoined(**ENV, chat_id="chat-1", agent="op-7"),
+    s.ChatMessageSent(
+        **ENV, chat_id="chat-1", message_id="m-1", sender=s.ChatParty.AGENT, text="Hello!"
+    ),
+    s.ChatEnded(**ENV, chat_id="chat-1", ended_by=s.ChatParty.CUSTOMER, resolved=True),
+    s.CsatSubmitted(
+        **ENV, response_id="R-1", customer_id="C-42", score=5, channel=s.InteractionChannel.CHAT
+    ),
+]
+EXPECTED_KEYS = {
+    s.CALL_EVENTS: "1710408413.4211",
+    s.AGENT_EVENTS: "PJSIP/1001",
+    s.BROWSE_EVENTS: "sess-9",
+    s.CART_EVENTS: "sess-9",
+    s.ORDER_EVENTS: "O-1001",
+    s.ORDER_COMMANDS: "O-1001",
+    s.CONTACT_REQUESTS: "req-1",
+    s.CONTACT_OUTCOMES: "req-1",
+    s.TICKET_OPENED: "T-1",
+    s.TICKET_ASSIGNED: "T-1",
+    s.TICKET_CLOSED: "T-1",
+    s.INTERACTIONS: "C-42",
+    s.CHAT_EVENTS: "chat-1",
+    s.CSAT_RESPONSES: "C-42",
+}
+
+
+def _id(event: s.Event) -> str:
+    return f"{s.topic_of(event)}:{event.event_type}"
+
+
+def test_every_registered_event_type_has_an_example() -> None:
+    registered = {cls for spec in s.TOPICS.values() for cls in spec.events}
+    assert {type(e) for e in EXAMPLES} == registered
+
+
+def test_every_topic_has_an_expected_key() -> None:
+    assert set(EXPECTED_KEYS) == set(s.TOPICS)
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=_id)
+def test_an_event_survives_the_round_trip_through_json(event: s.Event) -> None:
+    parsed = s.parse(s.topic_of(event), s.encode(event))
+
+    assert parsed == event
+    assert type(parsed) is type(event)
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=_id)
+def test_the_key_is_the_aggregate_id_of_the_topic(event: s.Event) -> None:
+    assert s.key_of(event) == EXPECTED_KEYS[s.topic_of(event)]
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=_id)
+def test_an_event_type_is_set_without_the_producer_naming_it(event: s.Event) -> None:
+    assert event.event_type == s.event_type_of(type(event))
+    assert event.schema_version == 1

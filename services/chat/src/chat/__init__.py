@@ -1,0 +1,1 @@
+"""Chat: live chat between operators and customers."""

@@ -1,0 +1,13 @@
+"""Settings of chat, from `CHAT_*` variables (and the shared `CC_*` ones)."""
+
+from typing import ClassVar
+
+from cc_runtime import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CHAT_", extra="ignore")
+
+    service_name: ClassVar[str] = "chat"
+    http_port: int = 8006

@@ -1,0 +1,1 @@
+"""Claims: tickets opened, assigned down a chain of responsibles, closed (un)resolved."""

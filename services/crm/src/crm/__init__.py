@@ -1,0 +1,1 @@
+"""CRM: customers recognised at once; their contacts, cases, attachments and orders."""

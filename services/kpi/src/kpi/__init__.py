@@ -1,0 +1,1 @@
+"""KPI: the contact centre's service KPIs, for Prometheus, Grafana and reports."""

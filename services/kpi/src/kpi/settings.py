@@ -1,0 +1,13 @@
+"""Settings of kpi, from `KPI_*` variables (and the shared `CC_*` ones)."""
+
+from typing import ClassVar
+
+from cc_runtime import ServiceSettings
+from pydantic_settings import SettingsConfigDict
+
+
+class Settings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="KPI_", extra="ignore")
+
+    service_name: ClassVar[str] = "kpi"
+    http_port: int = 8005
