@@ -10,6 +10,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from pymongo import MongoClient
+
 from cc_testing import (
     RunningService,
     Servers,
@@ -19,7 +21,6 @@ from cc_testing import (
     read_records,
     service_process,
 )
-from pymongo import MongoClient
 
 pytestmark = pytest.mark.infra
 

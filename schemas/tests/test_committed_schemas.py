@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from cc_schemas import TOPICS, Event
 from cc_schemas.compat import breaking_changes
 from cc_schemas.export import (

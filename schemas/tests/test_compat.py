@@ -5,6 +5,7 @@ import copy
 from typing import Any
 
 import pytest
+
 from cc_schemas.compat import breaking_changes
 
 OLD: dict[str, Any] = {
@@ -186,14 +187,14 @@ def test_several_breaks_are_all_listed() -> None:
 
 
 def test_a_recursive_model_is_compared_without_looping() -> None:
-    node = {
+    node: dict[str, Any] = {
         "type": "object",
         "properties": {
             "name": {"type": "string"},
             "children": {"type": "array", "items": {"$ref": "#/$defs/Node"}},
         },
     }
-    old = {"$ref": "#/$defs/Node", "$defs": {"Node": node}}
+    old: dict[str, Any] = {"$ref": "#/$defs/Node", "$defs": {"Node": node}}
     new = copy.deepcopy(old)
     new["$defs"]["Node"]["properties"]["name"]["type"] = "integer"
 

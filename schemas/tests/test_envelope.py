@@ -3,9 +3,10 @@
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
-import cc_schemas as s
 import pytest
 from pydantic import ValidationError
+
+import cc_schemas as s
 
 RAW = {
     "event_id": "evt-1",

@@ -3,10 +3,11 @@
 import contextlib
 import json
 
-import cc_schemas as s
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+
+import cc_schemas as s
 
 TOPIC_NAMES = st.sampled_from(sorted(s.TOPICS))
 EVENT_TYPES = st.sampled_from(sorted({t for spec in s.TOPICS.values() for t in spec.event_types}))

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+
 from cc_schemas import TOPICS
 
 README = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")

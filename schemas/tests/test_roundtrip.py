@@ -2,8 +2,9 @@
 
 from datetime import UTC, date, datetime, timedelta
 
-import cc_schemas as s
 import pytest
+
+import cc_schemas as s
 
 AT = datetime(2025, 3, 14, 9, 26, 53, tzinfo=UTC)
 ENV = {"event_id": "evt-1", "occurred_at": AT, "source": "test"}

@@ -4,11 +4,12 @@ import json
 from collections import Counter
 from typing import Annotated, get_args, get_origin
 
-import cc_schemas as s
 import pytest
+from pydantic import ValidationError
+
+import cc_schemas as s
 from cc_schemas import agents, calls, chat, contacts, csat, interactions, orders, shop, tickets
 from cc_schemas.envelope import Event
-from pydantic import ValidationError
 
 DOMAIN_MODULES = [agents, calls, chat, contacts, csat, interactions, orders, shop, tickets]
 DESIGN_TOPICS = {

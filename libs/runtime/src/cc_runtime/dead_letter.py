@@ -79,6 +79,13 @@ class ConsumerMetrics:
             registry=registry,
         )
 
+    def start_at_zero(self, service: str, topic: str) -> None:
+        """Export the series before the first failure, so `increase()` alerts see it rise."""
+        for reason in ("invalid", "failing"):
+            self.dead_lettered.labels(service, topic, reason)
+        for kind in ("retried", "infrastructure"):
+            self.failures.labels(service, topic, kind)
+
 
 @dataclass(frozen=True)
 class DeadLetterPolicy:
@@ -114,7 +121,9 @@ class DeadLetterScope(BaseMiddleware):
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.policy.max_attempts),
             wait=wait_exponential_jitter(
-                initial=self.policy.backoff_seconds, max=self.policy.max_backoff_seconds
+                multiplier=self.policy.backoff_seconds,
+                max=self.policy.max_backoff_seconds,
+                jitter=self.policy.backoff_seconds,
             ),
             retry=retry_if_exception(is_retryable),
             before_sleep=self._count_retry,

@@ -18,7 +18,11 @@ from cc_runtime.settings import ServiceSettings
 log = logging.getLogger(__name__)
 
 
-def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> KafkaBroker:
+def make_broker(
+    settings: ServiceSettings,
+    registry: CollectorRegistry,
+    consumer_metrics: ConsumerMetrics | None = None,
+) -> KafkaBroker:
     """A broker whose every subscriber follows the consumer policy of `dead_letter`."""
     broker = KafkaBroker(
         settings.kafka_bootstrap_servers,
@@ -36,7 +40,7 @@ def make_broker(settings: ServiceSettings, registry: CollectorRegistry) -> Kafka
         DeadLetterPolicy(
             service=settings.service_name,
             publish=publish_dead_letter,
-            metrics=ConsumerMetrics(registry),
+            metrics=consumer_metrics or ConsumerMetrics(registry),
             max_attempts=settings.consumer_max_attempts,
             backoff_seconds=settings.consumer_backoff_seconds,
         )

@@ -23,6 +23,8 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
+from cc_runtime.dead_letter import ConsumerMetrics
+from cc_runtime.http_metrics import instrument_http
 from cc_runtime.kafka import ensure_topics, make_broker, topics_with_dead_letters
 from cc_runtime.logs import configure_json_logging
 from cc_runtime.settings import ServiceSettings
@@ -43,6 +45,7 @@ class Infrastructure:
     registry: CollectorRegistry
     broker: KafkaBroker
     mongo: AsyncMongoClient[dict[str, Any]]
+    consumer_metrics: ConsumerMetrics
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -55,7 +58,9 @@ def connect(settings: ServiceSettings) -> Infrastructure:
     mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
         settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, connect=False
     )
-    return Infrastructure(settings, registry, make_broker(settings, registry), mongo)
+    consumer_metrics = ConsumerMetrics(registry)
+    broker = make_broker(settings, registry, consumer_metrics)
+    return Infrastructure(settings, registry, broker, mongo, consumer_metrics)
 
 
 @dataclass
@@ -85,7 +90,10 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
             await infra.broker.stop()
             await infra.mongo.close()
 
+    for topic in spec.consumes:
+        infra.consumer_metrics.start_at_zero(settings.service_name, settings.topic(topic))
     app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    instrument_http(app, infra.registry)
     app.include_router(_operations_router(infra, spec.title))
     for router in spec.routers:
         app.include_router(router)

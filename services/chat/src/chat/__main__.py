@@ -1,7 +1,6 @@
 """Runs chat: `cc-chat` or `python -m chat`."""
 
 from cc_runtime import serve
-
 from chat.app import create_app
 from chat.settings import Settings
 

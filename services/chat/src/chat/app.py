@@ -4,9 +4,9 @@ A skeleton so far: it serves health, readiness, metrics and its (empty) AsyncAPI
 its topics and routes come with its own issue.
 """
 
-from cc_runtime import ServiceSpec, connect, create_http_app
 from fastapi import FastAPI
 
+from cc_runtime import ServiceSpec, connect, create_http_app
 from chat.settings import Settings
 
 

@@ -1,7 +1,6 @@
 """Runs claims: `cc-claims` or `python -m claims`."""
 
 from cc_runtime import serve
-
 from claims.app import create_app
 from claims.settings import Settings
 

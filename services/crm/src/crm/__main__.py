@@ -1,7 +1,6 @@
 """Runs crm: `cc-crm` or `python -m crm`."""
 
 from cc_runtime import serve
-
 from crm.app import create_app
 from crm.settings import Settings
 

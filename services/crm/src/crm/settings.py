@@ -2,8 +2,9 @@
 
 from typing import ClassVar
 
-from cc_runtime import ServiceSettings
 from pydantic_settings import SettingsConfigDict
+
+from cc_runtime import ServiceSettings
 
 
 class Settings(ServiceSettings):

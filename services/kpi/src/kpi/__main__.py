@@ -1,7 +1,6 @@
 """Runs kpi: `cc-kpi` or `python -m kpi`."""
 
 from cc_runtime import serve
-
 from kpi.app import create_app
 from kpi.settings import Settings
 

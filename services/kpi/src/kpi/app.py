@@ -1,9 +1,9 @@
 """Composition root of kpi: settings -> infrastructure -> repository, subscribers, HTTP app."""
 
-from cc_runtime import ServiceSpec, connect, create_http_app
-from cc_schemas import CALL_EVENTS
 from fastapi import FastAPI
 
+from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_schemas import CALL_EVENTS
 from kpi.metrics import KpiMetrics
 from kpi.repository import MongoCallEventRepository
 from kpi.settings import Settings

@@ -1,7 +1,6 @@
 """Use cases of kpi: plain functions over the repository and metrics, no Kafka or HTTP."""
 
 from cc_schemas import CallEvent
-
 from kpi.metrics import KpiMetrics
 from kpi.repository import CallEventRepository
 

@@ -2,9 +2,10 @@
 
 from typing import Any, Protocol
 
-from cc_schemas import CallEvent
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
+
+from cc_schemas import CallEvent
 
 
 class CallEventRepository(Protocol):

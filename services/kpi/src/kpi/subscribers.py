@@ -1,9 +1,9 @@
 """Topic -> handler, nothing more. Reads call-events."""
 
-from cc_runtime import consumer_options
-from cc_schemas import CALL_EVENTS, AnyCallEvent
 from faststream.kafka import KafkaBroker
 
+from cc_runtime import consumer_options
+from cc_schemas import CALL_EVENTS, AnyCallEvent
 from kpi.handlers import record_call_event
 from kpi.metrics import KpiMetrics
 from kpi.repository import CallEventRepository

@@ -1,0 +1,51 @@
+from typing import ClassVar
+
+import pytest
+from pydantic import ValidationError
+from pydantic_settings import SettingsConfigDict
+
+from cc_runtime import ServiceSettings
+
+
+class BillingSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="BILLING_", extra="ignore")
+    service_name: ClassVar[str] = "billing-desk"
+
+
+def test_without_a_namespace_names_are_the_logical_ones(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CC_NAMESPACE", raising=False)
+    settings = BillingSettings()
+
+    assert settings.topic("call-events") == "call-events"
+    assert settings.consumer_group == "billing-desk"
+    assert settings.database_name == "billing_desk"
+
+
+def test_a_namespace_isolates_topics_groups_and_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CC_NAMESPACE", "t42")
+    settings = BillingSettings()
+
+    assert settings.topic("call-events") == "t42.call-events"
+    assert settings.consumer_group == "t42.billing-desk"
+    assert settings.database_name == "t42_billing_desk"
+
+
+def test_shared_and_service_variables_are_read_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CC_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+    monkeypatch.setenv("BILLING_HTTP_PORT", "8123")
+
+    settings = BillingSettings()
+
+    assert settings.kafka_bootstrap_servers == "127.0.0.1:19092"
+    assert settings.http_port == 8123
+
+
+def test_a_namespace_that_cannot_name_a_database_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CC_NAMESPACE", "My Tests!")
+
+    with pytest.raises(ValidationError, match="CC_NAMESPACE"):
+        BillingSettings()
