@@ -2,7 +2,7 @@
 
 from cc_testing.kafka import headers_of, produce, read_records
 from cc_testing.processes import RunningService, service_process
-from cc_testing.servers import Servers, free_ports, real_servers
+from cc_testing.servers import Servers, free_ports, real_servers, service_environment
 
 __all__ = [
     "RunningService",
@@ -12,5 +12,6 @@ __all__ = [
     "produce",
     "read_records",
     "real_servers",
+    "service_environment",
     "service_process",
 ]

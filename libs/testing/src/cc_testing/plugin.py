@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cc_testing.servers import Servers, real_servers
+from cc_testing.servers import Servers, real_servers, service_environment
 
 
 @pytest.fixture(scope="session")
@@ -26,10 +26,4 @@ def namespace() -> str:
 
 @pytest.fixture
 def service_env(servers: Servers, namespace: str) -> dict[str, str]:
-    return {
-        "CC_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
-        "CC_MONGO_URL": servers.mongo_url,
-        "CC_NAMESPACE": namespace,
-        "CC_TOPIC_PARTITIONS": "3",
-        "CC_CONSUMER_BACKOFF_SECONDS": "0.05",
-    }
+    return service_environment(servers, namespace)

@@ -27,6 +27,17 @@ class Servers:
     origin: str  # "environment", "testcontainers" or "local stack"
 
 
+def service_environment(servers: Servers, namespace: str) -> dict[str, str]:
+    """The environment of a service process using these servers, in its own namespace."""
+    return {
+        "CC_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
+        "CC_MONGO_URL": servers.mongo_url,
+        "CC_NAMESPACE": namespace,
+        "CC_TOPIC_PARTITIONS": "3",
+        "CC_CONSUMER_BACKOFF_SECONDS": "0.05",
+    }
+
+
 @contextlib.contextmanager
 def real_servers() -> Iterator[Servers]:
     kafka = os.environ.get("CC_TEST_KAFKA_BOOTSTRAP_SERVERS")
