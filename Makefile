@@ -24,7 +24,7 @@ lint:
 
 typecheck:
 	$(UV) run --frozen mypy schemas/src libs/runtime/src libs/testing/src
-	$(UV) run --frozen mypy $(wildcard services/*/src)
+	$(UV) run --frozen mypy $(wildcard services/*/src) $(wildcard tools/*/src)
 
 pytest:
 	$(UV) run --frozen pytest

@@ -1,0 +1,1 @@
+"""cc-dev: the platform developers' command-line tool (topics, record, replay, simulate, import)."""
