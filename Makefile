@@ -5,7 +5,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 STACK := deploy/local/stack
 
-.PHONY: test demo deps lint typecheck pytest stack-start stack-stop stack-status clean
+.PHONY: test demo deps lint typecheck pytest bench stack-start stack-stop stack-status clean
 
 test: deps lint typecheck pytest
 
@@ -40,3 +40,6 @@ stack-status:
 
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+bench: deps
+	@for b in bench/*.py; do echo "== $$b"; $(UV) run --frozen python "$$b" || exit 1; done

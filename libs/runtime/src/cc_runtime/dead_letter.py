@@ -145,13 +145,17 @@ class DeadLetterScope(BaseMiddleware):
         exc_val: BaseException | None = None,
         exc_tb: TracebackType | None = None,
     ) -> bool:
-        if not isinstance(exc_val, Exception) or not isinstance(self.msg, ConsumerRecord):
+        records = self._records()
+        if not isinstance(exc_val, Exception) or not records:
             return False
         if isinstance(exc_val, INFRASTRUCTURE_ERRORS):
             await self._wait_for_infrastructure(exc_val)
             return False
         try:
-            await self._dead_letter(self.msg, exc_val)
+            # A failing batch cannot tell which record is to blame: all go to the dead-letter
+            # topic, where nothing is lost and they can be replayed.
+            for record in records:
+                await self._dead_letter(record, exc_val)
         except Exception:
             log.exception("could not dead-letter; the message will be read again")
             await asyncio.sleep(self.policy.max_backoff_seconds)
@@ -186,8 +190,14 @@ class DeadLetterScope(BaseMiddleware):
             },
         )
 
+    def _records(self) -> "tuple[ConsumerRecord[Any, Any], ...]":
+        """The consumed record, or the records of a batch subscriber."""
+        candidates = self.msg if isinstance(self.msg, tuple) else (self.msg,)
+        return tuple(r for r in candidates if isinstance(r, ConsumerRecord))
+
     def _topic(self) -> str:
-        return self.msg.topic if isinstance(self.msg, ConsumerRecord) else "unknown"
+        records = self._records()
+        return records[0].topic if records else "unknown"
 
 
 def dead_letter_headers(

@@ -4,7 +4,7 @@ their error, the partition never blocked, infrastructure outages waited out, not
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import ClassVar
 
@@ -202,3 +202,39 @@ async def test_an_infrastructure_outage_is_waited_out_and_nothing_is_dead_letter
         >= 1
     )
     assert await end_offset(settings, f"{topic}.dlq") == 0
+
+
+async def test_a_failing_batch_sends_every_record_of_it_to_the_dead_letter_topic(
+    settings: PolicySettings,
+) -> None:
+    topic = settings.topic(TOPIC)
+    await ensure_topics(settings.kafka_bootstrap_servers, [topic, f"{topic}.dlq"], partitions=1)
+    await produce(
+        settings.kafka_bootstrap_servers, topic, [(b"k", ping(1)), (b"k", b"oops"), (b"k", ping(3))]
+    )
+    broker = make_broker(settings, CollectorRegistry())
+
+    @broker.subscriber(topic, batch=True, max_records=10, **consumer_options(settings))
+    async def on_pings(messages: list[Ping]) -> None:
+        raise AssertionError("a batch with an invalid record never reaches the handler")
+
+    await broker.start()
+    try:
+        dead = await read_records(
+            settings.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 3
+        )
+        await eventually_async(lambda: committed_offset(settings), 3)
+    finally:
+        await broker.stop()
+
+    assert [r.value for r in dead] == [ping(1), b"oops", ping(3)]
+    assert {headers_of(r)["x-dlq-error-type"] for r in dead} == {"ValidationError"}
+
+
+async def eventually_async(
+    read: Callable[[], Awaitable[int | None]], expected: int, seconds: float = 30
+) -> None:
+    deadline = time.monotonic() + seconds
+    while (value := await read()) != expected:
+        assert time.monotonic() < deadline, f"still {value}, expected {expected}"
+        await asyncio.sleep(0.1)
