@@ -3,6 +3,9 @@ telephony-ingest (HTTP) -> call-events -> kpi (MongoDB, /metrics); malformed inp
 with a reason; an unparseable Kafka message dead-lettered while kpi keeps consuming."""
 
 import asyncio
+import hashlib
+import hmac
+import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,6 +26,21 @@ from cc_testing import (
 )
 
 pytestmark = pytest.mark.infra
+
+WEBHOOK_SECRET = "e2e-webhook-secret"
+
+
+def post_signed(url: str, payload: dict[str, object]) -> httpx.Response:
+    """POST as the PBX middleware does: HMAC-SHA256 over `<timestamp>.<body>`."""
+    body = json.dumps(payload).encode()
+    timestamp = str(int(time.time()))
+    digest = hmac.new(WEBHOOK_SECRET.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    headers = {
+        "content-type": "application/json",
+        "x-timestamp": timestamp,
+        "x-signature": f"sha256={digest.hexdigest()}",
+    }
+    return httpx.post(url, content=body, headers=headers)
 
 
 def call_offered(call_id: str) -> dict[str, object]:
@@ -45,7 +63,12 @@ def platform(
     ingest_port, kpi_port = free_ports(2)
     with (
         service_process("kpi", kpi_port, service_env, tmp_path) as kpi,
-        service_process("telephony-ingest", ingest_port, service_env, tmp_path) as ingest,
+        service_process(
+            "telephony-ingest",
+            ingest_port,
+            {**service_env, "TELEPHONY_INGEST_WEBHOOK_SECRET": WEBHOOK_SECRET},
+            tmp_path,
+        ) as ingest,
     ):
         yield ingest, kpi
 
@@ -70,7 +93,7 @@ def test_a_call_event_posted_to_ingest_is_published_stored_and_counted(
 ) -> None:
     ingest, kpi = platform
 
-    response = httpx.post(f"{ingest.url}/v1/call-events", json=call_offered("1700000000.1"))
+    response = post_signed(f"{ingest.url}/v1/call-events", call_offered("1700000000.1"))
 
     assert response.status_code == 202, response.text
     records = asyncio.run(
@@ -91,12 +114,12 @@ def test_a_malformed_event_is_refused_with_its_reason_and_nothing_is_published(
     malformed = call_offered("1700000000.2")
     malformed["occurred_at"] = "yesterday"
 
-    response = httpx.post(f"{ingest.url}/v1/call-events", json=malformed)
+    response = post_signed(f"{ingest.url}/v1/call-events", malformed)
 
     assert response.status_code == 422
     assert "occurred_at" in response.text
     # A valid event after the malformed one: once it is on the topic, it must be alone there.
-    sentinel = httpx.post(f"{ingest.url}/v1/call-events", json=call_offered("1700000000.3"))
+    sentinel = post_signed(f"{ingest.url}/v1/call-events", call_offered("1700000000.3"))
     assert sentinel.status_code == 202
     records = asyncio.run(
         read_records(
@@ -127,6 +150,6 @@ def test_an_unparseable_message_goes_to_the_dead_letter_topic_and_kpi_keeps_cons
     assert headers["x-dlq-source-offset"] == str(source[0].offset)
     assert headers["x-dlq-service"] == "kpi"
     assert headers["x-dlq-error"]
-    response = httpx.post(f"{ingest.url}/v1/call-events", json=call_offered("1700000000.4"))
+    response = post_signed(f"{ingest.url}/v1/call-events", call_offered("1700000000.4"))
     assert response.status_code == 202
     wait_until_counted(kpi, "call.offered", 1)

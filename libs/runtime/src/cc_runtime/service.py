@@ -8,7 +8,7 @@
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,7 @@ READINESS_TIMEOUT_SECONDS = 2.0
 STARTUP_TIMEOUT_SECONDS = 60.0
 
 Hook = Callable[[], Awaitable[None]]
+Resource = Callable[[], AbstractAsyncContextManager[object]]
 
 
 @dataclass
@@ -65,7 +66,12 @@ def connect(settings: ServiceSettings) -> Infrastructure:
 
 @dataclass
 class ServiceSpec:
-    """What differs between services: their name, topics, routes and start-up work."""
+    """What differs between services: their name, topics, routes and start-up work.
+
+    `on_startup` hooks run once the topics exist, before consuming starts; `resources` (own
+    producers, background tasks) are entered after that and closed, in reverse order, before
+    the broker stops.
+    """
 
     title: str
     description: str
@@ -73,6 +79,7 @@ class ServiceSpec:
     produces: Sequence[str] = ()
     routers: Sequence[APIRouter] = ()
     on_startup: Sequence[Hook] = field(default_factory=list)
+    resources: Sequence[Resource] = field(default_factory=list)
 
 
 def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
@@ -85,7 +92,10 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await _start(infra, topics, spec.on_startup)
         try:
-            yield
+            async with AsyncExitStack() as stack:
+                for resource in spec.resources:
+                    await stack.enter_async_context(resource())
+                yield
         finally:
             await infra.broker.stop()
             await infra.mongo.close()

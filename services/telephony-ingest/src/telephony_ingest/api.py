@@ -1,10 +1,65 @@
-"""HTTP routes -> publisher, nothing more. Writes call-events."""
+"""HTTP routes -> handlers, nothing more: the signed PBX webhook and the queue_log bulk import.
+Writes call-events, agent-events and call-events.dlq (through the handlers)."""
 
-from cc_schemas import AnyCallEvent
-from fastapi import APIRouter, status
-from pydantic import BaseModel
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any, BinaryIO
 
-from telephony_ingest.publisher import CallEventPublisher
+from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request, UploadFile, status
+from pydantic import BaseModel, Field
+
+from cc_schemas import AnyAgentEvent, AnyCallEvent
+from telephony_ingest.handlers import WEBHOOK, ImportReport, publish_events
+from telephony_ingest.metrics import IngestMetrics
+from telephony_ingest.repository import NonceRepository
+from telephony_ingest.settings import Settings
+from telephony_ingest.signing import SignatureProblem, check
+from telephony_ingest.sink import EventSink
+
+FileImporter = Callable[[BinaryIO, str], Awaitable[ImportReport | None]]
+
+SIGNED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Signature missing, malformed, stale or wrong; the reason is in `detail`"},
+    409: {"description": "This exact signed request was already accepted (a replay)"},
+    422: {"description": "The event is malformed; the reason is in `detail`"},
+}
+
+OFFERED_EXAMPLE: dict[str, Any] = {
+    "event_id": "pbx-1710408413.4211-offered",
+    "event_type": "call.offered",
+    "occurred_at": "2024-03-14T09:26:53Z",
+    "source": "pbx-webhook",
+    "call_id": "1710408413.4211",
+    "queue": "sales",
+    "caller": {"number_raw": "+39 02 1234 5678", "e164": "+390212345678"},
+    "position": 1,
+}
+ANSWERED_EXAMPLE: dict[str, Any] = {
+    "event_id": "pbx-1710408413.4211-answered",
+    "event_type": "call.answered",
+    "occurred_at": "2024-03-14T09:27:20Z",
+    "source": "pbx-webhook",
+    "call_id": "1710408413.4211",
+    "queue": "sales",
+    "agent": "PJSIP/1002",
+    "wait_seconds": 27,
+}
+PAUSED_EXAMPLE: dict[str, Any] = {
+    "event_id": "pbx-PJSIP/1002-paused-1710410000",
+    "event_type": "agent.paused",
+    "occurred_at": "2024-03-14T09:53:20Z",
+    "source": "pbx-webhook",
+    "agent_id": "PJSIP/1002",
+    "reason": "lunch",
+}
+SIGNING_HELP = (
+    "Signed: `X-Timestamp` is the Unix time of sending, `X-Signature` is "
+    "`sha256=` + hex HMAC-SHA256 of `<X-Timestamp>.<raw body>` with the shared secret. "
+    "Requests older than five minutes, or already accepted, are refused. `event_id` is the "
+    "middleware's own stable id: a retried event (re-signed) is deduplicated downstream."
+)
 
 
 class Accepted(BaseModel):
@@ -12,17 +67,180 @@ class Accepted(BaseModel):
     call_id: str
 
 
-def call_events_router(publisher: CallEventPublisher) -> APIRouter:
-    router = APIRouter(prefix="/v1", tags=["call events"])
+class AcceptedAgentEvent(BaseModel):
+    event_id: str
+    agent_id: str
+
+
+class Batch(BaseModel):
+    events: list[AnyCallEvent | AnyAgentEvent] = Field(min_length=1)
+
+
+class BatchAccepted(BaseModel):
+    accepted: int
+    event_ids: list[str]
+
+
+class ServerPath(BaseModel):
+    path: str = Field(description="A queue_log file under one of TELEPHONY_INGEST_IMPORT_ROOTS")
+
+
+class ImportSummary(BaseModel):
+    file_id: str = Field(description="Fingerprint of the file's first line: its identity")
+    name: str
+    lines: int = Field(description="Lines read in this import (0 when all were imported before)")
+    published: int
+    ignored: int
+    rejected: dict[str, int] = Field(description="Lines dead-lettered, by reason")
+    offset: int
+    already_imported_lines: int
+
+
+def signature_guard(
+    settings: Settings, nonces: NonceRepository, metrics: IngestMetrics
+) -> Callable[..., Awaitable[None]]:
+    secret = settings.webhook_secret.get_secret_value()
+    tolerance = settings.webhook_tolerance_seconds
+
+    async def verify(
+        request: Request,
+        x_timestamp: Annotated[str | None, Header(description="Unix seconds")] = None,
+        x_signature: Annotated[str | None, Header(description="sha256=<hex>")] = None,
+    ) -> None:
+        body = await request.body()
+        problem = check(
+            secret, x_timestamp, x_signature, body, now=time.time(), tolerance_seconds=tolerance
+        )
+        if problem is None and x_signature is not None:
+            expires = datetime.now(UTC) + timedelta(seconds=2 * tolerance)
+            if not await nonces.first_use(x_signature.strip(), expires):
+                problem = SignatureProblem.REPLAYED
+        if problem is not None:
+            metrics.rejected.labels(WEBHOOK, problem.value).inc()
+            code = 409 if problem is SignatureProblem.REPLAYED else 401
+            raise HTTPException(code, detail=problem.value)
+
+    return verify
+
+
+def webhook_router(
+    sink: EventSink, settings: Settings, nonces: NonceRepository, metrics: IngestMetrics
+) -> APIRouter:
+    router = APIRouter(
+        prefix="/v1",
+        tags=["PBX webhook"],
+        dependencies=[Depends(signature_guard(settings, nonces, metrics))],
+    )
 
     @router.post(
         "/call-events",
         status_code=status.HTTP_202_ACCEPTED,
         summary="Publish one call event from the PBX middleware",
-        responses={422: {"description": "The event is malformed; the reason is in `detail`"}},
+        description=SIGNING_HELP,
+        responses=SIGNED,
     )
-    async def post_call_event(event: AnyCallEvent) -> Accepted:
-        await publisher.publish(event)
+    async def post_call_event(
+        event: Annotated[
+            AnyCallEvent,
+            Body(openapi_examples={"offered": {"value": OFFERED_EXAMPLE}}),
+        ],
+    ) -> Accepted:
+        await publish_events([event], sink)
         return Accepted(event_id=event.event_id, call_id=event.call_id)
 
+    @router.post(
+        "/agent-events",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Publish one agent event (login, logout, pause, unpause)",
+        description=SIGNING_HELP,
+        responses=SIGNED,
+    )
+    async def post_agent_event(
+        event: Annotated[
+            AnyAgentEvent, Body(openapi_examples={"paused": {"value": PAUSED_EXAMPLE}})
+        ],
+    ) -> AcceptedAgentEvent:
+        await publish_events([event], sink)
+        return AcceptedAgentEvent(event_id=event.event_id, agent_id=event.agent_id)
+
+    @router.post(
+        "/events:batch",
+        status_code=status.HTTP_202_ACCEPTED,
+        summary="Publish a batch of call and agent events, all or none validated",
+        description=SIGNING_HELP,
+        responses=SIGNED,
+    )
+    async def post_batch(
+        batch: Annotated[
+            Batch,
+            Body(
+                openapi_examples={
+                    "a call": {"value": {"events": [OFFERED_EXAMPLE, ANSWERED_EXAMPLE]}},
+                    "mixed": {"value": {"events": [ANSWERED_EXAMPLE, PAUSED_EXAMPLE]}},
+                }
+            ),
+        ],
+    ) -> BatchAccepted:
+        if len(batch.events) > settings.webhook_max_batch:
+            metrics.rejected.labels(WEBHOOK, "batch_too_large").inc()
+            raise HTTPException(413, f"at most {settings.webhook_max_batch} events per batch")
+        await publish_events(batch.events, sink)
+        return BatchAccepted(
+            accepted=len(batch.events), event_ids=[e.event_id for e in batch.events]
+        )
+
     return router
+
+
+def import_router(import_file: FileImporter, settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/v1/queue-log", tags=["queue_log import"])
+
+    @router.post(
+        "/imports",
+        summary="Import a queue_log file uploaded with the request (multipart, field `file`)",
+        description="Lines already imported (same file, by fingerprint) are skipped; bad lines "
+        "go to call-events.dlq with their reason and line number in the headers.",
+    )
+    async def import_upload(file: UploadFile) -> ImportSummary:
+        report = await import_file(file.file, file.filename or "upload")
+        return _summary(report, file.filename or "upload")
+
+    @router.post(
+        "/imports:server-path",
+        summary="Import a queue_log file the service can read, under TELEPHONY_INGEST_IMPORT_ROOTS",
+        responses={403: {"description": "The path is outside the import roots"}},
+    )
+    async def import_path(body: ServerPath) -> ImportSummary:
+        path = _allowed(Path(body.path), settings.import_roots)
+        with path.open("rb") as source:
+            report = await import_file(source, str(path))
+        return _summary(report, str(path))
+
+    return router
+
+
+def _allowed(path: Path, roots: list[Path]) -> Path:
+    resolved = path.resolve()
+    if not any(resolved.is_relative_to(root.resolve()) for root in roots):
+        raise HTTPException(403, "path outside TELEPHONY_INGEST_IMPORT_ROOTS")
+    if not resolved.is_file():
+        raise HTTPException(404, "no such file")
+    return resolved
+
+
+def _summary(report: ImportReport | None, name: str) -> ImportSummary:
+    if report is None:
+        return ImportSummary(
+            file_id="", name=name, lines=0, published=0, ignored=0, rejected={}, offset=0,
+            already_imported_lines=0,
+        )  # fmt: skip
+    return ImportSummary(
+        file_id=report.file_id,
+        name=report.name,
+        lines=report.lines,
+        published=report.published,
+        ignored=report.ignored,
+        rejected=dict(report.rejected),
+        offset=report.progress.offset,
+        already_imported_lines=report.resumed_at.line,
+    )

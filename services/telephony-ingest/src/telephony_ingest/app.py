@@ -1,22 +1,116 @@
-"""Composition root of telephony-ingest: settings -> infrastructure -> publisher, routes."""
+"""Composition root of telephony-ingest: settings -> infrastructure -> sink, repositories,
+handlers, routes, and the background sources (live queue_log follower, AMI client)."""
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from functools import partial
+
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 
 from cc_runtime import ServiceSpec, connect, create_http_app
-from cc_schemas import CALL_EVENTS
-from fastapi import FastAPI
-
-from telephony_ingest.api import call_events_router
-from telephony_ingest.publisher import KafkaCallEventPublisher
+from cc_schemas import AGENT_EVENTS, CALL_EVENTS, dlq
+from telephony_ingest.ami import AmiSource, Backoff, manager_config
+from telephony_ingest.api import import_router, webhook_router
+from telephony_ingest.follower import QueueLogFollower
+from telephony_ingest.handlers import WEBHOOK, LineContext, QueueLogLines, import_queue_log
+from telephony_ingest.metrics import IngestMetrics
+from telephony_ingest.repository import MongoRepository
 from telephony_ingest.settings import Settings
+from telephony_ingest.sink import KafkaEventSink
+
+DESCRIPTION = (
+    "Takes call and agent events from the PBX middleware (signed webhook, Asterisk queue_log "
+    "import and live follow, AMI) and publishes them on call-events and agent-events."
+)
+
+
+def line_context(settings: Settings) -> LineContext:
+    return LineContext(
+        region=settings.default_region,
+        pbx_id=settings.pbx_id,
+        checkpoint_lines=settings.import_checkpoint_lines,
+    )
+
+
+async def _cancel(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def counting_validation_errors(
+    metrics: IngestMetrics,
+) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """FastAPI's own 422 answer, with the refusal counted."""
+
+    async def handler(request: Request, error: Exception) -> Response:
+        metrics.rejected.labels(WEBHOOK, "invalid_body").inc()
+        assert isinstance(error, RequestValidationError)
+        return await request_validation_exception_handler(request, error)
+
+    return handler
+
+
+def ami_source(
+    settings: Settings, sink: KafkaEventSink, metrics: IngestMetrics
+) -> AmiSource | None:
+    if settings.ami_host is None:
+        return None
+    config = manager_config(
+        settings.ami_host,
+        settings.ami_port,
+        settings.ami_username,
+        settings.ami_secret.get_secret_value(),
+    )
+    backoff = Backoff(settings.ami_backoff_seconds, settings.ami_max_backoff_seconds)
+    return AmiSource(config, backoff, sink, metrics, settings.default_region, settings.pbx_id)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     infra = connect(settings)
-    publisher = KafkaCallEventPublisher(infra.broker, settings)
+    metrics = IngestMetrics(infra.registry)
+    sink = KafkaEventSink(settings, metrics)
+    repository = MongoRepository(infra.db)
+    lines = QueueLogLines(sink, metrics, line_context(settings))
+    import_file = partial(import_queue_log, lines=lines, progress=repository)
+    background = []
+    if settings.follow_path is not None:
+        follower = QueueLogFollower(
+            settings.follow_path, lines, repository, repository, settings.follow_poll_seconds
+        )
+        background.append(follower.run)
+    ami = ami_source(settings, sink, metrics)
+
+    @asynccontextmanager
+    async def sources() -> AsyncIterator[None]:
+        """The own producer, the AMI client and the live follower, for the app's lifetime."""
+        async with AsyncExitStack() as stack:
+            await sink.start()
+            stack.push_async_callback(sink.stop)
+            if ami is not None:
+                await ami.start()
+                stack.push_async_callback(ami.stop)
+            for source in background:
+                task = asyncio.create_task(source())
+                stack.push_async_callback(_cancel, task)
+            yield
+
     spec = ServiceSpec(
         title="Telephony ingest",
-        description="Takes call events from the PBX middleware and publishes them on call-events.",
-        produces=[CALL_EVENTS],
-        routers=[call_events_router(publisher)],
+        description=DESCRIPTION,
+        produces=[CALL_EVENTS, AGENT_EVENTS, dlq(CALL_EVENTS)],
+        routers=[
+            webhook_router(sink, settings, repository, metrics),
+            import_router(import_file, settings),
+        ],
+        on_startup=[repository.ensure_indexes],
+        resources=[sources],
     )
-    return create_http_app(infra, spec)
+    app = create_http_app(infra, spec)
+    app.add_exception_handler(RequestValidationError, counting_validation_errors(metrics))
+    return app
