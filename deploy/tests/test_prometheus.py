@@ -50,8 +50,9 @@ def _service_targets(config_name: str) -> dict[str, list[str]]:
 def test_promtool_accepts_the_configuration(config_name: str) -> None:
     result = _promtool("check", "config", config_name)
 
+    rule_files = list((PROMETHEUS_DIR / "rules").glob("*.yml"))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 rule files found" in result.stdout, result.stdout
+    assert f"{len(rule_files)} rule files found" in result.stdout, result.stdout
 
 
 def test_promtool_accepts_the_rules() -> None:

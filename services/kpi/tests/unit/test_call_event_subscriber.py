@@ -1,26 +1,35 @@
-"""kpi's call-events subscriber in memory (FastStream's TestKafkaBroker), with a fake repository;
-the same flow runs on the real broker in tests-e2e."""
+"""kpi's subscribers in memory (FastStream's TestKafkaBroker), with an in-memory event store; the
+same flow runs on the real broker in tests/integration and tests-e2e."""
 
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 from faststream.kafka import TestKafkaBroker
 
 from cc_runtime import connect
-from cc_schemas import CALL_EVENTS, CallAbandoned, Caller, CallEvent, CallOffered
+from cc_schemas import CALL_EVENTS, CallAbandoned, Caller, CallOffered, Event
+from kpi.calls import CallRules
 from kpi.metrics import KpiMetrics
+from kpi.reports import ReportQuery, call_report
 from kpi.settings import Settings
+from kpi.state import KpiState
 from kpi.subscribers import register_subscribers
 
 
-class InMemoryCallEvents:
+class InMemoryEventStore:
     def __init__(self) -> None:
-        self.events: dict[str, CallEvent] = {}
+        self.events: dict[str, Event] = {}
 
-    async def add(self, event: CallEvent) -> bool:
+    async def add(self, topic: str, event: Event) -> bool:
         if event.event_id in self.events:
             return False
         self.events[event.event_id] = event
         return True
+
+    async def replay(self, topic: str) -> AsyncIterator[Event]:
+        for event in list(self.events.values()):
+            yield event
 
 
 OFFERED = CallOffered(
@@ -49,16 +58,19 @@ def counted(metrics: KpiMetrics, event_type: str) -> float:
     return float(value)
 
 
-async def test_a_redelivered_call_event_is_stored_and_counted_once() -> None:
+async def test_a_redelivered_call_event_is_stored_counted_and_folded_once() -> None:
     settings = Settings()
     infra = connect(settings)
-    repository, metrics = InMemoryCallEvents(), KpiMetrics(infra.registry)
-    register_subscribers(infra.broker, settings, repository, metrics)
+    store, metrics = InMemoryEventStore(), KpiMetrics(infra.registry)
+    state = KpiState(CallRules(), ZoneInfo("Europe/Rome"))
+    register_subscribers(infra.broker, settings, store, state, metrics)
 
     async with TestKafkaBroker(infra.broker) as broker:
-        for event in (OFFERED, OFFERED, ABANDONED):
+        for event in (ABANDONED, OFFERED, OFFERED, ABANDONED):
             await broker.publish(event, settings.topic(CALL_EVENTS), key=b"1700000000.1")
 
-    assert sorted(repository.events) == ["ev-1", "ev-2"]
+    assert sorted(store.events) == ["ev-1", "ev-2"]
     assert counted(metrics, "call.offered") == 1
     assert counted(metrics, "call.abandoned") == 1
+    (total,) = call_report(state.calls, ReportQuery(date(2026, 11, 23), date(2026, 11, 24)))
+    assert (total["offered"], total["abandoned"], total["abandon_rate"]) == (1, 1, 1.0)

@@ -1,0 +1,86 @@
+"""Route -> handler, nothing more: the KPI reports over HTTP, as JSON or CSV."""
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
+
+from kpi import omni_reports
+from kpi.agents_report import agent_report
+from kpi.periods import local_today
+from kpi.reports import ReportQuery, call_report, to_csv
+from kpi.state import KpiState
+
+GROUPS_DOC = (
+    "Comma-separated groupings: queue, agent, hour, day, week (ISO), month, hour_of_day (0-23), "
+    "weekday (1 = Monday); empty for one total row."
+)
+EXAMPLE = {
+    "queue": "sales",
+    "offered": 120,
+    "answered": 100,
+    "service_level": 0.85,
+    "abandon_rate": 0.08,
+    "average_speed_of_answer_seconds": 14.2,
+}
+
+Format = Literal["json", "csv"]
+
+
+def kpi_router(state: KpiState) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["reports"])
+
+    def query(start: date | None, end: date | None, group_by: str) -> ReportQuery:
+        start = start or local_today(datetime.now(UTC), state.zone)
+        groups = tuple(g.strip() for g in group_by.split(",") if g.strip())
+        try:
+            return ReportQuery(start, end or start + timedelta(days=1), groups)
+        except ValueError as error:
+            raise HTTPException(422, str(error)) from error
+
+    def report(
+        name: str, compute: Callable[[KpiState, ReportQuery], list[dict[str, Any]]], doc: str
+    ) -> None:
+        @router.get(
+            f"/reports/{name}",
+            summary=doc,
+            responses={200: {"content": {"application/json": {"example": [EXAMPLE]}}}},
+        )
+        async def get_report(
+            start: Annotated[
+                date | None, Query(alias="from", description="First local day; default today")
+            ] = None,
+            end: Annotated[
+                date | None, Query(alias="to", description="Day after the last; default from+1")
+            ] = None,
+            group_by: Annotated[str, Query(description=GROUPS_DOC)] = "",
+            format: Annotated[Format, Query(description="json or csv")] = "json",
+        ) -> Response:
+            try:
+                rows = compute(state, query(start, end, group_by))
+            except ValueError as error:
+                raise HTTPException(422, str(error)) from error
+            if format == "csv":
+                return PlainTextResponse(to_csv(rows), media_type="text/csv")
+            return JSONResponse(rows)
+
+        get_report.__name__ = f"report_{name}"
+
+    report("calls", lambda s, q: call_report(s.calls, q), "Telephony KPIs per queue/agent/period")
+    report("agents", agent_report, "Agents' logged-in, paused, busy time and occupancy")
+    report("tickets", omni_reports.ticket_report, "Claims: volumes, outcomes, throughput time")
+    report("backlog", omni_reports.backlog_report, "Tickets still open at the end of each period")
+    report("assignees", omni_reports.assignee_report, "Time each responsible held tickets")
+    report("chats", omni_reports.chat_report, "Chats: first response and reply times")
+    report("interactions", omni_reports.interaction_report, "Contacts per channel, FCR")
+    report("csat", omni_reports.csat_report, "CSAT: share of satisfied answers")
+    report("contacts", omni_reports.contact_report, "Proactive contact requests and outcomes")
+
+    @router.get("/queues/now", summary="Calls waiting in each queue now")
+    async def queues_now() -> dict[str, int]:
+        since = datetime.now(UTC) - timedelta(hours=4)
+        return dict(sorted(state.calls.waiting(since).items()))
+
+    return router

@@ -1,0 +1,194 @@
+"""Omnichannel, claims and proactive-contact KPIs from tickets, chats, interactions, CSAT answers
+and contact requests (no I/O). Entities are kept per id; reports are computed when asked, from
+the set of events, so arrival order and redeliveries never change them."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from cc_schemas import (
+    ChatEvent,
+    ChatMessageSent,
+    ChatStarted,
+    ContactOutcome,
+    ContactRequested,
+    CsatSubmitted,
+    Event,
+    InteractionRecorded,
+    TicketAssigned,
+    TicketClosed,
+    TicketEvent,
+    TicketOpened,
+)
+from kpi.periods import PERIOD_KEYS, in_period, local_hour, period_key
+
+SATISFIED = 4  # 4 and 5 on the 5-point scale count as satisfied
+
+E = TypeVar("E", bound=Event)
+Row = dict[str, Any]
+
+
+def _order(event: Event) -> tuple[datetime, str]:
+    return (event.occurred_at, event.event_id)
+
+
+def earliest(events: Iterable[E]) -> E | None:
+    return min(events, key=_order, default=None)
+
+
+def latest(events: Iterable[E]) -> E | None:
+    return max(events, key=_order, default=None)
+
+
+@dataclass
+class Ticket:
+    events: dict[str, TicketEvent] = field(default_factory=dict)
+
+    def of(self, kind: type[E]) -> list[E]:
+        return [e for e in self.events.values() if isinstance(e, kind)]
+
+    @property
+    def opened(self) -> TicketOpened | None:
+        return earliest(self.of(TicketOpened))
+
+    @property
+    def closed(self) -> TicketClosed | None:
+        return earliest(self.of(TicketClosed))
+
+    def holders(self) -> list[tuple[str, datetime, datetime]]:
+        """(assignee, from, to) for each closed stretch of responsibility."""
+        opened, closed = self.opened, self.closed
+        if opened is None or closed is None:
+            return []
+        starts: list[tuple[str, datetime]] = []
+        if opened.assignee:
+            starts.append((opened.assignee, opened.occurred_at))
+        starts += [(a.assignee, a.occurred_at) for a in sorted(self.of(TicketAssigned), key=_order)]
+        if not starts:
+            return []
+        ends = [at for _, at in starts[1:]] + [closed.occurred_at]
+        return [
+            (who, start, max(start, end)) for (who, start), end in zip(starts, ends, strict=True)
+        ]
+
+
+@dataclass
+class Chat:
+    events: dict[str, ChatEvent] = field(default_factory=dict)
+
+    @property
+    def started(self) -> ChatStarted | None:
+        return earliest(e for e in self.events.values() if isinstance(e, ChatStarted))
+
+    def timings(self) -> tuple[int | None, list[int]]:
+        """(first response ms, reply gaps ms) from the messages in event-time order."""
+        started = self.started
+        messages = sorted(
+            (e for e in self.events.values() if isinstance(e, ChatMessageSent)), key=_order
+        )
+        agent_times = [m.occurred_at for m in messages if m.sender == "agent"]
+        first = None
+        if started is not None and agent_times:
+            first = _ms(agent_times[0] - started.occurred_at)
+        gaps: list[int] = []
+        waiting: datetime | None = None
+        for message in messages:
+            if message.sender == "customer" and waiting is None:
+                waiting = message.occurred_at
+            elif message.sender == "agent" and waiting is not None:
+                gaps.append(_ms(message.occurred_at - waiting))
+                waiting = None
+        return first, gaps
+
+
+def _ms(delta: timedelta) -> int:
+    return round(delta.total_seconds() * 1000)
+
+
+@dataclass
+class OmnichannelProjection:
+    zone: ZoneInfo
+    fcr_days: int = 7
+    tickets: dict[str, Ticket] = field(default_factory=lambda: defaultdict(Ticket))
+    chats: dict[str, Chat] = field(default_factory=lambda: defaultdict(Chat))
+    interactions: dict[str, dict[str, InteractionRecorded]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    csat: dict[str, dict[str, CsatSubmitted]] = field(default_factory=lambda: defaultdict(dict))
+    requests: dict[str, dict[str, ContactRequested]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+    outcomes: dict[str, dict[str, ContactOutcome]] = field(
+        default_factory=lambda: defaultdict(dict)
+    )
+
+    def apply(self, event: Event) -> bool:
+        known = self._bucket_of(event)
+        if event.event_id in known:
+            return False
+        known[event.event_id] = event
+        return True
+
+    def _bucket_of(self, event: Event) -> dict[str, Any]:
+        if isinstance(event, TicketEvent):
+            return self.tickets[event.ticket_id].events
+        if isinstance(event, ChatEvent):
+            return self.chats[event.chat_id].events
+        if isinstance(event, InteractionRecorded):
+            return self.interactions[event.interaction_id]
+        if isinstance(event, CsatSubmitted):
+            return self.csat[event.response_id]
+        if isinstance(event, ContactRequested):
+            return self.requests[event.request_id]
+        if isinstance(event, ContactOutcome):
+            return self.outcomes[event.request_id]
+        raise ValueError(f"kpi does not handle {event.event_type}")
+
+    def hour(self, moment: datetime) -> datetime:
+        return local_hour(moment, self.zone)
+
+    def open_tickets_by_channel(self) -> dict[str, int]:
+        """The backlog now: tickets opened and not (yet known to be) closed."""
+        counts: dict[str, int] = defaultdict(int)
+        for ticket in self.tickets.values():
+            opened = ticket.opened
+            if opened is not None and ticket.closed is None:
+                counts[opened.channel.value] += 1
+        return dict(counts)
+
+    def csat_of_day(self, day: date) -> dict[str, float]:
+        """Share of satisfied answers (4-5) per channel, for answers given on a local day."""
+        answers: dict[str, list[int]] = defaultdict(list)
+        for versions in self.csat.values():
+            answer = latest(versions.values())
+            if answer is not None and self.hour(answer.occurred_at).date() == day:
+                answers[answer.channel.value].append(int(answer.score >= SATISFIED))
+        return {channel: sum(v) / len(v) for channel, v in answers.items()}
+
+
+def group(
+    items: Iterable[tuple[datetime, dict[str, Any], Row]],
+    group_by: tuple[str, ...],
+    start: date,
+    end: date,
+    finish: Callable[[Row], Row],
+) -> list[Row]:
+    """Sum each item's measures into its group; items are (local hour, attributes, measures)."""
+    totals: dict[tuple[Any, ...], Row] = {}
+    for hour, attributes, measures in items:
+        if not in_period(hour, start, end):
+            continue
+        key = tuple(
+            period_key(hour, g) if g in PERIOD_KEYS else attributes.get(g, "") for g in group_by
+        )
+        total = totals.setdefault(key, dict.fromkeys(measures, 0))
+        for name, value in measures.items():
+            total[name] += value
+    return [
+        {**dict(zip(group_by, key, strict=True)), **finish(totals[key])} for key in sorted(totals)
+    ]

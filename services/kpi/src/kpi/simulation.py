@@ -1,0 +1,356 @@
+"""Synthetic contact-centre traffic for tests and benchmarks: calls with abandons, short abandons,
+exits, transfers and calls still waiting, agents' sessions, tickets, chats, interactions, CSAT
+answers and proactive contacts; then duplicated, shuffled and partly delivered late."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+from cc_schemas import (
+    AGENT_EVENTS,
+    CALL_EVENTS,
+    CHAT_EVENTS,
+    CONTACT_OUTCOMES,
+    CONTACT_REQUESTS,
+    CSAT_RESPONSES,
+    INTERACTIONS,
+    TICKET_ASSIGNED,
+    TICKET_CLOSED,
+    TICKET_OPENED,
+    AgentLoggedIn,
+    AgentLoggedOut,
+    AgentPaused,
+    AgentUnpaused,
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    Caller,
+    CallExited,
+    CallOffered,
+    CallTransferred,
+    ChatMessageSent,
+    ChatStarted,
+    ContactAccepted,
+    ContactConverted,
+    ContactExpired,
+    ContactRequested,
+    CsatSubmitted,
+    EndedBy,
+    Event,
+    ExitReason,
+    InteractionRecorded,
+    TicketAssigned,
+    TicketClosed,
+    TicketOpened,
+    TransferKind,
+    key_of,
+)
+
+Message = tuple[str, str, Event]  # topic, key, event
+QUEUES = ("sales", "support", "returns")
+AGENTS = tuple(f"PJSIP/10{n:02d}" for n in range(1, 9))
+START = datetime(2026, 3, 23, tzinfo=UTC)  # two weeks across the switch to summer time
+SRC = "simulation"
+
+
+def _seconds(rng: random.Random, low: float, high: float) -> float:
+    return round(rng.uniform(low, high), 3)
+
+
+def call_events(rng: random.Random, n: int, start: datetime = START, days: int = 14) -> list[Event]:
+    events: list[Event] = []
+    for i in range(n):
+        events += _one_call(
+            rng, f"call-{i}", start + timedelta(seconds=rng.uniform(0, days * 86400))
+        )
+    return events
+
+
+def _one_call(rng: random.Random, call_id: str, at: datetime) -> list[Event]:
+    queue, agent = rng.choice(QUEUES), rng.choice(AGENTS)
+    ids = {"event_id": "", "source": SRC, "call_id": call_id, "queue": queue}
+
+    def ev(kind: str, delay: float) -> dict[str, object]:
+        return {
+            **ids,
+            "event_id": f"{call_id}/{kind}",
+            "occurred_at": at + timedelta(seconds=delay),
+        }
+
+    out: list[Event] = []
+    if rng.random() > 0.03:  # a few calls lose their call.offered: they are not counted
+        caller = Caller(number_raw="021234567", e164="+39021234567")
+        out.append(CallOffered(**ev("offered", 0), caller=caller, position=1))
+    roll = rng.random()
+    if roll < 0.65:
+        wait = _seconds(rng, 0, 90)
+        out.append(CallAnswered(**ev("answered", wait), agent=agent, wait_seconds=wait))
+        talk = _seconds(rng, 20, 600)
+        if rng.random() < 0.12:
+            out.append(
+                CallTransferred(
+                    **ev("transferred", wait + talk),
+                    kind=TransferKind.BLIND,
+                    agent=agent,
+                    wait_seconds=wait,
+                    talk_seconds=talk,
+                )
+            )
+        else:
+            hold = _seconds(rng, 0, 60) if rng.random() < 0.5 else None
+            wrapup = _seconds(rng, 0, 120) if rng.random() < 0.5 else None
+            out.append(
+                CallEnded(
+                    **ev("ended", wait + talk),
+                    agent=agent,
+                    wait_seconds=wait,
+                    talk_seconds=talk,
+                    hold_seconds=hold,
+                    wrapup_seconds=wrapup,
+                    ended_by=EndedBy.CALLER,
+                )
+            )
+    elif roll < 0.88:
+        wait = _seconds(rng, 0, 60)
+        out.append(CallAbandoned(**ev("abandoned", wait), wait_seconds=wait, position=2))
+    elif roll < 0.95:
+        wait = _seconds(rng, 60, 300)
+        out.append(
+            CallExited(
+                **ev("exited", wait), reason=ExitReason.TIMEOUT, wait_seconds=wait, position=1
+            )
+        )
+    return out  # else: still waiting
+
+
+def agent_events(rng: random.Random, days: int = 14, start: datetime = START) -> list[Event]:
+    out: list[Event] = []
+    for agent in AGENTS:
+        for day in range(days):
+            base = start + timedelta(days=day, hours=6, minutes=rng.randrange(60))
+            common = {"source": SRC, "agent_id": agent}
+            out.append(AgentLoggedIn(event_id=f"{agent}/{day}/in", occurred_at=base, **common))
+            pause = base + timedelta(minutes=rng.randrange(60, 300))
+            out.append(
+                AgentPaused(
+                    event_id=f"{agent}/{day}/p", occurred_at=pause, reason="lunch", **common
+                )
+            )
+            out.append(
+                AgentUnpaused(
+                    event_id=f"{agent}/{day}/u",
+                    occurred_at=pause + timedelta(minutes=rng.randrange(5, 45)),
+                    **common,
+                )
+            )
+            out.append(
+                AgentLoggedOut(
+                    event_id=f"{agent}/{day}/out",
+                    occurred_at=base + timedelta(hours=8, seconds=rng.randrange(999)),
+                    **common,
+                )
+            )
+    return out
+
+
+def ticket_events(
+    rng: random.Random, n: int, start: datetime = START, days: int = 14
+) -> list[Event]:
+    out: list[Event] = []
+    for i in range(n):
+        tid, at = f"T-{i}", start + timedelta(seconds=rng.uniform(0, days * 86400))
+        common = {"source": SRC, "ticket_id": tid}
+        first = rng.choice(("anna", "bruno", None))
+        out.append(
+            TicketOpened(
+                event_id=f"{tid}/open",
+                occurred_at=at,
+                customer_id=f"C{i % 97}",
+                channel=rng.choice(["phone", "email", "chat", "web"]),
+                cluster=rng.choice(
+                    ["return", "warranty_replacement", "instructions_nff", "spare_parts"]
+                ),
+                subject="Broken toy",
+                opened_by="anna",
+                assignee=first,
+                team="contact_centre",
+                **common,
+            )
+        )
+        for step in range(rng.randrange(3)):
+            at += timedelta(hours=rng.uniform(1, 30))
+            out.append(
+                TicketAssigned(
+                    event_id=f"{tid}/assign/{step}",
+                    occurred_at=at,
+                    assignee=rng.choice(("carla", "dario", "anna")),
+                    team=rng.choice(["marketing", "contact_centre"]),
+                    assigned_by="anna",
+                    **common,
+                )
+            )
+        if rng.random() < 0.8:
+            resolved = rng.random() < 0.75
+            out.append(
+                TicketClosed(
+                    event_id=f"{tid}/close",
+                    occurred_at=at + timedelta(hours=rng.uniform(1, 48)),
+                    resolution="resolved" if resolved else "unresolved",
+                    outcome=rng.choice(["refund", "no_fault_found", "replacement"]),
+                    closed_by="anna",
+                    **common,
+                )
+            )
+    return out
+
+
+def chat_events(rng: random.Random, n: int, start: datetime = START, days: int = 14) -> list[Event]:
+    out: list[Event] = []
+    for i in range(n):
+        cid, at = f"chat-{i}", start + timedelta(seconds=rng.uniform(0, days * 86400))
+        out.append(
+            ChatStarted(
+                event_id=f"{cid}/start", occurred_at=at, source=SRC, chat_id=cid, origin="customer"
+            )
+        )
+        for m in range(rng.randrange(6)):
+            at += timedelta(seconds=rng.uniform(5, 200))
+            sender = "customer" if rng.random() < 0.5 else "agent"
+            out.append(
+                ChatMessageSent(
+                    event_id=f"{cid}/m{m}",
+                    occurred_at=at,
+                    source=SRC,
+                    chat_id=cid,
+                    message_id=f"m{m}",
+                    sender=sender,
+                    agent="anna" if sender == "agent" else None,
+                    text="hi",
+                )
+            )
+    return out
+
+
+def interaction_events(
+    rng: random.Random, n: int, start: datetime = START, days: int = 14
+) -> list[Event]:
+    out: list[Event] = []
+    for i in range(n):
+        at = start + timedelta(seconds=rng.uniform(0, days * 86400))
+        responded = at + timedelta(seconds=rng.uniform(1, 3600)) if rng.random() < 0.7 else None
+        out.append(
+            InteractionRecorded(
+                event_id=f"int-{i}",
+                occurred_at=at,
+                source=SRC,
+                interaction_id=f"int-{i}",
+                customer_id=f"C{i % 53}",
+                case_id=f"case-{i % 151}" if rng.random() < 0.8 else None,
+                channel=rng.choice(["phone", "chat", "email", "social"]),
+                direction="inbound" if rng.random() < 0.85 else "outbound",
+                started_at=at,
+                first_response_at=responded,
+                resolved=rng.choice([True, False, None]),
+            )
+        )
+    return out
+
+
+def csat_events(rng: random.Random, n: int, start: datetime = START, days: int = 14) -> list[Event]:
+    return [
+        CsatSubmitted(
+            event_id=f"csat-{i}",
+            occurred_at=start + timedelta(seconds=rng.uniform(0, days * 86400)),
+            source=SRC,
+            response_id=f"r-{i}",
+            customer_id=f"C{i % 41}",
+            score=rng.randint(1, 5),
+            channel=rng.choice(["phone", "chat", "email"]),
+        )
+        for i in range(n)
+    ]
+
+
+def contact_events(
+    rng: random.Random, n: int, start: datetime = START, days: int = 14
+) -> list[Event]:
+    out: list[Event] = []
+    for i in range(n):
+        rid, at = f"req-{i}", start + timedelta(seconds=rng.uniform(0, days * 86400))
+        out.append(
+            ContactRequested(
+                event_id=f"{rid}/req",
+                occurred_at=at,
+                source=SRC,
+                request_id=rid,
+                session_id=f"s-{i}",
+                rule=rng.choice(["abandoned_cart", "long_faq_search"]),
+                channel="chat",
+                expires_at=at + timedelta(minutes=30),
+            )
+        )
+        roll, later = rng.random(), at + timedelta(minutes=rng.uniform(1, 20))
+        common = {"source": SRC, "request_id": rid, "occurred_at": later}
+        if roll < 0.5:
+            out.append(ContactAccepted(event_id=f"{rid}/acc", operator_id="anna", **common))
+            if rng.random() < 0.4:
+                out.append(
+                    ContactConverted(
+                        event_id=f"{rid}/conv",
+                        **{**common, "occurred_at": later + timedelta(minutes=5)},
+                    )
+                )
+        elif roll < 0.8:
+            out.append(ContactExpired(event_id=f"{rid}/exp", **common))
+    return out
+
+
+TOPIC_OF = {
+    "call.": CALL_EVENTS,
+    "agent.": AGENT_EVENTS,
+    "ticket.opened": TICKET_OPENED,
+    "ticket.assigned": TICKET_ASSIGNED,
+    "ticket.closed": TICKET_CLOSED,
+    "chat.": CHAT_EVENTS,
+    "interaction.": INTERACTIONS,
+    "csat.": CSAT_RESPONSES,
+    "contact.requested": CONTACT_REQUESTS,
+    "contact.": CONTACT_OUTCOMES,
+}
+
+
+def topic_of(event: Event) -> str:
+    return next(t for prefix, t in TOPIC_OF.items() if event.event_type.startswith(prefix))
+
+
+def disorder(
+    rng: random.Random, events: list[Event], duplicates: float = 0.05, late: float = 0.03
+) -> list[Message]:
+    """Jittered order (out of order within an aggregate), duplicates, and a late tail."""
+    jittered = sorted(events, key=lambda e: e.occurred_at + timedelta(seconds=rng.uniform(0, 1800)))
+    on_time: list[Event] = []
+    tail: list[Event] = []
+    for event in jittered:
+        (tail if rng.random() < late else on_time).append(event)
+    stream = on_time + tail
+    for event in rng.sample(events, int(len(events) * duplicates)):
+        stream.insert(rng.randrange(len(stream) + 1), event)
+    return [(topic_of(e), key_of(e), e) for e in stream]
+
+
+def traffic(seed: int, calls: int, others: int) -> list[Message]:
+    """Everything, disordered; `others` scales tickets, chats, interactions, CSAT, contacts."""
+    rng = random.Random(seed)
+    events = call_events(rng, calls) + agent_events(rng)
+    events += ticket_events(rng, others) + chat_events(rng, others)
+    events += interaction_events(rng, others) + csat_events(rng, others)
+    events += contact_events(rng, others)
+    return disorder(rng, events)
+
+
+def iter_call_stream(seed: int, calls: int, start: datetime, days: int) -> Iterator[Message]:
+    """A call-events stream for benchmarks (same disorder, without the other topics)."""
+    rng = random.Random(seed)
+    yield from disorder(rng, call_events(rng, calls, start, days))
