@@ -1,7 +1,6 @@
 """Runs proactive-engine: `cc-proactive-engine` or `python -m proactive_engine`."""
 
 from cc_runtime import serve
-
 from proactive_engine.app import create_app
 from proactive_engine.settings import Settings
 

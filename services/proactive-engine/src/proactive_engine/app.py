@@ -1,23 +1,98 @@
-"""Composition root of proactive-engine: settings -> infrastructure -> HTTP app.
+"""Composition root of proactive-engine: settings -> infrastructure -> rules, repository,
+subscribers, timer loop, HTTP app. Reads browse-events, cart-events, order-events,
+chat-events; writes contact-requests."""
 
-A skeleton so far: it serves health, readiness, metrics and its (empty) AsyncAPI page;
-its topics and routes come with its own issue.
-"""
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
 from cc_runtime import ServiceSpec, connect, create_http_app
-from fastapi import FastAPI
-
+from cc_schemas import (
+    BROWSE_EVENTS,
+    CART_EVENTS,
+    CHAT_EVENTS,
+    CONTACT_REQUESTS,
+    ORDER_EVENTS,
+    ContactRequested,
+    encode,
+)
+from proactive_engine.clock import Clock, WallClock
+from proactive_engine.config import EngineConfig, load_config
+from proactive_engine.handlers import Engine, Publish
+from proactive_engine.metrics import EngineMetrics
+from proactive_engine.repository import MongoRepository
+from proactive_engine.rules import build_rules
 from proactive_engine.settings import Settings
+from proactive_engine.subscribers import register_subscribers
+from proactive_engine.timer import run_timer
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def kafka_publisher(broker: KafkaBroker, topic: str) -> Publish:
+    async def publish(request: ContactRequested) -> None:
+        await broker.publish(
+            encode(request),
+            topic,
+            key=request.request_id.encode(),
+            headers={"content-type": "application/json"},
+        )
+
+    return publish
+
+
+def create_app(
+    settings: Settings | None = None,
+    clock: Clock | None = None,
+    config: EngineConfig | None = None,
+) -> FastAPI:
     settings = settings or Settings()
+    config = config or load_config(settings.rules_file)
     infra = connect(settings)
+    repository = MongoRepository(infra.db)
+    engine = Engine(
+        repository=repository,
+        rules=build_rules(config),
+        config=config,
+        publish=kafka_publisher(infra.broker, settings.topic(CONTACT_REQUESTS)),
+        clock=clock or WallClock(),
+        metrics=EngineMetrics(infra.registry),
+        owner=f"{settings.service_name}-{uuid.uuid4().hex[:12]}",
+        lease=timedelta(seconds=settings.lease_seconds),
+        claim_limit=settings.claim_limit,
+    )
+    register_subscribers(infra.broker, settings, engine)
     spec = ServiceSpec(
         title="Proactive engine",
         description=(
             "Watches the shop's browse and cart events and asks an operator "
             "to reach out to customers who are stuck."
         ),
+        consumes=[BROWSE_EVENTS, CART_EVENTS, ORDER_EVENTS, CHAT_EVENTS],
+        produces=[CONTACT_REQUESTS],
+        on_startup=[repository.ensure_indexes],
     )
-    return create_http_app(infra, spec)
+    app = create_http_app(infra, spec)
+    _run_timer_while_serving(app, engine, settings.timer_interval_seconds)
+    return app
+
+
+def _run_timer_while_serving(app: FastAPI, engine: Engine, interval_seconds: float) -> None:
+    """Start the timer once the broker runs (it publishes), stop it before the broker stops."""
+    serving = app.router.lifespan_context
+
+    @contextlib.asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        async with serving(application):
+            timer = asyncio.create_task(run_timer(engine, interval_seconds))
+            try:
+                yield
+            finally:
+                timer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await timer
+
+    app.router.lifespan_context = lifespan

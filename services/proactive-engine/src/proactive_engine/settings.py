@@ -1,9 +1,12 @@
 """Settings of proactive-engine, from `PROACTIVE_ENGINE_*` (and the shared `CC_*`) variables."""
 
+from pathlib import Path
 from typing import ClassVar
 
-from cc_runtime import ServiceSettings
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+
+from cc_runtime import ServiceSettings
 
 
 class Settings(ServiceSettings):
@@ -11,3 +14,9 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "proactive-engine"
     http_port: int = 8004
+
+    rules_file: Path | None = Field(None, description="Rules TOML; the packaged one if unset.")
+    timer_interval_seconds: float = Field(0.1, gt=0, description="Pause when nothing was due.")
+    lease_seconds: float = Field(30, gt=0, description="How long a claimed deadline is ours.")
+    claim_limit: int = Field(200, ge=1, description="Deadlines claimed per timer round.")
+    batch_max_records: int = Field(100, ge=1, description="Shop events folded per batch.")

@@ -1,0 +1,183 @@
+"""The facts the engine keeps about one shop session, folded from its events; no I/O.
+
+Folding is order-independent: every list is kept sorted by (event time, event id) and
+deduplicated on the event id, and "latest" facts are chosen by (event time, event id), so
+any permutation of the same events gives the same state, and a redelivery changes nothing.
+"""
+
+from __future__ import annotations
+
+import bisect
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cc_schemas import (
+    CartItemAdded,
+    CartItemRemoved,
+    CheckoutFailed,
+    CheckoutOrderPlaced,
+    CheckoutStarted,
+    CustomerContext,
+    FaqArticleRated,
+    FaqArticleViewed,
+    FaqSearched,
+    OrderStatusChecked,
+    PageType,
+    PageViewed,
+    ProductViewed,
+    ShopEvent,
+)
+
+MAX_EVENTS_PER_SESSION = 2000  # a bot or a stuck tab must not grow one document without bound
+
+
+class PageKind(StrEnum):
+    PRODUCT = "product"
+    HELP = "help"  # FAQ and support pages
+    OTHER = "other"
+
+
+class Stamp(BaseModel):
+    """One moment of the session: when, which event, and what the visitor was looking at."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    event_id: str
+    kind: PageKind = PageKind.OTHER
+    detail: str = ""  # product id, search query or order id, depending on the list
+
+
+class Latest(BaseModel):
+    """A value together with the (event time, event id) that set it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    event_id: str
+
+
+class SessionState(BaseModel):
+    session_id: str
+    event_ids: list[str] = Field(default_factory=list)  # sorted, for deduplication
+    first_at: datetime | None = None
+    last_at: datetime | None = None
+    customer: CustomerContext | None = None
+    customer_set: Latest | None = None
+    opted_out: bool = False  # sticky: one opt-out is enough
+    visits: list[Stamp] = Field(default_factory=list)  # every event, with its page kind
+    viewed_products: list[Stamp] = Field(default_factory=list)
+    cart_quantities: dict[str, int] = Field(default_factory=dict)  # net units per product
+    cart_value_cents: int = 0
+    currency: str | None = None
+    cart_value_set: Latest | None = None
+    added_to_cart: bool = False
+    checkout_failures: list[Stamp] = Field(default_factory=list)
+    ordered_at: datetime | None = None
+    order_id: str | None = None
+    faq_searches: list[Stamp] = Field(default_factory=list)
+    faq_helpful: bool = False
+    status_checks: list[Stamp] = Field(default_factory=list)
+    # Known from outside the session (order-events, loaded at evaluation), and the rule
+    # episodes already decided; neither is a fact folded from the session's own events.
+    order_problems: dict[str, str] = Field(default_factory=dict, exclude=True)
+    fired: frozenset[str] = Field(default_factory=frozenset, exclude=True)
+
+    def facts(self) -> dict[str, object]:
+        """The event-derived facts, for comparing two states."""
+        return self.model_dump(mode="json")
+
+    @property
+    def customer_id(self) -> str | None:
+        return self.customer.customer_id if self.customer else None
+
+    @property
+    def cart_product_ids(self) -> list[str]:
+        return sorted(p for p, units in self.cart_quantities.items() if units > 0)
+
+
+def fold(state: SessionState, events: list[ShopEvent]) -> SessionState:
+    """A new state with the events applied; events already applied are ignored."""
+    new = state.model_copy(deep=True)
+    for event in events:
+        if len(new.event_ids) >= MAX_EVENTS_PER_SESSION:
+            break
+        _apply(new, event)
+    return new
+
+
+def _apply(state: SessionState, event: ShopEvent) -> None:
+    position = bisect.bisect_left(state.event_ids, event.event_id)
+    if position < len(state.event_ids) and state.event_ids[position] == event.event_id:
+        return
+    state.event_ids.insert(position, event.event_id)
+    at = event.occurred_at
+    state.first_at = at if state.first_at is None else min(state.first_at, at)
+    state.last_at = at if state.last_at is None else max(state.last_at, at)
+    _apply_customer(state, event)
+    _insert(state.visits, Stamp(at=at, event_id=event.event_id, kind=_kind_of(event)))
+    _apply_specific(state, event)
+
+
+def _apply_customer(state: SessionState, event: ShopEvent) -> None:
+    if event.customer is None:
+        return
+    state.opted_out = state.opted_out or event.customer.proactive_opt_out
+    stamp = Latest(at=event.occurred_at, event_id=event.event_id)
+    if state.customer_set is None or _key(stamp) > _key(state.customer_set):
+        state.customer, state.customer_set = event.customer, stamp
+
+
+def _apply_specific(state: SessionState, event: ShopEvent) -> None:
+    stamp = Stamp(at=event.occurred_at, event_id=event.event_id)
+    match event:
+        case ProductViewed(product_id=product_id):
+            _insert(state.viewed_products, stamp.model_copy(update={"detail": product_id}))
+        case CartItemAdded() | CartItemRemoved():
+            sign = 1 if isinstance(event, CartItemAdded) else -1
+            units = state.cart_quantities.get(event.product_id, 0) + sign * event.quantity
+            state.cart_quantities[event.product_id] = units
+            state.added_to_cart = state.added_to_cart or sign > 0
+            _set_cart_value(state, event.cart_value_cents, event.currency, stamp)
+        case CheckoutStarted():
+            _set_cart_value(state, event.cart_value_cents, event.currency, stamp)
+        case CheckoutFailed():
+            _insert(state.checkout_failures, stamp.model_copy(update={"detail": event.reason}))
+        case CheckoutOrderPlaced():
+            if state.ordered_at is None or event.occurred_at < state.ordered_at:
+                state.ordered_at, state.order_id = event.occurred_at, event.order_id
+        case FaqSearched():
+            _insert(state.faq_searches, stamp.model_copy(update={"detail": event.query}))
+        case FaqArticleRated(helpful=True):
+            state.faq_helpful = True
+        case OrderStatusChecked():
+            _insert(state.status_checks, stamp.model_copy(update={"detail": event.order_id}))
+
+
+def _set_cart_value(state: SessionState, cents: int, currency: str, stamp: Stamp) -> None:
+    latest = Latest(at=stamp.at, event_id=stamp.event_id)
+    if state.cart_value_set is None or _key(latest) > _key(state.cart_value_set):
+        state.cart_value_cents, state.currency, state.cart_value_set = cents, currency, latest
+
+
+def _kind_of(event: ShopEvent) -> PageKind:
+    if isinstance(event, ProductViewed):
+        return PageKind.PRODUCT
+    if isinstance(event, FaqSearched | FaqArticleViewed | FaqArticleRated):
+        return PageKind.HELP
+    if isinstance(event, PageViewed):
+        if event.page_type is PageType.PRODUCT:
+            return PageKind.PRODUCT
+        if event.page_type in (PageType.FAQ, PageType.SUPPORT):
+            return PageKind.HELP
+    return PageKind.OTHER
+
+
+def _key(stamp: Stamp | Latest) -> tuple[datetime, str]:
+    return stamp.at, stamp.event_id
+
+
+def _insert(stamps: list[Stamp], stamp: Stamp) -> None:
+    bisect.insort(stamps, stamp, key=_key)

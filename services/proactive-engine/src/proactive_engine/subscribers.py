@@ -1,0 +1,83 @@
+"""Topic -> handler, nothing more. Reads browse-events and cart-events (in batches),
+order-events and chat-events."""
+
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from cc_runtime import consumer_options
+from cc_runtime.dead_letter import dead_letter_headers
+from cc_schemas import (
+    BROWSE_EVENTS,
+    CART_EVENTS,
+    CHAT_EVENTS,
+    ORDER_EVENTS,
+    AnyChatEvent,
+    AnyOrderEvent,
+    ShopEvent,
+    parse,
+)
+from proactive_engine.handlers import (
+    Engine,
+    apply_shop_events,
+    record_chat_event,
+    record_order_event,
+)
+from proactive_engine.settings import Settings
+
+
+def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine) -> None:
+    topics = {settings.topic(t): t for t in (BROWSE_EVENTS, CART_EVENTS)}
+
+    async def dead_letter(record: "ConsumerRecord[Any, Any]", error: Exception) -> None:
+        headers = dead_letter_headers(record, error, settings.service_name, 1)
+        await broker.publish(
+            record.value or b"", record.topic + ".dlq", key=record.key, headers=headers
+        )
+        engine.metrics.dead_lettered.labels(record.topic).inc()
+
+    @broker.subscriber(
+        *topics,
+        batch=True,
+        max_records=settings.batch_max_records,
+        title="shop-events",
+        description="Browse and cart events, folded into session state in batches",
+        **consumer_options(settings),
+    )
+    async def on_shop_events(body: Any, message: KafkaMessage) -> None:
+        events: list[ShopEvent] = []
+        invalid = []
+        for record in message.raw_message:
+            engine.metrics.events.labels(topics[record.topic]).inc()
+            try:
+                event = parse(topics[record.topic], record.value or b"")
+            except ValueError as error:
+                invalid.append((record, error))
+                continue
+            assert isinstance(event, ShopEvent)
+            events.append(event)
+        await apply_shop_events(engine, events)
+        for bad_record, problem in invalid:
+            await dead_letter(bad_record, problem)
+
+    @broker.subscriber(
+        settings.topic(ORDER_EVENTS),
+        title="order-events",
+        description="Orders that are late or held, for the order-status rule",
+        **consumer_options(settings),
+    )
+    async def on_order_event(event: AnyOrderEvent) -> None:
+        engine.metrics.events.labels(ORDER_EVENTS).inc()
+        await record_order_event(engine, event)
+
+    @broker.subscriber(
+        settings.topic(CHAT_EVENTS),
+        title="chat-events",
+        description="Open chats: nobody is asked to reach out to a customer already chatting",
+        **consumer_options(settings),
+    )
+    async def on_chat_event(event: AnyChatEvent) -> None:
+        engine.metrics.events.labels(CHAT_EVENTS).inc()
+        await record_chat_event(engine, event)

@@ -1,0 +1,335 @@
+"""The engine on the real broker and database, in-process apps driven by a manual clock:
+every rule's scenario, the suppression cases, a restart and two instances in one group."""
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from fastapi import FastAPI
+from pymongo import AsyncMongoClient
+
+from cc_schemas import (
+    CartItemAdded,
+    ChatStarted,
+    CheckoutFailed,
+    CheckoutFailureReason,
+    CheckoutOrderPlaced,
+    ContactRequested,
+    CustomerContext,
+    Event,
+    FaqSearched,
+    OrderHeldAtCarrier,
+    OrderStatusChecked,
+    ProductViewed,
+    encode,
+    key_of,
+    topic_of,
+)
+from cc_testing import Servers, headers_of, produce, read_records
+from proactive_engine.app import create_app
+from proactive_engine.clock import ManualClock
+from proactive_engine.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+PARTITIONS = 3
+T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+
+
+def at(minutes: float) -> datetime:
+    return T0 + timedelta(minutes=minutes)
+
+
+def shop(cls: type[Event], session: str, n: int, minute: float, **fields: Any) -> Event:
+    return cls(
+        event_id=f"{session}-{n}",
+        occurred_at=at(minute),
+        source="shop",
+        session_id=session,
+        **fields,
+    )
+
+
+def added(session: str, n: int, minute: float, **fields: Any) -> Event:
+    return shop(
+        CartItemAdded,
+        session,
+        n,
+        minute,
+        product_id="train-1",
+        quantity=1,
+        unit_price_cents=4990,
+        currency="EUR",
+        cart_value_cents=4990,
+        **fields,
+    )
+
+
+async def send(servers: Servers, namespace: str, events: list[Event]) -> None:
+    for event in events:
+        topic = f"{namespace}.{topic_of(event)}"
+        await produce(
+            servers.kafka_bootstrap_servers, topic, [(key_of(event).encode(), encode(event))]
+        )
+
+
+@contextlib.asynccontextmanager
+async def engine_app(env: dict[str, str], clock: ManualClock) -> AsyncIterator[FastAPI]:
+    assert env["CC_TOPIC_PARTITIONS"] == str(PARTITIONS)
+    settings = Settings(**env, PROACTIVE_ENGINE_TIMER_INTERVAL_SECONDS=0.05)  # type: ignore[arg-type]
+    app = create_app(settings, clock=clock)
+    async with app.router.lifespan_context(app):
+        yield app
+
+
+def database(servers: Servers, namespace: str) -> Any:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url, tz_aware=True)
+    return client[f"{namespace}_proactive_engine"]
+
+
+async def poll(condition: Callable[[], Awaitable[bool]], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while not await condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+async def folded(db: Any, session: str, events: int) -> bool:
+    doc = await db["sessions"].find_one({"_id": session})
+    return doc is not None and len(doc["state"]["event_ids"]) >= events
+
+
+async def settled(db: Any, session: str, rule: str) -> bool:
+    """The timer decided the session's rule and gave its lease back."""
+    doc = await db["sessions"].find_one({"_id": session})
+    fired = doc is not None and any(k.startswith(f"{rule}|") for k in doc.get("fired", []))
+    return fired and doc.get("lease_until") is None
+
+
+async def all_requests(servers: Servers, namespace: str) -> list[ContactRequested]:
+    """Every record of contact-requests, up to the end offsets of now."""
+    topic = f"{namespace}.contact-requests"
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=servers.kafka_bootstrap_servers, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        # service_env creates every topic with CC_TOPIC_PARTITIONS partitions
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        ends = await consumer.end_offsets(partitions)
+        records = []
+        while [tp for tp in partitions if await consumer.position(tp) < ends[tp]]:
+            for batch in (await consumer.getmany(timeout_ms=200)).values():
+                records.extend(batch)
+    finally:
+        await consumer.stop()
+    return [ContactRequested.model_validate_json(r.value) for r in records]
+
+
+def situations(prefix: str) -> dict[str, list[Event]]:
+    """One session per rule, each stuck the way its rule describes."""
+    s = {rule: f"{prefix}-{rule}" for rule in RULE_NAMES}
+    return {
+        "abandoned_cart": [added(s["abandoned_cart"], 1, 0)],
+        "long_product_dwell": [
+            shop(
+                ProductViewed,
+                s["long_product_dwell"],
+                n,
+                n * 3,
+                product_id=f"p{n}",
+                name="Train",
+                price_cents=4990,
+                currency="EUR",
+            )
+            for n in range(4)
+        ],
+        "long_faq_search": [
+            shop(
+                FaqSearched, s["long_faq_search"], n, n * 0.5, query=f"battery {n}", results_count=2
+            )
+            for n in range(4)
+        ],
+        "checkout_failing": [
+            shop(
+                CheckoutFailed,
+                s["checkout_failing"],
+                n,
+                n,
+                reason=CheckoutFailureReason.PAYMENT_DECLINED,
+            )
+            for n in range(3)
+        ],
+        "order_status_repeated": [
+            *(
+                shop(OrderStatusChecked, s["order_status_repeated"], n, n, order_id="o-1")
+                for n in range(3)
+            ),
+            OrderHeldAtCarrier(
+                event_id="o-1-held",
+                occurred_at=at(-60),
+                source="logistics",
+                order_id="o-1",
+                carrier="DHL",
+                reason="customs",
+            ),
+        ],
+    }
+
+
+RULE_NAMES = [
+    "abandoned_cart",
+    "long_product_dwell",
+    "long_faq_search",
+    "checkout_failing",
+    "order_status_repeated",
+]
+
+
+async def test_each_rule_asks_for_exactly_one_contact_when_its_deadline_passes(
+    servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    clock = ManualClock(at(1))
+    db = database(servers, namespace)
+    cases = situations("rule")
+    async with engine_app(service_env, clock):
+        for events in cases.values():
+            await send(servers, namespace, events)
+        for rule, events in cases.items():
+            count = sum(1 for e in events if hasattr(e, "session_id"))
+            await poll(lambda r=rule, n=count: folded(db, f"rule-{r}", n))
+        clock.set(at(19))  # past every rule's deadline, silent sessions included
+        for rule in RULE_NAMES:
+            await poll(lambda r=rule: settled(db, f"rule-{r}", r))
+
+    requests = await all_requests(servers, namespace)
+    assert sorted((r.session_id, r.rule) for r in requests) == sorted(
+        (f"rule-{rule}", rule) for rule in RULE_NAMES
+    )
+    by_rule = {r.rule: r for r in requests}
+    assert by_rule["abandoned_cart"].context.cart_value_cents == 4990
+    assert by_rule["abandoned_cart"].channel == "chat"
+    assert by_rule["order_status_repeated"].context.order_id == "o-1"
+    assert by_rule["long_faq_search"].context.search_queries[0] == "battery 3"
+    assert by_rule["checkout_failing"].priority == "high"
+
+
+async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_customer(
+    servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    clock = ManualClock(at(1))
+    db = database(servers, namespace)
+    opted_out = CustomerContext(customer_id="c-out", proactive_opt_out=True)
+    ann = CustomerContext(customer_id="c-ann", contact_by_email=True)
+    events = [
+        added("opted-out", 1, 0, customer=opted_out),
+        added("ordered", 1, 0),
+        shop(
+            CheckoutOrderPlaced, "ordered", 2, 0.5, order_id="o-9", total_cents=4990, currency="EUR"
+        ),
+        added("chatting", 1, 0),
+        ChatStarted(
+            event_id="chat-1",
+            occurred_at=at(0.2),
+            source="chat",
+            chat_id="chat-1",
+            session_id="chatting",
+            origin="customer",
+        ),
+        added("ann-first", 1, 0, customer=ann),
+        added("ann-second", 1, 2, customer=ann),
+    ]
+    async with engine_app(service_env, clock):
+        await send(servers, namespace, events)
+        for session, count in [
+            ("opted-out", 1),
+            ("ordered", 2),
+            ("chatting", 1),
+            ("ann-first", 1),
+            ("ann-second", 1),
+        ]:
+            await poll(lambda s=session, n=count: folded(db, s, n))
+        await poll(lambda: chat_open(db, "chat-1"))
+        clock.set(at(20))
+        for session in ["opted-out", "chatting", "ann-first", "ann-second"]:
+            await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+        ordered = await db["sessions"].find_one({"_id": "ordered"})
+        assert ordered["due_at"] is None  # nothing ever becomes due once ordered
+
+    requests = await all_requests(servers, namespace)
+    assert [(r.session_id, r.rule) for r in requests] == [("ann-first", "abandoned_cart")]
+
+
+async def chat_open(db: Any, chat_id: str) -> bool:
+    return await db["chats"].find_one({"_id": chat_id}) is not None
+
+
+async def test_a_restarted_engine_fires_a_stored_deadline_exactly_once(
+    servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    clock = ManualClock(at(1))
+    db = database(servers, namespace)
+    async with engine_app(service_env, clock):
+        await send(servers, namespace, [added("restart-a", 1, 0), added("restart-b", 1, 0)])
+        await poll(lambda: folded(db, "restart-a", 1))
+        await poll(lambda: folded(db, "restart-b", 1))
+        clock.set(at(16))  # restart-a fires in the first life...
+        await poll(lambda: settled(db, "restart-a", "abandoned_cart"))
+    # ...and restart-b's deadline passes while no engine runs; the old one left a ledger
+    # entry that was never marked published (a crash right after publishing).
+    await db["requests"].update_one(
+        {"_id": (await all_requests(servers, namespace))[0].request_id},
+        {"$set": {"status": "publishing"}},
+    )
+    await send(servers, namespace, [added("restart-b", 2, 17)])
+    clock.set(at(40))
+    async with engine_app(service_env, clock):
+        await poll(lambda: settled(db, "restart-b", "abandoned_cart"))
+
+    requests = await all_requests(servers, namespace)
+    assert sorted(r.session_id for r in requests) == ["restart-a", "restart-b"]
+
+
+async def test_two_instances_in_one_group_ask_once_per_situation_across_a_rebalance(
+    servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    clock = ManualClock(at(1))
+    db = database(servers, namespace)
+    sessions = [f"pair-{n}" for n in range(12)]
+    async with engine_app(service_env, clock):
+        await send(servers, namespace, [added(s, 1, 0) for s in sessions])
+        async with engine_app(service_env, clock):  # joins: the group rebalances mid-session
+            await send(servers, namespace, [added(s, 2, 1) for s in sessions])
+            for session in sessions:
+                await poll(lambda s=session: folded(db, s, 2))
+            clock.set(at(20))  # both timers now race for the same due deadlines
+            for session in sessions:
+                await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+
+    requests = await all_requests(servers, namespace)
+    assert sorted(r.session_id for r in requests) == sorted(sessions)
+
+
+async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applies(
+    servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    clock = ManualClock(at(1))
+    db = database(servers, namespace)
+    topic = f"{namespace}.cart-events"
+    async with engine_app(service_env, clock):
+        await produce(servers.kafka_bootstrap_servers, topic, [(b"bad", b"{not json")])
+        await send(servers, namespace, [added("after-bad", 1, 0)])
+        await poll(lambda: folded(db, "after-bad", 1))
+        dead = await read_records(
+            servers.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 1
+        )
+    assert [(r.key, r.value) for r in dead] == [(b"bad", b"{not json")]
+    assert headers_of(dead[0])["x-dlq-source-topic"] == topic
+    assert headers_of(dead[0])["x-dlq-error"]
