@@ -128,25 +128,33 @@ class OmnichannelProjection:
     )
 
     def apply(self, event: Event) -> bool:
-        known = self._bucket_of(event)
+        entities, entity_id = self._home(event)
+        known = _events_of(entities[entity_id])
         if event.event_id in known:
             return False
         known[event.event_id] = event
         return True
 
-    def _bucket_of(self, event: Event) -> dict[str, Any]:
+    def knows(self, event: Event) -> bool:
+        """Whether the event is folded in already (looks without creating its entity)."""
+        entities, entity_id = self._home(event)
+        entity = entities.get(entity_id)
+        return entity is not None and event.event_id in _events_of(entity)
+
+    def _home(self, event: Event) -> tuple[dict[str, Any], str]:
+        """The entities of the event's kind, and the id of the one it belongs to."""
         if isinstance(event, TicketEvent):
-            return self.tickets[event.ticket_id].events
+            return self.tickets, event.ticket_id
         if isinstance(event, ChatEvent):
-            return self.chats[event.chat_id].events
+            return self.chats, event.chat_id
         if isinstance(event, InteractionRecorded):
-            return self.interactions[event.interaction_id]
+            return self.interactions, event.interaction_id
         if isinstance(event, CsatSubmitted):
-            return self.csat[event.response_id]
+            return self.csat, event.response_id
         if isinstance(event, ContactRequested):
-            return self.requests[event.request_id]
+            return self.requests, event.request_id
         if isinstance(event, ContactOutcome):
-            return self.outcomes[event.request_id]
+            return self.outcomes, event.request_id
         raise ValueError(f"kpi does not handle {event.event_type}")
 
     def hour(self, moment: datetime) -> datetime:
@@ -169,6 +177,10 @@ class OmnichannelProjection:
             if answer is not None and self.hour(answer.occurred_at).date() == day:
                 answers[answer.channel.value].append(int(answer.score >= SATISFIED))
         return {channel: sum(v) / len(v) for channel, v in answers.items()}
+
+
+def _events_of(entity: Ticket | Chat | dict[str, Any]) -> dict[str, Any]:
+    return entity if isinstance(entity, dict) else entity.events
 
 
 def group(

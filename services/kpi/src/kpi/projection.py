@@ -55,6 +55,10 @@ class CallProjection:
                 self._track_queue(row)
         return True
 
+    def knows(self, call_id: str, event_id: str) -> bool:
+        known = self.facts.get(call_id)
+        return known is not None and event_id in known
+
     def _contribute(self, row: CallRow, sign: int) -> None:
         key = (local_hour(row.offered_at, self.zone), row.queue, row.agent)
         bucket = self.buckets.setdefault(key, Bucket())

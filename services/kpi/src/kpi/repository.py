@@ -1,16 +1,21 @@
 """Where kpi stores what it consumed: one collection of events per topic, `_id` = event id, so a
 redelivered event collides instead of counting twice. Every MongoDB call of the service is here.
 
+A consumed batch is stored with one unordered `insert_many` per topic: every new event is
+inserted, and the duplicate-key errors (code 11000) of the others tell which ones were known.
+
 The KPIs are a projection of these stored events (see `state.py`), rebuilt from them at start-up.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError
 
 from cc_schemas import Event, topic_spec
+
+DUPLICATE_KEY = 11000
 
 
 def collection_name(topic: str) -> str:
@@ -19,8 +24,8 @@ def collection_name(topic: str) -> str:
 
 
 class EventStore(Protocol):
-    async def add(self, topic: str, event: Event) -> bool:
-        """Store the event; False when an event with its id is already stored."""
+    async def add_many(self, topic: str, events: Iterable[Event]) -> set[str]:
+        """Store the events of one topic; returns the ids of those that were not stored yet."""
         ...
 
     def replay(self, topic: str) -> AsyncIterator[Event]:
@@ -32,13 +37,16 @@ class MongoEventStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.db = db
 
-    async def add(self, topic: str, event: Event) -> bool:
-        document = {"_id": event.event_id, **event.model_dump(mode="json")}
+    async def add_many(self, topic: str, events: Iterable[Event]) -> set[str]:
+        documents = {e.event_id: {"_id": e.event_id, **e.model_dump(mode="json")} for e in events}
+        if not documents:
+            return set()
+        ordered = list(documents.values())
         try:
-            await self.db[collection_name(topic)].insert_one(document)
-        except DuplicateKeyError:
-            return False
-        return True
+            await self.db[collection_name(topic)].insert_many(ordered, ordered=False)
+        except BulkWriteError as error:
+            return set(documents) - _duplicates(error, ordered)
+        return set(documents)
 
     async def replay(self, topic: str) -> AsyncIterator[Event]:
         spec = topic_spec(topic)
@@ -48,3 +56,14 @@ class MongoEventStore:
 
     async def count(self, topic: str) -> int:
         return await self.db[collection_name(topic)].count_documents({})
+
+
+def _duplicates(error: BulkWriteError, documents: list[dict[str, Any]]) -> set[str]:
+    """The ids an unordered insert found already stored; any other failure is raised again."""
+    details = error.details
+    write_errors = details.get("writeErrors", [])
+    if details.get("writeConcernErrors") or any(
+        e.get("code") != DUPLICATE_KEY for e in write_errors
+    ):
+        raise error
+    return {documents[e["index"]]["_id"] for e in write_errors}

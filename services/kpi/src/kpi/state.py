@@ -39,3 +39,12 @@ class KpiState:
         if isinstance(event, AgentEvent):
             return self.agents.apply(event)
         return self.omni.apply(event)
+
+    def knows(self, event: Event) -> bool:
+        """Whether the event is folded in already; then it is stored too, since only stored
+        events are folded (here and at start-up)."""
+        if isinstance(event, CallEvent):
+            return self.calls.knows(event.call_id, event.event_id)
+        if isinstance(event, AgentEvent):
+            return self.agents.knows(event)
+        return self.omni.knows(event)

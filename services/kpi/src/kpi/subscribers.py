@@ -1,7 +1,9 @@
 """Topic -> handler, nothing more. Reads call-events, agent-events, ticket-opened,
 ticket-assigned, ticket-closed, chat-events, interactions, csat-responses, contact-requests and
-contact-outcomes: call-events with one consumer per partition (the volume), the other topics with
-one consumer between them (few consumers, so start-up joins the group few times)."""
+contact-outcomes in batches (one insert and one offset commit per batch, not per event):
+call-events with consumers of its own sharing its partitions (the volume: one folds a batch
+while another's is being stored), the other topics with one consumer between them. Writes each
+invalid record to `<topic>.dlq` and goes on with the rest of its batch."""
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 
@@ -17,9 +19,9 @@ from cc_schemas import (
     TICKET_ASSIGNED,
     TICKET_CLOSED,
     TICKET_OPENED,
-    parse,
 )
-from kpi.handlers import record_event
+from kpi.handlers import record_events
+from kpi.intake import DeadLetters, split_batch, undecoded
 from kpi.metrics import KpiMetrics
 from kpi.repository import EventStore
 from kpi.settings import Settings
@@ -45,28 +47,36 @@ def register_subscribers(
     store: EventStore,
     state: KpiState,
     metrics: KpiMetrics,
+    dead_letters: DeadLetters,
 ) -> None:
     logical = {settings.topic(topic): topic for topic in CONSUMED}
 
-    async def on_event(message: KafkaMessage) -> None:
-        topic = logical[message.raw_message.topic]  # type: ignore[union-attr]
-        await record_event(topic, parse(topic, message.body), store, state, metrics)
+    async def on_batch(message: KafkaMessage) -> None:
+        batch = split_batch(message.raw_message, logical)
+        await record_events(batch.events, store, state, metrics)
+        await dead_letters.publish(batch.invalid)
 
     description = (
-        "validated by its topic's contract (bad ones go to <topic>.dlq), stored once and "
-        "folded into the KPIs"
+        "in batches; each validated by its topic's contract (bad ones go to <topic>.dlq, the "
+        "rest of the batch goes on), stored once and folded into the KPIs"
     )
     calls, *others = logical
-    broker.subscriber(
-        calls,
-        title="call-events",
-        description=f"Call events, {description}",
-        max_workers=settings.topic_partitions,
-        **consumer_options(settings),
-    )(on_event)
+    for n in range(1, settings.call_consumers + 1):
+        broker.subscriber(
+            calls,
+            title=f"call-events-{n}",
+            description=f"Call events (consumer {n}, its share of the partitions), {description}",
+            batch=True,
+            max_records=settings.batch_max_records,
+            decoder=undecoded,
+            **consumer_options(settings),
+        )(on_batch)
     broker.subscriber(
         *others,
         title="kpi-other-events",
         description=f"Agent, ticket, chat, interaction, CSAT and contact events, {description}",
+        batch=True,
+        max_records=settings.batch_max_records,
+        decoder=undecoded,
         **consumer_options(settings),
-    )(on_event)
+    )(on_batch)

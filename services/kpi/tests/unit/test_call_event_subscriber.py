@@ -1,7 +1,7 @@
 """kpi's subscribers in memory (FastStream's TestKafkaBroker), with an in-memory event store; the
 same flow runs on the real broker in tests/integration and tests-e2e."""
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,6 +10,7 @@ from faststream.kafka import TestKafkaBroker
 from cc_runtime import connect
 from cc_schemas import CALL_EVENTS, CallAbandoned, Caller, CallOffered, Event
 from kpi.calls import CallRules
+from kpi.intake import DeadLetters
 from kpi.metrics import KpiMetrics
 from kpi.reports import ReportQuery, call_report
 from kpi.settings import Settings
@@ -21,11 +22,10 @@ class InMemoryEventStore:
     def __init__(self) -> None:
         self.events: dict[str, Event] = {}
 
-    async def add(self, topic: str, event: Event) -> bool:
-        if event.event_id in self.events:
-            return False
-        self.events[event.event_id] = event
-        return True
+    async def add_many(self, topic: str, events: Iterable[Event]) -> set[str]:
+        new = {e.event_id: e for e in events if e.event_id not in self.events}
+        self.events.update(new)
+        return set(new)
 
     async def replay(self, topic: str) -> AsyncIterator[Event]:
         for event in list(self.events.values()):
@@ -63,7 +63,8 @@ async def test_a_redelivered_call_event_is_stored_counted_and_folded_once() -> N
     infra = connect(settings)
     store, metrics = InMemoryEventStore(), KpiMetrics(infra.registry)
     state = KpiState(CallRules(), ZoneInfo("Europe/Rome"))
-    register_subscribers(infra.broker, settings, store, state, metrics)
+    dead_letters = DeadLetters(infra.broker, settings.service_name, infra.consumer_metrics)
+    register_subscribers(infra.broker, settings, store, state, metrics, dead_letters)
 
     async with TestKafkaBroker(infra.broker) as broker:
         for event in (ABANDONED, OFFERED, OFFERED, ABANDONED):
