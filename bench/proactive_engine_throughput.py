@@ -8,6 +8,10 @@ Prints events/s of both, the p50/p99 delay between a deadline and the published 
 
     uv run python bench/proactive_engine_throughput.py --events 1000000 --sessions 100000
 Servers: CC_KAFKA_BOOTSTRAP_SERVERS / CC_MONGO_URL (defaults: the local dev stack).
+
+    uv run python bench/proactive_engine_throughput.py --probe-store
+measures only the database calls a batched design would rely on (insert_many, replace_one at
+two collection sizes, find by _id, find by a partition field) and prints their rates.
 """
 
 import argparse
@@ -17,9 +21,11 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from pymongo import ASCENDING, AsyncMongoClient, ReplaceOne
 
 from cc_runtime import ensure_topics
 from cc_schemas import CartItemAdded, ContactRequested, ProductViewed, encode, parse
@@ -35,7 +41,7 @@ def shop_event(n: int, sessions: int, now: datetime) -> tuple[str, bytes, bytes]
     session = f"s{n % sessions}"
     base = {"event_id": f"e{n}", "occurred_at": now, "source": "bench", "session_id": session}
     if n < sessions:  # every session's first event fills its cart
-        event = CartItemAdded(
+        cart = CartItemAdded(
             **base,
             product_id="p",
             quantity=1,
@@ -43,11 +49,11 @@ def shop_event(n: int, sessions: int, now: datetime) -> tuple[str, bytes, bytes]
             currency="EUR",
             cart_value_cents=2500,
         )
-        return "cart-events", session.encode(), encode(event)
-    event = ProductViewed(
+        return "cart-events", session.encode(), encode(cart)
+    view = ProductViewed(
         **base, product_id=f"p{n % 97}", name="toy", price_cents=2500, currency="EUR"
     )
-    return "browse-events", session.encode(), encode(event)
+    return "browse-events", session.encode(), encode(view)
 
 
 async def produce_all(ns: str, events: int, sessions: int) -> None:
@@ -106,7 +112,7 @@ async def engine_run(ns: str, events: int, sessions: int, idle: float) -> tuple[
     config = config.model_copy(update={"rules": {"abandoned_cart": rules["abandoned_cart"]}})
     settings = Settings(
         CC_KAFKA_BOOTSTRAP_SERVERS=KAFKA,
-        CC_MONGO_URL=MONGO,  # type: ignore[call-arg]
+        CC_MONGO_URL=MONGO,
         CC_NAMESPACE=ns,
     )
     app = create_app(settings, config=config)
@@ -145,6 +151,57 @@ async def request_delays(ns: str, sessions: int, expires: timedelta) -> list[flo
     return sorted(delays.values())
 
 
+async def timed(label: str, count: int, call: Any, limit: float = 60) -> None:
+    started = time.perf_counter()
+    try:
+        await asyncio.wait_for(call, limit)
+    except TimeoutError:
+        print(f"{label}: no answer within {limit:.0f}s")
+        return
+    seconds = time.perf_counter() - started
+    print(f"{label}: {seconds * 1000:,.0f} ms, {count / seconds:,.0f} documents/s")
+
+
+async def probe_store() -> None:
+    """Rates of the database calls a batched engine would use, on a throwaway database."""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO, tz_aware=True)
+    db = client["probe" + uuid.uuid4().hex[:8]]
+    state = {"state": "x" * 1500}  # about the size of a stored session
+    try:
+        for size in (10, 5000, 20000):
+            col = db[f"sessions{size}"]
+            await col.create_index([("partition", ASCENDING)])
+            docs = [{"_id": f"s{i}", "partition": i % 6, **state} for i in range(size)]
+            await timed(
+                f"insert_many {size} (new _ids)", size, col.insert_many(docs, ordered=False)
+            )
+            first = [f"s{i}" for i in range(10)]
+            await timed(
+                f"10 x replace_one in a collection of {size}",
+                10,
+                asyncio.gather(*(col.replace_one({"_id": s}, {"v": 1, **state}) for s in first)),
+            )
+            replaces = [ReplaceOne({"_id": s}, {"v": 2, **state}, upsert=True) for s in first]
+            await timed(
+                f"bulk_write of 10 ReplaceOne upserts in a collection of {size}",
+                10,
+                col.bulk_write(replaces, ordered=False),
+            )
+            await timed(
+                f"10 x find_one by _id in a collection of {size}",
+                10,
+                asyncio.gather(*(col.find_one({"_id": s}) for s in first)),
+            )
+            await timed(
+                f"find by partition (1 of 6) in a collection of {size}",
+                size // 6,
+                col.find({"partition": 0}).to_list(),
+            )
+    finally:
+        await client.drop_database(db.name)
+        await client.close()
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -155,7 +212,11 @@ async def main() -> None:
         default=None,
         help="abandoned-cart inactivity; default: long enough for ingestion",
     )
+    parser.add_argument("--probe-store", action="store_true", help="only the database rates")
     args = parser.parse_args()
+    if args.probe_store:
+        await probe_store()
+        return
     ns = "bench" + uuid.uuid4().hex[:8]
     topics = [f"{ns}.{t}" for t in ("browse-events", "cart-events", "contact-requests")]
     await ensure_topics(KAFKA, topics, 6)

@@ -31,6 +31,8 @@ from proactive_engine.settings import Settings
 from proactive_engine.subscribers import register_subscribers
 from proactive_engine.timer import run_timer
 
+TIMER_STOP_SECONDS = 10.0  # how long a shutdown waits for the timer round in progress
+
 
 def kafka_publisher(broker: KafkaBroker, topic: str) -> Publish:
     async def publish(request: ContactRequested) -> None:
@@ -87,12 +89,19 @@ def _run_timer_while_serving(app: FastAPI, engine: Engine, interval_seconds: flo
     @contextlib.asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with serving(application):
-            timer = asyncio.create_task(run_timer(engine, interval_seconds))
+            stop = asyncio.Event()
+            timer = asyncio.create_task(run_timer(engine, interval_seconds, stop))
             try:
                 yield
             finally:
-                timer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await timer
+                # Let the round in progress finish (publish and record together); cancel only
+                # if it hangs, e.g. on an unreachable database.
+                stop.set()
+                try:
+                    await asyncio.wait_for(asyncio.shield(timer), TIMER_STOP_SECONDS)
+                except TimeoutError:
+                    timer.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await timer
 
     app.router.lifespan_context = lifespan

@@ -2,6 +2,7 @@
 (a silent session still gets its request). Writes contact-requests through the handlers."""
 
 import asyncio
+import contextlib
 import logging
 
 from proactive_engine.handlers import Engine, fire_due
@@ -9,9 +10,14 @@ from proactive_engine.handlers import Engine, fire_due
 log = logging.getLogger(__name__)
 
 
-async def run_timer(engine: Engine, interval_seconds: float) -> None:
-    """Fire due deadlines until cancelled; pause only when a round found nothing due."""
-    while True:
+async def run_timer(
+    engine: Engine, interval_seconds: float, stop: asyncio.Event | None = None
+) -> None:
+    """Fire due deadlines until `stop` is set (or cancelled); pause only when a round found
+    nothing due. Setting `stop` lets the current round finish, so a shutdown never leaves a
+    request published but not yet recorded as fired (which the next start would publish again)."""
+    stop = stop or asyncio.Event()
+    while not stop.is_set():
         try:
             claimed = await fire_due(engine)
         except asyncio.CancelledError:
@@ -21,4 +27,5 @@ async def run_timer(engine: Engine, interval_seconds: float) -> None:
             log.exception("timer round failed")
             claimed = 0
         if claimed < engine.claim_limit:
-            await asyncio.sleep(interval_seconds)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), interval_seconds)
