@@ -7,7 +7,8 @@ Prints events/s of both, the p50/p99 delay between a deadline and the published 
 (Kafka timestamp of the request), and `ratio: X.XX` (engine / baseline events/s).
 
     uv run python bench/proactive_engine_throughput.py --events 1000000 --sessions 100000
-Servers: CC_KAFKA_BOOTSTRAP_SERVERS / CC_MONGO_URL (defaults: the local dev stack).
+Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_MONGO_URL when set, else the harness starts
+its own (cc_testing.real_servers), as the other benchmarks do.
 
     uv run python bench/proactive_engine_throughput.py --probe-store
 measures only the database calls a batched design would rely on (insert_many, replace_one at
@@ -16,7 +17,6 @@ two collection sizes, find by _id, find by a partition field) and prints their r
 
 import argparse
 import asyncio
-import os
 import statistics
 import time
 import uuid
@@ -29,12 +29,14 @@ from pymongo import ASCENDING, AsyncMongoClient, ReplaceOne
 
 from cc_runtime import ensure_topics
 from cc_schemas import CartItemAdded, ContactRequested, ProductViewed, encode, parse
+from cc_testing import real_servers
 from proactive_engine.app import create_app
 from proactive_engine.config import load_config
 from proactive_engine.settings import Settings
 
-KAFKA = os.environ.get("CC_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:39092")
-MONGO = os.environ.get("CC_MONGO_URL", "mongodb://127.0.0.1:37017")
+# Set by `run()` from the servers the harness picks.
+KAFKA = ""
+MONGO = ""
 
 
 def shop_event(n: int, sessions: int, now: datetime) -> tuple[str, bytes, bytes]:
@@ -237,5 +239,12 @@ async def main() -> None:
     print(f"ratio: {rate / base_rate:.2f}")
 
 
+def run() -> None:
+    global KAFKA, MONGO
+    with real_servers() as servers:
+        KAFKA, MONGO = servers.kafka_bootstrap_servers, servers.mongo_url
+        asyncio.run(main())
+
+
 if __name__ == "__main__":
-    asyncio.run(main())
+    run()
