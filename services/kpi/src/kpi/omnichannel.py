@@ -61,17 +61,23 @@ class Ticket:
         return earliest(self.of(TicketClosed))
 
     def holders(self) -> list[tuple[str, datetime, datetime]]:
-        """(assignee, from, to) for each closed stretch of responsibility."""
+        """(assignee, from, to) for each closed stretch of responsibility: from taking the ticket
+        to the next assignment or the close. An assignment after the close starts none."""
         opened, closed = self.opened, self.closed
         if opened is None or closed is None:
             return []
+        close_at = closed.occurred_at
         starts: list[tuple[str, datetime]] = []
         if opened.assignee:
             starts.append((opened.assignee, opened.occurred_at))
-        starts += [(a.assignee, a.occurred_at) for a in sorted(self.of(TicketAssigned), key=_order)]
+        starts += [
+            (a.assignee, a.occurred_at)
+            for a in sorted(self.of(TicketAssigned), key=_order)
+            if a.occurred_at <= close_at
+        ]
         if not starts:
             return []
-        ends = [at for _, at in starts[1:]] + [closed.occurred_at]
+        ends = [at for _, at in starts[1:]] + [close_at]
         return [
             (who, start, max(start, end)) for (who, start), end in zip(starts, ends, strict=True)
         ]
@@ -107,7 +113,7 @@ class Chat:
 
 
 def _ms(delta: timedelta) -> int:
-    return round(delta.total_seconds() * 1000)
+    return round(delta / timedelta(milliseconds=1))  # exact: no float noise at half a ms
 
 
 @dataclass

@@ -54,5 +54,5 @@ def hours_between(start: datetime, end: datetime, zone: ZoneInfo) -> Iterable[tu
         # Hours are aligned in UTC too for every zone with whole-hour offsets (Europe/Rome).
         next_hour = cursor.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
         piece_end = min(next_hour, end)
-        yield local_hour(cursor, zone), round((piece_end - cursor).total_seconds() * 1000)
+        yield local_hour(cursor, zone), round((piece_end - cursor) / timedelta(milliseconds=1))
         cursor = piece_end

@@ -1,15 +1,26 @@
-"""A plain reference computation of the call, ticket, CSAT and proactive-contact KPIs straight
-from a list of raw events, for tests and benchmarks. It shares no code with the service's
-projection: it deduplicates, sorts and counts in one pass, the obvious way."""
+"""A plain reference computation of every KPI (calls, agents, tickets, backlog, assignees,
+chats, interactions, CSAT, proactive contacts) straight from a list of raw events, for tests and
+benchmarks. It shares no code with the service's projection: it deduplicates, sorts and counts
+in one pass, the obvious way."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cc_schemas import ContactRequested, CsatSubmitted, Event, TicketClosed, TicketOpened
+from cc_schemas import (
+    ChatMessageSent,
+    ChatStarted,
+    ContactRequested,
+    CsatSubmitted,
+    Event,
+    InteractionRecorded,
+    TicketAssigned,
+    TicketClosed,
+    TicketOpened,
+)
 
 Row = dict[str, Any]
 
@@ -44,11 +55,41 @@ def call_kpis(
     sl_seconds: float = 20,
     short_seconds: float = 5,
 ) -> list[Row]:
+    sums: dict[tuple[Any, ...], Row] = {}
+    for hour, queue, agent, outcome, wait, talk, hold, wrap, transfers in _calls(
+        events, zone, short_seconds
+    ):
+        if not start <= hour.date() < end:
+            continue
+        k = _key(hour, groups, {"queue": queue, "agent": agent})
+        s = sums.setdefault(k, defaultdict(int))
+        s["offered"] += 1
+        s["transfers"] += transfers
+        s[outcome] += 1
+        if wait is not None and outcome != "waiting":
+            w = round(wait * 1000)
+            s["waited"] += 1
+            s["wait_ms"] += w
+            s["longest"] = max(s.get("longest", -1), w)
+            if outcome == "answered":
+                s["answer_wait_ms"] += w
+                s["in_sl"] += w <= round(sl_seconds * 1000)
+        if talk is not None:
+            s["handled"] += 1
+            s["talk_ms"] += round(talk * 1000)
+            s["hold_ms"] += round(hold * 1000)
+            s["wrapup_ms"] += round(wrap * 1000)
+    return [dict(zip(groups, k, strict=True)) | _call_row(sums[k]) for k in sorted(sums)]
+
+
+def _calls(events: list[Event], zone: ZoneInfo, short_seconds: float) -> list[tuple[Any, ...]]:
+    """(local hour offered, queue, agent, outcome, wait, talk, hold, wrap-up, transfers) per
+    offered call."""
     per_call: dict[str, list[Any]] = defaultdict(list)
     for e in _unique(events).values():
         if e.event_type.startswith("call."):
             per_call[e.call_id].append(e)  # type: ignore[attr-defined]
-    sums: dict[tuple[Any, ...], Row] = {}
+    out: list[tuple[Any, ...]] = []
     for evs in per_call.values():
         evs.sort(key=lambda e: (e.occurred_at, e.event_id))
         by_kind: dict[str, Any] = {}
@@ -58,9 +99,6 @@ def call_kpis(
             transfers += e.event_type == "call.transferred"
         offered = by_kind.get("call.offered")
         if offered is None:
-            continue
-        hour = _hour(offered.occurred_at, zone)
-        if not start <= hour.date() < end:
             continue
         answered: Any = by_kind.get("call.answered")
         finished: Any = min(
@@ -84,25 +122,9 @@ def call_kpis(
             wait, outcome = by_kind["call.exited"].wait_seconds, "exited"
         else:
             outcome = "waiting"
-        k = _key(hour, groups, {"queue": offered.queue, "agent": agent})
-        s = sums.setdefault(k, defaultdict(int))
-        s["offered"] += 1
-        s["transfers"] += transfers
-        s[outcome] += 1
-        if wait is not None and outcome != "waiting":
-            w = round(wait * 1000)
-            s["waited"] += 1
-            s["wait_ms"] += w
-            s["longest"] = max(s.get("longest", -1), w)
-            if outcome == "answered":
-                s["answer_wait_ms"] += w
-                s["in_sl"] += w <= round(sl_seconds * 1000)
-        if talk is not None:
-            s["handled"] += 1
-            s["talk_ms"] += round(talk * 1000)
-            s["hold_ms"] += round(hold * 1000)
-            s["wrapup_ms"] += round(wrap * 1000)
-    return [dict(zip(groups, k, strict=True)) | _call_row(sums[k]) for k in sorted(sums)]
+        hour = _hour(offered.occurred_at, zone)
+        out.append((hour, offered.queue, agent, outcome, wait, talk, hold, wrap, transfers))
+    return out
 
 
 def _div(a: int, b: int) -> float | None:
@@ -183,7 +205,7 @@ def ticket_kpis(
         s["closed"] += 1
         s["resolved"] += c.resolution.value == "resolved"
         s["nff"] += c.outcome is not None and c.outcome.value == "no_fault_found"
-        s["throughput_ms"] += round((c.occurred_at - o.occurred_at).total_seconds() * 1000)
+        s["throughput_ms"] += _ms_between(o.occurred_at, c.occurred_at)
     return [
         dict(zip(groups, k, strict=True))
         | {
@@ -232,6 +254,253 @@ def contact_kpis(
             "converted": s["converted"],
             "expired": s["expired"],
             "conversion_rate": s["converted"] / s["requested"],
+        }
+        for k, s in sorted(sums.items())
+    ]
+
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+HOUR_US = 3_600_000_000
+
+
+def _epoch_us(at: datetime) -> int:
+    return (at - EPOCH) // timedelta(microseconds=1)
+
+
+def _ms_between(a: datetime, b: datetime) -> int:
+    """A duration in whole milliseconds (the duration is rounded, not its ends)."""
+    return round((b - a) / timedelta(milliseconds=1))
+
+
+def _split_hours(a: datetime, b: datetime, zone: ZoneInfo) -> list[tuple[datetime, int]]:
+    """[a, b) as (local hour, whole ms) pieces; whole-hour UTC offsets (Europe/Rome) assumed."""
+    lo, hi = _epoch_us(a), _epoch_us(b)
+    pieces = []
+    for t in range(lo - lo % HOUR_US, hi, HOUR_US):
+        piece_us = min(hi, t + HOUR_US) - max(lo, t)
+        if piece_us > 0:
+            hour = _hour(EPOCH + timedelta(microseconds=t), zone)
+            pieces.append((hour, round(piece_us / 1000)))
+    return pieces
+
+
+def agent_kpis(
+    events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
+) -> list[Row]:
+    per_agent: dict[str, list[Any]] = defaultdict(list)
+    for e in _unique(events).values():
+        if e.event_type.startswith("agent."):
+            per_agent[e.agent_id].append(e)  # type: ignore[attr-defined]
+    sums: dict[tuple[Any, ...], Row] = {}
+
+    def add(hour: datetime, agent: str, measure: str, value: int) -> None:
+        if start <= hour.date() < end:
+            s = sums.setdefault(_key(hour, groups, {"agent": agent}), defaultdict(int))
+            s[measure] += value
+
+    for agent, evs in per_agent.items():
+        login: datetime | None = None
+        paused: datetime | None = None
+        intervals: list[tuple[str, datetime, datetime]] = []
+        for e in sorted(evs, key=lambda e: (e.occurred_at, e.event_id)):
+            kind = e.event_type.removeprefix("agent.")
+            if kind == "logged_in" and login is None:
+                login = e.occurred_at
+            elif kind == "paused" and login is not None and paused is None:
+                paused = e.occurred_at
+            elif kind == "unpaused" and paused is not None:
+                intervals.append(("paused_ms", paused, e.occurred_at))
+                paused = None
+            elif kind == "logged_out" and login is not None:
+                intervals.append(("logged_in_ms", login, e.occurred_at))
+                if paused is not None:  # logging out ends the pause
+                    intervals.append(("paused_ms", paused, e.occurred_at))
+                login = paused = None
+        for measure, a, b in intervals:
+            for hour, piece in _split_hours(a, b, zone):
+                add(hour, agent, measure, piece)
+    for hour, _queue, agent, _outcome, _wait, talk, hold, wrap, _t in _calls(events, zone, 5):
+        if agent and talk is not None:
+            add(
+                hour, agent, "busy_ms", round(talk * 1000) + round(hold * 1000) + round(wrap * 1000)
+            )
+            add(hour, agent, "handled", 1)
+    rows = []
+    for k, s in sorted(sums.items()):
+        available = s["logged_in_ms"] - s["paused_ms"]
+        rows.append(
+            dict(zip(groups, k, strict=True))
+            | {
+                "logged_in_ms": s["logged_in_ms"],
+                "paused_ms": s["paused_ms"],
+                "busy_ms": s["busy_ms"],
+                "handled": s["handled"],
+                "available_ms": available,
+                "occupancy": _div(s["busy_ms"], available),
+            }
+        )
+    return rows
+
+
+def chat_kpis(
+    events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
+) -> list[Row]:
+    started: dict[str, ChatStarted] = {}
+    messages: dict[str, list[ChatMessageSent]] = defaultdict(list)
+    for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
+        if isinstance(e, ChatStarted):
+            started.setdefault(e.chat_id, e)
+        elif isinstance(e, ChatMessageSent):
+            messages[e.chat_id].append(e)
+    sums: dict[tuple[Any, ...], Row] = {}
+    for cid, st in started.items():
+        hour = _hour(st.occurred_at, zone)
+        if not start <= hour.date() < end:
+            continue
+        s = sums.setdefault(_key(hour, groups, {"origin": st.origin.value}), defaultdict(int))
+        s["chats"] += 1
+        agent_msgs = [m for m in messages[cid] if m.sender.value == "agent"]
+        if agent_msgs:
+            s["responded"] += 1
+            s["first_ms"] += _ms_between(st.occurred_at, agent_msgs[0].occurred_at)
+        run_start: datetime | None = None
+        for m in messages[cid]:
+            if m.sender.value == "customer" and run_start is None:
+                run_start = m.occurred_at
+            elif m.sender.value == "agent" and run_start is not None:
+                s["replies"] += 1
+                s["reply_ms"] += _ms_between(run_start, m.occurred_at)
+                run_start = None
+    return [
+        dict(zip(groups, k, strict=True))
+        | {
+            "chats": s["chats"],
+            "responded": s["responded"],
+            "first_response_ms": s["first_ms"],
+            "replies": s["replies"],
+            "reply_ms": s["reply_ms"],
+            "average_first_response_seconds": _secs(s["first_ms"], s["responded"]),
+            "average_reply_seconds": _secs(s["reply_ms"], s["replies"]),
+        }
+        for k, s in sorted(sums.items())
+    ]
+
+
+def _secs(total_ms: int, n: int) -> float | None:
+    return total_ms / n / 1000 if n else None
+
+
+def interaction_kpis(
+    events: list[Event],
+    zone: ZoneInfo,
+    start: date,
+    end: date,
+    groups: tuple[str, ...],
+    fcr_days: int = 7,
+) -> list[Row]:
+    current: dict[str, InteractionRecorded] = {}
+    for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
+        if isinstance(e, InteractionRecorded):
+            current[e.interaction_id] = e  # the latest version of an interaction counts
+    window = timedelta(days=fcr_days)
+    sums: dict[tuple[Any, ...], Row] = {}
+    for i in current.values():
+        hour = _hour(i.started_at, zone)
+        if not start <= hour.date() < end:
+            continue
+        extra = {"channel": i.channel.value, "direction": i.direction.value}
+        s = sums.setdefault(_key(hour, groups, extra), defaultdict(int))
+        s["interactions"] += 1
+        if i.first_response_at is not None:
+            s["responded"] += 1
+            s["first_ms"] += _ms_between(i.started_at, i.first_response_at)
+        if i.resolved is True:
+            s["resolved"] += 1
+            repeated = any(
+                o.direction.value == "inbound"
+                and (o.case_id == i.case_id if i.case_id else o.customer_id == i.customer_id)
+                and (o.case_id is None) == (i.case_id is None)
+                and i.started_at < o.started_at <= i.started_at + window
+                for o in current.values()
+            )
+            s["fcr"] += not repeated
+    return [
+        dict(zip(groups, k, strict=True))
+        | {
+            "interactions": s["interactions"],
+            "resolved": s["resolved"],
+            "first_contact_resolved": s["fcr"],
+            "responded": s["responded"],
+            "first_response_ms": s["first_ms"],
+            "first_contact_resolution": _div(s["fcr"], s["resolved"]),
+            "average_first_response_seconds": _secs(s["first_ms"], s["responded"]),
+        }
+        for k, s in sorted(sums.items())
+    ]
+
+
+def _tickets(events: list[Event]) -> tuple[dict[str, TicketOpened], dict[str, TicketClosed]]:
+    opened: dict[str, TicketOpened] = {}
+    closed: dict[str, TicketClosed] = {}
+    for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
+        if isinstance(e, TicketOpened):
+            opened.setdefault(e.ticket_id, e)
+        elif isinstance(e, TicketClosed):
+            closed.setdefault(e.ticket_id, e)
+    return opened, closed
+
+
+def backlog_kpis(
+    events: list[Event], zone: ZoneInfo, start: date, end: date, by_channel: bool
+) -> list[Row]:
+    """Per local day: tickets opened on or before it and not closed on or before it."""
+    opened, closed = _tickets(events)
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for tid, o in opened.items():
+        first = o.occurred_at.astimezone(zone).date()
+        c = closed.get(tid)
+        last = c.occurred_at.astimezone(zone).date() if c else end  # closed on `last`
+        day = max(first, start)
+        while day < min(last, end):
+            counts[(day.isoformat(), o.channel.value if by_channel else "")] += 1
+            day += timedelta(days=1)
+    return [
+        {"day": day} | ({"channel": channel} if by_channel else {}) | {"backlog": n}
+        for (day, channel), n in sorted(counts.items())
+    ]
+
+
+def assignee_kpis(
+    events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
+) -> list[Row]:
+    """Closed tickets opened in the period: each holder's stretch, from taking the ticket to the
+    next assignment or the close."""
+    opened, closed = _tickets(events)
+    assigned: dict[str, list[TicketAssigned]] = defaultdict(list)
+    for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
+        if isinstance(e, TicketAssigned):
+            assigned[e.ticket_id].append(e)
+    sums: dict[tuple[Any, ...], Row] = {}
+    for tid, o in opened.items():
+        hour = _hour(o.occurred_at, zone)
+        if tid not in closed or not start <= hour.date() < end:
+            continue
+        close_at = closed[tid].occurred_at
+        holders = [(o.assignee, o.occurred_at)] if o.assignee else []
+        holders += [(a.assignee, a.occurred_at) for a in assigned[tid]]
+        for n, (who, since) in enumerate(holders):
+            if since > close_at:
+                continue  # taken over after the close: no stretch of responsibility
+            until = close_at if n + 1 == len(holders) else min(holders[n + 1][1], close_at)
+            s = sums.setdefault(_key(hour, groups, {"assignee": who}), defaultdict(int))
+            s["stretches"] += 1
+            s["held_ms"] += max(0, _ms_between(since, until))
+    return [
+        dict(zip(groups, k, strict=True))
+        | {
+            "stretches": s["stretches"],
+            "held_ms": s["held_ms"],
+            "average_held_seconds": _secs(s["held_ms"], s["stretches"]),
         }
         for k, s in sorted(sums.items())
     ]

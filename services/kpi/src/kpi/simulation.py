@@ -30,6 +30,8 @@ from cc_schemas import (
     CallExited,
     CallOffered,
     CallTransferred,
+    ChatAgentJoined,
+    ChatEnded,
     ChatMessageSent,
     ChatStarted,
     ContactAccepted,
@@ -126,32 +128,40 @@ def _one_call(rng: random.Random, call_id: str, at: datetime) -> list[Event]:
 
 
 def agent_events(rng: random.Random, days: int = 14, start: datetime = START) -> list[Event]:
+    """Early, late and night shifts (across local midnight and the switch to summer time), zero
+    to two pauses, a pause still open at logout, a stray unpause, and on the last day a session
+    still open (not counted until it ends)."""
     out: list[Event] = []
     for agent in AGENTS:
+        common = {"source": SRC, "agent_id": agent}
         for day in range(days):
-            base = start + timedelta(days=day, hours=6, minutes=rng.randrange(60))
-            common = {"source": SRC, "agent_id": agent}
+            shift = timedelta(days=day, hours=rng.choice((6, 12, 20)), minutes=rng.randrange(60))
+            base = start + shift + timedelta(seconds=_seconds(rng, 0, 1))
             out.append(AgentLoggedIn(event_id=f"{agent}/{day}/in", occurred_at=base, **common))
-            pause = base + timedelta(minutes=rng.randrange(60, 300))
-            out.append(
-                AgentPaused(
-                    event_id=f"{agent}/{day}/p", occurred_at=pause, reason="lunch", **common
+            if day == days - 1 and rng.random() < 0.5:
+                continue  # still logged in: neither the session nor its pauses are closed
+            logout = base + timedelta(hours=8, seconds=_seconds(rng, 0, 999))
+            pause_at = base
+            for n in range(rng.randrange(3)):
+                pause_at += timedelta(minutes=rng.randrange(30, 200), seconds=rng.random())
+                out.append(
+                    AgentPaused(
+                        event_id=f"{agent}/{day}/p{n}",
+                        occurred_at=pause_at,
+                        reason="lunch",
+                        **common,
+                    )
                 )
-            )
-            out.append(
-                AgentUnpaused(
-                    event_id=f"{agent}/{day}/u",
-                    occurred_at=pause + timedelta(minutes=rng.randrange(5, 45)),
-                    **common,
+                if rng.random() < 0.15:
+                    break  # the pause lasts until the logout
+                pause_at += timedelta(minutes=rng.randrange(5, 45), seconds=rng.random())
+                out.append(
+                    AgentUnpaused(event_id=f"{agent}/{day}/u{n}", occurred_at=pause_at, **common)
                 )
-            )
-            out.append(
-                AgentLoggedOut(
-                    event_id=f"{agent}/{day}/out",
-                    occurred_at=base + timedelta(hours=8, seconds=rng.randrange(999)),
-                    **common,
-                )
-            )
+            if rng.random() < 0.1:  # an unpause with no pause before it changes nothing
+                stray = base + timedelta(minutes=1)
+                out.append(AgentUnpaused(event_id=f"{agent}/{day}/u-", occurred_at=stray, **common))
+            out.append(AgentLoggedOut(event_id=f"{agent}/{day}/out", occurred_at=logout, **common))
     return out
 
 
@@ -193,42 +203,71 @@ def ticket_events(
             )
         if rng.random() < 0.8:
             resolved = rng.random() < 0.75
+            at += timedelta(hours=rng.uniform(1, 48))
             out.append(
                 TicketClosed(
                     event_id=f"{tid}/close",
-                    occurred_at=at + timedelta(hours=rng.uniform(1, 48)),
+                    occurred_at=at,
                     resolution="resolved" if resolved else "unresolved",
                     outcome=rng.choice(["refund", "no_fault_found", "replacement"]),
                     closed_by="anna",
                     **common,
                 )
             )
+            if rng.random() < 0.1:  # handed on after the close (a review): held by no one
+                out.append(
+                    TicketAssigned(
+                        event_id=f"{tid}/assign/after-close",
+                        occurred_at=at + timedelta(hours=rng.uniform(1, 5)),
+                        assignee="dario",
+                        team="contact_centre",
+                        assigned_by="anna",
+                        **common,
+                    )
+                )
     return out
 
 
 def chat_events(rng: random.Random, n: int, start: datetime = START, days: int = 14) -> list[Event]:
+    """Customer and proactive chats; customer, agent and system messages 0.1 ms apart at most
+    (durations of exactly half a millisecond happen); a few chats never seen starting."""
     out: list[Event] = []
     for i in range(n):
         cid, at = f"chat-{i}", start + timedelta(seconds=rng.uniform(0, days * 86400))
-        out.append(
-            ChatStarted(
-                event_id=f"{cid}/start", occurred_at=at, source=SRC, chat_id=cid, origin="customer"
+        common = {"source": SRC, "chat_id": cid}
+        proactive = rng.random() < 0.2
+        if rng.random() > 0.03:  # else its chat.started never arrived: the chat is not counted
+            out.append(
+                ChatStarted(
+                    event_id=f"{cid}/start",
+                    occurred_at=at,
+                    origin="proactive" if proactive else "customer",
+                    request_id=f"req-{i}" if proactive else None,
+                    **common,
+                )
             )
-        )
-        for m in range(rng.randrange(6)):
-            at += timedelta(seconds=rng.uniform(5, 200))
-            sender = "customer" if rng.random() < 0.5 else "agent"
+        for m in range(rng.randrange(8)):
+            at += timedelta(seconds=round(rng.uniform(0.5, 200), 4))
+            roll = rng.random()
+            sender = "customer" if roll < 0.45 else "agent" if roll < 0.9 else "system"
+            if sender == "agent" and rng.random() < 0.3:
+                out.append(
+                    ChatAgentJoined(event_id=f"{cid}/j{m}", occurred_at=at, agent="anna", **common)
+                )
             out.append(
                 ChatMessageSent(
                     event_id=f"{cid}/m{m}",
                     occurred_at=at,
-                    source=SRC,
-                    chat_id=cid,
                     message_id=f"m{m}",
                     sender=sender,
                     agent="anna" if sender == "agent" else None,
                     text="hi",
+                    **common,
                 )
+            )
+        if rng.random() < 0.7:
+            out.append(
+                ChatEnded(event_id=f"{cid}/end", occurred_at=at, ended_by="customer", **common)
             )
     return out
 
@@ -236,25 +275,39 @@ def chat_events(rng: random.Random, n: int, start: datetime = START, days: int =
 def interaction_events(
     rng: random.Random, n: int, start: datetime = START, days: int = 14
 ) -> list[Event]:
+    """Contacts on cases (repeats within and beyond the FCR window) and without a case (the
+    customer's), inbound and outbound; some recorded again later once judged (the latest
+    version counts)."""
     out: list[Event] = []
     for i in range(n):
         at = start + timedelta(seconds=rng.uniform(0, days * 86400))
-        responded = at + timedelta(seconds=rng.uniform(1, 3600)) if rng.random() < 0.7 else None
-        out.append(
-            InteractionRecorded(
-                event_id=f"int-{i}",
-                occurred_at=at,
-                source=SRC,
-                interaction_id=f"int-{i}",
-                customer_id=f"C{i % 53}",
-                case_id=f"case-{i % 151}" if rng.random() < 0.8 else None,
-                channel=rng.choice(["phone", "chat", "email", "social"]),
-                direction="inbound" if rng.random() < 0.85 else "outbound",
-                started_at=at,
-                first_response_at=responded,
-                resolved=rng.choice([True, False, None]),
-            )
+        responded = at + timedelta(seconds=round(rng.uniform(1, 3600), 4))
+        case = f"case-{i % 151}" if rng.random() < 0.8 else None
+        first = InteractionRecorded(
+            event_id=f"int-{i}",
+            occurred_at=at,
+            source=SRC,
+            interaction_id=f"int-{i}",
+            customer_id=f"C{i % 53}" if case else f"C{i % 17}",
+            case_id=case,
+            channel=rng.choice(["phone", "chat", "email", "social"]),
+            direction="inbound" if rng.random() < 0.85 else "outbound",
+            started_at=at,
+            first_response_at=responded if rng.random() < 0.7 else None,
+            resolved=rng.choice([True, False, None]),
         )
+        out.append(first)
+        if rng.random() < 0.3:  # judged later: the new version replaces the first
+            out.append(
+                first.model_copy(
+                    update={
+                        "event_id": f"int-{i}/v2",
+                        "occurred_at": responded + timedelta(hours=1),
+                        "first_response_at": responded,
+                        "resolved": rng.random() < 0.7,
+                    }
+                )
+            )
     return out
 
 

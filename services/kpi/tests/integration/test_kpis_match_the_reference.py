@@ -1,7 +1,7 @@
 """The KPIs read back through kpi's REST API, after it consumed 10,000+ generated calls and their
-ticket, chat, CSAT and contact histories from the real broker (duplicates, out-of-order and late
-events included), equal a plain reference computation over the raw events; and the same numbers
-come back after a restart that rebuilds everything from the stored events."""
+agent, ticket, chat, interaction, CSAT and contact histories from the real broker (duplicates,
+out-of-order and late events included), equal a plain reference computation over the raw events;
+and the same numbers come back after a restart that rebuilds everything from the stored events."""
 
 import asyncio
 import csv
@@ -151,3 +151,72 @@ def test_csat_ticket_and_contact_kpis_equal_the_reference(kpi: RunningService) -
         report(kpi, "contacts", ("rule", "day")),
         reference.contact_kpis(EVENTS, ROME, START, END, ("rule", "day")),
     )
+
+
+AGENT_GROUPINGS = [(), ("agent",), ("agent", "day"), ("hour",), ("week", "agent")]
+
+
+@pytest.mark.parametrize("group_by", AGENT_GROUPINGS, ids=lambda g: ",".join(g) or "total")
+def test_agent_times_and_occupancy_equal_the_reference(
+    kpi: RunningService, group_by: tuple[str, ...]
+) -> None:
+    expected = reference.agent_kpis(EVENTS, ROME, START, END, group_by)
+
+    assert same(report(kpi, "agents", group_by), expected)
+
+
+def test_chat_first_response_reply_time_and_volume_equal_the_reference(
+    kpi: RunningService,
+) -> None:
+    for group_by in [(), ("origin", "day"), ("hour",)]:
+        expected = reference.chat_kpis(EVENTS, ROME, START, END, group_by)
+
+        assert same(report(kpi, "chats", group_by), expected), group_by
+
+
+def test_interaction_volume_per_channel_and_first_contact_resolution_equal_the_reference(
+    kpi: RunningService,
+) -> None:
+    for group_by in [(), ("channel", "direction"), ("channel", "week"), ("day",)]:
+        expected = reference.interaction_kpis(EVENTS, ROME, START, END, group_by)
+
+        assert same(report(kpi, "interactions", group_by), expected), group_by
+
+
+def test_the_ticket_backlog_at_the_end_of_each_day_equals_the_reference(
+    kpi: RunningService,
+) -> None:
+    assert same(
+        report(kpi, "backlog", ("day",)), reference.backlog_kpis(EVENTS, ROME, START, END, False)
+    )
+    assert same(
+        report(kpi, "backlog", ("day", "channel")),
+        reference.backlog_kpis(EVENTS, ROME, START, END, True),
+    )
+
+
+def test_the_time_each_assignee_held_tickets_equals_the_reference(kpi: RunningService) -> None:
+    for group_by in [(), ("assignee",), ("assignee", "week")]:
+        expected = reference.assignee_kpis(EVENTS, ROME, START, END, group_by)
+
+        assert same(report(kpi, "assignees", group_by), expected), group_by
+
+
+def test_the_generated_histories_have_every_case_those_kpis_distinguish(
+    kpi: RunningService,
+) -> None:
+    (agents,) = report(kpi, "agents", ())
+    (chats,) = report(kpi, "chats", ())
+    (interactions,) = report(kpi, "interactions", ())
+    (held,) = report(kpi, "assignees", ())
+    backlog = report(kpi, "backlog", ("day",))
+
+    assert agents["paused_ms"] > 0
+    assert 0 < agents["occupancy"] < 1
+    assert {row["origin"] for row in report(kpi, "chats", ("origin",))} == {"customer", "proactive"}
+    assert 0 < chats["responded"] < chats["chats"]
+    assert chats["replies"] > 0
+    assert 0 < interactions["first_contact_resolution"] < 1
+    assert held["held_ms"] > 0
+    assert len(report(kpi, "assignees", ("assignee",))) > 1
+    assert len({row["backlog"] for row in backlog}) > 1
