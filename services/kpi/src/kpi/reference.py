@@ -6,6 +6,7 @@ in one pass, the obvious way."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -79,7 +80,7 @@ def call_kpis(
             s["talk_ms"] += round(talk * 1000)
             s["hold_ms"] += round(hold * 1000)
             s["wrapup_ms"] += round(wrap * 1000)
-    return [dict(zip(groups, k, strict=True)) | _call_row(sums[k]) for k in sorted(sums)]
+    return _rows(groups, sums, _call_row)
 
 
 def _calls(events: list[Event], zone: ZoneInfo, short_seconds: float) -> list[tuple[Any, ...]]:
@@ -173,11 +174,9 @@ def csat_kpis(
             s = sums.setdefault(_key(hour, groups, {"channel": a.channel.value}), [0, 0])
             s[0] += 1
             s[1] += a.score >= 4
-    return [
-        dict(zip(groups, k, strict=True))
-        | {"responses": v[0], "satisfied": v[1], "csat": v[1] / v[0]}
-        for k, v in sorted(sums.items())
-    ]
+    return _rows(
+        groups, sums, lambda v: {"responses": v[0], "satisfied": v[1], "csat": v[1] / v[0]}
+    )
 
 
 def ticket_kpis(
@@ -206,9 +205,10 @@ def ticket_kpis(
         s["resolved"] += c.resolution.value == "resolved"
         s["nff"] += c.outcome is not None and c.outcome.value == "no_fault_found"
         s["throughput_ms"] += _ms_between(o.occurred_at, c.occurred_at)
-    return [
-        dict(zip(groups, k, strict=True))
-        | {
+    return _rows(
+        groups,
+        sums,
+        lambda s: {
             "opened": s["opened"],
             "open": s["open"],
             "closed": s["closed"],
@@ -220,9 +220,8 @@ def ticket_kpis(
             "average_throughput_seconds": s["throughput_ms"] / s["closed"] / 1000
             if s["closed"]
             else None,
-        }
-        for k, s in sorted(sums.items())
-    ]
+        },
+    )
 
 
 def contact_kpis(
@@ -245,18 +244,18 @@ def contact_kpis(
             s["requested"] += 1
             for kind in ("accepted", "declined", "converted", "expired"):
                 s[kind] += kind in outcomes[rid]
-    return [
-        dict(zip(groups, k, strict=True))
-        | {
+    return _rows(
+        groups,
+        sums,
+        lambda s: {
             "requested": s["requested"],
             "accepted": s["accepted"],
             "declined": s["declined"],
             "converted": s["converted"],
             "expired": s["expired"],
             "conversion_rate": s["converted"] / s["requested"],
-        }
-        for k, s in sorted(sums.items())
-    ]
+        },
+    )
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -371,9 +370,10 @@ def chat_kpis(
                 s["replies"] += 1
                 s["reply_ms"] += _ms_between(run_start, m.occurred_at)
                 run_start = None
-    return [
-        dict(zip(groups, k, strict=True))
-        | {
+    return _rows(
+        groups,
+        sums,
+        lambda s: {
             "chats": s["chats"],
             "responded": s["responded"],
             "first_response_ms": s["first_ms"],
@@ -381,9 +381,15 @@ def chat_kpis(
             "reply_ms": s["reply_ms"],
             "average_first_response_seconds": _secs(s["first_ms"], s["responded"]),
             "average_reply_seconds": _secs(s["reply_ms"], s["replies"]),
-        }
-        for k, s in sorted(sums.items())
-    ]
+        },
+    )
+
+
+def _rows(
+    groups: tuple[str, ...], sums: Mapping[tuple[Any, ...], Any], measures: Callable[[Any], Row]
+) -> list[Row]:
+    """One row per group key, in key order: the key's named fields, then its measures."""
+    return [dict(zip(groups, k, strict=True)) | measures(v) for k, v in sorted(sums.items())]
 
 
 def _secs(total_ms: int, n: int) -> float | None:
@@ -424,9 +430,10 @@ def interaction_kpis(
                 for o in current.values()
             )
             s["fcr"] += not repeated
-    return [
-        dict(zip(groups, k, strict=True))
-        | {
+    return _rows(
+        groups,
+        sums,
+        lambda s: {
             "interactions": s["interactions"],
             "resolved": s["resolved"],
             "first_contact_resolved": s["fcr"],
@@ -434,9 +441,8 @@ def interaction_kpis(
             "first_response_ms": s["first_ms"],
             "first_contact_resolution": _div(s["fcr"], s["resolved"]),
             "average_first_response_seconds": _secs(s["first_ms"], s["responded"]),
-        }
-        for k, s in sorted(sums.items())
-    ]
+        },
+    )
 
 
 def _tickets(events: list[Event]) -> tuple[dict[str, TicketOpened], dict[str, TicketClosed]]:
@@ -495,12 +501,12 @@ def assignee_kpis(
             s = sums.setdefault(_key(hour, groups, {"assignee": who}), defaultdict(int))
             s["stretches"] += 1
             s["held_ms"] += max(0, _ms_between(since, until))
-    return [
-        dict(zip(groups, k, strict=True))
-        | {
+    return _rows(
+        groups,
+        sums,
+        lambda s: {
             "stretches": s["stretches"],
             "held_ms": s["held_ms"],
             "average_held_seconds": _secs(s["held_ms"], s["stretches"]),
-        }
-        for k, s in sorted(sums.items())
-    ]
+        },
+    )
