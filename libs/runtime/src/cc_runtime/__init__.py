@@ -1,7 +1,13 @@
 """Shared runtime of the contact-centre services: settings, Kafka and MongoDB wiring, the
 consumer policy, metrics and health. It never imports a service and holds no domain logic."""
 
-from cc_runtime.dead_letter import DLQ_SUFFIX, HEADER_PREFIX, DeadLetterPolicy, PermanentError
+from cc_runtime.dead_letter import (
+    DLQ_SUFFIX,
+    HEADER_PREFIX,
+    DeadLetterPolicy,
+    PermanentError,
+    ReadAgainLater,
+)
 from cc_runtime.kafka import consumer_options, ensure_topics, make_broker
 from cc_runtime.service import (
     Infrastructure,
@@ -19,6 +25,7 @@ __all__ = [
     "DeadLetterPolicy",
     "Infrastructure",
     "PermanentError",
+    "ReadAgainLater",
     "ServiceSettings",
     "ServiceSpec",
     "connect",

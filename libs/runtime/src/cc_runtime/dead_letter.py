@@ -6,8 +6,9 @@
 - A message that cannot be decoded or validated, or that keeps failing, is published to
   `<topic>.dlq` with the error, source topic, partition and offset in its headers; then it is
   committed, so a poison message never blocks its partition and nothing is dropped silently.
-- While the infrastructure itself is down (MongoDB or Kafka unreachable) a message is not
-  dead-lettered: the policy waits, then lets FastStream seek back so the message is read again.
+- While the infrastructure itself is down (MongoDB or Kafka unreachable), or the handler says
+  `ReadAgainLater`, a message is not dead-lettered: the policy waits, then lets FastStream seek
+  back so the message is read again.
 """
 
 import asyncio
@@ -38,12 +39,19 @@ DLQ_SUFFIX = ".dlq"
 HEADER_PREFIX = "x-dlq-"
 MAX_ERROR_CHARS = 2000
 
+
+class ReadAgainLater(Exception):
+    """Raised by a handler that cannot take a good message right now (its partition is in the
+    middle of a rebalance, say): the message is read again later, never dead-lettered."""
+
+
 # The infrastructure is unreachable: waiting helps, dead-lettering would lose good messages.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     ConnectionFailure,
     KafkaConnectionError,
     KafkaTimeoutError,
     ConnectionError,
+    ReadAgainLater,
 )
 
 

@@ -11,11 +11,9 @@ from collections.abc import AsyncIterator, Iterable
 from typing import Any, Protocol
 
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
+from cc_runtime.mongo import insert_new
 from cc_schemas import Event, topic_spec
-
-DUPLICATE_KEY = 11000
 
 
 def collection_name(topic: str) -> str:
@@ -39,14 +37,7 @@ class MongoEventStore:
 
     async def add_many(self, topic: str, events: Iterable[Event]) -> set[str]:
         documents = {e.event_id: {"_id": e.event_id, **e.model_dump(mode="json")} for e in events}
-        if not documents:
-            return set()
-        ordered = list(documents.values())
-        try:
-            await self.db[collection_name(topic)].insert_many(ordered, ordered=False)
-        except BulkWriteError as error:
-            return set(documents) - _duplicates(error, ordered)
-        return set(documents)
+        return await insert_new(self.db[collection_name(topic)], list(documents.values()))
 
     async def replay(self, topic: str) -> AsyncIterator[Event]:
         spec = topic_spec(topic)
@@ -56,14 +47,3 @@ class MongoEventStore:
 
     async def count(self, topic: str) -> int:
         return await self.db[collection_name(topic)].count_documents({})
-
-
-def _duplicates(error: BulkWriteError, documents: list[dict[str, Any]]) -> set[str]:
-    """The ids an unordered insert found already stored; any other failure is raised again."""
-    details = error.details
-    write_errors = details.get("writeErrors", [])
-    if details.get("writeConcernErrors") or any(
-        e.get("code") != DUPLICATE_KEY for e in write_errors
-    ):
-        raise error
-    return {documents[e["index"]]["_id"] for e in write_errors}

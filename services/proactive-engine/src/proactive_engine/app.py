@@ -5,7 +5,7 @@ chat-events; writes contact-requests."""
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -28,19 +28,25 @@ from proactive_engine.metrics import EngineMetrics
 from proactive_engine.repository import MongoRepository
 from proactive_engine.rules import build_rules
 from proactive_engine.settings import Settings
+from proactive_engine.store import SnapshotStore
 from proactive_engine.subscribers import register_subscribers
-from proactive_engine.timer import run_timer
+from proactive_engine.timer import TimerSettings, run_timer
 
 TIMER_STOP_SECONDS = 10.0  # how long a shutdown waits for the timer round in progress
 
 
 def kafka_publisher(broker: KafkaBroker, topic: str) -> Publish:
-    async def publish(request: ContactRequested) -> None:
-        await broker.publish(
-            encode(request),
-            topic,
-            key=request.request_id.encode(),
-            headers={"content-type": "application/json"},
+    async def publish(requests: Sequence[ContactRequested]) -> None:
+        await asyncio.gather(
+            *(
+                broker.publish(
+                    encode(request),
+                    topic,
+                    key=request.request_id.encode(),
+                    headers={"content-type": "application/json"},
+                )
+                for request in requests
+            )
         )
 
     return publish
@@ -56,6 +62,7 @@ def create_app(
     infra = connect(settings)
     repository = MongoRepository(infra.db)
     engine = Engine(
+        store=SnapshotStore(infra.db),
         repository=repository,
         rules=build_rules(config),
         config=config,
@@ -65,6 +72,7 @@ def create_app(
         owner=f"{settings.service_name}-{uuid.uuid4().hex[:12]}",
         lease=timedelta(seconds=settings.lease_seconds),
         claim_limit=settings.claim_limit,
+        retention=timedelta(hours=settings.retention_hours),
     )
     register_subscribers(infra.broker, settings, engine)
     spec = ServiceSpec(
@@ -78,11 +86,15 @@ def create_app(
         on_startup=[repository.ensure_indexes],
     )
     app = create_http_app(infra, spec)
-    _run_timer_while_serving(app, engine, settings.timer_interval_seconds)
+    timer = TimerSettings(
+        interval_seconds=settings.timer_interval_seconds,
+        order_refresh_seconds=settings.order_refresh_seconds,
+    )
+    _run_timer_while_serving(app, engine, timer)
     return app
 
 
-def _run_timer_while_serving(app: FastAPI, engine: Engine, interval_seconds: float) -> None:
+def _run_timer_while_serving(app: FastAPI, engine: Engine, timer_settings: TimerSettings) -> None:
     """Start the timer once the broker runs (it publishes), stop it before the broker stops."""
     serving = app.router.lifespan_context
 
@@ -90,7 +102,7 @@ def _run_timer_while_serving(app: FastAPI, engine: Engine, interval_seconds: flo
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with serving(application):
             stop = asyncio.Event()
-            timer = asyncio.create_task(run_timer(engine, interval_seconds, stop))
+            timer = asyncio.create_task(run_timer(engine, timer_settings, stop))
             try:
                 yield
             finally:

@@ -1,16 +1,31 @@
-"""Use cases of the engine: fold shop events into sessions, note orders and chats, and fire due
-deadlines into contact requests. Plain functions over the repository; no Kafka or HTTP."""
+"""Use cases of the engine: take and give back partitions, fold shop events into the owned
+sessions, fire due deadlines into contact requests, note orders and chats. Plain functions over
+the store and the repository; no Kafka or HTTP.
+
+One lock guards the owned sessions and their snapshots: a batch folds and saves under it, the
+timer takes it only to record what it decided, and a rebalance takes it so a partition is never
+given away in the middle of a save.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
-from cc_schemas import AnyChatEvent, AnyOrderEvent, ContactRequested, CustomerContext, ShopEvent
+from cc_runtime import ReadAgainLater
+from cc_schemas import (
+    AnyChatEvent,
+    AnyOrderEvent,
+    ContactRequested,
+    CustomerContext,
+    OrderStatusChecked,
+    ShopEvent,
+)
 from proactive_engine.clock import Clock
 from proactive_engine.config import EngineConfig
 from proactive_engine.domain import (
@@ -21,15 +36,17 @@ from proactive_engine.domain import (
     subject_of,
     suppression,
 )
-from proactive_engine.locks import SessionLocks
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.repository import Claimed, MongoRepository
-from proactive_engine.rules import Decision, Rule, due_decisions, next_deadline
-from proactive_engine.session import SessionState, fold
+from proactive_engine.owned import LiveSession, OwnedSessions
+from proactive_engine.repository import MongoRepository, ThrottleClaim
+from proactive_engine.rules import Decision, Rule, due_decisions
+from proactive_engine.session import fold_into
+from proactive_engine.store import SnapshotStore
 
 log = logging.getLogger(__name__)
 
-Publish = Callable[[ContactRequested], Awaitable[None]]
+Publish = Callable[[Sequence[ContactRequested]], Awaitable[None]]
+RETRY_AFTER = timedelta(seconds=5)  # a timer round that failed looks at its sessions again then
 
 
 class CustomerDirectory(Protocol):
@@ -49,6 +66,7 @@ class ShopProvidedCustomers:
 class Engine:
     """What the handlers work with; built once by the composition root."""
 
+    store: SnapshotStore
     repository: MongoRepository
     rules: Sequence[Rule]
     config: EngineConfig
@@ -58,112 +76,311 @@ class Engine:
     owner: str
     customers: CustomerDirectory = ShopProvidedCustomers()  # noqa: RUF009 (stateless)
     lease: timedelta = timedelta(seconds=30)
-    claim_limit: int = 200
-    locks: SessionLocks = field(default_factory=SessionLocks)
+    claim_limit: int = 500
+    retention: timedelta = timedelta(hours=24)
+    owned: OwnedSessions = field(init=False)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def __post_init__(self) -> None:
+        self.owned = OwnedSessions(self.rules)
 
 
-async def apply_shop_events(engine: Engine, events: Sequence[ShopEvent]) -> None:
-    """Fold a batch of shop events into their sessions and store each session's next deadline."""
+# --- partitions ---
+
+
+async def take_partitions(engine: Engine, partitions: Iterable[int]) -> None:
+    """The rebalance ended with these partitions ours: keep the sessions of those we had,
+    load the others from their snapshots."""
+    async with engine.lock:
+        for partition in engine.owned.resume(partitions):
+            await _own(engine, partition)
+
+
+async def give_back_partitions(engine: Engine, partitions: Iterable[int]) -> None:
+    """A rebalance began: save what is not saved yet and fire nothing of these partitions
+    until it ends (their next owner, maybe us again, starts from the snapshots)."""
+    async with engine.lock:
+        engine.owned.suspend(partitions)
+        for partition in partitions:
+            # Normally nothing: a batch saves before it returns. Left dirty by a failed save,
+            # whose batch was not committed and will be read again by the next owner.
+            dirty = [s for s in engine.owned.of_partition(partition) if s.dirty]
+            try:
+                await engine.store.save(partition, dirty)
+            except Exception:
+                log.exception("could not save before giving a partition back")
+
+
+async def _own(engine: Engine, partition: int) -> None:
+    """Load a partition unless owned already; call with the lock held."""
+    if engine.owned.owns(partition):
+        return
+    keep_after = engine.clock.now() - engine.retention
+    sessions = await engine.store.load(partition, keep_after)
+    await _refresh_orders(engine, [s for s in sessions if s.state.status_checks])
+    engine.owned.assign(partition, sessions)
+    log.info("partition taken", extra={"partition": partition, "sessions": len(sessions)})
+    await _compact_if_needed(engine, partition)
+
+
+# --- shop events ---
+
+
+async def apply_shop_events(
+    engine: Engine, by_partition: Mapping[int, Sequence[ShopEvent]]
+) -> None:
+    """Fold a batch into its sessions, set their deadlines and save a snapshot of each changed
+    session; returns once all are stored (then the batch may be committed)."""
+    async with engine.lock:
+        suspended = engine.owned.suspended.intersection(by_partition)
+        if suspended:  # fetched before a rebalance began: its next owner reads them again
+            raise ReadAgainLater(f"partitions {sorted(suspended)} are being rebalanced")
+        for partition, events in by_partition.items():
+            await _own(engine, partition)
+            changed = _fold(engine, partition, events)
+            checking = [s for s in changed if _checks_orders(s, events)]
+            await _refresh_orders(engine, checking)
+            for live in changed:
+                engine.owned.schedule(live)
+        for partition in by_partition:
+            dirty = [s for s in engine.owned.of_partition(partition) if s.dirty]
+            await engine.store.save(partition, dirty)
+            await _compact_if_needed(engine, partition)
+
+
+def _fold(engine: Engine, partition: int, events: Sequence[ShopEvent]) -> list[LiveSession]:
     by_session: dict[str, list[ShopEvent]] = defaultdict(list)
     for event in events:
         by_session[event.session_id].append(event)
-    async with engine.locks.hold(by_session):
-        stored = await engine.repository.load_sessions(list(by_session))
-        saves = []
-        for session_id, session_events in by_session.items():
-            state = fold(stored[session_id].state, session_events)
-            state = await _with_order_problems(engine, state)
-            saves.append((state, stored[session_id].version, next_deadline(engine.rules, state)))
-        await engine.repository.save_sessions(saves)
+    changed = []
+    for session_id, session_events in by_session.items():
+        live = engine.owned.session(session_id, partition)
+        known = len(live.state.event_ids)
+        fold_into(live.state, session_events)
+        if len(live.state.event_ids) != known:
+            live.dirty = True
+            changed.append(live)
+    return changed
 
 
-async def _with_order_problems(engine: Engine, state: SessionState) -> SessionState:
-    checked = sorted({s.detail for s in state.status_checks})
-    if not checked:
-        return state
-    problems = await engine.repository.order_problems(checked)
-    return state.model_copy(update={"order_problems": problems})
+def _checks_orders(live: LiveSession, events: Sequence[ShopEvent]) -> bool:
+    return any(
+        isinstance(e, OrderStatusChecked) and e.session_id == live.session_id for e in events
+    )
+
+
+async def _compact_if_needed(engine: Engine, partition: int) -> None:
+    sessions = engine.owned.of_partition(partition)
+    if engine.store.needs_compaction(partition, len(sessions)):
+        await engine.store.compact(partition, sessions)
+
+
+# --- orders and chats ---
 
 
 async def record_order_event(engine: Engine, event: AnyOrderEvent) -> None:
-    """Note whether the order is late or held, and wake the sessions that asked about it."""
-    if not await engine.repository.record_order(event):
-        return
-    for session_id in await engine.repository.sessions_checking(event.order_id):
-        async with engine.locks.hold([session_id]):
-            await engine.repository.wake(session_id, engine.clock.now())
+    """Note whether the order is late or held; the owners of the sessions that asked about it
+    see the change at their next order refresh (`refresh_watched_orders`)."""
+    await engine.repository.record_order(event)
 
 
 async def record_chat_event(engine: Engine, event: AnyChatEvent) -> None:
     await engine.repository.record_chat(event)
 
 
+async def refresh_watched_orders(engine: Engine) -> None:
+    """Look again at the orders the owned sessions asked about: an order that became late or
+    held after its checks makes the order-status rule due."""
+    watching = [s for s in engine.owned.sessions.values() if s.state.status_checks]
+    before = {s.session_id: dict(s.state.order_problems) for s in watching}
+    await _refresh_orders(engine, watching)
+    async with engine.lock:
+        for live in watching:
+            moved = live.state.order_problems != before[live.session_id]
+            if moved and engine.owned.is_current(live):
+                engine.owned.schedule(live)
+
+
+async def _refresh_orders(engine: Engine, sessions: Sequence[LiveSession]) -> None:
+    order_ids = sorted({c.detail for s in sessions for c in s.state.status_checks})
+    if not order_ids:
+        return
+    problems = await engine.repository.order_problems(order_ids)
+    for live in sessions:
+        checked = {c.detail for c in live.state.status_checks}
+        live.state.order_problems = {o: p for o, p in problems.items() if o in checked}
+
+
+# --- the timer ---
+
+
+@dataclass
+class RoundOutcome:
+    """What a timer round decided, per session: the episodes settled, and when to look again
+    at a session whose request another instance is still publishing."""
+
+    settled: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    retry_at: dict[str, datetime] = field(default_factory=dict)
+
+
 async def fire_due(engine: Engine) -> int:
-    """Fire every due deadline this instance can lease; returns how many sessions it leased."""
-    claimed = await engine.repository.claim_due(
-        engine.clock.now(), engine.owner, engine.lease, engine.claim_limit
-    )
-    for session in claimed:
-        async with engine.locks.hold([session.state.session_id]):
-            fresh = await engine.repository.reload(session)
-            await fire_session(engine, fresh)
-    return len(claimed)
-
-
-async def fire_session(engine: Engine, claimed: Claimed) -> None:
+    """Fire the due deadlines of the owned sessions (up to `claim_limit`); returns how many
+    sessions were due."""
     now = engine.clock.now()
-    state = await _with_order_problems(engine, claimed.state)
-    fired: list[str] = []
-    decisions = due_decisions(engine.rules, state, now)
-    if decisions:
-        in_chat = await engine.repository.in_chat(state.session_id, state.customer_id)
-        for decision in decisions:
-            engine.metrics.rule_hits.labels(decision.rule).inc()
-            await _decide(engine, state, decision, Surroundings(in_chat=in_chat))
-            fired.append(decision.key)
-    after = state.model_copy(update={"fired": state.fired | set(fired)})
-    await engine.repository.release(
-        claimed, engine.owner, fired, next_deadline(engine.rules, after)
-    )
+    due = engine.owned.pop_due(now, engine.claim_limit)
+    if not due:
+        return 0
+    try:
+        await _refresh_orders(engine, [s for s in due if s.state.status_checks])
+        outcome = await _decide_round(engine, due, now)
+    except Exception:
+        async with engine.lock:
+            for live in due:
+                if engine.owned.is_current(live):
+                    engine.owned.schedule(live, at=now + RETRY_AFTER)
+        raise
+    await _record_round(engine, due, outcome)
+    return len(due)
 
 
-async def _decide(
-    engine: Engine, state: SessionState, decision: Decision, surroundings: Surroundings
-) -> None:
-    now = engine.clock.now()
-    cause = suppression(state, decision, surroundings, engine.config.engagement, now)
-    if cause is None:
-        cause = await _publish_once(engine, state, decision)
-    if cause is not None:
-        engine.metrics.suppressed.labels(cause.value).inc()
-        log.info(
-            "request suppressed",
-            extra={"session_id": state.session_id, "rule": decision.rule, "cause": cause.value},
-        )
+async def _record_round(engine: Engine, due: Sequence[LiveSession], outcome: RoundOutcome) -> None:
+    """Mark the settled episodes, set each session's next deadline and save the snapshots.
+    A session given away meanwhile is skipped: its new owner finds the ledger entries."""
+    async with engine.lock:
+        changed: dict[int, list[LiveSession]] = defaultdict(list)
+        for live in due:
+            if not engine.owned.is_current(live):
+                continue
+            settled = outcome.settled.get(live.session_id)
+            if settled:
+                live.state.fired = live.state.fired | settled
+                live.dirty = True
+            engine.owned.schedule(live, at=outcome.retry_at.get(live.session_id))
+            if live.dirty:
+                changed[live.partition].append(live)
+        for partition, sessions in changed.items():
+            await engine.store.save(partition, sessions)
+
+
+async def _decide_round(engine: Engine, due: Sequence[LiveSession], now: datetime) -> RoundOutcome:
+    """Suppression, throttle, ledger, publish, confirm: a crash anywhere leaves either nothing
+    published or a ledger entry whose stored event a retry publishes again, with the same ids."""
+    outcome = RoundOutcome()
+    decisions = [(s, d) for s in due for d in due_decisions(engine.rules, s.state, now)]
+    if not decisions:
+        return outcome
+    for _, decision in decisions:
+        engine.metrics.rule_hits.labels(decision.rule).inc()
+    candidates = await _unsuppressed(engine, decisions, now, outcome)
+    allowed = await _within_throttle(engine, candidates, now, outcome)
+    await _publish_once(engine, allowed, now, outcome)
+    return outcome
+
+
+async def _unsuppressed(
+    engine: Engine,
+    decisions: list[tuple[LiveSession, Decision]],
+    now: datetime,
+    outcome: RoundOutcome,
+) -> list[tuple[LiveSession, Decision]]:
+    sessions = {s.session_id: s for s, _ in decisions}
+    customers = {s.state.customer_id for s in sessions.values() if s.state.customer_id}
+    chatting = await engine.repository.chatting(sorted(sessions), sorted(customers))
+    candidates = []
+    for live, decision in decisions:
+        parties = {live.session_id, live.state.customer_id}
+        surroundings = Surroundings(in_chat=bool(parties & chatting))
+        cause = suppression(live.state, decision, surroundings, engine.config.engagement, now)
+        if cause is None:
+            candidates.append((live, decision))
+        else:
+            _suppressed(engine, outcome, live, decision, cause)
+    return candidates
+
+
+async def _within_throttle(
+    engine: Engine,
+    candidates: list[tuple[LiveSession, Decision]],
+    now: datetime,
+    outcome: RoundOutcome,
+) -> list[tuple[LiveSession, Decision]]:
+    claims = [
+        ThrottleClaim(subject_of(s.state), d.rule, request_id_of(s.session_id, d))
+        for s, d in candidates
+    ]
+    period = engine.config.engagement.throttle
+    allowed_ids = await engine.repository.claim_throttles(claims, now, period) if claims else set()
+    allowed = []
+    for (live, decision), claim in zip(candidates, claims, strict=True):
+        if claim.request_id in allowed_ids:
+            allowed.append((live, decision))
+        else:
+            _suppressed(engine, outcome, live, decision, Suppression.THROTTLED)
+    return allowed
 
 
 async def _publish_once(
-    engine: Engine, state: SessionState, decision: Decision
-) -> Suppression | None:
-    """Throttle, ledger, publish, mark: a crash anywhere leaves either nothing published or a
-    ledger entry whose stored event a retry publishes again, with the same ids."""
+    engine: Engine,
+    allowed: list[tuple[LiveSession, Decision]],
+    now: datetime,
+    outcome: RoundOutcome,
+) -> None:
+    if not allowed:
+        return
+    requests = []
+    for live, decision in allowed:
+        customer = await engine.customers.enrich(live.state.customer)
+        config = engine.config
+        requests.append(
+            contact_request(
+                live.state, decision, customer, config.engagement, config.priorities, now
+            )
+        )
+    entries = await engine.repository.begin_requests(requests, engine.owner, now, engine.lease)
+    to_publish = []
+    for (live, decision), entry in zip(allowed, entries, strict=True):
+        if entry.publish:
+            to_publish.append((live, decision, entry.request))
+        elif entry.busy_until is not None:
+            outcome.retry_at[live.session_id] = entry.busy_until
+        else:
+            _suppressed(engine, outcome, live, decision, Suppression.ALREADY_PUBLISHED)
+    await engine.publish([request for _, _, request in to_publish])
+    published_at = engine.clock.now()
+    await engine.repository.confirm_published(
+        [r.request_id for _, _, r in to_publish], published_at
+    )
+    for live, decision, _ in to_publish:
+        outcome.settled[live.session_id].add(decision.key)
+        engine.metrics.published.labels(decision.rule).inc()
+        lag = (published_at - decision.deadline).total_seconds()
+        engine.metrics.timer_lag.observe(max(0.0, lag))
+
+
+def _suppressed(
+    engine: Engine,
+    outcome: RoundOutcome,
+    live: LiveSession,
+    decision: Decision,
+    cause: Suppression,
+) -> None:
+    outcome.settled[live.session_id].add(decision.key)
+    engine.metrics.suppressed.labels(cause.value).inc()
+    log.info(
+        "request suppressed",
+        extra={"session_id": live.session_id, "rule": decision.rule, "cause": cause.value},
+    )
+
+
+# --- housekeeping ---
+
+
+async def housekeeping(engine: Engine) -> None:
+    """Forget sessions idle beyond the retention, and purge old throttles and ledger entries."""
     now = engine.clock.now()
-    subject = subject_of(state)
-    request_id = request_id_of(state.session_id, decision)
-    period = engine.config.engagement.throttle
-    if not await engine.repository.claim_throttle(subject, decision.rule, request_id, now, period):
-        return Suppression.THROTTLED
-    customer = await engine.customers.enrich(state.customer)
-    request = contact_request(
-        state, decision, customer, engine.config.engagement, engine.config.priorities, now
-    )
-    entry = await engine.repository.begin_request(request, subject, engine.owner, now, engine.lease)
-    if entry is None:
-        return Suppression.ALREADY_PUBLISHED
-    await engine.publish(ContactRequested.model_validate(entry["event"]))
-    await engine.repository.finish_request(request_id, engine.clock.now())
-    engine.metrics.published.labels(decision.rule).inc()
-    engine.metrics.timer_lag.observe(
-        max(0.0, (engine.clock.now() - decision.deadline).total_seconds())
-    )
-    return None
+    async with engine.lock:
+        forgotten = engine.owned.forget_idle(now - engine.retention)
+    if forgotten:
+        log.info("idle sessions forgotten", extra={"sessions": forgotten})
+    horizon = max(engine.retention, 2 * engine.config.engagement.throttle)
+    await engine.repository.purge(now - horizon)

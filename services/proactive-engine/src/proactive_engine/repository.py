@@ -1,23 +1,28 @@
-"""Where the engine keeps sessions, pending deadlines, orders, chats and the request ledger.
-Every MongoDB call of the service lives here; only features FerretDB 1.x supports are used
-(no transactions, no change streams): conditional updates, upserts and unique `_id`s.
+"""What the engine keeps in MongoDB besides session snapshots (`store.py`): orders that are late
+or held, open chats, the once-per-period throttle and the ledger of requests. Only features
+FerretDB 1.x supports; the hot path (one timer round) is inserts with unique `_id`s, which stay
+fast there and make "exactly one" atomic without transactions.
 
-Collections: `sessions` (state, `due_at`, lease, fired episodes), `orders` (late / held),
-`chats` (open chats), `requests` (the ledger, `_id` = request id), `throttles`
-(`_id` = subject and rule: who may be asked again when).
+Collections: `orders` (`_id` = order id: its latest problem), `chats` (`_id` = chat id),
+`throttles` (`_id` = subject|rule|slot), `requests` (the ledger, `_id` = request id) and
+`published` (`_id` = request id, inserted once Kafka acknowledged the request).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, ReturnDocument
+from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from cc_runtime.mongo import insert_new
 from cc_schemas import (
     AnyChatEvent,
     AnyOrderEvent,
@@ -27,29 +32,9 @@ from cc_schemas import (
     OrderDelayed,
     OrderHeldAtCarrier,
 )
-from proactive_engine.session import SessionState
 
-CONCURRENCY = 4  # FerretDB 1.x (SQLite) answers $in on _id by scanning, and fails busy
-# (SQLITE_BUSY) under many concurrent writers: a few parallel single-document calls
-
-
-class SessionConflict(Exception):
-    """Another writer changed a session between our read and write; retry the batch."""
-
-
-@dataclass(frozen=True)
-class StoredSession:
-    state: SessionState
-    version: int  # 0: not stored yet
-
-
-@dataclass(frozen=True)
-class Claimed:
-    """A session whose deadline is due, leased to one engine instance."""
-
-    state: SessionState
-    version: int
-    due_at: datetime
+CONCURRENCY = 8  # parallel point reads; FerretDB 1.x (SQLite) answers `$in` on _id by scanning
+THROTTLE_SLOTS = 4  # slots per throttle period: a request blocks its subject for 1 to 1.25 periods
 
 
 def _gather_limited(coros: list[Any]) -> Any:
@@ -62,11 +47,6 @@ def _gather_limited(coros: list[Any]) -> Any:
     return asyncio.gather(*(limited(c) for c in coros))
 
 
-def _state_of(doc: dict[str, Any]) -> SessionState:
-    state = SessionState.model_validate(doc["state"])
-    return state.model_copy(update={"fired": frozenset(doc.get("fired", ()))})
-
-
 def order_problem(event: AnyOrderEvent) -> str | None:
     """What is wrong with an order after this event, None when nothing (any longer) is."""
     match event:
@@ -77,91 +57,54 @@ def order_problem(event: AnyOrderEvent) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class ThrottleClaim:
+    subject: str
+    rule: str
+    request_id: str
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What the ledger says of a request the engine wants to publish."""
+
+    request: ContactRequested  # the stored event: a retry publishes the same bytes
+    publish: bool  # False: published already, or another instance is publishing it
+    busy_until: datetime | None = None  # when another instance's attempt may be taken over
+
+
+def throttle_slots(claim: ThrottleClaim, now: datetime, period: timedelta) -> list[str]:
+    """The slot ids a request at `now` holds: every slot that overlaps [now, now + period].
+    Another request for the same subject and rule within a period shares one of them."""
+    width = period.total_seconds() / THROTTLE_SLOTS
+    first = math.floor(now.timestamp() / width)
+    return [f"{claim.subject}|{claim.rule}|{first + i}" for i in range(THROTTLE_SLOTS + 1)]
+
+
 class MongoRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.sessions = db["sessions"]
         self.orders = db["orders"]
         self.chats = db["chats"]
         self.requests = db["requests"]
+        self.published = db["published"]
         self.throttles = db["throttles"]
 
     async def ensure_indexes(self) -> None:
-        await self.sessions.create_index([("due_at", ASCENDING)])
-        await self.sessions.create_index([("checked_orders", ASCENDING)])
         await self.chats.create_index([("session_id", ASCENDING)])
         await self.chats.create_index([("customer_id", ASCENDING)])
 
-    # --- sessions, from the shop's events ---
-
-    async def load_sessions(self, session_ids: list[str]) -> dict[str, StoredSession]:
-        docs = await _gather_limited([self.sessions.find_one({"_id": s}) for s in session_ids])
-        loaded = {}
-        for session_id, doc in zip(session_ids, docs, strict=True):
-            if doc is None:
-                loaded[session_id] = StoredSession(SessionState(session_id=session_id), 0)
-            else:
-                loaded[session_id] = StoredSession(_state_of(doc), doc["version"])
-        return loaded
-
-    async def save_session(
-        self, state: SessionState, version: int, due_at: datetime | None
-    ) -> None:
-        """Store a folded state if nobody else changed it since `version`; else SessionConflict."""
-        fields = {
-            "state": state.model_dump(mode="python"),
-            "due_at": due_at,
-            "checked_orders": sorted({s.detail for s in state.status_checks}),
-        }
-        if version == 0:
-            try:
-                await self.sessions.insert_one({"_id": state.session_id, "version": 1, **fields})
-            except DuplicateKeyError:
-                raise SessionConflict(state.session_id) from None
-            return
-        done = await self.sessions.update_one(
-            {"_id": state.session_id, "version": version},
-            {"$set": fields, "$inc": {"version": 1}},
-        )
-        if done.matched_count == 0:
-            raise SessionConflict(state.session_id)
-
-    async def save_sessions(self, saves: list[tuple[SessionState, int, datetime | None]]) -> None:
-        results = await _gather_limited([self.save_session(*s) for s in saves])
-        del results
-
     # --- orders and chats, from order-events and chat-events ---
 
-    async def record_order(self, event: AnyOrderEvent) -> bool:
-        """Keep the order's latest problem (by event time); True when this event is the latest."""
+    async def record_order(self, event: AnyOrderEvent) -> None:
+        """Keep the order's latest problem (by event time); an older event changes nothing."""
         fields = {"problem": order_problem(event), "at": event.occurred_at, "event": event.event_id}
         newer = {"$or": [{"at": {"$lt": event.occurred_at}}, {"at": event.occurred_at}]}
-        try:
+        with contextlib.suppress(DuplicateKeyError):  # a later event of it is stored already
             await self.orders.update_one(
                 {"_id": event.order_id, **newer}, {"$set": fields}, upsert=True
             )
-        except DuplicateKeyError:
-            return False  # a later event of the order is already stored
-        return True
 
-    async def sessions_checking(self, order_id: str) -> list[str]:
-        """Sessions that checked this order: they must be evaluated again when it changes."""
-        return [
-            d["_id"] async for d in self.sessions.find({"checked_orders": order_id}, {"_id": 1})
-        ]
-
-    async def wake(self, session_id: str, now: datetime) -> None:
-        await self.sessions.update_one(
-            {"_id": session_id}, {"$set": {"due_at": now}, "$inc": {"version": 1}}
-        )
-
-    async def reload(self, claimed: Claimed) -> Claimed:
-        """The claimed session as stored now (an event may have changed it since the claim)."""
-        doc = await self.sessions.find_one({"_id": claimed.state.session_id})
-        if doc is None:
-            return claimed
-        return Claimed(_state_of(doc), doc["version"], doc["due_at"] or claimed.due_at)
-
-    async def order_problems(self, order_ids: list[str]) -> dict[str, str]:
+    async def order_problems(self, order_ids: Sequence[str]) -> dict[str, str]:
         docs = await _gather_limited([self.orders.find_one({"_id": o}) for o in order_ids])
         return {d["_id"]: d["problem"] for d in docs if d is not None and d.get("problem")}
 
@@ -178,109 +121,112 @@ class MongoRepository:
             return
         await self.chats.update_one({"_id": event.chat_id}, {"$set": fields}, upsert=True)
 
-    async def in_chat(self, session_id: str, customer_id: str | None) -> bool:
-        parties: list[dict[str, Any]] = [{"session_id": session_id}]
-        if customer_id:
-            parties.append({"customer_id": customer_id})
-        open_chat = {
+    async def chatting(self, session_ids: Sequence[str], customer_ids: Sequence[str]) -> set[str]:
+        """Which of these sessions and customers are in an open chat (one query per round)."""
+        if not session_ids and not customer_ids:
+            return set()
+        parties: list[dict[str, Any]] = [{"session_id": {"$in": list(session_ids)}}]
+        if customer_ids:
+            parties.append({"customer_id": {"$in": list(customer_ids)}})
+        open_chats = {
             "$or": parties,
             "started_at": {"$exists": True},
             "ended_at": {"$exists": False},
         }
-        return await self.chats.find_one(open_chat) is not None
+        found: set[str] = set()
+        async for chat in self.chats.find(open_chats, {"session_id": 1, "customer_id": 1}):
+            found.update(p for p in (chat.get("session_id"), chat.get("customer_id")) if p)
+        return found
 
-    # --- the timer: due sessions, leases, throttles and the ledger ---
+    # --- the timer round: throttles and the ledger ---
 
-    async def claim_due(
-        self, now: datetime, owner: str, lease: timedelta, limit: int
-    ) -> list[Claimed]:
-        """Lease up to `limit` due sessions to `owner`; each is leased to one owner only."""
-        free = {"$or": [{"lease_until": None}, {"lease_until": {"$lte": now}}]}
-        due = {"due_at": {"$lte": now}, **free}
-        cursor = self.sessions.find(due, {"_id": 1}).sort("due_at", ASCENDING).limit(limit)
-        ids = [doc["_id"] async for doc in cursor]
-        docs = await _gather_limited(
-            [
-                self.sessions.find_one_and_update(
-                    {"_id": session_id, **due},
-                    {"$set": {"lease_owner": owner, "lease_until": now + lease}},
-                    return_document=ReturnDocument.AFTER,
-                )
-                for session_id in ids
-            ]
-        )
-        return [Claimed(_state_of(d), d["version"], d["due_at"]) for d in docs if d is not None]
+    async def claim_throttles(
+        self, claims: Sequence[ThrottleClaim], now: datetime, period: timedelta
+    ) -> set[str]:
+        """The request ids that may go out: no other request of the same subject and rule
+        within a period. Inserts only: each claim inserts its slots, and a slot already held by
+        another request refuses it (the holder itself, a retry, keeps its claim)."""
+        docs = [
+            {"_id": slot, "request_id": c.request_id, "at": now}
+            for c in claims
+            for slot in throttle_slots(c, now, period)
+        ]
+        first_claims = _unique(docs)  # two claims of one round may want the same slot
+        inserted = await insert_new(self.throttles, first_claims)
+        ours = {d["_id"]: d["request_id"] for d in first_claims if d["_id"] in inserted}
+        allowed, refused_slots = set(), []
+        for claim in claims:
+            slots = throttle_slots(claim, now, period)
+            taken = [s for s in slots if ours.get(s) != claim.request_id]
+            if not taken or await self._all_held_by(taken, claim.request_id):
+                allowed.add(claim.request_id)
+            else:
+                refused_slots += [s for s in slots if ours.get(s) == claim.request_id]
+        if refused_slots:  # rare (one customer, two sessions): give back what it took
+            await self.throttles.delete_many({"_id": {"$in": refused_slots}})
+        return allowed
 
-    async def release(
+    async def _all_held_by(self, slots: list[str], request_id: str) -> bool:
+        holders = await _gather_limited([self.throttles.find_one({"_id": s}) for s in slots])
+        return all(h is not None and h["request_id"] == request_id for h in holders)
+
+    async def begin_requests(
         self,
-        claimed: Claimed,
+        requests: Sequence[ContactRequested],
         owner: str,
-        fired: list[str],
-        due_at: datetime | None,
-    ) -> None:
-        """Record the fired episodes, set the next deadline and give the lease back. When the
-        session changed meanwhile, its writer already set a deadline: keep that one."""
-        session_id = claimed.state.session_id
-        add_fired = {"$addToSet": {"fired": {"$each": fired}}} if fired else {}
-        unchanged = await self.sessions.update_one(
-            {"_id": session_id, "lease_owner": owner, "version": claimed.version},
-            {"$set": {"due_at": due_at, "lease_until": None}, **add_fired},
-        )
-        if unchanged.matched_count == 0:
-            await self.sessions.update_one(
-                {"_id": session_id, "lease_owner": owner},
-                {"$set": {"lease_until": None}, **add_fired},
-            )
-
-    async def claim_throttle(
-        self, subject: str, rule: str, request_id: str, now: datetime, period: timedelta
-    ) -> bool:
-        """Take the subject's slot for this rule in the current period, unless another request
-        holds it (or held the previous slot less than a period ago). A unique `_id` per slot
-        makes this atomic even where updates are not; the holder itself (a retry) keeps it."""
-        slot = int(now.timestamp() // period.total_seconds())
-        key = f"{subject}|{rule}|"
-        try:
-            await self.throttles.insert_one(
-                {"_id": f"{key}{slot}", "request_id": request_id, "at": now}
-            )
-        except DuplicateKeyError:
-            holder = await self.throttles.find_one({"_id": f"{key}{slot}"})
-            return holder is not None and holder["request_id"] == request_id
-        previous = await self.throttles.find_one({"_id": f"{key}{slot - 1}"})
-        if previous is not None and previous["at"] > now - period:
-            await self.throttles.delete_one({"_id": f"{key}{slot}", "request_id": request_id})
-            return False
-        return True
-
-    async def begin_request(
-        self, request: ContactRequested, subject: str, owner: str, now: datetime, lease: timedelta
-    ) -> dict[str, Any] | None:
-        """Enter the request into the ledger; the unique `_id` lets exactly one instance do so.
-        Returns the entry whose stored event to publish (a retry publishes the same bytes), or
-        None when it is published already or another instance is publishing it right now."""
-        entry = {
-            "_id": request.request_id,
-            "status": "publishing",
-            "owner": owner,
-            "since": now,
-            "session_id": request.session_id,
-            "rule": request.rule,
-            "subject": subject,
-            "event": request.model_dump(mode="json"),
+        now: datetime,
+        lease: timedelta,
+    ) -> list[LedgerEntry]:
+        """Enter the requests into the ledger; a unique `_id` lets one instance publish each.
+        A request already in the ledger is published again only when its publication was
+        never confirmed and its owner's lease ran out (a crash between publish and confirm)."""
+        entries = {
+            r.request_id: {
+                "_id": r.request_id,
+                "owner": owner,
+                "since": now,
+                "session_id": r.session_id,
+                "rule": r.rule,
+                "event": r.model_dump(mode="json"),
+            }
+            for r in requests
         }
-        try:
-            await self.requests.insert_one(entry)
-        except DuplicateKeyError:
-            stored = await self.requests.find_one({"_id": request.request_id})
-            if stored is None or stored["status"] == "published":
-                return None
-            if stored["owner"] != owner and stored["since"] > now - lease:
-                return None
-            return stored
-        return entry
+        new = await insert_new(self.requests, list(entries.values()))
+        outcomes = []
+        for request in requests:
+            if request.request_id in new:
+                outcomes.append(LedgerEntry(request, publish=True))
+            else:
+                outcomes.append(await self._known_request(request, owner, now, lease))
+        return outcomes
 
-    async def finish_request(self, request_id: str, now: datetime) -> None:
-        await self.requests.update_one(
-            {"_id": request_id}, {"$set": {"status": "published", "published_at": now}}
-        )
+    async def _known_request(
+        self, request: ContactRequested, owner: str, now: datetime, lease: timedelta
+    ) -> LedgerEntry:
+        if await self.published.find_one({"_id": request.request_id}) is not None:
+            return LedgerEntry(request, publish=False)
+        stored = await self.requests.find_one({"_id": request.request_id})
+        if stored is None:  # cannot be: inserts are never undone
+            return LedgerEntry(request, publish=False)
+        event = ContactRequested.model_validate(stored["event"])
+        if stored["owner"] != owner and stored["since"] > now - lease:
+            return LedgerEntry(event, publish=False, busy_until=stored["since"] + lease)
+        return LedgerEntry(event, publish=True)
+
+    async def confirm_published(self, request_ids: Sequence[str], now: datetime) -> None:
+        await insert_new(self.published, [{"_id": r, "at": now} for r in request_ids])
+
+    async def purge(self, before: datetime) -> None:
+        """Forget throttles and ledger entries older than any session the engine still keeps
+        (FerretDB has no TTL index); each delete is one scan, so it runs rarely."""
+        await self.throttles.delete_many({"at": {"$lt": before}})
+        await self.requests.delete_many({"since": {"$lt": before}})
+        await self.published.delete_many({"at": {"$lt": before}})
+
+
+def _unique(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """First document of each `_id` (two claims of one round may share a slot)."""
+    seen: dict[Any, dict[str, Any]] = {}
+    for doc in docs:
+        seen.setdefault(doc["_id"], doc)
+    return list(seen.values())

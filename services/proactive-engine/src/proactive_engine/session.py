@@ -101,11 +101,16 @@ class SessionState(BaseModel):
 def fold(state: SessionState, events: list[ShopEvent]) -> SessionState:
     """A new state with the events applied; events already applied are ignored."""
     new = state.model_copy(deep=True)
-    for event in events:
-        if len(new.event_ids) >= MAX_EVENTS_PER_SESSION:
-            break
-        _apply(new, event)
+    fold_into(new, events)
     return new
+
+
+def fold_into(state: SessionState, events: list[ShopEvent]) -> None:
+    """Apply the events to this state in place (the engine owns its sessions' states)."""
+    for event in events:
+        if len(state.event_ids) >= MAX_EVENTS_PER_SESSION:
+            break
+        _apply(state, event)
 
 
 def _apply(state: SessionState, event: ShopEvent) -> None:

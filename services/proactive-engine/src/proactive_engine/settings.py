@@ -17,6 +17,14 @@ class Settings(ServiceSettings):
 
     rules_file: Path | None = Field(None, description="Rules TOML; the packaged one if unset.")
     timer_interval_seconds: float = Field(0.1, gt=0, description="Pause when nothing was due.")
-    lease_seconds: float = Field(30, gt=0, description="How long a claimed deadline is ours.")
-    claim_limit: int = Field(200, ge=1, description="Deadlines claimed per timer round.")
-    batch_max_records: int = Field(100, ge=1, description="Shop events folded per batch.")
+    lease_seconds: float = Field(
+        30, gt=0, description="How long a request being published is another instance's."
+    )
+    claim_limit: int = Field(500, ge=1, description="Due sessions fired per timer round.")
+    batch_max_records: int = Field(1000, ge=1, description="Shop events folded per batch.")
+    retention_hours: float = Field(
+        24, gt=0, description="Sessions idle this long are forgotten (memory and store)."
+    )
+    order_refresh_seconds: float = Field(
+        5, gt=0, description="How often orders asked about are looked at again."
+    )

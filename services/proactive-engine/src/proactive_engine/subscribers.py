@@ -1,9 +1,11 @@
-"""Topic -> handler, nothing more. Reads browse-events and cart-events (in batches),
-order-events and chat-events."""
+"""Topic -> handler, nothing more. Reads browse-events and cart-events (in batches, partitions
+owned through a range assignor and a rebalance listener), order-events and chat-events."""
 
+from collections import defaultdict
 from typing import Any
 
-from aiokafka import ConsumerRecord
+from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
@@ -22,10 +24,29 @@ from cc_schemas import (
 from proactive_engine.handlers import (
     Engine,
     apply_shop_events,
+    give_back_partitions,
     record_chat_event,
     record_order_event,
+    take_partitions,
 )
 from proactive_engine.settings import Settings
+
+
+class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
+    """Partition p of browse- and cart-events is one set of sessions: a range assignor gives
+    both to the same instance. A rebalance first revokes everywhere (a save in progress ends
+    first, nothing is fired meanwhile), then assigns: an instance keeps the sessions of the
+    partitions it got back and loads the others. The shop consumer has a group of its own, so
+    the order and chat consumers joining or leaving do not move sessions."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        await give_back_partitions(self.engine, sorted({tp.partition for tp in revoked}))
+
+    async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        await take_partitions(self.engine, sorted({tp.partition for tp in assigned}))
 
 
 def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine) -> None:
@@ -42,12 +63,14 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine
         *topics,
         batch=True,
         max_records=settings.batch_max_records,
+        partition_assignment_strategy=(RangePartitionAssignor,),
+        listener=PartitionOwnership(engine),
         title="shop-events",
-        description="Browse and cart events, folded into session state in batches",
-        **consumer_options(settings),
+        description="Browse and cart events, folded into the owned sessions in batches",
+        **{**consumer_options(settings), "group_id": f"{settings.consumer_group}.sessions"},
     )
     async def on_shop_events(body: Any, message: KafkaMessage) -> None:
-        events: list[ShopEvent] = []
+        by_partition: dict[int, list[ShopEvent]] = defaultdict(list)
         invalid = []
         for record in message.raw_message:
             engine.metrics.events.labels(topics[record.topic]).inc()
@@ -57,8 +80,8 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine
                 invalid.append((record, error))
                 continue
             assert isinstance(event, ShopEvent)
-            events.append(event)
-        await apply_shop_events(engine, events)
+            by_partition[record.partition].append(event)
+        await apply_shop_events(engine, by_partition)
         for bad_record, problem in invalid:
             await dead_letter(bad_record, problem)
 

@@ -34,6 +34,7 @@ from cc_testing import Servers, headers_of, produce, read_records
 from proactive_engine.app import create_app
 from proactive_engine.clock import ManualClock
 from proactive_engine.settings import Settings
+from proactive_engine.store import SnapshotStore
 
 pytestmark = pytest.mark.infra
 
@@ -100,15 +101,15 @@ async def poll(condition: Callable[[], Awaitable[bool]], seconds: float = 30) ->
 
 
 async def folded(db: Any, session: str, events: int) -> bool:
-    doc = await db["sessions"].find_one({"_id": session})
-    return doc is not None and len(doc["state"]["event_ids"]) >= events
+    """The session's events are stored (its latest snapshot has them)."""
+    stored = await SnapshotStore(db).latest(session)
+    return stored is not None and len(stored.state.event_ids) >= events
 
 
 async def settled(db: Any, session: str, rule: str) -> bool:
-    """The timer decided the session's rule and gave its lease back."""
-    doc = await db["sessions"].find_one({"_id": session})
-    fired = doc is not None and any(k.startswith(f"{rule}|") for k in doc.get("fired", []))
-    return fired and doc.get("lease_until") is None
+    """The timer decided the session's rule and stored that it did."""
+    stored = await SnapshotStore(db).latest(session)
+    return stored is not None and any(k.startswith(f"{rule}|") for k in stored.state.fired)
 
 
 async def all_requests(servers: Servers, namespace: str) -> list[ContactRequested]:
@@ -260,8 +261,9 @@ async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_custome
         clock.set(at(20))
         for session in ["opted-out", "chatting", "ann-first", "ann-second"]:
             await poll(lambda s=session: settled(db, s, "abandoned_cart"))
-        ordered = await db["sessions"].find_one({"_id": "ordered"})
-        assert ordered["due_at"] is None  # nothing ever becomes due once ordered
+        ordered = await SnapshotStore(db).latest("ordered")
+        assert ordered is not None
+        assert ordered.due_at is None  # nothing ever becomes due once ordered
 
     requests = await all_requests(servers, namespace)
     assert [(r.session_id, r.rule) for r in requests] == [("ann-first", "abandoned_cart")]
