@@ -1,0 +1,119 @@
+"""The owned sessions in memory: the deadline heap against a plain model (property-based),
+rebalance suspension, forgetting idle sessions, and the throttle's slots."""
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from proactive_engine.owned import LiveSession, OwnedSessions
+from proactive_engine.repository import ThrottleClaim, throttle_slots
+from proactive_engine.session import SessionState
+
+T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
+
+
+def live(session_id: str, partition: int = 0, idle_minutes: float = 0) -> LiveSession:
+    state = SessionState(session_id=session_id, last_at=T0 - timedelta(minutes=idle_minutes))
+    return LiveSession(state, partition)
+
+
+def owned_with(*sessions: LiveSession) -> OwnedSessions:
+    owned = OwnedSessions(rules=[])  # no rules: deadlines come only from `schedule(at=...)`
+    for partition in {s.partition for s in sessions}:
+        owned.assign(partition, [s for s in sessions if s.partition == partition])
+    return owned
+
+
+# (session number, minute of its new deadline, or None to clear it)
+moves = st.lists(
+    st.tuples(st.integers(0, 9), st.one_of(st.none(), st.integers(0, 60))), max_size=300
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(moves=moves, now_minute=st.integers(0, 60), limit=st.integers(1, 12))
+def test_pop_due_gives_each_due_session_once_earliest_first(
+    moves: list[tuple[int, int | None]], now_minute: int, limit: int
+) -> None:
+    sessions = [live(f"s{n}") for n in range(10)]
+    owned = owned_with(*sessions)
+    latest: dict[str, datetime | None] = {}
+    for n, minute in moves:
+        at = None if minute is None else T0 + timedelta(minutes=minute)
+        if at is None:
+            sessions[n].due_at = None  # what firing does before rules clear a deadline
+        else:
+            owned.schedule(sessions[n], at=at)
+        latest[f"s{n}"] = at
+    now = T0 + timedelta(minutes=now_minute)
+    expected = sorted((at, s) for s, at in latest.items() if at is not None and at <= now)
+
+    popped = []
+    while batch := owned.pop_due(now, limit):
+        assert len(batch) <= limit
+        popped += [(s.due_at, s.session_id) for s in batch]
+        assert all(s.due_at is None for s in batch)  # out of the heap until scheduled again
+
+    assert [s for _, s in popped] == [s for _, s in expected]
+
+
+def test_many_moves_of_one_deadline_do_not_grow_the_heap_without_bound() -> None:
+    session = live("busy")
+    owned = owned_with(session)
+    for minute in range(20_000):
+        owned.schedule(session, at=T0 + timedelta(seconds=minute))
+    assert len(owned._heap) < 2_000
+    assert [s.session_id for s in owned.pop_due(T0 + timedelta(days=1), 10)] == ["busy"]
+
+
+def test_a_suspended_partition_fires_nothing_and_keeps_its_sessions_when_it_comes_back() -> None:
+    kept, moved = live("kept", partition=0), live("moved", partition=1)
+    owned = owned_with(kept, moved)
+    for session in (kept, moved):
+        owned.schedule(session, at=T0)
+
+    owned.suspend([0, 1])
+    assert owned.pop_due(T0, 10) == []
+    assert not owned.owns(0)
+    to_load = owned.resume([0, 2])
+
+    assert to_load == [2]
+    assert owned.owns(0)
+    assert not owned.owns(1)
+    assert owned.session("kept", 0) is kept
+    assert [s.session_id for s in owned.pop_due(T0, 10)] == ["kept"]
+
+
+def test_forget_idle_keeps_sessions_with_a_deadline_unsaved_changes_or_recent_activity() -> None:
+    idle, pending, dirty, recent = (
+        live("idle", idle_minutes=90),
+        live("pending", idle_minutes=90),
+        live("dirty", idle_minutes=90),
+        live("recent", idle_minutes=10),
+    )
+    owned = owned_with(idle, pending, dirty, recent)
+    owned.schedule(pending, at=T0 + timedelta(minutes=5))
+    dirty.dirty = True
+
+    assert owned.forget_idle(T0 - timedelta(hours=1)) == 1
+    assert sorted(owned.sessions) == ["dirty", "pending", "recent"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    first=st.floats(0, 10 * 86_400),
+    gap_hours=st.floats(0, 48),
+)
+def test_two_requests_share_a_throttle_slot_exactly_when_they_are_close(
+    first: float, gap_hours: float
+) -> None:
+    period = timedelta(hours=24)
+    claim = ThrottleClaim("customer:c1", "abandoned_cart", "r")
+    a = datetime.fromtimestamp(1_800_000_000 + first, UTC)
+    b = a + timedelta(hours=gap_hours)
+    shared = set(throttle_slots(claim, a, period)) & set(throttle_slots(claim, b, period))
+    if b - a <= period:
+        assert shared  # within a period: the second finds the first's slot taken
+    if b - a > period * 1.25 + period / 4:
+        assert not shared  # well past the period: free again
