@@ -26,6 +26,7 @@ from proactive_engine.config import EngineConfig, load_config
 from proactive_engine.handlers import Engine, Publish
 from proactive_engine.metrics import EngineMetrics
 from proactive_engine.repository import MongoRepository
+from proactive_engine.request_log import KafkaRequestLog
 from proactive_engine.rules import build_rules
 from proactive_engine.settings import Settings
 from proactive_engine.store import SnapshotStore
@@ -67,6 +68,9 @@ def create_app(
         rules=build_rules(config),
         config=config,
         publish=kafka_publisher(infra.broker, settings.topic(CONTACT_REQUESTS)),
+        request_log=KafkaRequestLog(
+            settings.kafka_bootstrap_servers, settings.topic(CONTACT_REQUESTS)
+        ),
         clock=clock or WallClock(),
         metrics=EngineMetrics(infra.registry),
         owner=f"{settings.service_name}-{uuid.uuid4().hex[:12]}",

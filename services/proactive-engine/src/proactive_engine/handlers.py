@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -38,7 +38,7 @@ from proactive_engine.domain import (
 )
 from proactive_engine.metrics import EngineMetrics
 from proactive_engine.owned import LiveSession, OwnedSessions
-from proactive_engine.repository import MongoRepository, ThrottleClaim
+from proactive_engine.repository import LedgerEntry, MongoRepository, ThrottleClaim
 from proactive_engine.rules import Decision, Rule, due_decisions
 from proactive_engine.session import fold_into
 from proactive_engine.store import SnapshotStore
@@ -53,6 +53,12 @@ class CustomerDirectory(Protocol):
     """The seam where a CRM lookup can enrich who the customer is (segment, consent)."""
 
     async def enrich(self, customer: CustomerContext | None) -> CustomerContext | None: ...
+
+
+class RequestLog(Protocol):
+    """Where published requests can be read back (the contact-requests topic)."""
+
+    async def published(self, request_ids: Collection[str], since: datetime) -> set[str]: ...
 
 
 class ShopProvidedCustomers:
@@ -71,6 +77,7 @@ class Engine:
     rules: Sequence[Rule]
     config: EngineConfig
     publish: Publish
+    request_log: RequestLog
     clock: Clock
     metrics: EngineMetrics
     owner: str
@@ -337,9 +344,10 @@ async def _publish_once(
             )
         )
     entries = await engine.repository.begin_requests(requests, engine.owner, now, engine.lease)
+    on_topic = await _on_topic_unconfirmed(engine, entries)
     to_publish = []
     for (live, decision), entry in zip(allowed, entries, strict=True):
-        if entry.publish:
+        if entry.publish and entry.request.request_id not in on_topic:
             to_publish.append((live, decision, entry.request))
         elif entry.busy_until is not None:
             outcome.retry_at[live.session_id] = entry.busy_until
@@ -355,6 +363,19 @@ async def _publish_once(
         engine.metrics.published.labels(decision.rule).inc()
         lag = (published_at - decision.deadline).total_seconds()
         engine.metrics.timer_lag.observe(max(0.0, lag))
+
+
+async def _on_topic_unconfirmed(engine: Engine, entries: Sequence[LedgerEntry]) -> set[str]:
+    """Requests left unconfirmed by a crash that did reach Kafka: confirmed now, not resent."""
+    unconfirmed = [e for e in entries if e.publish and e.unconfirmed_since is not None]
+    if not unconfirmed:
+        return set()
+    since = min(e.unconfirmed_since for e in unconfirmed if e.unconfirmed_since is not None)
+    found = await engine.request_log.published([e.request.request_id for e in unconfirmed], since)
+    await engine.repository.confirm_published(sorted(found), engine.clock.now())
+    if found:
+        log.warning("unconfirmed requests found on the topic", extra={"requests": len(found)})
+    return found
 
 
 def _suppressed(

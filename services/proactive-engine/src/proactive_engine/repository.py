@@ -71,6 +71,7 @@ class LedgerEntry:
     request: ContactRequested  # the stored event: a retry publishes the same bytes
     publish: bool  # False: published already, or another instance is publishing it
     busy_until: datetime | None = None  # when another instance's attempt may be taken over
+    unconfirmed_since: datetime | None = None  # entered then, maybe published, never confirmed
 
 
 def throttle_slots(claim: ThrottleClaim, now: datetime, period: timedelta) -> list[str]:
@@ -211,7 +212,7 @@ class MongoRepository:
         event = ContactRequested.model_validate(stored["event"])
         if stored["owner"] != owner and stored["since"] > now - lease:
             return LedgerEntry(event, publish=False, busy_until=stored["since"] + lease)
-        return LedgerEntry(event, publish=True)
+        return LedgerEntry(event, publish=True, unconfirmed_since=stored["since"])
 
     async def confirm_published(self, request_ids: Sequence[str], now: datetime) -> None:
         await insert_new(self.published, [{"_id": r, "at": now} for r in request_ids])

@@ -4,7 +4,7 @@ every rule's scenario, the suppression cases, a restart and two instances in one
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,8 +31,10 @@ from cc_schemas import (
     topic_of,
 )
 from cc_testing import Servers, headers_of, produce, read_records
+from proactive_engine import app as app_module
 from proactive_engine.app import create_app
 from proactive_engine.clock import ManualClock
+from proactive_engine.handlers import Publish
 from proactive_engine.settings import Settings
 from proactive_engine.store import SnapshotStore
 
@@ -273,30 +275,74 @@ async def chat_open(db: Any, chat_id: str) -> bool:
     return await db["chats"].find_one({"_id": chat_id}) is not None
 
 
-async def test_a_restarted_engine_fires_a_stored_deadline_exactly_once(
-    servers: Servers, namespace: str, service_env: dict[str, str]
+def publisher_failing_for(session_id: str) -> Callable[..., Publish]:
+    """The engine's publisher, except that publishing this session's request fails (the
+    instance dies between entering a request into the ledger and publishing it)."""
+    real = app_module.kafka_publisher
+
+    def make(broker: Any, topic: str) -> Publish:
+        publish = real(broker, topic)
+
+        async def publish_or_fail(requests: Sequence[ContactRequested]) -> None:
+            if any(r.session_id == session_id for r in requests):
+                raise ConnectionError("the instance dies mid-round")
+            await publish(requests)
+
+        return publish_or_fail
+
+    return make
+
+
+async def forget_firing(db: Any, session_id: str) -> None:
+    """What a crash right after publishing leaves: no confirmation in the ledger, and a
+    latest snapshot that does not say the rule fired."""
+    for name in await db.list_collection_names():
+        doc = await db[name].find_one({"s": session_id}, sort=[("q", -1)])
+        if name.startswith("sessions_p") and doc is not None:
+            doc.pop("_id")
+            await db[name].insert_one({**doc, "q": doc["q"] + 1, "fired": []})
+    await db["published"].delete_many({})
+
+
+async def test_a_restarted_engine_neither_loses_nor_doubles_a_request(
+    servers: Servers,
+    namespace: str,
+    service_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clock = ManualClock(at(1))
     db = database(servers, namespace)
+    monkeypatch.setattr(app_module, "kafka_publisher", publisher_failing_for("died-before"))
     async with engine_app(service_env, clock):
-        await send(servers, namespace, [added("restart-a", 1, 0), added("restart-b", 1, 0)])
-        await poll(lambda: folded(db, "restart-a", 1))
-        await poll(lambda: folded(db, "restart-b", 1))
-        clock.set(at(16))  # restart-a fires in the first life...
-        await poll(lambda: settled(db, "restart-a", "abandoned_cart"))
-    # ...and restart-b's deadline passes while no engine runs; the old one left a ledger
-    # entry that was never marked published (a crash right after publishing).
-    await db["requests"].update_one(
-        {"_id": (await all_requests(servers, namespace))[0].request_id},
-        {"$set": {"status": "publishing"}},
-    )
-    await send(servers, namespace, [added("restart-b", 2, 17)])
-    clock.set(at(40))
+        events = [  # known customers who may be e-mailed: a channel even after the session
+            added(
+                session,
+                1,
+                minute,
+                customer=CustomerContext(customer_id=session, contact_by_email=True),
+            )
+            for session, minute in [("died-after", 0), ("died-before", 2), ("while-down", 15)]
+        ]
+        await send(servers, namespace, events)
+        for session in ("died-after", "died-before", "while-down"):
+            await poll(lambda s=session: folded(db, s, 1))
+        clock.set(at(16))  # died-after is due: published and confirmed
+        await poll(lambda: settled(db, "died-after", "abandoned_cart"))
+        clock.set(at(18))  # died-before is due: entered into the ledger, never published
+        await poll(lambda: ledger_has(db, "died-before"))
+    monkeypatch.undo()
+    await forget_firing(db, "died-after")  # as if it died between publish and confirm
+    clock.set(at(40))  # while-down's deadline passed while no engine ran
     async with engine_app(service_env, clock):
-        await poll(lambda: settled(db, "restart-b", "abandoned_cart"))
+        for session in ("died-after", "died-before", "while-down"):
+            await poll(lambda s=session: settled(db, s, "abandoned_cart"))
 
     requests = await all_requests(servers, namespace)
-    assert sorted(r.session_id for r in requests) == ["restart-a", "restart-b"]
+    assert sorted(r.session_id for r in requests) == ["died-after", "died-before", "while-down"]
+
+
+async def ledger_has(db: Any, session_id: str) -> bool:
+    return await db["requests"].find_one({"session_id": session_id}) is not None
 
 
 async def test_two_instances_in_one_group_ask_once_per_situation_across_a_rebalance(
