@@ -87,3 +87,14 @@ async def ensure_topics(
         return missing
     finally:
         await admin.close()
+
+
+async def partition_counts(bootstrap_servers: str, topics: Iterable[str]) -> dict[str, int]:
+    """How many partitions each existing topic has (a missing topic is left out)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return {t["topic"]: len(t["partitions"]) for t in described if t["error_code"] == 0}

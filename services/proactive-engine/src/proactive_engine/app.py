@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_runtime.kafka import partition_counts
 from cc_schemas import (
     BROWSE_EVENTS,
     CART_EVENTS,
@@ -53,6 +54,18 @@ def kafka_publisher(broker: KafkaBroker, topic: str) -> Publish:
     return publish
 
 
+async def require_co_partitioned(settings: Settings) -> None:
+    """Partition p of browse-events and of cart-events must hold the same sessions, or two
+    instances would each own half of a session: refuse to start otherwise."""
+    topics = [settings.topic(BROWSE_EVENTS), settings.topic(CART_EVENTS)]
+    counts = await partition_counts(settings.kafka_bootstrap_servers, topics)
+    if len(set(counts.values())) > 1:
+        raise RuntimeError(
+            f"browse-events and cart-events must have the same number of partitions "
+            f"(sessions are owned by partition): {counts}"
+        )
+
+
 def create_app(
     settings: Settings | None = None,
     clock: Clock | None = None,
@@ -78,6 +91,7 @@ def create_app(
         claim_limit=settings.claim_limit,
         retention=timedelta(hours=settings.retention_hours),
     )
+    engine.metrics.watch(engine.owned)
     register_subscribers(infra.broker, settings, engine)
     spec = ServiceSpec(
         title="Proactive engine",
@@ -87,7 +101,7 @@ def create_app(
         ),
         consumes=[BROWSE_EVENTS, CART_EVENTS, ORDER_EVENTS, CHAT_EVENTS],
         produces=[CONTACT_REQUESTS],
-        on_startup=[repository.ensure_indexes],
+        on_startup=[repository.ensure_indexes, lambda: require_co_partitioned(settings)],
     )
     app = create_http_app(infra, spec)
     timer = TimerSettings(

@@ -1,6 +1,8 @@
 """proactive-engine's own Prometheus metrics, on the service's registry."""
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from proactive_engine.owned import OwnedSessions
 
 LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0)
 
@@ -37,9 +39,26 @@ class EngineMetrics:
             buckets=LAG_BUCKETS,
             registry=registry,
         )
+        self.sessions_owned = Gauge(
+            "proactive_engine_sessions_owned",
+            "Sessions this instance holds in memory, of the partitions it owns",
+            registry=registry,
+        )
+        self.partitions_owned = Gauge(
+            "proactive_engine_partitions_owned",
+            "Shop-event partitions this instance owns (fires the sessions of)",
+            registry=registry,
+        )
         self.dead_lettered = Counter(
             "proactive_engine_dead_lettered_total",
             "Shop events sent to the dead-letter topic by the batch consumer, by topic",
             ["topic"],
             registry=registry,
+        )
+
+    def watch(self, owned: OwnedSessions) -> None:
+        """Read the owned sessions' size at each scrape."""
+        self.sessions_owned.set_function(lambda: len(owned))
+        self.partitions_owned.set_function(
+            lambda: len([p for p in owned.partitions if owned.owns(p)])
         )

@@ -8,11 +8,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
+from cc_runtime import ensure_topics
 from cc_schemas import (
     CartItemAdded,
     ChatStarted,
@@ -88,6 +90,18 @@ async def engine_app(env: dict[str, str], clock: ManualClock) -> AsyncIterator[F
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         yield app
+
+
+async def metrics_of(app: FastAPI) -> dict[str, float]:
+    """The app's /metrics as {series: value}."""
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://engine") as client:
+        text = (await client.get("/metrics")).text
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
 
 
 def database(servers: Servers, namespace: str) -> Any:
@@ -202,7 +216,7 @@ async def test_each_rule_asks_for_exactly_one_contact_when_its_deadline_passes(
     clock = ManualClock(at(1))
     db = database(servers, namespace)
     cases = situations("rule")
-    async with engine_app(service_env, clock):
+    async with engine_app(service_env, clock) as app:
         for events in cases.values():
             await send(servers, namespace, events)
         for rule, events in cases.items():
@@ -211,6 +225,17 @@ async def test_each_rule_asks_for_exactly_one_contact_when_its_deadline_passes(
         clock.set(at(19))  # past every rule's deadline, silent sessions included
         for rule in RULE_NAMES:
             await poll(lambda r=rule: settled(db, f"rule-{r}", r))
+        metrics = await metrics_of(app)
+
+    for rule in RULE_NAMES:
+        assert metrics[f'proactive_engine_rule_hits_total{{rule="{rule}"}}'] == 1
+        assert metrics[f'proactive_engine_requests_published_total{{rule="{rule}"}}'] == 1
+    assert metrics["proactive_engine_timer_lag_seconds_count"] == len(RULE_NAMES)
+    assert metrics["proactive_engine_partitions_owned"] == PARTITIONS
+    assert metrics["proactive_engine_sessions_owned"] == len(RULE_NAMES)
+    for topic in ("browse-events", "cart-events", "order-events"):
+        sent = sum(1 for events in cases.values() for e in events if topic_of(e) == topic)
+        assert metrics[f'proactive_engine_events_total{{topic="{topic}"}}'] == sent
 
     requests = await all_requests(servers, namespace)
     assert sorted((r.session_id, r.rule) for r in requests) == sorted(
@@ -249,7 +274,7 @@ async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_custome
         added("ann-first", 1, 0, customer=ann),
         added("ann-second", 1, 2, customer=ann),
     ]
-    async with engine_app(service_env, clock):
+    async with engine_app(service_env, clock) as app:
         await send(servers, namespace, events)
         for session, count in [
             ("opted-out", 1),
@@ -263,12 +288,15 @@ async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_custome
         clock.set(at(20))
         for session in ["opted-out", "chatting", "ann-first", "ann-second"]:
             await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+        metrics = await metrics_of(app)
         ordered = await SnapshotStore(db).latest("ordered")
         assert ordered is not None
         assert ordered.due_at is None  # nothing ever becomes due once ordered
 
     requests = await all_requests(servers, namespace)
     assert [(r.session_id, r.rule) for r in requests] == [("ann-first", "abandoned_cart")]
+    for cause in ("opted_out", "in_chat", "throttled"):
+        assert metrics[f'proactive_engine_requests_suppressed_total{{cause="{cause}"}}'] == 1
 
 
 async def chat_open(db: Any, chat_id: str) -> bool:
@@ -381,3 +409,12 @@ async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applie
     assert [(r.key, r.value) for r in dead] == [(b"bad", b"{not json")]
     assert headers_of(dead[0])["x-dlq-source-topic"] == topic
     assert headers_of(dead[0])["x-dlq-error"]
+
+
+async def test_the_engine_refuses_to_start_when_shop_topics_are_not_co_partitioned(
+    servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    await ensure_topics(servers.kafka_bootstrap_servers, [f"{namespace}.cart-events"], 2)
+    with pytest.raises(RuntimeError, match="same number of partitions"):
+        async with engine_app(service_env, ManualClock(at(0))):
+            pass
