@@ -90,6 +90,7 @@ def create_app(
         lease=timedelta(seconds=settings.lease_seconds),
         claim_limit=settings.claim_limit,
         retention=timedelta(hours=settings.retention_hours),
+        checkpoint_seconds=settings.checkpoint_seconds,
     )
     engine.metrics.watch(engine.owned)
     register_subscribers(infra.broker, settings, engine)
@@ -107,6 +108,7 @@ def create_app(
     timer = TimerSettings(
         interval_seconds=settings.timer_interval_seconds,
         order_refresh_seconds=settings.order_refresh_seconds,
+        checkpoint_seconds=settings.checkpoint_seconds,
     )
     _run_timer_while_serving(app, engine, timer)
     return app

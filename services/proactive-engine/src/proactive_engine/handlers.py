@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -46,6 +47,8 @@ from proactive_engine.store import SnapshotStore
 log = logging.getLogger(__name__)
 
 Publish = Callable[[Sequence[ContactRequested]], Awaitable[None]]
+SourcePartition = tuple[str, int]  # (topic, partition) of browse- or cart-events
+Commit = Callable[[Mapping[SourcePartition, int]], Awaitable[None]]
 RETRY_AFTER = timedelta(seconds=5)  # a timer round that failed looks at its sessions again then
 
 
@@ -85,8 +88,13 @@ class Engine:
     lease: timedelta = timedelta(seconds=30)
     claim_limit: int = 500
     retention: timedelta = timedelta(hours=24)
+    checkpoint_seconds: float = 2.0
+    commit: Commit | None = None  # set by the consumer adapter once it has a consumer
     owned: OwnedSessions = field(init=False)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    folded: dict[SourcePartition, int] = field(default_factory=dict)  # next offset to fold
+    committed: dict[SourcePartition, int] = field(default_factory=dict)
+    last_checkpoint: float = field(default_factory=time.monotonic)
 
     def __post_init__(self) -> None:
         self.owned = OwnedSessions(self.rules)
@@ -104,18 +112,19 @@ async def take_partitions(engine: Engine, partitions: Iterable[int]) -> None:
 
 
 async def give_back_partitions(engine: Engine, partitions: Iterable[int]) -> None:
-    """A rebalance began: save what is not saved yet and fire nothing of these partitions
-    until it ends (their next owner, maybe us again, starts from the snapshots)."""
+    """A rebalance began: fire nothing of these partitions until it ends, and checkpoint, so
+    that their next owner (maybe us again) starts from stored snapshots and committed offsets
+    that agree. A failed checkpoint loses nothing: the next owner reads the events again."""
     async with engine.lock:
         engine.owned.suspend(partitions)
-        for partition in partitions:
-            # Normally nothing: a batch saves before it returns. Left dirty by a failed save,
-            # whose batch was not committed and will be read again by the next owner.
-            dirty = [s for s in engine.owned.of_partition(partition) if s.dirty]
-            try:
-                await engine.store.save(partition, dirty)
-            except Exception:
-                log.exception("could not save before giving a partition back")
+        try:
+            await _checkpoint(engine)
+        except Exception:
+            log.exception("could not checkpoint before giving partitions back")
+        revoked = set(partitions)
+        for source in [s for s in engine.folded if s[1] in revoked]:
+            engine.folded.pop(source, None)
+            engine.committed.pop(source, None)
 
 
 async def _own(engine: Engine, partition: int) -> None:
@@ -134,10 +143,13 @@ async def _own(engine: Engine, partition: int) -> None:
 
 
 async def apply_shop_events(
-    engine: Engine, by_partition: Mapping[int, Sequence[ShopEvent]]
+    engine: Engine,
+    by_partition: Mapping[int, Sequence[ShopEvent]],
+    offsets: Mapping[SourcePartition, int],
 ) -> None:
-    """Fold a batch into its sessions, set their deadlines and save a snapshot of each changed
-    session; returns once all are stored (then the batch may be committed)."""
+    """Fold a batch into its sessions and set their deadlines; `offsets` (the next offset of
+    each source partition, past this batch) become committable at the next checkpoint, once
+    the sessions they changed are stored."""
     async with engine.lock:
         suspended = engine.owned.suspended.intersection(by_partition)
         if suspended:  # fetched before a rebalance began: its next owner reads them again
@@ -149,10 +161,30 @@ async def apply_shop_events(
             await _refresh_orders(engine, checking)
             for live in changed:
                 engine.owned.schedule(live)
-        for partition in by_partition:
-            dirty = [s for s in engine.owned.of_partition(partition) if s.dirty]
-            await engine.store.save(partition, dirty)
-            await _compact_if_needed(engine, partition)
+        engine.folded.update(offsets)
+        if time.monotonic() - engine.last_checkpoint >= engine.checkpoint_seconds:
+            await _checkpoint(engine)
+
+
+async def checkpoint(engine: Engine) -> None:
+    """Store every changed session, then commit the offsets folded into them."""
+    async with engine.lock:
+        await _checkpoint(engine)
+
+
+async def _checkpoint(engine: Engine) -> None:
+    """Call with the lock held. Snapshots first, offsets after: a crash in between only makes
+    the next owner fold again events it already has (folding is idempotent)."""
+    offsets = dict(engine.folded)
+    for partition in list(engine.owned.partitions):
+        dirty = [s for s in engine.owned.of_partition(partition) if s.dirty]
+        await engine.store.save(partition, dirty)
+        await _compact_if_needed(engine, partition)
+    engine.last_checkpoint = time.monotonic()
+    uncommitted = {s: o for s, o in offsets.items() if engine.committed.get(s) != o}
+    if uncommitted and engine.commit is not None:
+        await engine.commit(uncommitted)
+        engine.committed.update(uncommitted)
 
 
 def _fold(engine: Engine, partition: int, events: Sequence[ShopEvent]) -> list[LiveSession]:
@@ -251,10 +283,10 @@ async def fire_due(engine: Engine) -> int:
 
 
 async def _record_round(engine: Engine, due: Sequence[LiveSession], outcome: RoundOutcome) -> None:
-    """Mark the settled episodes, set each session's next deadline and save the snapshots.
+    """Mark the settled episodes and set each session's next deadline; the next checkpoint
+    stores them (until then a restart decides them again, and the ledger answers "published").
     A session given away meanwhile is skipped: its new owner finds the ledger entries."""
     async with engine.lock:
-        changed: dict[int, list[LiveSession]] = defaultdict(list)
         for live in due:
             if not engine.owned.is_current(live):
                 continue
@@ -263,10 +295,6 @@ async def _record_round(engine: Engine, due: Sequence[LiveSession], outcome: Rou
                 live.state.fired = live.state.fired | settled
                 live.dirty = True
             engine.owned.schedule(live, at=outcome.retry_at.get(live.session_id))
-            if live.dirty:
-                changed[live.partition].append(live)
-        for partition, sessions in changed.items():
-            await engine.store.save(partition, sessions)
 
 
 async def _decide_round(engine: Engine, due: Sequence[LiveSession], now: datetime) -> RoundOutcome:

@@ -1,15 +1,18 @@
 """Topic -> handler, nothing more. Reads browse-events and cart-events (in batches, partitions
 owned through a range assignor and a rebalance listener), order-events and chat-events."""
 
-from collections import defaultdict
+import contextlib
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from aiokafka import ConsumerRebalanceListener, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, ConsumerRecord, TopicPartition
 from aiokafka.coordinator.assignors.range import RangePartitionAssignor
+from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
 
-from cc_runtime import consumer_options
+from cc_runtime import ReadAgainLater, consumer_options
 from cc_runtime.dead_letter import dead_letter_headers
 from cc_schemas import (
     BROWSE_EVENTS,
@@ -22,7 +25,9 @@ from cc_schemas import (
     parse,
 )
 from proactive_engine.handlers import (
+    Commit,
     Engine,
+    SourcePartition,
     apply_shop_events,
     give_back_partitions,
     record_chat_event,
@@ -49,6 +54,22 @@ class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
         await take_partitions(self.engine, sorted({tp.partition for tp in assigned}))
 
 
+def committer(consumer: AIOKafkaConsumer) -> Commit:
+    async def commit(offsets: Mapping[SourcePartition, int]) -> None:
+        await consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
+
+    return commit
+
+
+def next_offsets(records: "Sequence[ConsumerRecord[Any, Any]]") -> dict[SourcePartition, int]:
+    """Per source partition, the offset after the batch's last record."""
+    offsets: dict[SourcePartition, int] = {}
+    for record in records:
+        source = (record.topic, record.partition)
+        offsets[source] = max(offsets.get(source, 0), record.offset + 1)
+    return offsets
+
+
 def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine) -> None:
     topics = {settings.topic(t): t for t in (BROWSE_EVENTS, CART_EVENTS)}
 
@@ -67,23 +88,35 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine
         listener=PartitionOwnership(engine),
         title="shop-events",
         description="Browse and cart events, folded into the owned sessions in batches",
-        **{**consumer_options(settings), "group_id": f"{settings.consumer_group}.sessions"},
+        **{
+            **consumer_options(settings),
+            "group_id": f"{settings.consumer_group}.sessions",
+            # Offsets are committed by the engine's checkpoints, once the sessions they changed
+            # are stored, not after each batch.
+            "ack_policy": AckPolicy.MANUAL,
+        },
     )
     async def on_shop_events(body: Any, message: KafkaMessage) -> None:
+        if engine.commit is None and isinstance(message.consumer, AIOKafkaConsumer):
+            engine.commit = committer(message.consumer)
+        records = message.raw_message
         by_partition: dict[int, list[ShopEvent]] = defaultdict(list)
-        invalid = []
-        for record in message.raw_message:
-            engine.metrics.events.labels(topics[record.topic]).inc()
+        for record in records:
             try:
                 event = parse(topics[record.topic], record.value or b"")
             except ValueError as error:
-                invalid.append((record, error))
+                await dead_letter(record, error)
                 continue
             assert isinstance(event, ShopEvent)
             by_partition[record.partition].append(event)
-        await apply_shop_events(engine, by_partition)
-        for bad_record, problem in invalid:
-            await dead_letter(bad_record, problem)
+        try:
+            await apply_shop_events(engine, by_partition, next_offsets(records))
+        except ReadAgainLater:
+            with contextlib.suppress(Exception):  # a partition no longer assigned has no offset
+                await message.nack()  # seek back; a new assignment starts from the commit anyway
+            return
+        for topic, count in Counter(topics[r.topic] for r in records).items():
+            engine.metrics.events.labels(topic).inc(count)
 
     @broker.subscriber(
         settings.topic(ORDER_EVENTS),

@@ -10,7 +10,13 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
-from proactive_engine.handlers import Engine, fire_due, housekeeping, refresh_watched_orders
+from proactive_engine.handlers import (
+    Engine,
+    checkpoint,
+    fire_due,
+    housekeeping,
+    refresh_watched_orders,
+)
 
 log = logging.getLogger(__name__)
 
@@ -18,6 +24,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TimerSettings:
     interval_seconds: float = 0.1  # pause when nothing was due
+    checkpoint_seconds: float = 2.0
     order_refresh_seconds: float = 5.0
     housekeeping_seconds: float = 3600.0
 
@@ -31,6 +38,7 @@ async def run_timer(
     its lease to run out before publishing it again)."""
     stop = stop or asyncio.Event()
     chores = [
+        (checkpoint, settings.checkpoint_seconds),  # also when no batch comes to do it
         (refresh_watched_orders, settings.order_refresh_seconds),
         (housekeeping, settings.housekeeping_seconds),
     ]

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
@@ -406,9 +407,23 @@ async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applie
         dead = await read_records(
             servers.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 1
         )
+        # Both records are handled (one stored, one dead-lettered): a checkpoint commits both.
+        group = f"{namespace}.proactive-engine.sessions"
+        await poll(lambda: committed_in(servers, group, topic, 2))
     assert [(r.key, r.value) for r in dead] == [(b"bad", b"{not json")]
     assert headers_of(dead[0])["x-dlq-source-topic"] == topic
     assert headers_of(dead[0])["x-dlq-error"]
+
+
+async def committed_in(servers: Servers, group: str, topic: str, records: int) -> bool:
+    """The group's committed offsets on the topic add up to `records`."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(group)
+    finally:
+        await admin.close()
+    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic) == records
 
 
 async def test_the_engine_refuses_to_start_when_shop_topics_are_not_co_partitioned(
