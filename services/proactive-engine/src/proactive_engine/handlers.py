@@ -157,8 +157,8 @@ async def apply_shop_events(
         for partition, events in by_partition.items():
             await _own(engine, partition)
             changed = _fold(engine, partition, events)
-            checking = [s for s in changed if _checks_orders(s, events)]
-            await _refresh_orders(engine, checking)
+            checked = {e.session_id for e in events if isinstance(e, OrderStatusChecked)}
+            await _refresh_orders(engine, [s for s in changed if s.session_id in checked])
             for live in changed:
                 engine.owned.schedule(live)
         engine.folded.update(offsets)
@@ -177,8 +177,8 @@ async def _checkpoint(engine: Engine) -> None:
     the next owner fold again events it already has (folding is idempotent)."""
     offsets = dict(engine.folded)
     for partition in list(engine.owned.partitions):
-        dirty = [s for s in engine.owned.of_partition(partition) if s.dirty]
-        await engine.store.save(partition, dirty)
+        await engine.store.save(partition, engine.owned.dirty(partition))
+        engine.owned.saved(partition)
         await _compact_if_needed(engine, partition)
     engine.last_checkpoint = time.monotonic()
     uncommitted = {s: o for s, o in offsets.items() if engine.committed.get(s) != o}
@@ -197,15 +197,9 @@ def _fold(engine: Engine, partition: int, events: Sequence[ShopEvent]) -> list[L
         known = len(live.state.event_ids)
         fold_into(live.state, session_events)
         if len(live.state.event_ids) != known:
-            live.dirty = True
+            engine.owned.mark_dirty(live)
             changed.append(live)
     return changed
-
-
-def _checks_orders(live: LiveSession, events: Sequence[ShopEvent]) -> bool:
-    return any(
-        isinstance(e, OrderStatusChecked) and e.session_id == live.session_id for e in events
-    )
 
 
 async def _compact_if_needed(engine: Engine, partition: int) -> None:
@@ -293,7 +287,7 @@ async def _record_round(engine: Engine, due: Sequence[LiveSession], outcome: Rou
             settled = outcome.settled.get(live.session_id)
             if settled:
                 live.state.fired = live.state.fired | settled
-                live.dirty = True
+                engine.owned.mark_dirty(live)
             engine.owned.schedule(live, at=outcome.retry_at.get(live.session_id))
 
 

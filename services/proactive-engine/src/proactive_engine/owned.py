@@ -40,6 +40,7 @@ class OwnedSessions:
         self.partitions: dict[int, set[str]] = {}
         self._heap: list[tuple[datetime, str]] = []
         self.suspended: set[int] = set()  # revoked, maybe about to come back: not fired
+        self._dirty: dict[int, set[str]] = {}  # partition -> sessions changed since stored
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -75,6 +76,7 @@ class OwnedSessions:
     def revoke(self, partition: int) -> None:
         """Forget a partition's sessions; their heap entries go stale and are skipped."""
         self.suspended.discard(partition)
+        self._dirty.pop(partition, None)
         for session_id in self.partitions.pop(partition, set()):
             self.sessions.pop(session_id, None)
 
@@ -88,6 +90,19 @@ class OwnedSessions:
 
     def of_partition(self, partition: int) -> list[LiveSession]:
         return [self.sessions[s] for s in self.partitions.get(partition, ())]
+
+    def mark_dirty(self, live: LiveSession) -> None:
+        live.dirty = True
+        self._dirty.setdefault(live.partition, set()).add(live.session_id)
+
+    def dirty(self, partition: int) -> list[LiveSession]:
+        """The partition's sessions changed since their last snapshot."""
+        marked = (self.sessions.get(s) for s in self._dirty.get(partition, ()))
+        return [live for live in marked if live is not None and live.dirty]
+
+    def saved(self, partition: int) -> None:
+        """Drop the marks of the sessions the store has saved (it clears their `dirty`)."""
+        self._dirty[partition] = {live.session_id for live in self.dirty(partition)}
 
     def schedule(self, live: LiveSession, at: datetime | None = None) -> None:
         """Set the session's next deadline: `at`, or the earliest of its rules."""
