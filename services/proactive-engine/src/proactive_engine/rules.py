@@ -78,12 +78,16 @@ class BaseRule(Generic[C]):
         raise NotImplementedError
 
     def _open(self, state: SessionState) -> list[Due]:
-        return [
-            d for d in self.episodes(state) if fired_key(self.name, d.episode) not in state.fired
-        ]
+        episodes = list(self.episodes(state))
+        if not state.fired or not episodes:
+            return episodes
+        return [d for d in episodes if fired_key(self.name, d.episode) not in state.fired]
 
     def next_deadline(self, state: SessionState) -> datetime | None:
-        return min((d.at for d in self._open(state)), default=None)
+        open_episodes = self._open(state)
+        if not open_episodes:
+            return None
+        return min(d.at for d in open_episodes)
 
     def evaluate(self, state: SessionState, now: datetime) -> Decision | None:
         due = [d for d in self._open(state) if d.at <= now]
@@ -187,9 +191,13 @@ class AbandonedCart(BaseRule[AbandonedCartConfig]):
     name = "abandoned_cart"
     config_model = AbandonedCartConfig
 
+    def __init__(self, config: AbandonedCartConfig) -> None:
+        super().__init__(config)
+        self.inactivity = minutes(config.inactivity_minutes)
+
     def episodes(self, state: SessionState) -> Iterator[Due]:
         if state.cart_value_cents > 0 and state.ordered_at is None and state.last_at:
-            yield Due(state.last_at + minutes(self.config.inactivity_minutes))
+            yield Due(state.last_at + self.inactivity)
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         value = f"{state.cart_value_cents / 100:.2f} {state.currency or ''}".strip()
@@ -209,13 +217,14 @@ class LongProductDwell(BaseRule[ProductDwellConfig]):
     name = "long_product_dwell"
     config_model = ProductDwellConfig
 
+    def __init__(self, config: ProductDwellConfig) -> None:
+        super().__init__(config)
+        self.dwell, self.max_gap = minutes(config.dwell_minutes), minutes(config.max_gap_minutes)
+
     def episodes(self, state: SessionState) -> Iterator[Due]:
         if state.added_to_cart or state.ordered_at is not None:
             return
-        spans = dwell_intervals(
-            state.visits, PageKind.PRODUCT, minutes(self.config.max_gap_minutes)
-        )
-        at = crossing(spans, minutes(self.config.dwell_minutes))
+        at = crossing(dwell_intervals(state.visits, PageKind.PRODUCT, self.max_gap), self.dwell)
         if at is not None:
             yield Due(at)
 
@@ -241,14 +250,17 @@ class LongFaqSearch(BaseRule[FaqSearchConfig]):
     name = "long_faq_search"
     config_model = FaqSearchConfig
 
+    def __init__(self, config: FaqSearchConfig) -> None:
+        super().__init__(config)
+        self.help, self.max_gap = minutes(config.help_minutes), minutes(config.max_gap_minutes)
+
     def episodes(self, state: SessionState) -> Iterator[Due]:
         if state.faq_helpful:
             return
         candidates = []
         if len(state.faq_searches) >= self.config.searches:
             candidates.append(state.faq_searches[self.config.searches - 1].at)
-        spans = dwell_intervals(state.visits, PageKind.HELP, minutes(self.config.max_gap_minutes))
-        at = crossing(spans, minutes(self.config.help_minutes))
+        at = crossing(dwell_intervals(state.visits, PageKind.HELP, self.max_gap), self.help)
         if at is not None:
             candidates.append(at)
         if candidates:
@@ -276,6 +288,8 @@ class CheckoutFailing(BaseRule[CheckoutFailingConfig]):
 
     def episodes(self, state: SessionState) -> Iterator[Due]:
         if state.ordered_at is not None:
+            return
+        if len(state.checkout_failures) < self.config.failures:
             return
         hit = nth_within(
             state.checkout_failures, self.config.failures, minutes(self.config.window_minutes)

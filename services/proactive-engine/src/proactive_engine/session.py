@@ -10,8 +10,9 @@ from __future__ import annotations
 import bisect
 from datetime import datetime
 from enum import StrEnum
+from typing import NamedTuple
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from cc_schemas import (
     CartItemAdded,
@@ -39,10 +40,10 @@ class PageKind(StrEnum):
     OTHER = "other"
 
 
-class Stamp(BaseModel):
-    """One moment of the session: when, which event, and what the visitor was looking at."""
-
-    model_config = ConfigDict(frozen=True)
+class Stamp(NamedTuple):
+    """One moment of the session: when, which event, and what the visitor was looking at.
+    A named tuple (pydantic validates and serializes it inside `SessionState`): folding makes
+    two per event, and a pydantic model costs ten times more to build."""
 
     at: datetime
     event_id: str
@@ -50,10 +51,8 @@ class Stamp(BaseModel):
     detail: str = ""  # product id, search query or order id, depending on the list
 
 
-class Latest(BaseModel):
-    """A value together with the (event time, event id) that set it."""
-
-    model_config = ConfigDict(frozen=True)
+class Latest(NamedTuple):
+    """A value's (event time, event id): the later one wins."""
 
     at: datetime
     event_id: str
@@ -122,7 +121,7 @@ def _apply(state: SessionState, event: ShopEvent) -> None:
     state.first_at = at if state.first_at is None else min(state.first_at, at)
     state.last_at = at if state.last_at is None else max(state.last_at, at)
     _apply_customer(state, event)
-    _insert(state.visits, Stamp(at=at, event_id=event.event_id, kind=_kind_of(event)))
+    _insert(state.visits, _stamp(event, kind=_kind_of(event)))
     _apply_specific(state, event)
 
 
@@ -136,35 +135,38 @@ def _apply_customer(state: SessionState, event: ShopEvent) -> None:
 
 
 def _apply_specific(state: SessionState, event: ShopEvent) -> None:
-    stamp = Stamp(at=event.occurred_at, event_id=event.event_id)
     match event:
         case ProductViewed(product_id=product_id):
-            _insert(state.viewed_products, stamp.model_copy(update={"detail": product_id}))
+            _insert(state.viewed_products, _stamp(event, detail=product_id))
         case CartItemAdded() | CartItemRemoved():
             sign = 1 if isinstance(event, CartItemAdded) else -1
             units = state.cart_quantities.get(event.product_id, 0) + sign * event.quantity
             state.cart_quantities[event.product_id] = units
             state.added_to_cart = state.added_to_cart or sign > 0
-            _set_cart_value(state, event.cart_value_cents, event.currency, stamp)
+            _set_cart_value(state, event.cart_value_cents, event.currency, event)
         case CheckoutStarted():
-            _set_cart_value(state, event.cart_value_cents, event.currency, stamp)
+            _set_cart_value(state, event.cart_value_cents, event.currency, event)
         case CheckoutFailed():
-            _insert(state.checkout_failures, stamp.model_copy(update={"detail": event.reason}))
+            _insert(state.checkout_failures, _stamp(event, detail=event.reason.value))
         case CheckoutOrderPlaced():
             if state.ordered_at is None or event.occurred_at < state.ordered_at:
                 state.ordered_at, state.order_id = event.occurred_at, event.order_id
         case FaqSearched():
-            _insert(state.faq_searches, stamp.model_copy(update={"detail": event.query}))
+            _insert(state.faq_searches, _stamp(event, detail=event.query))
         case FaqArticleRated(helpful=True):
             state.faq_helpful = True
         case OrderStatusChecked():
-            _insert(state.status_checks, stamp.model_copy(update={"detail": event.order_id}))
+            _insert(state.status_checks, _stamp(event, detail=event.order_id))
 
 
-def _set_cart_value(state: SessionState, cents: int, currency: str, stamp: Stamp) -> None:
-    latest = Latest(at=stamp.at, event_id=stamp.event_id)
+def _set_cart_value(state: SessionState, cents: int, currency: str, event: ShopEvent) -> None:
+    latest = Latest(at=event.occurred_at, event_id=event.event_id)
     if state.cart_value_set is None or _key(latest) > _key(state.cart_value_set):
         state.cart_value_cents, state.currency, state.cart_value_set = cents, currency, latest
+
+
+def _stamp(event: ShopEvent, kind: PageKind = PageKind.OTHER, detail: str = "") -> Stamp:
+    return Stamp(event.occurred_at, event.event_id, kind, detail)
 
 
 def _kind_of(event: ShopEvent) -> PageKind:

@@ -87,7 +87,11 @@ async def send(servers: Servers, namespace: str, events: list[Event]) -> None:
 @contextlib.asynccontextmanager
 async def engine_app(env: dict[str, str], clock: ManualClock) -> AsyncIterator[FastAPI]:
     assert env["CC_TOPIC_PARTITIONS"] == str(PARTITIONS)
-    settings = Settings(**env, PROACTIVE_ENGINE_TIMER_INTERVAL_SECONDS=0.05)  # type: ignore[arg-type]
+    settings = Settings(
+        **env,  # type: ignore[arg-type]
+        PROACTIVE_ENGINE_TIMER_INTERVAL_SECONDS=0.05,
+        PROACTIVE_ENGINE_CHECKPOINT_SECONDS=0.5,
+    )
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         yield app
