@@ -41,10 +41,7 @@ stack-status:
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-# The proactive engine runs a smaller stream: at its measured rate the full million events would
-# take hours (see bench/README.md); run it with --events 1000000 by hand.
 bench: deps
-	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py bench/kpi_throughput.py; do \
+	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py bench/kpi_throughput.py \
+		bench/proactive_engine_throughput.py; do \
 		echo "== $$b"; $(UV) run --frozen python "$$b" || exit 1; done
-	@echo "== bench/proactive_engine_throughput.py"
-	@$(UV) run --frozen python bench/proactive_engine_throughput.py --events 20000 --sessions 2000

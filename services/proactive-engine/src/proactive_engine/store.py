@@ -25,6 +25,7 @@ from proactive_engine.owned import LiveSession
 from proactive_engine.session import SessionState
 
 PREFIX = "sessions_p"
+SAVE_CHUNK = 500  # snapshots per insert
 COMPACT_SLACK = 5_000  # stale snapshots a partition may carry before a compaction is worth it
 
 
@@ -87,15 +88,20 @@ class SnapshotStore:
         return sessions
 
     async def save(self, partition: int, sessions: Sequence[LiveSession]) -> None:
-        """Insert a new snapshot of each session; mark them stored once all are in."""
-        if not sessions:
-            return
-        docs = [_snapshot(live, live.seq + 1) for live in sessions]
-        await self._current(partition).insert_many(docs, ordered=False)
-        for live in sessions:
-            live.seq += 1
-            live.dirty = False
-        self._written[partition] = self._written.get(partition, 0) + len(docs)
+        """Insert a new snapshot of each session, marking each stored once it is in."""
+        await self._insert(self._current(partition), sessions)
+        self._written[partition] = self._written.get(partition, 0) + len(sessions)
+
+    async def _insert(self, collection: Any, sessions: Sequence[LiveSession]) -> None:
+        # In chunks: between two, the event loop runs the timer, and the database its writes.
+        for start in range(0, len(sessions), SAVE_CHUNK):
+            chunk = sessions[start : start + SAVE_CHUNK]
+            await collection.insert_many(
+                [_snapshot(live, live.seq + 1) for live in chunk], ordered=False
+            )
+            for live in chunk:
+                live.seq += 1
+                live.dirty = False
 
     def needs_compaction(self, partition: int, live_sessions: int) -> bool:
         """When the partition's collections hold many more snapshots than it has sessions."""
@@ -106,14 +112,9 @@ class SnapshotStore:
         the older generations."""
         older = await self._generations(partition)
         generation = (older[-1] if older else 0) + 1
-        docs = [_snapshot(live, live.seq + 1) for live in sessions]
-        if docs:
-            await self.db[_collection_name(partition, generation)].insert_many(docs, ordered=False)
-        for live in sessions:
-            live.seq += 1
-            live.dirty = False
+        await self._insert(self.db[_collection_name(partition, generation)], sessions)
         self._generation[partition] = generation
-        self._written[partition] = len(docs)
+        self._written[partition] = len(sessions)
         for old in older:
             await self.db.drop_collection(_collection_name(partition, old))
 
