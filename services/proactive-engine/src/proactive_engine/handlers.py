@@ -267,28 +267,26 @@ async def fire_due(engine: Engine) -> int:
         await _refresh_orders(engine, [s for s in due if s.state.status_checks])
         outcome = await _decide_round(engine, due, now)
     except Exception:
-        async with engine.lock:
-            for live in due:
-                if engine.owned.is_current(live):
-                    engine.owned.schedule(live, at=now + RETRY_AFTER)
+        for live in due:
+            if engine.owned.is_current(live):
+                engine.owned.schedule(live, at=now + RETRY_AFTER)
         raise
-    await _record_round(engine, due, outcome)
+    _record_round(engine, due, outcome)
     return len(due)
 
 
-async def _record_round(engine: Engine, due: Sequence[LiveSession], outcome: RoundOutcome) -> None:
+def _record_round(engine: Engine, due: Sequence[LiveSession], outcome: RoundOutcome) -> None:
     """Mark the settled episodes and set each session's next deadline; the next checkpoint
     stores them (until then a restart decides them again, and the ledger answers "published").
     A session given away meanwhile is skipped: its new owner finds the ledger entries."""
-    async with engine.lock:
-        for live in due:
-            if not engine.owned.is_current(live):
-                continue
-            settled = outcome.settled.get(live.session_id)
-            if settled:
-                live.state.fired = live.state.fired | settled
-                engine.owned.mark_dirty(live)
-            engine.owned.schedule(live, at=outcome.retry_at.get(live.session_id))
+    for live in due:  # no await in here: no lock needed, a checkpoint may be saving
+        if not engine.owned.is_current(live):
+            continue
+        settled = outcome.settled.get(live.session_id)
+        if settled:
+            live.state.fired = live.state.fired | settled
+            engine.owned.mark_dirty(live)
+        engine.owned.schedule(live, at=outcome.retry_at.get(live.session_id))
 
 
 async def _decide_round(engine: Engine, due: Sequence[LiveSession], now: datetime) -> RoundOutcome:

@@ -27,6 +27,7 @@ class LiveSession:
     seq: int = 0  # sequence of its latest stored snapshot (0: never stored)
     due_at: datetime | None = None  # the timer's next look at it
     dirty: bool = False  # changed since its latest snapshot
+    changes: int = 0  # counts changes: a save clears `dirty` only if none came meanwhile
 
     @property
     def session_id(self) -> str:
@@ -93,6 +94,7 @@ class OwnedSessions:
 
     def mark_dirty(self, live: LiveSession) -> None:
         live.dirty = True
+        live.changes += 1
         self._dirty.setdefault(live.partition, set()).add(live.session_id)
 
     def dirty(self, partition: int) -> list[LiveSession]:

@@ -96,12 +96,13 @@ class SnapshotStore:
         # In chunks: between two, the event loop runs the timer, and the database its writes.
         for start in range(0, len(sessions), SAVE_CHUNK):
             chunk = sessions[start : start + SAVE_CHUNK]
+            seen = [live.changes for live in chunk]
             await collection.insert_many(
                 [_snapshot(live, live.seq + 1) for live in chunk], ordered=False
             )
-            for live in chunk:
+            for live, changes in zip(chunk, seen, strict=True):
                 live.seq += 1
-                live.dirty = False
+                live.dirty = live.changes != changes  # changed while being written: again
 
     def needs_compaction(self, partition: int, live_sessions: int) -> bool:
         """When the partition's collections hold many more snapshots than it has sessions."""

@@ -32,11 +32,26 @@ class TimerSettings:
 async def run_timer(
     engine: Engine, settings: TimerSettings, stop: asyncio.Event | None = None
 ) -> None:
-    """Fire due deadlines until `stop` is set (or cancelled); pause only when a round found
-    fewer than a full load due. Setting `stop` lets the current round finish, so a shutdown
-    never leaves a request published but not yet confirmed (the next owner would wait for
-    its lease to run out before publishing it again)."""
+    """Fire due deadlines until `stop` is set (or cancelled), with the chores (checkpoint,
+    order refresh, housekeeping) in a task of their own so that a long checkpoint never holds
+    a deadline back. Setting `stop` lets the current round finish, so a shutdown never leaves
+    a request published but not yet confirmed; a last checkpoint then stores what changed."""
     stop = stop or asyncio.Event()
+    chores = asyncio.create_task(_run_chores(engine, settings, stop))
+    try:
+        while not stop.is_set():
+            due = await _round(engine)
+            if due < engine.claim_limit:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), settings.interval_seconds)
+    except BaseException:
+        chores.cancel()
+        raise
+    await chores
+    await _guarded(checkpoint(engine), "checkpoint")
+
+
+async def _run_chores(engine: Engine, settings: TimerSettings, stop: asyncio.Event) -> None:
     chores = [
         (checkpoint, settings.checkpoint_seconds),  # also when no batch comes to do it
         (refresh_watched_orders, settings.order_refresh_seconds),
@@ -44,14 +59,12 @@ async def run_timer(
     ]
     next_run = [time.monotonic() + every for _, every in chores]
     while not stop.is_set():
-        due = await _round(engine)
         for i, (chore, every) in enumerate(chores):
             if time.monotonic() >= next_run[i]:
                 next_run[i] = time.monotonic() + every
                 await _guarded(chore(engine), chore.__name__)
-        if due < engine.claim_limit:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.interval_seconds)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.interval_seconds)
 
 
 async def _round(engine: Engine) -> int:
