@@ -1,10 +1,30 @@
 """Throughput of the proactive engine against a read-and-parse baseline, on the real broker.
 
-Generates shop events (cart adds and product views) across sessions, then in the same run:
-a baseline consumer that only reads and parses them, and the engine (one process, in-process
-app, wall clock) folding them into MongoDB and firing one abandoned-cart request per session.
-Prints events/s of both, the p50/p99 delay between a deadline and the published request
-(Kafka timestamp of the request), and `ratio: X.XX` (engine / baseline events/s).
+Generates a shop's traffic as a time-ordered stream (`ShopStream`, deterministic for a
+`--seed`): `--sessions` sessions start one after another, each with half to one and a half
+times events/sessions events (5 to 15 at the defaults; exactly `--events` in all) spread over a
+short stretch of the stream, so that about `--overlap` sessions are open at any moment. Most
+events are product views (browse-events); about 40 % of the sessions add to the cart
+(cart-events, with the cart's value) and about half of those place an order (cart-events) as
+their last event. The sessions that filled a cart and did not order expect an abandoned-cart
+request.
+
+Event time is a fast replay: event n of the stream (0-based) happened at t_gen + n / event-rate,
+t_gen being the wall clock when generation starts (`--event-rate`, default 15,000 events/s, so
+the stream spans events / event-rate seconds). In the same run: the events are produced, a
+baseline consumer only reads and parses them, then the engine (one process, in-process app,
+wall clock, only `abandoned_cart`) starts with its inactivity set to
+(engine start - t_gen) + `--margin-seconds`. A session whose last event is event n is then due
+at engine start + margin + n / event-rate: the deadlines spread over the run, and an engine that
+ingests at least at the event rate has read each session's last event `margin` seconds before
+its deadline.
+
+Prints events/s of the baseline and of the engine (events / seconds from engine start until the
+metric `proactive_engine_events_total` reaches the event count), the p50/p99/max delay between a
+deadline (the request's expires_at - the rule's expires) and the request's Kafka timestamp,
+requests expected against published (distinct) and duplicate records, and last `ratio: X.XX`
+(engine / baseline events/s). Exits non-zero when a request is missing 5 x span + 120 s after
+the engine has folded every event, is duplicated, or is for a session that expected none.
 
     uv run python bench/proactive_engine_throughput.py --events 1000000 --sessions 100000
 Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_MONGO_URL when set, else the harness starts
@@ -17,9 +37,16 @@ two collection sizes, find by _id, find by a partition field) and prints their r
 
 import argparse
 import asyncio
+import gc
+import heapq
+import math
+import random
 import statistics
+import sys
 import time
 import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -28,7 +55,17 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pymongo import ASCENDING, AsyncMongoClient, ReplaceOne
 
 from cc_runtime import ensure_topics
-from cc_schemas import CartItemAdded, ContactRequested, ProductViewed, encode, parse
+from cc_schemas import (
+    CartItemAdded,
+    CheckoutOrderPlaced,
+    ContactRequested,
+    ProductViewed,
+    encode,
+    key_of,
+    parse,
+    topic_of,
+)
+from cc_schemas.shop import ShopEvent
 from cc_testing import real_servers
 from proactive_engine.app import create_app
 from proactive_engine.config import load_config
@@ -38,35 +75,186 @@ from proactive_engine.settings import Settings
 KAFKA = ""
 MONGO = ""
 
+TOPICS = sorted({topic_of(c) for c in (ProductViewed, CartItemAdded, CheckoutOrderPlaced)})
+REQUESTS = topic_of(ContactRequested)
+CART_SHARE = 0.4  # of the sessions add to the cart at some point
+ORDER_SHARE = 0.5  # of those place an order, as their last event
+# (product_id, name, category, price in cents): what the sessions view and buy.
+CATALOGUE = [
+    (f"p{p}", f"toy {p}", f"c{p % 17}", random.Random(p).randrange(500, 12_000, 10))
+    for p in range(500)
+]
 
-def shop_event(n: int, sessions: int, now: datetime) -> tuple[str, bytes, bytes]:
-    session = f"s{n % sessions}"
-    base = {"event_id": f"e{n}", "occurred_at": now, "source": "bench", "session_id": session}
-    if n < sessions:  # every session's first event fills its cart
-        cart = CartItemAdded(
-            **base,
-            product_id="p",
-            quantity=1,
-            unit_price_cents=2500,
+
+@dataclass(frozen=True)
+class Session:
+    """One planned session; `start` and `length` are in the stream's order units ([0, 1))."""
+
+    id: str
+    events: int
+    start: float
+    length: float
+    cart: bool  # adds to the cart at some point
+    ordered: bool  # and places an order as its last event
+
+    @property
+    def abandons(self) -> bool:
+        return self.cart and not self.ordered
+
+
+@dataclass
+class _Open:
+    """A session while the stream is inside it."""
+
+    session: Session
+    times: list[float]
+    adds: frozenset[int]
+    cart_value: int = 0
+
+
+@dataclass
+class ShopStream:
+    """A shop's sessions replayed as one time-ordered stream of exactly `events` events.
+
+    Sessions start one after another (uniformly over the stream); each has half to one and a
+    half times events/sessions events, spread over a stretch of about overlap/sessions of the
+    stream (at most a quarter of it), so that about `overlap` sessions are open at once. Same
+    arguments, same stream.
+    """
+
+    events: int
+    sessions: int
+    overlap: int = 3000
+    seed: int = 7
+    plan: list[Session] = field(init=False)
+    open_mean: float = field(init=False, default=0.0)  # sessions open at once, after iterating
+    open_max: int = field(init=False, default=0)
+
+    def __post_init__(self) -> None:
+        if not 0 < self.sessions <= self.events:
+            raise ValueError("need 0 < sessions <= events")
+        rng = random.Random(self.seed)
+        counts = self._counts(rng)
+        starts = sorted(rng.random() for _ in range(self.sessions))
+        stretch = min(self.overlap / self.sessions, 0.25)
+        self.plan = []
+        for i, (count, start) in enumerate(zip(counts, starts, strict=True)):
+            cart = rng.random() < CART_SHARE
+            ordered = cart and count >= 2 and rng.random() < ORDER_SHARE
+            length = stretch * rng.uniform(0.5, 1.5)
+            self.plan.append(Session(f"s{i}", count, start, length, cart, ordered))
+
+    def _counts(self, rng: random.Random) -> list[int]:
+        """Events per session: uniform around the mean, then nudged to the exact total."""
+        mean = self.events / self.sessions
+        low = max(1, round(mean / 2))
+        high = max(low + 1, round(mean * 3 / 2))
+        counts = [rng.randint(low, high) for _ in range(self.sessions)]
+        missing = self.events - sum(counts)
+        while missing:
+            i = rng.randrange(self.sessions)
+            if missing > 0 and counts[i] < high:
+                counts[i] += 1
+                missing -= 1
+            elif missing < 0 and counts[i] > low:
+                counts[i] -= 1
+                missing += 1
+        return counts
+
+    @property
+    def abandoned(self) -> frozenset[str]:
+        """The sessions that expect an abandoned-cart request (cart filled, no order)."""
+        return frozenset(s.id for s in self.plan if s.abandons)
+
+    def stream(self, t_gen: datetime, span: float) -> Iterator[ShopEvent]:
+        """The events in stream order; event n happened at t_gen + n * span / events."""
+        rng = random.Random(f"{self.seed}/events")
+        step = span / self.events
+        starts = [session.start for session in self.plan] + [math.inf]
+        heap: list[tuple[float, int, int]] = []  # (order key, session index, event index)
+        live: dict[int, _Open] = {}
+        following, opened = 0, 0
+        for n in range(self.events):
+            # Open every session that starts before the next event of the open ones.
+            while not heap or starts[following] <= heap[0][0]:
+                live[following] = self._open(self.plan[following], rng)
+                heapq.heappush(heap, (starts[following], following, 0))
+                following += 1
+            opened += len(heap)
+            if len(heap) > self.open_max:
+                self.open_max = len(heap)
+            _, i, k = heap[0]
+            state = live[i]
+            if k + 1 < len(state.times):
+                heapq.heapreplace(heap, (state.times[k + 1], i, k + 1))
+            else:
+                heapq.heappop(heap)
+                del live[i]
+            at = t_gen + timedelta(seconds=n * step)
+            yield self._event(state, k, f"e{n}", at, rng)
+        self.open_mean = opened / self.events
+
+    @staticmethod
+    def _open(session: Session, rng: random.Random) -> _Open:
+        count, start = session.events, session.start
+        inner = sorted(start + session.length * rng.random() for _ in range(count - 2))
+        times = [start, *inner, start + session.length][:count]
+        adds: frozenset[int] = frozenset()
+        if session.cart:
+            room = count - 1 if session.ordered else count
+            adds = frozenset(rng.sample(range(room), min(rng.choice((1, 1, 2, 3)), room)))
+        return _Open(session, times, adds)
+
+    @staticmethod
+    def _event(state: _Open, k: int, event_id: str, at: datetime, rng: random.Random) -> ShopEvent:
+        session = state.session
+        if session.ordered and k == session.events - 1:
+            return CheckoutOrderPlaced(
+                event_id=event_id,
+                occurred_at=at,
+                source="bench",
+                session_id=session.id,
+                order_id=f"o{session.id}",
+                total_cents=state.cart_value,
+                currency="EUR",
+            )
+        product_id, name, category, price = CATALOGUE[int(rng.random() * len(CATALOGUE))]
+        if k in state.adds:
+            quantity = 2 if rng.random() < 0.25 else 1
+            state.cart_value += quantity * price
+            return CartItemAdded(
+                event_id=event_id,
+                occurred_at=at,
+                source="bench",
+                session_id=session.id,
+                product_id=product_id,
+                name=name,
+                quantity=quantity,
+                unit_price_cents=price,
+                currency="EUR",
+                cart_value_cents=state.cart_value,
+            )
+        return ProductViewed(
+            event_id=event_id,
+            occurred_at=at,
+            source="bench",
+            session_id=session.id,
+            product_id=product_id,
+            name=name,
+            category=category,
+            price_cents=price,
             currency="EUR",
-            cart_value_cents=2500,
         )
-        return "cart-events", session.encode(), encode(cart)
-    view = ProductViewed(
-        **base, product_id=f"p{n % 97}", name="toy", price_cents=2500, currency="EUR"
-    )
-    return "browse-events", session.encode(), encode(view)
 
 
-async def produce_all(ns: str, events: int, sessions: int) -> None:
+async def produce_all(ns: str, shop: ShopStream, t_gen: datetime, span: float) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=KAFKA, linger_ms=20, max_batch_size=256_000)
     await producer.start()
     try:
-        now = datetime.now(UTC)
         pending = []
-        for n in range(events):
-            topic, key, value = shop_event(n, sessions, now)
-            pending.append(await producer.send(f"{ns}.{topic}", value, key=key))
+        for event in shop.stream(t_gen, span):
+            topic, key = f"{ns}.{topic_of(event)}", key_of(event).encode()
+            pending.append(await producer.send(topic, encode(event), key=key))
             if len(pending) >= 5000:
                 await asyncio.gather(*pending)
                 pending.clear()
@@ -77,8 +265,7 @@ async def produce_all(ns: str, events: int, sessions: int) -> None:
 
 async def baseline(ns: str, events: int) -> float:
     consumer = AIOKafkaConsumer(
-        f"{ns}.browse-events",
-        f"{ns}.cart-events",
+        *(f"{ns}.{topic}" for topic in TOPICS),
         bootstrap_servers=KAFKA,
         group_id=f"{ns}.baseline",
         auto_offset_reset="earliest",
@@ -105,52 +292,97 @@ def counter(metrics: str, name: str) -> float:
     )
 
 
-async def engine_run(ns: str, events: int, sessions: int, idle: float) -> tuple[float, list[float]]:
+@dataclass
+class Requests:
+    """What the engine published on contact-requests, checked against the expected sessions."""
+
+    expected: frozenset[str]
+    delays: dict[str, float] = field(default_factory=dict)  # request_id -> seconds after due
+    sessions: set[str] = field(default_factory=set)  # expected sessions with a request
+    records: int = 0
+    unexpected: int = 0  # distinct requests for a session that expected none, or a second one
+
+    @property
+    def duplicates(self) -> int:
+        return self.records - len(self.delays)
+
+    @property
+    def missing(self) -> list[str]:
+        return sorted(self.expected - self.sessions, key=lambda s: int(s[1:]))
+
+
+async def engine_run(
+    ns: str, events: int, t_gen: datetime, margin: float, expected: frozenset[str], limit: float
+) -> tuple[float, float, Requests]:
+    engine_start = datetime.now(UTC)
+    started = time.perf_counter()
+    idle = (engine_start - t_gen).total_seconds() + margin
     config = load_config()
-    rules = {
-        **config.rules,
-        "abandoned_cart": {**config.rules["abandoned_cart"], "inactivity_minutes": idle / 60},
-    }
-    config = config.model_copy(update={"rules": {"abandoned_cart": rules["abandoned_cart"]}})
+    rule = {**config.rules["abandoned_cart"], "inactivity_minutes": idle / 60}
+    config = config.model_copy(update={"rules": {"abandoned_cart": rule}})
     settings = Settings(
         CC_KAFKA_BOOTSTRAP_SERVERS=KAFKA,
         CC_MONGO_URL=MONGO,
         CC_NAMESPACE=ns,
     )
+    gc.callbacks.append(GC_PAUSES.observe)
     app = create_app(settings, config=config)
     expires = timedelta(minutes=config.rules["abandoned_cart"]["expires_minutes"])
-    async with app.router.lifespan_context(app):
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://e")
-        started = time.perf_counter()
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://e") as client,
+    ):
+        startup = time.perf_counter() - started
         while (  # noqa: ASYNC110 (polling a metric of the app under test)
             counter((await client.get("/metrics")).text, "proactive_engine_events_total") < events
         ):
             await asyncio.sleep(0.2)
-        rate = events / (time.perf_counter() - started)
-        print(f"engine folded {events} events at {rate:,.0f} events/s; waiting for requests")
-        delays = await request_delays(ns, sessions, expires)
-    return rate, delays
+        seconds = time.perf_counter() - started
+        rate = events / seconds
+        print(
+            f"engine folded {events} events in {seconds:.1f}s from its start (its lifespan "
+            f"startup took {startup:.1f}s of them); waiting for requests"
+        )
+        requests = await read_requests(ns, expected, expires, limit)
+    return rate, idle, requests
 
 
-async def request_delays(ns: str, sessions: int, expires: timedelta) -> list[float]:
+async def read_requests(
+    ns: str, expected: frozenset[str], expires: timedelta, limit: float
+) -> Requests:
+    """Reads contact-requests until every expected session has one (or `limit` seconds pass),
+    then until the topic is quiet for a second, to catch late duplicates."""
     consumer = AIOKafkaConsumer(
-        f"{ns}.contact-requests",
+        f"{ns}.{REQUESTS}",
         bootstrap_servers=KAFKA,
         auto_offset_reset="earliest",
         group_id=None,
     )
     await consumer.start()
-    delays: dict[str, float] = {}
+    found = Requests(expected)
+    deadline, quiet = time.perf_counter() + limit, 0
     try:
-        while len(delays) < sessions:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
+        while time.perf_counter() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            quiet = 0 if batch else quiet + 1
+            for records in batch.values():
                 for record in records:
+                    found.records += 1
                     request = ContactRequested.model_validate_json(record.value)
-                    deadline = request.expires_at - expires
-                    delays[request.request_id] = record.timestamp / 1000 - deadline.timestamp()
+                    if request.request_id in found.delays:
+                        continue
+                    due = request.expires_at - expires
+                    found.delays[request.request_id] = record.timestamp / 1000 - due.timestamp()
+                    if request.session_id in expected and request.session_id not in found.sessions:
+                        found.sessions.add(request.session_id)
+                    else:
+                        found.unexpected += 1
+            if len(found.sessions) == len(expected) and quiet >= 2:
+                break
     finally:
         await consumer.stop()
-    return sorted(delays.values())
+    return found
 
 
 async def timed(label: str, count: int, call: Any, limit: float = 60) -> None:
@@ -204,46 +436,109 @@ async def probe_store() -> None:
         await client.close()
 
 
-async def main() -> None:
+class GcPauses:
+    """The longest pause of Python's garbage collector while the engine runs."""
+
+    def __init__(self) -> None:
+        self.started = 0.0
+        self.longest = 0.0
+        self.collections = 0
+
+    def observe(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self.started = time.perf_counter()
+        else:
+            self.collections += 1
+            self.longest = max(self.longest, time.perf_counter() - self.started)
+
+
+GC_PAUSES = GcPauses()
+
+
+def percentile(values: list[float], share: float) -> float:
+    return values[min(len(values) - 1, int(len(values) * share))]
+
+
+async def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--sessions", type=int, default=100_000)
     parser.add_argument(
-        "--idle-seconds",
+        "--event-rate",
         type=float,
-        default=None,
-        help="abandoned-cart inactivity; default: long enough for ingestion",
+        default=15_000,
+        help="events per second of event time: the stream spans events / event-rate seconds",
     )
+    parser.add_argument(
+        "--margin-seconds",
+        type=float,
+        default=20,
+        help="how long after engine start the first deadline falls (inactivity is set to it "
+        "plus the time since generation)",
+    )
+    parser.add_argument(
+        "--overlap", type=int, default=3000, help="sessions open at once, about (event time)"
+    )
+    parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--probe-store", action="store_true", help="only the database rates")
     args = parser.parse_args()
     if args.probe_store:
         await probe_store()
-        return
+        return 0
     ns = "bench" + uuid.uuid4().hex[:8]
-    topics = [f"{ns}.{t}" for t in ("browse-events", "cart-events", "contact-requests")]
-    await ensure_topics(KAFKA, topics, 6)
+    await ensure_topics(KAFKA, [f"{ns}.{topic}" for topic in (*TOPICS, REQUESTS)], 6)
+    shop = ShopStream(args.events, args.sessions, args.overlap, args.seed)
+    expected = shop.abandoned
+    span = args.events / args.event_rate
+    t_gen = datetime.now(UTC)
     started = time.perf_counter()
-    await produce_all(ns, args.events, args.sessions)
+    await produce_all(ns, shop, t_gen, span)
+    carts = sum(s.cart for s in shop.plan)
     print(
         f"produced {args.events} events across {args.sessions} sessions "
-        f"in {time.perf_counter() - started:.1f}s"
+        f"in {time.perf_counter() - started:.1f}s (event time {span:.1f}s at "
+        f"{args.event_rate:,.0f} events/s; sessions open at once: mean {shop.open_mean:,.0f}, "
+        f"max {shop.open_max:,}; {carts} fill a cart, {carts - len(expected)} order)"
     )
     base_rate = await baseline(ns, args.events)
     print(f"baseline read+parse: {base_rate:,.0f} events/s")
-    idle = args.idle_seconds or max(30.0, 3 * args.events / 1000)
-    rate, delays = await engine_run(ns, args.events, args.sessions, idle)
-    print(f"engine: {rate:,.0f} events/s (one process); {len(delays)} requests")
-    p50 = statistics.median(delays)
-    p99 = delays[min(len(delays) - 1, int(len(delays) * 0.99))]
-    print(f"deadline-to-publish delay: p50 {p50:.3f}s, p99 {p99:.3f}s (idle {idle:.0f}s)")
+    limit = 5 * span + 120
+    rate, idle, found = await engine_run(
+        ns, args.events, t_gen, args.margin_seconds, expected, limit
+    )
+    print(
+        f"engine: {rate:,.0f} events/s (one process); {GC_PAUSES.collections} garbage "
+        f"collections, the longest {GC_PAUSES.longest * 1000:.0f} ms"
+    )
+    delays = sorted(found.delays.values())
+    if delays:
+        print(
+            f"deadline-to-publish delay: p50 {statistics.median(delays):.3f}s, "
+            f"p99 {percentile(delays, 0.99):.3f}s, max {delays[-1]:.3f}s "
+            f"(idle {idle:.1f}s, margin {args.margin_seconds:.0f}s)"
+        )
+    print(
+        f"sessions {args.sessions}: requests expected {len(expected)}, published "
+        f"{len(found.delays)} ({found.records} records), duplicates {found.duplicates}, "
+        f"unexpected {found.unexpected}"
+    )
+    failed = bool(found.missing or found.duplicates or found.unexpected)
+    if found.missing:
+        print(
+            f"missing after waiting {limit:.0f}s: {len(found.missing)} requests, for sessions "
+            + ", ".join(found.missing[:10])
+            + (" ..." if len(found.missing) > 10 else "")
+        )
     print(f"ratio: {rate / base_rate:.2f}")
+    return 1 if failed else 0
 
 
 def run() -> None:
     global KAFKA, MONGO
     with real_servers() as servers:
         KAFKA, MONGO = servers.kafka_bootstrap_servers, servers.mongo_url
-        asyncio.run(main())
+        status = asyncio.run(main())
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -86,7 +86,7 @@ class OwnedSessions:
         live = self.sessions.get(session_id)
         if live is None:
             live = LiveSession(SessionState(session_id=session_id), partition)
-            self._add(live)
+            self._add(live, schedule=False)  # nothing is due in an empty session
         return live
 
     def of_partition(self, partition: int) -> list[LiveSession]:
@@ -159,10 +159,8 @@ class OwnedSessions:
         self._heap = [(s.due_at, s.session_id) for s in self.sessions.values() if s.due_at]
         heapq.heapify(self._heap)
 
-    def _add(self, live: LiveSession) -> None:
+    def _add(self, live: LiveSession, schedule: bool = True) -> None:
         self.sessions[live.session_id] = live
         self.partitions.setdefault(live.partition, set()).add(live.session_id)
-        if live.due_at is None:
+        if schedule:
             self.schedule(live)
-        else:
-            heapq.heappush(self._heap, (live.due_at, live.session_id))
