@@ -54,7 +54,7 @@ def kafka_publisher(broker: KafkaBroker, topic: str) -> Publish:
     return publish
 
 
-async def require_co_partitioned(settings: Settings) -> None:
+async def require_co_partitioned(settings: Settings, metrics: EngineMetrics) -> None:
     """Partition p of browse-events and of cart-events must hold the same sessions, or two
     instances would each own half of a session: refuse to start otherwise."""
     topics = [settings.topic(BROWSE_EVENTS), settings.topic(CART_EVENTS)]
@@ -64,6 +64,7 @@ async def require_co_partitioned(settings: Settings) -> None:
             f"browse-events and cart-events must have the same number of partitions "
             f"(sessions are owned by partition): {counts}"
         )
+    metrics.shop_partitions.set(max(counts.values(), default=0))
 
 
 def create_app(
@@ -102,7 +103,10 @@ def create_app(
         ),
         consumes=[BROWSE_EVENTS, CART_EVENTS, ORDER_EVENTS, CHAT_EVENTS],
         produces=[CONTACT_REQUESTS],
-        on_startup=[repository.ensure_indexes, lambda: require_co_partitioned(settings)],
+        on_startup=[
+            repository.ensure_indexes,
+            lambda: require_co_partitioned(settings, engine.metrics),
+        ],
     )
     app = create_http_app(infra, spec)
     timer = TimerSettings(

@@ -49,6 +49,11 @@ class EngineMetrics:
             "Shop-event partitions this instance owns (fires the sessions of)",
             registry=registry,
         )
+        self.shop_partitions = Gauge(
+            "proactive_engine_shop_partitions",
+            "Partitions of browse-events (and of cart-events): what the instances must own",
+            registry=registry,
+        )
         self.dead_lettered = Counter(
             "proactive_engine_dead_lettered_total",
             "Shop events sent to the dead-letter topic by the batch consumer, by topic",

@@ -237,6 +237,7 @@ async def test_each_rule_asks_for_exactly_one_contact_when_its_deadline_passes(
         assert metrics[f'proactive_engine_requests_published_total{{rule="{rule}"}}'] == 1
     assert metrics["proactive_engine_timer_lag_seconds_count"] == len(RULE_NAMES)
     assert metrics["proactive_engine_partitions_owned"] == PARTITIONS
+    assert metrics["proactive_engine_shop_partitions"] == PARTITIONS
     assert metrics["proactive_engine_sessions_owned"] == len(RULE_NAMES)
     for topic in ("browse-events", "cart-events", "order-events"):
         sent = sum(1 for events in cases.values() for e in events if topic_of(e) == topic)
