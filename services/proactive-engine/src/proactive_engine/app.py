@@ -22,6 +22,7 @@ from cc_schemas import (
     ContactRequested,
     encode,
 )
+from proactive_engine import collector
 from proactive_engine.clock import Clock, WallClock
 from proactive_engine.config import EngineConfig, load_config
 from proactive_engine.handlers import Engine, Publish
@@ -74,6 +75,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     config = config or load_config(settings.rules_file)
+    collector.tune()
     infra = connect(settings)
     repository = MongoRepository(infra.db)
     engine = Engine(

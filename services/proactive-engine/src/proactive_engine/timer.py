@@ -4,13 +4,13 @@ the house (idle sessions, old throttles). Writes contact-requests through the ha
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from proactive_engine import collector
 from proactive_engine.handlers import (
     Engine,
     checkpoint,
@@ -64,22 +64,9 @@ async def _run_chores(engine: Engine, settings: TimerSettings, stop: asyncio.Eve
             if time.monotonic() >= next_run[i]:
                 next_run[i] = time.monotonic() + every
                 await _guarded(chore(engine), chore.__name__)
-                _settle_garbage_collector(full=chore is housekeeping)
+                collector.settle(full=chore is housekeeping)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.interval_seconds)
-
-
-def _settle_garbage_collector(full: bool) -> None:
-    """Keep Python's collector off the sessions held in memory. A full collection walks every
-    tracked object (about a second at 100,000 sessions: every deadline due meanwhile waits), and
-    a growing heap triggers one each time it grows by a quarter. Freezing moves the objects that
-    are alive now out of the collector's sight (they are freed by reference counting all the
-    same, the sessions holding no cycles); once an hour (`full`) they are unfrozen and collected,
-    so cyclic garbage frozen by chance is reclaimed."""
-    if full:
-        gc.unfreeze()
-        gc.collect()
-    gc.freeze()
 
 
 async def _round(engine: Engine) -> int:
