@@ -67,6 +67,7 @@ from cc_schemas import (
 )
 from cc_schemas.shop import ShopEvent
 from cc_testing import real_servers
+from proactive_engine import collector
 from proactive_engine.app import create_app
 from proactive_engine.config import load_config
 from proactive_engine.settings import Settings
@@ -485,6 +486,7 @@ async def main() -> int:
     if args.probe_store:
         await probe_store()
         return 0
+    collector.tune()  # the engine's collector settings, for the baseline as for the engine
     ns = "bench" + uuid.uuid4().hex[:8]
     await ensure_topics(KAFKA, [f"{ns}.{topic}" for topic in (*TOPICS, REQUESTS)], 6)
     shop = ShopStream(args.events, args.sessions, args.overlap, args.seed)

@@ -133,8 +133,10 @@ async def _own(engine: Engine, partition: int) -> None:
         return
     keep_after = engine.clock.now() - engine.retention
     sessions = await engine.store.load(partition, keep_after)
-    await _refresh_orders(engine, [s for s in sessions if s.state.status_checks])
+    checking = [s for s in sessions if s.state.status_checks]
+    await _refresh_orders(engine, checking)
     engine.owned.assign(partition, sessions)
+    engine.owned.watch(checking)
     log.info("partition taken", extra={"partition": partition, "sessions": len(sessions)})
     await _compact_if_needed(engine, partition)
 
@@ -158,7 +160,9 @@ async def apply_shop_events(
             await _own(engine, partition)
             changed = _fold(engine, partition, events)
             checked = {e.session_id for e in events if isinstance(e, OrderStatusChecked)}
-            await _refresh_orders(engine, [s for s in changed if s.session_id in checked])
+            checking = [s for s in changed if s.session_id in checked]
+            engine.owned.watch(checking)
+            await _refresh_orders(engine, checking)
             for live in changed:
                 engine.owned.schedule(live)
         engine.folded.update(offsets)
@@ -203,9 +207,8 @@ def _fold(engine: Engine, partition: int, events: Sequence[ShopEvent]) -> list[L
 
 
 async def _compact_if_needed(engine: Engine, partition: int) -> None:
-    sessions = engine.owned.of_partition(partition)
-    if engine.store.needs_compaction(partition, len(sessions)):
-        await engine.store.compact(partition, sessions)
+    if engine.store.needs_compaction(partition, engine.owned.count(partition)):
+        await engine.store.compact(partition, engine.owned.of_partition(partition))
 
 
 # --- orders and chats ---
@@ -224,7 +227,7 @@ async def record_chat_event(engine: Engine, event: AnyChatEvent) -> None:
 async def refresh_watched_orders(engine: Engine) -> None:
     """Look again at the orders the owned sessions asked about: an order that became late or
     held after its checks makes the order-status rule due."""
-    watching = [s for s in engine.owned.sessions.values() if s.state.status_checks]
+    watching = engine.owned.watched()
     before = {s.session_id: dict(s.state.order_problems) for s in watching}
     await _refresh_orders(engine, watching)
     async with engine.lock:

@@ -42,6 +42,7 @@ class OwnedSessions:
         self._heap: list[tuple[datetime, str]] = []
         self.suspended: set[int] = set()  # revoked, maybe about to come back: not fired
         self._dirty: dict[int, set[str]] = {}  # partition -> sessions changed since stored
+        self._watching: set[str] = set()  # sessions that asked about an order
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -91,6 +92,17 @@ class OwnedSessions:
 
     def of_partition(self, partition: int) -> list[LiveSession]:
         return [self.sessions[s] for s in self.partitions.get(partition, ())]
+
+    def count(self, partition: int) -> int:
+        return len(self.partitions.get(partition, ()))
+
+    def watch(self, sessions: Iterable[LiveSession]) -> None:
+        """These sessions asked about an order: its problems are looked at again now and then."""
+        self._watching.update(live.session_id for live in sessions)
+
+    def watched(self) -> list[LiveSession]:
+        self._watching.intersection_update(self.sessions)  # forgotten or given away
+        return [self.sessions[s] for s in self._watching]
 
     def mark_dirty(self, live: LiveSession) -> None:
         live.dirty = True
