@@ -88,7 +88,7 @@ class Engine:
     lease: timedelta = timedelta(seconds=30)
     claim_limit: int = 500
     retention: timedelta = timedelta(hours=24)
-    checkpoint_seconds: float = 5.0
+    checkpoint_seconds: float = 10.0
     commit: Commit | None = None  # set by the consumer adapter once it has a consumer
     owned: OwnedSessions = field(init=False)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)

@@ -1,8 +1,9 @@
 """The facts the engine keeps about one shop session, folded from its events; no I/O.
 
 Folding is order-independent: every list is kept sorted by (event time, event id) and
-deduplicated on the event id, and "latest" facts are chosen by (event time, event id), so
-any permutation of the same events gives the same state, and a redelivery changes nothing.
+deduplicated on the event id (every event leaves one visit), and "latest" facts are chosen
+by (event time, event id), so any permutation of the same events gives the same state, and a
+redelivery changes nothing.
 """
 
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Latest(NamedTuple):
 
 class SessionState(BaseModel):
     session_id: str
-    event_ids: list[str] = Field(default_factory=list)  # sorted, for deduplication
+    # The ids of the events folded in, for deduplication; not stored, as the visits hold them.
+    event_ids: set[str] = Field(default_factory=set, exclude=True)
     first_at: datetime | None = None
     last_at: datetime | None = None
     customer: CustomerContext | None = None
@@ -84,6 +86,10 @@ class SessionState(BaseModel):
     # episodes already decided; neither is a fact folded from the session's own events.
     order_problems: dict[str, str] = Field(default_factory=dict, exclude=True)
     fired: frozenset[str] = Field(default_factory=frozenset, exclude=True)
+
+    def model_post_init(self, context: Any) -> None:
+        if self.visits and not self.event_ids:
+            self.event_ids = {visit.event_id for visit in self.visits}
 
     def facts(self) -> dict[str, object]:
         """The event-derived facts, for comparing two states."""
@@ -114,10 +120,9 @@ def fold_into(state: SessionState, events: list[ShopEvent]) -> None:
 
 
 def _apply(state: SessionState, event: ShopEvent) -> None:
-    position = bisect.bisect_left(state.event_ids, event.event_id)
-    if position < len(state.event_ids) and state.event_ids[position] == event.event_id:
+    if event.event_id in state.event_ids:
         return
-    state.event_ids.insert(position, event.event_id)
+    state.event_ids.add(event.event_id)
     at = event.occurred_at
     state.first_at = at if state.first_at is None else min(state.first_at, at)
     state.last_at = at if state.last_at is None else max(state.last_at, at)

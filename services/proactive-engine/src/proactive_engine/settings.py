@@ -26,7 +26,7 @@ class Settings(ServiceSettings):
         24, gt=0, description="Sessions idle this long are forgotten (memory and store)."
     )
     checkpoint_seconds: float = Field(
-        5, gt=0, description="How often changed sessions are stored and offsets committed."
+        10, gt=0, description="How often changed sessions are stored and offsets committed."
     )
     order_refresh_seconds: float = Field(
         5, gt=0, description="How often orders asked about are looked at again."

@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class TimerSettings:
     interval_seconds: float = 0.1  # pause when nothing was due
-    checkpoint_seconds: float = 5.0
+    checkpoint_seconds: float = 10.0
     order_refresh_seconds: float = 5.0
     housekeeping_seconds: float = 3600.0
 

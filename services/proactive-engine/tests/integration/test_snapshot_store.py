@@ -10,7 +10,7 @@ from pymongo import AsyncMongoClient
 
 from cc_testing import Servers
 from proactive_engine.owned import LiveSession
-from proactive_engine.session import SessionState
+from proactive_engine.session import SessionState, Stamp
 from proactive_engine.store import SnapshotStore
 
 pytestmark = pytest.mark.infra
@@ -24,12 +24,18 @@ def database(servers: Servers, namespace: str) -> Any:
 
 
 def session(session_id: str, minute: float, events: int) -> LiveSession:
-    state = SessionState(
-        session_id=session_id,
-        event_ids=[f"{session_id}-{n}" for n in range(events)],
-        last_at=T0 + timedelta(minutes=minute),
-    )
-    return LiveSession(state, partition=3, dirty=True)
+    state = SessionState(session_id=session_id, last_at=T0 + timedelta(minutes=minute))
+    live = LiveSession(state, partition=3, dirty=True)
+    for n in range(events):
+        add_event(live, f"{session_id}-{n}")
+    return live
+
+
+def add_event(live: LiveSession, event_id: str) -> None:
+    """What folding an event leaves in the state, as far as the store is concerned."""
+    assert live.state.last_at is not None
+    live.state.visits.append(Stamp(live.state.last_at, event_id))
+    live.state.event_ids.add(event_id)
 
 
 async def collections(db: Any) -> list[str]:
@@ -43,7 +49,7 @@ async def test_a_load_returns_each_sessions_latest_snapshot_and_leaves_idle_ones
     store = SnapshotStore(db)
     a, b, old = session("a", 0, 1), session("b", 0, 1), session("old", -120, 1)
     await store.save(3, [a, b, old])
-    a.state.event_ids.append("a-1")
+    add_event(a, "a-1")
     a.state.fired = frozenset({"abandoned_cart|"})
     await store.save(3, [a])
 
@@ -51,7 +57,7 @@ async def test_a_load_returns_each_sessions_latest_snapshot_and_leaves_idle_ones
 
     by_id = {s.session_id: s for s in loaded}
     assert sorted(by_id) == ["a", "b"]
-    assert by_id["a"].state.event_ids == ["a-0", "a-1"]
+    assert by_id["a"].state.event_ids == {"a-0", "a-1"}
     assert by_id["a"].state.fired == {"abandoned_cart|"}
     assert (by_id["a"].seq, by_id["b"].seq) == (2, 1)
     assert not a.dirty
@@ -66,7 +72,7 @@ async def test_compaction_keeps_the_latest_snapshots_in_a_new_generation(
     sessions = [session(f"s{n}", 0, 1) for n in range(3)]
     for round_ in range(4):
         for s in sessions:
-            s.state.event_ids.append(f"{s.session_id}-r{round_}")
+            add_event(s, f"{s.session_id}-r{round_}")
         await store.save(3, sessions)
     assert await db["sessions_p3_g1"].count_documents({}) == 12
 
@@ -85,7 +91,7 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     store = SnapshotStore(db)
     a = session("a", 0, 1)
     await store.save(3, [a])  # generation 1: a at seq 1
-    a.state.event_ids.append("a-1")
+    add_event(a, "a-1")
     newer = {"s": "a", "q": 2, "last_at": a.state.last_at, "due_at": None, "fired": []}
     await db["sessions_p3_g2"].insert_one({**newer, "state": a.state.model_dump_json()})
 
