@@ -69,8 +69,8 @@ class SessionState(BaseModel):
     customer: CustomerContext | None = None
     customer_set: Latest | None = None
     opted_out: bool = False  # sticky: one opt-out is enough
-    visits: list[Stamp] = Field(default_factory=list)  # every event, with its page kind
-    viewed_products: list[Stamp] = Field(default_factory=list)
+    # Every event, with its page kind (and for a product view, the product as its detail).
+    visits: list[Stamp] = Field(default_factory=list)
     cart_quantities: dict[str, int] = Field(default_factory=dict)  # net units per product
     cart_value_cents: int = 0
     currency: str | None = None
@@ -100,6 +100,11 @@ class SessionState(BaseModel):
         return self.customer.customer_id if self.customer else None
 
     @property
+    def viewed_products(self) -> list[Stamp]:
+        """The product views, in time order (the visits that name a product)."""
+        return [v for v in self.visits if v.kind is PageKind.PRODUCT and v.detail]
+
+    @property
     def cart_product_ids(self) -> list[str]:
         return sorted(p for p, units in self.cart_quantities.items() if units > 0)
 
@@ -127,7 +132,8 @@ def _apply(state: SessionState, event: ShopEvent) -> None:
     state.first_at = at if state.first_at is None else min(state.first_at, at)
     state.last_at = at if state.last_at is None else max(state.last_at, at)
     _apply_customer(state, event)
-    _insert(state.visits, _stamp(event, kind=_kind_of(event)))
+    detail = event.product_id if type(event) is ProductViewed else ""
+    _insert(state.visits, _stamp(event, kind=_kind_of(event), detail=detail))
     _apply_specific(state, event)
 
 
@@ -146,10 +152,6 @@ def _apply_specific(state: SessionState, event: ShopEvent) -> None:
     apply = _SPECIFIC.get(type(event))
     if apply is not None:
         apply(state, event)
-
-
-def _product_viewed(state: SessionState, event: ProductViewed) -> None:
-    _insert(state.viewed_products, _stamp(event, detail=event.product_id))
 
 
 def _cart_changed(state: SessionState, event: CartItemAdded | CartItemRemoved) -> None:
@@ -186,7 +188,6 @@ def _status_checked(state: SessionState, event: OrderStatusChecked) -> None:
 
 
 _SPECIFIC: dict[type[ShopEvent], Callable[[SessionState, Any], None]] = {
-    ProductViewed: _product_viewed,
     CartItemAdded: _cart_changed,
     CartItemRemoved: _cart_changed,
     CheckoutStarted: _checkout_started,
