@@ -89,9 +89,10 @@ async def engine_app(env: dict[str, str], clock: ManualClock) -> AsyncIterator[F
     assert env["CC_TOPIC_PARTITIONS"] == str(PARTITIONS)
     settings = Settings(
         **env,  # type: ignore[arg-type]
-        PROACTIVE_ENGINE_TIMER_INTERVAL_SECONDS=0.05,
-        PROACTIVE_ENGINE_CHECKPOINT_SECONDS=0.5,
+        timer_interval_seconds=0.05,
+        checkpoint_seconds=0.5,
     )
+    assert settings.checkpoint_seconds == 0.5
     app = create_app(settings, clock=clock)
     async with app.router.lifespan_context(app):
         yield app
