@@ -386,18 +386,31 @@ async def test_two_instances_in_one_group_ask_once_per_situation_across_a_rebala
     clock = ManualClock(at(1))
     db = database(servers, namespace)
     sessions = [f"pair-{n}" for n in range(12)]
-    async with engine_app(service_env, clock):
+    later = [f"later-{n}" for n in range(12)]  # due only after the second instance left
+    async with engine_app(service_env, clock) as first:
         await send(servers, namespace, [added(s, 1, 0) for s in sessions])
-        async with engine_app(service_env, clock):  # joins: the group rebalances mid-session
+        async with engine_app(service_env, clock) as second:  # joins mid-session: rebalance
+            await poll(lambda: partitions_split(first, second))
             await send(servers, namespace, [added(s, 2, 1) for s in sessions])
-            for session in sessions:
-                await poll(lambda s=session: folded(db, s, 2))
-            clock.set(at(20))  # both timers now race for the same due deadlines
+            await send(servers, namespace, [added(s, 1, 20) for s in later])
+            for session in sessions + later:
+                await poll(lambda s=session: folded(db, s, 1 if s in later else 2))
+            clock.set(at(20))  # each instance fires the sessions of its partitions
             for session in sessions:
                 await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+        clock.set(at(40))  # the second left: the first took its partitions back, and fires
+        for session in later:
+            await poll(lambda s=session: settled(db, s, "abandoned_cart"))
 
     requests = await all_requests(servers, namespace)
-    assert sorted(r.session_id for r in requests) == sorted(sessions)
+    assert sorted(r.session_id for r in requests) == sorted(sessions + later)
+
+
+async def partitions_split(first: FastAPI, second: FastAPI) -> bool:
+    owned = [
+        (await metrics_of(app))["proactive_engine_partitions_owned"] for app in (first, second)
+    ]
+    return min(owned) >= 1 and sum(owned) == PARTITIONS
 
 
 async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applies(
