@@ -115,13 +115,13 @@ async def give_back_partitions(engine: Engine, partitions: Iterable[int]) -> Non
     """A rebalance began: fire nothing of these partitions until it ends, and checkpoint, so
     that their next owner (maybe us again) starts from stored snapshots and committed offsets
     that agree. A failed checkpoint loses nothing: the next owner reads the events again."""
+    revoked = set(partitions)
     async with engine.lock:
-        engine.owned.suspend(partitions)
+        engine.owned.suspend(revoked)
         try:
             await _checkpoint(engine)
         except Exception:
             log.exception("could not checkpoint before giving partitions back")
-        revoked = set(partitions)
         for source in [s for s in engine.folded if s[1] in revoked]:
             engine.folded.pop(source, None)
             engine.committed.pop(source, None)

@@ -61,6 +61,13 @@ async def leave_undecoded(message: StreamMessage[Any]) -> None:
     return None
 
 
+async def read_again_later(message: KafkaMessage) -> None:
+    """Seek back to the batch's first records; a partition no longer assigned refuses (it has
+    no position), and its next assignment starts from the committed offset anyway."""
+    with contextlib.suppress(Exception):
+        await message.nack()
+
+
 def committer(consumer: AIOKafkaConsumer) -> Commit:
     async def commit(offsets: Mapping[SourcePartition, int]) -> None:
         await consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
@@ -108,6 +115,9 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine
         if engine.commit is None and isinstance(message.consumer, AIOKafkaConsumer):
             engine.commit = committer(message.consumer)
         records = message.raw_message
+        if engine.owned.suspended.intersection(r.partition for r in records):
+            await read_again_later(message)  # fetched before a rebalance: not ours to take now
+            return
         by_partition: dict[int, list[ShopEvent]] = defaultdict(list)
         for record in records:
             try:
@@ -119,9 +129,8 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine
             by_partition[record.partition].append(event)
         try:
             await apply_shop_events(engine, by_partition, next_offsets(records))
-        except ReadAgainLater:
-            with contextlib.suppress(Exception):  # a partition no longer assigned has no offset
-                await message.nack()  # seek back; a new assignment starts from the commit anyway
+        except ReadAgainLater:  # a rebalance began while the invalid ones were dead-lettered
+            await read_again_later(message)
             return
         for topic, count in Counter(topics[r.topic] for r in records).items():
             engine.metrics.events.labels(topic).inc(count)
