@@ -23,7 +23,7 @@ from cc_schemas import (
     encode,
 )
 from proactive_engine import collector
-from proactive_engine.clock import Clock, WallClock
+from proactive_engine.clock import Clock, EventTimeClock, WallClock
 from proactive_engine.config import EngineConfig, load_config
 from proactive_engine.handlers import Engine, Publish
 from proactive_engine.metrics import EngineMetrics
@@ -87,7 +87,7 @@ def create_app(
         request_log=KafkaRequestLog(
             settings.kafka_bootstrap_servers, settings.topic(CONTACT_REQUESTS)
         ),
-        clock=clock or WallClock(),
+        clock=clock or (EventTimeClock() if settings.clock == "event-time" else WallClock()),
         metrics=EngineMetrics(infra.registry),
         owner=f"{settings.service_name}-{uuid.uuid4().hex[:12]}",
         lease=timedelta(seconds=settings.lease_seconds),

@@ -158,6 +158,8 @@ async def apply_shop_events(
             raise ReadAgainLater(f"partitions {sorted(suspended)} are being rebalanced")
         for partition, events in by_partition.items():
             await _own(engine, partition)
+            if events:
+                engine.clock.observe(max(e.occurred_at for e in events))
             changed = _fold(engine, partition, events)
             checked = {e.session_id for e in events if isinstance(e, OrderStatusChecked)}
             checking = [s for s in changed if s.session_id in checked]

@@ -1,7 +1,7 @@
 """Settings of proactive-engine, from `PROACTIVE_ENGINE_*` (and the shared `CC_*`) variables."""
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
@@ -15,6 +15,10 @@ class Settings(ServiceSettings):
     service_name: ClassVar[str] = "proactive-engine"
     http_port: int = 8004
 
+    clock: Literal["wall", "event-time"] = Field(
+        "wall",
+        description="event-time: follow the traffic's event time (replays, simulations at Nx).",
+    )
     rules_file: Path | None = Field(None, description="Rules TOML; the packaged one if unset.")
     timer_interval_seconds: float = Field(0.1, gt=0, description="Pause when nothing was due.")
     lease_seconds: float = Field(
