@@ -232,11 +232,10 @@ async def refresh_watched_orders(engine: Engine) -> None:
     watching = engine.owned.watched()
     before = {s.session_id: dict(s.state.order_problems) for s in watching}
     await _refresh_orders(engine, watching)
-    async with engine.lock:
-        for live in watching:
-            moved = live.state.order_problems != before[live.session_id]
-            if moved and engine.owned.is_current(live):
-                engine.owned.schedule(live)
+    for live in watching:  # no await in here: no lock needed
+        moved = live.state.order_problems != before[live.session_id]
+        if moved and engine.owned.is_current(live):
+            engine.owned.schedule(live)
 
 
 async def _refresh_orders(engine: Engine, sessions: Sequence[LiveSession]) -> None:

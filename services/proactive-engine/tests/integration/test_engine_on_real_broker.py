@@ -91,6 +91,7 @@ async def engine_app(env: dict[str, str], clock: ManualClock) -> AsyncIterator[F
         **env,  # type: ignore[arg-type]
         timer_interval_seconds=0.05,
         checkpoint_seconds=0.5,
+        order_refresh_seconds=0.5,
     )
     assert settings.checkpoint_seconds == 0.5
     app = create_app(settings, clock=clock)
@@ -254,6 +255,33 @@ async def test_each_rule_asks_for_exactly_one_contact_when_its_deadline_passes(
     assert by_rule["order_status_repeated"].context.order_id == "o-1"
     assert by_rule["long_faq_search"].context.search_queries[0] == "battery 3"
     assert by_rule["checkout_failing"].priority == "high"
+
+
+async def test_an_order_held_after_the_customer_checked_it_still_gets_them_a_call(
+    servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    clock = ManualClock(at(5))
+    db = database(servers, namespace)
+    checks = [shop(OrderStatusChecked, "worried", n, n, order_id="o-7") for n in range(3)]
+    held = OrderHeldAtCarrier(
+        event_id="o-7-held",
+        occurred_at=at(4),
+        source="logistics",
+        order_id="o-7",
+        carrier="GLS",
+        reason="address",
+    )
+    async with engine_app(service_env, clock):
+        await send(servers, namespace, checks)
+        await poll(lambda: folded(db, "worried", 3))
+        await asyncio.sleep(1)  # an order refresh finds nothing wrong with the order yet
+        await send(servers, namespace, [held])
+        await poll(lambda: settled(db, "worried", "order_status_repeated"))
+
+    requests = await all_requests(servers, namespace)
+    assert [(r.session_id, r.rule, r.context.order_id) for r in requests] == [
+        ("worried", "order_status_repeated", "o-7")
+    ]
 
 
 async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_customer(
