@@ -5,6 +5,7 @@ from cc_runtime.dead_letter import (
     DLQ_SUFFIX,
     HEADER_PREFIX,
     DeadLetterPolicy,
+    DeadLetters,
     PermanentError,
     ReadAgainLater,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "DLQ_SUFFIX",
     "HEADER_PREFIX",
     "DeadLetterPolicy",
+    "DeadLetters",
     "Infrastructure",
     "PermanentError",
     "ReadAgainLater",

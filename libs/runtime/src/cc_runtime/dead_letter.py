@@ -13,7 +13,7 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -181,21 +181,9 @@ class DeadLetterScope(BaseMiddleware):
         await asyncio.sleep(self.policy.max_backoff_seconds)
 
     async def _dead_letter(self, record: "ConsumerRecord[Any, Any]", error: Exception) -> None:
-        reason = "invalid" if isinstance(error, PERMANENT_ERRORS) else "failing"
-        headers = dict(_decode_headers(record.headers))
-        headers.update(dead_letter_headers(record, error, self.policy.service, self.attempts))
-        await self.policy.publish(
-            record.topic + DLQ_SUFFIX, record.key, record.value or b"", headers
-        )
-        self.policy.metrics.dead_lettered.labels(self.policy.service, record.topic, reason).inc()
-        log.error(
-            "message sent to the dead-letter topic",
-            extra={
-                "topic": record.topic,
-                "partition": record.partition,
-                "offset": record.offset,
-                "error": repr(error),
-            },
+        policy = self.policy
+        await DeadLetters(policy.publish, policy.service, policy.metrics).send(
+            record, error, self.attempts
         )
 
     def _records(self) -> "tuple[ConsumerRecord[Any, Any], ...]":
@@ -206,6 +194,42 @@ class DeadLetterScope(BaseMiddleware):
     def _topic(self) -> str:
         records = self._records()
         return records[0].topic if records else "unknown"
+
+
+class DeadLetters:
+    """Sends consumed records to `<topic>.dlq` as the policy does (the record unchanged, its
+    headers plus the x-dlq-* ones, counted on `cc_dlq_messages_total`, logged): for the policy
+    itself, and for batch handlers that reject single records and let the rest of the batch
+    go on."""
+
+    def __init__(self, publish: DeadLetterPublish, service: str, metrics: ConsumerMetrics) -> None:
+        self.publish = publish
+        self.service = service
+        self.metrics = metrics
+
+    async def send(
+        self, record: "ConsumerRecord[Any, Any]", error: Exception, attempts: int = 1
+    ) -> None:
+        reason = "invalid" if isinstance(error, PERMANENT_ERRORS) else "failing"
+        headers = dict(_decode_headers(record.headers))
+        headers.update(dead_letter_headers(record, error, self.service, attempts))
+        await self.publish(record.topic + DLQ_SUFFIX, record.key, record.value or b"", headers)
+        self.metrics.dead_lettered.labels(self.service, record.topic, reason).inc()
+        log.error(
+            "message sent to the dead-letter topic",
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "error": repr(error),
+            },
+        )
+
+    async def send_all(
+        self, rejected: "Iterable[tuple[ConsumerRecord[Any, Any], Exception]]"
+    ) -> None:
+        for record, error in rejected:
+            await self.send(record, error)
 
 
 def dead_letter_headers(

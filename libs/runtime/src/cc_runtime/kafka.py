@@ -9,10 +9,11 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
+from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CollectorRegistry
 
-from cc_runtime.dead_letter import DLQ_SUFFIX, ConsumerMetrics, DeadLetterPolicy
+from cc_runtime.dead_letter import DLQ_SUFFIX, ConsumerMetrics, DeadLetterPolicy, DeadLetterPublish
 from cc_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -31,21 +32,29 @@ def make_broker(
         logger=logging.getLogger(settings.service_name),
     )
 
-    async def publish_dead_letter(
-        topic: str, key: bytes | None, value: bytes, headers: dict[str, str]
-    ) -> None:
-        await broker.publish(value, topic, key=key, headers=headers)
-
     broker.add_middleware(
         DeadLetterPolicy(
             service=settings.service_name,
-            publish=publish_dead_letter,
+            publish=dead_letter_publisher(broker),
             metrics=consumer_metrics or ConsumerMetrics(registry),
             max_attempts=settings.consumer_max_attempts,
             backoff_seconds=settings.consumer_backoff_seconds,
         )
     )
     return broker
+
+
+def dead_letter_publisher(broker: KafkaBroker) -> DeadLetterPublish:
+    async def publish(topic: str, key: bytes | None, value: bytes, headers: dict[str, str]) -> None:
+        await broker.publish(value, topic, key=key, headers=headers)
+
+    return publish
+
+
+async def undecoded(message: StreamMessage[Any]) -> Any:
+    """Decoder of batch subscribers that parse each record by its topic's contract themselves:
+    the records as they came (FastStream's default would JSON-decode every record first)."""
+    return message.raw_message
 
 
 def consumer_options(settings: ServiceSettings) -> dict[str, Any]:

@@ -23,9 +23,14 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
 
-from cc_runtime.dead_letter import ConsumerMetrics
+from cc_runtime.dead_letter import ConsumerMetrics, DeadLetters
 from cc_runtime.http_metrics import instrument_http
-from cc_runtime.kafka import ensure_topics, make_broker, topics_with_dead_letters
+from cc_runtime.kafka import (
+    dead_letter_publisher,
+    ensure_topics,
+    make_broker,
+    topics_with_dead_letters,
+)
 from cc_runtime.logs import configure_json_logging
 from cc_runtime.settings import ServiceSettings
 
@@ -51,6 +56,13 @@ class Infrastructure:
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
         return self.mongo[self.settings.database_name]
+
+    @property
+    def dead_letters(self) -> DeadLetters:
+        """For batch handlers that dead-letter single records themselves."""
+        return DeadLetters(
+            dead_letter_publisher(self.broker), self.settings.service_name, self.consumer_metrics
+        )
 
 
 def connect(settings: ServiceSettings) -> Infrastructure:

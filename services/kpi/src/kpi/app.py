@@ -8,7 +8,6 @@ from fastapi import FastAPI
 from cc_runtime import ServiceSpec, connect, create_http_app
 from kpi.api import kpi_router
 from kpi.handlers import rebuild
-from kpi.intake import DeadLetters
 from kpi.metrics import KpiCollector, KpiMetrics
 from kpi.repository import MongoEventStore
 from kpi.settings import Settings
@@ -26,9 +25,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     infra = connect(settings)
     state = KpiState(settings.call_rules, settings.zone, settings.fcr_days)
     store = MongoEventStore(infra.db)
-    dead_letters = DeadLetters(infra.broker, settings.service_name, infra.consumer_metrics)
     metrics = KpiMetrics(infra.registry)
-    register_subscribers(infra.broker, settings, store, state, metrics, dead_letters)
+    register_subscribers(infra.broker, settings, store, state, metrics, infra.dead_letters)
     infra.registry.register(KpiCollector(state, settings.service_level_target))
 
     async def rebuild_projection() -> None:

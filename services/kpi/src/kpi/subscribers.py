@@ -7,7 +7,8 @@ invalid record to `<topic>.dlq` and goes on with the rest of its batch."""
 
 from faststream.kafka import KafkaBroker, KafkaMessage
 
-from cc_runtime import consumer_options
+from cc_runtime import DeadLetters, consumer_options
+from cc_runtime.kafka import undecoded
 from cc_schemas import (
     AGENT_EVENTS,
     CALL_EVENTS,
@@ -21,7 +22,7 @@ from cc_schemas import (
     TICKET_OPENED,
 )
 from kpi.handlers import record_events
-from kpi.intake import DeadLetters, split_batch, undecoded
+from kpi.intake import split_batch
 from kpi.metrics import KpiMetrics
 from kpi.repository import EventStore
 from kpi.settings import Settings
@@ -54,7 +55,7 @@ def register_subscribers(
     async def on_batch(message: KafkaMessage) -> None:
         batch = split_batch(message.raw_message, logical)
         await record_events(batch.events, store, state, metrics)
-        await dead_letters.publish(batch.invalid)
+        await dead_letters.send_all(batch.invalid)
 
     description = (
         "in batches; each validated by its topic's contract (bad ones go to <topic>.dlq, the "

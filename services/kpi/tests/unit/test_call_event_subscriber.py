@@ -10,7 +10,6 @@ from faststream.kafka import TestKafkaBroker
 from cc_runtime import connect
 from cc_schemas import CALL_EVENTS, CallAbandoned, Caller, CallOffered, Event
 from kpi.calls import CallRules
-from kpi.intake import DeadLetters
 from kpi.metrics import KpiMetrics
 from kpi.reports import ReportQuery, call_report
 from kpi.settings import Settings
@@ -63,8 +62,7 @@ async def test_a_redelivered_call_event_is_stored_counted_and_folded_once() -> N
     infra = connect(settings)
     store, metrics = InMemoryEventStore(), KpiMetrics(infra.registry)
     state = KpiState(CallRules(), ZoneInfo("Europe/Rome"))
-    dead_letters = DeadLetters(infra.broker, settings.service_name, infra.consumer_metrics)
-    register_subscribers(infra.broker, settings, store, state, metrics, dead_letters)
+    register_subscribers(infra.broker, settings, store, state, metrics, infra.dead_letters)
 
     async with TestKafkaBroker(infra.broker) as broker:
         for event in (ABANDONED, OFFERED, OFFERED, ABANDONED):

@@ -96,7 +96,7 @@ def create_app(
         checkpoint_seconds=settings.checkpoint_seconds,
     )
     engine.metrics.watch(engine.owned)
-    register_subscribers(infra.broker, settings, engine)
+    register_subscribers(infra.broker, settings, engine, infra.dead_letters)
     spec = ServiceSpec(
         title="Proactive engine",
         description=(

@@ -11,10 +11,9 @@ from aiokafka.coordinator.assignors.range import RangePartitionAssignor
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from faststream.message import StreamMessage
 
-from cc_runtime import ReadAgainLater, consumer_options
-from cc_runtime.dead_letter import dead_letter_headers
+from cc_runtime import DeadLetters, ReadAgainLater, consumer_options
+from cc_runtime.kafka import undecoded
 from cc_schemas import (
     BROWSE_EVENTS,
     CART_EVENTS,
@@ -55,12 +54,6 @@ class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
         await take_partitions(self.engine, sorted({tp.partition for tp in assigned}))
 
 
-async def leave_undecoded(message: StreamMessage[Any]) -> None:
-    """The handler parses each record itself; FastStream's own decoding of a batch (a message
-    object and a JSON parse per record) would double the cost of reading."""
-    return None
-
-
 async def read_again_later(message: KafkaMessage) -> None:
     """Seek back to the batch's first records; a partition no longer assigned refuses (it has
     no position), and its next assignment starts from the committed offset anyway."""
@@ -84,14 +77,13 @@ def next_offsets(records: "Sequence[ConsumerRecord[Any, Any]]") -> dict[SourcePa
     return offsets
 
 
-def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine) -> None:
+def register_subscribers(
+    broker: KafkaBroker, settings: Settings, engine: Engine, dead_letters: DeadLetters
+) -> None:
     topics = {settings.topic(t): t for t in (BROWSE_EVENTS, CART_EVENTS)}
 
     async def dead_letter(record: "ConsumerRecord[Any, Any]", error: Exception) -> None:
-        headers = dead_letter_headers(record, error, settings.service_name, 1)
-        await broker.publish(
-            record.value or b"", record.topic + ".dlq", key=record.key, headers=headers
-        )
+        await dead_letters.send(record, error)
         engine.metrics.dead_lettered.labels(record.topic).inc()
 
     @broker.subscriber(
@@ -100,7 +92,7 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, engine: Engine
         max_records=settings.batch_max_records,
         partition_assignment_strategy=(RangePartitionAssignor,),
         listener=PartitionOwnership(engine),
-        decoder=leave_undecoded,
+        decoder=undecoded,
         title="shop-events",
         description="Browse and cart events, folded into the owned sessions in batches",
         **{

@@ -447,7 +447,7 @@ async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applie
     clock = ManualClock(at(1))
     db = database(servers, namespace)
     topic = f"{namespace}.cart-events"
-    async with engine_app(service_env, clock):
+    async with engine_app(service_env, clock) as app:
         await produce(servers.kafka_bootstrap_servers, topic, [(b"bad", b"{not json")])
         await send(servers, namespace, [added("after-bad", 1, 0)])
         await poll(lambda: folded(db, "after-bad", 1))
@@ -457,9 +457,13 @@ async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applie
         # Both records are handled (one stored, one dead-lettered): a checkpoint commits both.
         group = f"{namespace}.proactive-engine.sessions"
         await poll(lambda: committed_in(servers, group, topic, 2))
+        metrics = await metrics_of(app)
     assert [(r.key, r.value) for r in dead] == [(b"bad", b"{not json")]
     assert headers_of(dead[0])["x-dlq-source-topic"] == topic
     assert headers_of(dead[0])["x-dlq-error"]
+    # counted where the platform's dead-letter alert looks
+    series = f'cc_dlq_messages_total{{reason="invalid",service="proactive-engine",topic="{topic}"}}'
+    assert metrics[series] == 1
 
 
 async def committed_in(servers: Servers, group: str, topic: str, records: int) -> bool:
