@@ -26,12 +26,17 @@ class LiveSession:
     partition: int
     seq: int = 0  # sequence of its latest stored snapshot (0: never stored)
     due_at: datetime | None = None  # the timer's next look at it
-    dirty: bool = False  # changed since its latest snapshot
-    changes: int = 0  # counts changes: a save clears `dirty` only if none came meanwhile
+    changes: int = 0  # how many times it changed in memory
+    saved_changes: int = 0  # ... of which its latest snapshot holds (a change may come mid-save)
 
     @property
     def session_id(self) -> str:
         return self.state.session_id
+
+    @property
+    def dirty(self) -> bool:
+        """Changed since its latest snapshot."""
+        return self.changes != self.saved_changes
 
 
 class OwnedSessions:
@@ -105,7 +110,6 @@ class OwnedSessions:
         return [self.sessions[s] for s in self._watching]
 
     def mark_dirty(self, live: LiveSession) -> None:
-        live.dirty = True
         live.changes += 1
         self._dirty.setdefault(live.partition, set()).add(live.session_id)
 
@@ -115,7 +119,7 @@ class OwnedSessions:
         return [live for live in marked if live is not None and live.dirty]
 
     def saved(self, partition: int) -> None:
-        """Drop the marks of the sessions the store has saved (it clears their `dirty`)."""
+        """Drop the marks of the sessions the store has saved."""
         self._dirty[partition] = {live.session_id for live in self.dirty(partition)}
 
     def schedule(self, live: LiveSession, at: datetime | None = None) -> None:
@@ -147,9 +151,6 @@ class OwnedSessions:
         for entry in held:
             heapq.heappush(self._heap, entry)
         return due
-
-    def next_due(self) -> datetime | None:
-        return self._heap[0][0] if self._heap else None
 
     def forget_idle(self, before: datetime) -> int:
         """Drop sessions with nothing pending whose last activity is older than `before` (the

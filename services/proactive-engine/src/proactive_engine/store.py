@@ -102,7 +102,7 @@ class SnapshotStore:
             )
             for live, changes in zip(chunk, seen, strict=True):
                 live.seq += 1
-                live.dirty = live.changes != changes  # changed while being written: again
+                live.saved_changes = changes  # a change made while writing stays unsaved
 
     def needs_compaction(self, partition: int, live_sessions: int) -> bool:
         """When the partition's collections hold many more snapshots than it has sessions."""

@@ -25,7 +25,7 @@ def database(servers: Servers, namespace: str) -> Any:
 
 def session(session_id: str, minute: float, events: int) -> LiveSession:
     state = SessionState(session_id=session_id, last_at=T0 + timedelta(minutes=minute))
-    live = LiveSession(state, partition=3, dirty=True)
+    live = LiveSession(state, partition=3, changes=1)  # changed, never saved
     for n in range(events):
         add_event(live, f"{session_id}-{n}")
     return live

@@ -94,7 +94,7 @@ def test_forget_idle_keeps_sessions_with_a_deadline_unsaved_changes_or_recent_ac
     )
     owned = owned_with(idle, pending, dirty, recent)
     owned.schedule(pending, at=T0 + timedelta(minutes=5))
-    dirty.dirty = True
+    owned.mark_dirty(dirty)
 
     assert owned.forget_idle(T0 - timedelta(hours=1)) == 1
     assert sorted(owned.sessions) == ["dirty", "pending", "recent"]
