@@ -126,7 +126,28 @@ class DeadLetterScope(BaseMiddleware):
     async def consume_scope(
         self, call_next: Callable[[StreamMessage[Any]], Awaitable[Any]], msg: StreamMessage[Any]
     ) -> Any:
-        retrying = AsyncRetrying(
+        # The first attempt runs outside tenacity, whose state forms reference cycles: through
+        # them every message (a whole batch) would outlive its handling until the garbage
+        # collector came by, instead of being freed at once (measured: bench/).
+        self.attempts += 1
+        try:
+            return await call_next(msg)
+        except Exception as error:
+            if not is_retryable(error) or self.policy.max_attempts < 2:
+                raise
+            first_failure: Exception | None = error
+        result: Any = None
+        async for attempt in self._retrying():
+            with attempt:
+                if first_failure is not None:  # tenacity counts it and backs off as for any
+                    failure, first_failure = first_failure, None
+                    raise failure
+                self.attempts += 1
+                result = await call_next(msg)
+        return result
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
             stop=stop_after_attempt(self.policy.max_attempts),
             wait=wait_exponential_jitter(
                 multiplier=self.policy.backoff_seconds,
@@ -137,12 +158,6 @@ class DeadLetterScope(BaseMiddleware):
             before_sleep=self._count_retry,
             reraise=True,
         )
-        result: Any = None
-        async for attempt in retrying:
-            with attempt:
-                self.attempts += 1
-                result = await call_next(msg)
-        return result
 
     def _count_retry(self, _: Any) -> None:
         self.policy.metrics.failures.labels(self.policy.service, self._topic(), "retried").inc()
@@ -153,8 +168,10 @@ class DeadLetterScope(BaseMiddleware):
         exc_val: BaseException | None = None,
         exc_tb: TracebackType | None = None,
     ) -> bool:
+        if not isinstance(exc_val, Exception):
+            return False
         records = self._records()
-        if not isinstance(exc_val, Exception) or not records:
+        if not records:
             return False
         if isinstance(exc_val, INFRASTRUCTURE_ERRORS):
             await self._wait_for_infrastructure(exc_val)

@@ -1,11 +1,21 @@
+import gc
 import json
+import weakref
+from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord
+from faststream._internal.context.repository import ContextRepo
+from prometheus_client import CollectorRegistry
 from pydantic import BaseModel, ValidationError
 
 from cc_runtime import PermanentError
-from cc_runtime.dead_letter import dead_letter_headers, is_retryable
+from cc_runtime.dead_letter import (
+    ConsumerMetrics,
+    DeadLetterPolicy,
+    dead_letter_headers,
+    is_retryable,
+)
 
 
 class Order(BaseModel):
@@ -58,3 +68,46 @@ def test_dead_letter_headers_say_what_failed_and_where_the_message_came_from() -
     assert headers["x-dlq-service"] == "kpi"
     assert headers["x-dlq-attempts"] == "1"
     assert len(headers["x-dlq-error"]) == 2000
+
+
+class Batch:
+    """Stands for a consumed message: something that can be weakly referenced."""
+
+
+@pytest.mark.parametrize("failures", [0, 1])
+async def test_a_handled_message_is_freed_at_once_not_by_the_garbage_collector(
+    failures: int,
+) -> None:
+    """A consumer batch holds a thousand records: kept alive by a reference cycle, every batch
+    would wait for a garbage collection to be freed."""
+    policy = DeadLetterPolicy(
+        "svc", publish=_no_publish, metrics=ConsumerMetrics(CollectorRegistry()), backoff_seconds=0
+    )
+    batch = Batch()
+    alive = weakref.ref(batch)
+    calls: list[int] = []
+
+    async def handler(msg: Any) -> None:
+        calls.append(1)
+        if len(calls) <= failures:
+            raise RuntimeError("flaky")
+
+    gc.disable()
+    try:
+        scope = policy(batch, context=ContextRepo())
+        await scope.consume_scope(handler, batch)  # type: ignore[arg-type]
+        del batch, scope
+        collected_by_reference_counting = alive() is None
+    finally:
+        gc.enable()
+
+    assert len(calls) == failures + 1
+    if failures == 0:
+        assert collected_by_reference_counting
+    else:  # a retry goes through tenacity's cycles, which only a collection frees
+        gc.collect()
+        assert alive() is None
+
+
+async def _no_publish(*_: Any, **__: Any) -> None:
+    raise AssertionError("nothing is dead-lettered here")
