@@ -440,19 +440,29 @@ async def probe_store() -> None:
 
 
 class GcPauses:
-    """The longest pause of Python's garbage collector while the engine runs."""
+    """The pauses of Python's garbage collector while the engine runs, per generation."""
 
     def __init__(self) -> None:
         self.started = 0.0
-        self.longest = 0.0
-        self.collections = 0
+        self.longest = [0.0, 0.0, 0.0]
+        self.total = [0.0, 0.0, 0.0]
+        self.collections = [0, 0, 0]
 
     def observe(self, phase: str, info: dict[str, int]) -> None:
         if phase == "start":
             self.started = time.perf_counter()
-        else:
-            self.collections += 1
-            self.longest = max(self.longest, time.perf_counter() - self.started)
+            return
+        generation, pause = info["generation"], time.perf_counter() - self.started
+        self.collections[generation] += 1
+        self.total[generation] += pause
+        self.longest[generation] = max(self.longest[generation], pause)
+
+    def __str__(self) -> str:
+        return "; ".join(
+            f"generation {g}: {self.collections[g]} collections, {self.total[g]:.2f}s in all, "
+            f"the longest {self.longest[g] * 1000:.0f} ms"
+            for g in range(3)
+        )
 
 
 GC_PAUSES = GcPauses()
@@ -510,10 +520,7 @@ async def main() -> int:
     rate, idle, found = await engine_run(
         ns, args.events, t_gen, args.margin_seconds, expected, limit
     )
-    print(
-        f"engine: {rate:,.0f} events/s (one process); {GC_PAUSES.collections} garbage "
-        f"collections, the longest {GC_PAUSES.longest * 1000:.0f} ms"
-    )
+    print(f"engine: {rate:,.0f} events/s (one process); garbage collector: {GC_PAUSES}")
     delays = sorted(found.delays.values())
     if delays:
         print(
