@@ -2,9 +2,10 @@
 sessions, fire due deadlines into contact requests, note orders and chats. Plain functions over
 the store and the repository; no Kafka or HTTP.
 
-One lock guards the owned sessions and their snapshots: a batch folds and saves under it, the
-timer takes it only to record what it decided, and a rebalance takes it so a partition is never
-given away in the middle of a save.
+One lock guards the owned sessions: a batch folds under it, and a rebalance takes it so that
+a partition is never given away in the middle of a batch or a save. A checkpoint takes it only
+to note what to store; the writes run in a task of their own while the next batches fold (see
+`_start_checkpoint`). The timer records what it decided without awaiting, so it needs no lock.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from operator import attrgetter
 from typing import Protocol
 
 from cc_runtime import ReadAgainLater
@@ -95,6 +97,7 @@ class Engine:
     folded: dict[SourcePartition, int] = field(default_factory=dict)  # next offset to fold
     committed: dict[SourcePartition, int] = field(default_factory=dict)
     last_checkpoint: float = field(default_factory=time.monotonic)
+    saving: asyncio.Task[None] | None = None  # the checkpoint being written, if any
 
     def __post_init__(self) -> None:
         self.owned = OwnedSessions(self.rules)
@@ -118,10 +121,9 @@ async def give_back_partitions(engine: Engine, partitions: Iterable[int]) -> Non
     revoked = set(partitions)
     async with engine.lock:
         engine.owned.suspend(revoked)
-        try:
-            await _checkpoint(engine)
-        except Exception:
-            log.exception("could not checkpoint before giving partitions back")
+        await _settle(engine)
+        _start_checkpoint(engine)
+        await _settle(engine)
         for source in [s for s in engine.folded if s[1] in revoked]:
             engine.folded.pop(source, None)
             engine.committed.pop(source, None)
@@ -159,9 +161,9 @@ async def apply_shop_events(
         for partition, events in by_partition.items():
             await _own(engine, partition)
             if events:
-                engine.clock.observe(max(e.occurred_at for e in events))
+                engine.clock.observe(max(map(attrgetter("occurred_at"), events)))
             changed = _fold(engine, partition, events)
-            checked = {e.session_id for e in events if isinstance(e, OrderStatusChecked)}
+            checked = {e.session_id for e in events if type(e) is OrderStatusChecked}
             checking = [s for s in changed if s.session_id in checked]
             engine.owned.watch(checking)
             await _refresh_orders(engine, checking)
@@ -169,28 +171,62 @@ async def apply_shop_events(
                 engine.owned.schedule(live)
         engine.folded.update(offsets)
         if time.monotonic() - engine.last_checkpoint >= engine.checkpoint_seconds:
-            await _checkpoint(engine)
+            _start_checkpoint(engine)
+
+
+async def checkpoint_if_due(engine: Engine) -> None:
+    """Checkpoint unless a batch did within `checkpoint_seconds` (for when no batch comes)."""
+    if time.monotonic() - engine.last_checkpoint >= engine.checkpoint_seconds:
+        await checkpoint(engine)
 
 
 async def checkpoint(engine: Engine) -> None:
-    """Store every changed session, then commit the offsets folded into them."""
+    """Store every changed session, then commit the offsets folded into them; returns once
+    written (the next batches fold meanwhile)."""
+    await _settle(engine)
     async with engine.lock:
-        await _checkpoint(engine)
+        _start_checkpoint(engine)
+    await _settle(engine)
 
 
-async def _checkpoint(engine: Engine) -> None:
-    """Call with the lock held. Snapshots first, offsets after: a crash in between only makes
-    the next owner fold again events it already has (folding is idempotent)."""
-    offsets = dict(engine.folded)
-    for partition in list(engine.owned.partitions):
-        await engine.store.save(partition, engine.owned.dirty(partition))
-        engine.owned.saved(partition)
-        await _compact_if_needed(engine, partition)
+def _start_checkpoint(engine: Engine) -> None:
+    """Call with the lock held. Notes the changed sessions and the offsets folded so far, and
+    writes them in a task, unless the previous checkpoint is still being written (then a later
+    batch starts this one). Folding goes on meanwhile: a session changed after this moment is
+    stored with more than the noted offsets hold, which is harmless (folding is idempotent),
+    and it stays marked as changed for the next checkpoint."""
+    if engine.saving is not None and not engine.saving.done():
+        return
     engine.last_checkpoint = time.monotonic()
-    uncommitted = {s: o for s, o in offsets.items() if engine.committed.get(s) != o}
-    if uncommitted and engine.commit is not None:
-        await engine.commit(uncommitted)
-        engine.committed.update(uncommitted)
+    changed = {p: engine.owned.dirty(p) for p in engine.owned.partitions}
+    engine.saving = asyncio.create_task(_write_checkpoint(engine, changed, dict(engine.folded)))
+
+
+async def _write_checkpoint(
+    engine: Engine,
+    changed: Mapping[int, Sequence[LiveSession]],
+    offsets: dict[SourcePartition, int],
+) -> None:
+    """Snapshots first, offsets after: a crash in between only makes the next owner fold
+    again events it already has. A failure leaves the sessions marked as changed and the
+    offsets uncommitted, for the next checkpoint."""
+    try:
+        for partition, sessions in changed.items():
+            await engine.store.save(partition, sessions)
+            engine.owned.saved(partition)
+            await _compact_if_needed(engine, partition)
+        uncommitted = {s: o for s, o in offsets.items() if engine.committed.get(s) != o}
+        if uncommitted and engine.commit is not None:
+            await engine.commit(uncommitted)
+            engine.committed.update(uncommitted)
+    except Exception:
+        log.exception("checkpoint failed; what it held is stored by the next one")
+
+
+async def _settle(engine: Engine) -> None:
+    """Wait for the checkpoint being written, if any."""
+    if engine.saving is not None:
+        await engine.saving
 
 
 def _fold(engine: Engine, partition: int, events: Sequence[ShopEvent]) -> list[LiveSession]:

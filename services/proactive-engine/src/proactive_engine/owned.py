@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from proactive_engine.rules import Rule, next_deadline
@@ -28,10 +28,10 @@ class LiveSession:
     due_at: datetime | None = None  # the timer's next look at it
     changes: int = 0  # how many times it changed in memory
     saved_changes: int = 0  # ... of which its latest snapshot holds (a change may come mid-save)
+    session_id: str = field(init=False)  # the state's, as a plain attribute: read for each event
 
-    @property
-    def session_id(self) -> str:
-        return self.state.session_id
+    def __post_init__(self) -> None:
+        self.session_id = self.state.session_id
 
     @property
     def dirty(self) -> bool:

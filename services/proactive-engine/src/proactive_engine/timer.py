@@ -14,6 +14,7 @@ from proactive_engine import collector
 from proactive_engine.handlers import (
     Engine,
     checkpoint,
+    checkpoint_if_due,
     fire_due,
     housekeeping,
     refresh_watched_orders,
@@ -54,7 +55,9 @@ async def run_timer(
 
 async def _run_chores(engine: Engine, settings: TimerSettings, stop: asyncio.Event) -> None:
     chores = [
-        (checkpoint, settings.checkpoint_seconds),  # also when no batch comes to do it
+        # Batches checkpoint every checkpoint_seconds; this looks every second whether one
+        # is overdue (no batches came), so that the two do not add up to twice as many.
+        (checkpoint_if_due, min(1.0, settings.checkpoint_seconds)),
         (refresh_watched_orders, settings.order_refresh_seconds),
         (housekeeping, settings.housekeeping_seconds),
     ]
@@ -64,7 +67,8 @@ async def _run_chores(engine: Engine, settings: TimerSettings, stop: asyncio.Eve
             if time.monotonic() >= next_run[i]:
                 next_run[i] = time.monotonic() + every
                 await _guarded(chore(engine), chore.__name__)
-                collector.settle(full=chore is housekeeping)
+                if chore is housekeeping:
+                    collector.collect_frozen()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.interval_seconds)
 
