@@ -84,10 +84,14 @@ class BaseRule(Generic[C]):
         return [d for d in episodes if fired_key(self.name, d.episode) not in state.fired]
 
     def next_deadline(self, state: SessionState) -> datetime | None:
-        open_episodes = self._open(state)
-        if not open_episodes:
-            return None
-        return min(d.at for d in open_episodes)
+        # Run for every changed session of every batch: no list, no second pass.
+        earliest = None
+        for due in self.episodes(state):
+            if state.fired and fired_key(self.name, due.episode) in state.fired:
+                continue
+            if earliest is None or due.at < earliest:
+                earliest = due.at
+        return earliest
 
     def evaluate(self, state: SessionState, now: datetime) -> Decision | None:
         due = [d for d in self._open(state) if d.at <= now]
@@ -135,31 +139,28 @@ def minutes(value: float) -> timedelta:
     return timedelta(minutes=value)
 
 
-def crossing(
-    intervals: Sequence[tuple[datetime, datetime]], threshold: timedelta
+def dwell_crossing(
+    state: SessionState, kind: PageKind, max_gap: timedelta, threshold: timedelta
 ) -> datetime | None:
-    """When the summed length of the intervals (in time order) first reaches the threshold."""
-    total = timedelta(0)
-    for start, end in intervals:
-        if total + (end - start) >= threshold:
-            return start + (threshold - total)
-        total += end - start
-    return None
-
-
-def dwell_intervals(
-    visits: Sequence[Stamp], kind: PageKind, max_gap: timedelta
-) -> list[tuple[datetime, datetime]]:
-    """Time spent on pages of one kind: from each such visit to the next event, at most
-    `max_gap` (a tab left open is not attention). The last visit counts into the future."""
-    spans = []
+    """When the time spent on pages of one kind first reaches the threshold, if it does. A
+    visit lasts until the next event, at most `max_gap` (a tab left open is not attention);
+    the last visit counts into the future. Evaluated for every changed session, so: one pass,
+    and none when the session is too short for the threshold."""
+    if state.first_at is None or state.last_at is None:
+        return None
+    if state.last_at - state.first_at + max_gap < threshold:
+        return None
+    visits, total = state.visits, timedelta(0)
     for i, visit in enumerate(visits):
         if visit.kind is not kind:
             continue
-        limit = visit.at + max_gap
-        end = min(visits[i + 1].at, limit) if i + 1 < len(visits) else limit
-        spans.append((visit.at, end))
-    return spans
+        end = visit.at + max_gap
+        if i + 1 < len(visits) and visits[i + 1].at < end:
+            end = visits[i + 1].at
+        if total + (end - visit.at) >= threshold:
+            return visit.at + (threshold - total)
+        total += end - visit.at
+    return None
 
 
 def nth_within(stamps: Sequence[Stamp], count: int, window: timedelta) -> Stamp | None:
@@ -224,7 +225,7 @@ class LongProductDwell(BaseRule[ProductDwellConfig]):
     def episodes(self, state: SessionState) -> Iterator[Due]:
         if state.added_to_cart or state.ordered_at is not None:
             return
-        at = crossing(dwell_intervals(state.visits, PageKind.PRODUCT, self.max_gap), self.dwell)
+        at = dwell_crossing(state, PageKind.PRODUCT, self.max_gap, self.dwell)
         if at is not None:
             yield Due(at)
 
@@ -260,7 +261,7 @@ class LongFaqSearch(BaseRule[FaqSearchConfig]):
         candidates = []
         if len(state.faq_searches) >= self.config.searches:
             candidates.append(state.faq_searches[self.config.searches - 1].at)
-        at = crossing(dwell_intervals(state.visits, PageKind.HELP, self.max_gap), self.help)
+        at = dwell_crossing(state, PageKind.HELP, self.max_gap, self.help)
         if at is not None:
             candidates.append(at)
         if candidates:
@@ -336,8 +337,12 @@ class RepeatedOrderStatus(BaseRule[OrderStatusConfig]):
 
 
 def next_deadline(rules: Sequence[Rule], state: SessionState) -> datetime | None:
-    deadlines = [d for rule in rules if (d := rule.next_deadline(state)) is not None]
-    return min(deadlines, default=None)
+    earliest = None
+    for rule in rules:
+        at = rule.next_deadline(state)
+        if at is not None and (earliest is None or at < earliest):
+            earliest = at
+    return earliest
 
 
 def due_decisions(rules: Sequence[Rule], state: SessionState, now: datetime) -> list[Decision]:

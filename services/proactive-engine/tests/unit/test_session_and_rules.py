@@ -23,8 +23,8 @@ from cc_schemas import (
 )
 from proactive_engine.config import load_config
 from proactive_engine.domain import Suppression, Surroundings, channel_for, suppression
-from proactive_engine.rules import build_rules, due_decisions, next_deadline
-from proactive_engine.session import SessionState, fold
+from proactive_engine.rules import build_rules, due_decisions, dwell_crossing, next_deadline
+from proactive_engine.session import PageKind, SessionState, Stamp, fold
 
 T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 CONFIG = load_config()
@@ -154,3 +154,45 @@ def test_an_unknown_rule_in_the_configuration_is_refused() -> None:
     bad = CONFIG.model_copy(update={"rules": {**CONFIG.rules, "mind_reading": {}}})
     with pytest.raises(ValueError, match="mind_reading"):
         build_rules(bad)
+
+
+def dwell_model(
+    visits: list[Stamp], kind: PageKind, max_gap: timedelta, threshold: timedelta
+) -> datetime | None:
+    """The definition, spelled out: each visit's span, then where their running sum crosses."""
+    spans = []
+    for i, visit in enumerate(visits):
+        if visit.kind is kind:
+            end = visit.at + max_gap
+            if i + 1 < len(visits):
+                end = min(end, visits[i + 1].at)
+            spans.append((visit.at, end))
+    total = timedelta(0)
+    for start, end in spans:
+        if total + (end - start) >= threshold:
+            return start + (threshold - total)
+        total += end - start
+    return None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    visits=st.lists(st.tuples(st.integers(0, 40), st.sampled_from(list(PageKind))), max_size=30),
+    max_gap=st.integers(1, 10),
+    threshold=st.integers(1, 30),
+)
+def test_dwell_crossing_agrees_with_its_definition(
+    visits: list[tuple[int, PageKind]], max_gap: int, threshold: int
+) -> None:
+    stamps = sorted(
+        Stamp(T0 + timedelta(minutes=m), f"e{n}", kind) for n, (m, kind) in enumerate(visits)
+    )
+    state = SessionState(
+        session_id="s",
+        visits=stamps,
+        first_at=stamps[0].at if stamps else None,
+        last_at=stamps[-1].at if stamps else None,
+    )
+    for kind in PageKind:
+        gap, limit = timedelta(minutes=max_gap), timedelta(minutes=threshold)
+        assert dwell_crossing(state, kind, gap, limit) == dwell_model(stamps, kind, gap, limit)
