@@ -13,7 +13,8 @@ Event time is a fast replay: event n of the stream (0-based) happened at t_gen +
 t_gen being the wall clock when generation starts (`--event-rate`, default 15,000 events/s, so
 the stream spans events / event-rate seconds). In the same run: the events are produced, a
 baseline consumer only reads and parses them, then the engine (one process, in-process app,
-wall clock, only `abandoned_cart`) starts with its inactivity set to
+wall clock, every rule of the default rules file) starts with the abandoned cart's inactivity
+set to
 (engine start - t_gen) + `--margin-seconds`. A session whose last event is event n is then due
 at engine start + margin + n / event-rate: the deadlines spread over the run, and an engine that
 ingests at least at the event rate has read each session's last event `margin` seconds before
@@ -321,7 +322,9 @@ async def engine_run(
     idle = (engine_start - t_gen).total_seconds() + margin
     config = load_config()
     rule = {**config.rules["abandoned_cart"], "inactivity_minutes": idle / 60}
-    config = config.model_copy(update={"rules": {"abandoned_cart": rule}})
+    # Every rule is evaluated; only the abandoned cart can fire (no FAQ, checkout failure or
+    # status check in the stream, and sessions last seconds: no dwell threshold is reached).
+    config = config.model_copy(update={"rules": {**config.rules, "abandoned_cart": rule}})
     settings = Settings(
         CC_KAFKA_BOOTSTRAP_SERVERS=KAFKA,
         CC_MONGO_URL=MONGO,
