@@ -5,7 +5,7 @@ settings use its prefix (`KPI_HTTP_PORT`). `CC_NAMESPACE` isolates topics, consu
 databases, so tests and parallel demos never see each other's data.
 """
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +36,30 @@ class ServiceSettings(BaseSettings):
 
     http_host: str = "127.0.0.1"
     http_port: int = 8000
+
+    def __init__(self, **values: Any) -> None:
+        # Unknown environment variables are ignored (the shared CC_* ones serve several
+        # services), and pydantic-settings ignores unknown keyword arguments with them: a
+        # misspelt or env-prefixed argument would silently leave its default in place.
+        known = self.argument_names()
+        unknown = sorted(k for k in values if k not in known and not k.startswith("_"))
+        if unknown:
+            raise TypeError(f"unknown settings {unknown}; known: {sorted(known)}")
+        super().__init__(**values)
+
+    @classmethod
+    def argument_names(cls) -> set[str]:
+        """What a keyword argument may be called: a field's name, or its shared variable."""
+        names: set[str] = set()
+        for name, field in cls.model_fields.items():
+            alias = field.validation_alias
+            if isinstance(alias, AliasChoices):
+                names.update(choice for choice in alias.choices if isinstance(choice, str))
+            elif isinstance(alias, str):
+                names.add(alias)
+            else:
+                names.add(name)
+        return names
 
     def topic(self, name: str) -> str:
         """The real topic name of a logical topic, in this namespace."""

@@ -49,3 +49,16 @@ def test_a_namespace_that_cannot_name_a_database_is_refused(
 
     with pytest.raises(ValidationError, match="CC_NAMESPACE"):
         BillingSettings()
+
+
+def test_an_unknown_keyword_argument_is_refused_not_ignored() -> None:
+    """The environment variable's name, passed as an argument, used to leave the default."""
+    with pytest.raises(TypeError, match="BILLING_HTTP_PORT"):
+        BillingSettings(BILLING_HTTP_PORT=8123)
+
+
+def test_fields_are_set_by_name_and_shared_ones_by_their_variable() -> None:
+    settings = BillingSettings(http_port=8123, CC_NAMESPACE="t7")
+
+    assert settings.http_port == 8123
+    assert settings.namespace == "t7"
