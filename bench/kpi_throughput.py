@@ -22,12 +22,11 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from aiokafka import AIOKafkaProducer
-from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import MongoClient
 
 from cc_runtime import ensure_topics
 from cc_schemas import encode
 from cc_testing import free_ports, real_servers, service_process
+from cc_testing.cleanup import remove_namespaces
 from kpi import reference
 from kpi.simulation import Message, iter_call_stream
 
@@ -50,16 +49,6 @@ async def publish(bootstrap: str, topic: str, messages: list[Message]) -> None:
         await asyncio.gather(*pending)
     finally:
         await producer.stop()
-
-
-async def delete_topics(bootstrap: str, namespace: str) -> None:
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        ours = [t for t in await admin.list_topics() if t.startswith(f"{namespace}.")]
-        await admin.delete_topics(ours)
-    finally:
-        await admin.close()
 
 
 def stored(url: str) -> float:
@@ -128,9 +117,7 @@ def main() -> None:
                     f"{picked == expected}"
                 )
         finally:
-            with MongoClient(servers.mongo_url) as mongo:
-                mongo.drop_database(f"{namespace}_kpi")
-            asyncio.run(delete_topics(bootstrap, namespace))
+            asyncio.run(remove_namespaces(servers, [namespace]))
     print(f"kpi / reference: {service_rate / reference_rate:.4f}")
     print(f"ratio: {service_rate / reference_rate:.2f}")
 

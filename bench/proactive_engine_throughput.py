@@ -68,7 +68,8 @@ from cc_schemas import (
     topic_of,
 )
 from cc_schemas.shop import ShopEvent
-from cc_testing import real_servers
+from cc_testing import Servers, real_servers
+from cc_testing.cleanup import remove_namespaces
 from proactive_engine import collector
 from proactive_engine.app import create_app
 from proactive_engine.config import load_config
@@ -351,12 +352,18 @@ async def engine_run(
         while await folded(client) < events:  # noqa: ASYNC110 (polling the app under test)
             await asyncio.sleep(0.25)
         done = time.perf_counter()
-        rate = (events - at_ready) / (done - ready)
         print(
             f"engine folded {events:,} events: {at_ready:,.0f} during its start-up, the rest in "
             f"{done - ready:.1f}s ({done - started:.1f}s in all: {events / (done - started):,.0f} "
             f"events/s); waiting for requests"
         )
+        if events - at_ready < events / 2:
+            print(
+                "too few events to measure a sustained rate: the rate printed includes the start-up"
+            )
+            rate = events / (done - started)
+        else:
+            rate = (events - at_ready) / (done - ready)
         requests = await read_requests(ns, expected, expires, limit)
     return rate, idle, requests
 
@@ -510,6 +517,14 @@ async def main() -> int:
         return 0
     collector.tune()  # the engine's collector settings, for the baseline as for the engine
     ns = "bench" + uuid.uuid4().hex[:8]
+    try:
+        return await measure(args, ns)
+    finally:
+        await remove_namespaces(Servers(KAFKA, MONGO, "benchmark"), [ns])
+
+
+async def measure(args: argparse.Namespace, ns: str) -> int:
+    """Produce, read with the baseline, run the engine; returns the exit status."""
     await ensure_topics(KAFKA, [f"{ns}.{topic}" for topic in (*TOPICS, REQUESTS)], 6)
     shop = ShopStream(args.events, args.sessions, args.overlap, args.seed)
     expected = shop.abandoned

@@ -21,7 +21,8 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 
 from cc_runtime import ensure_topics
-from cc_testing import real_servers
+from cc_testing import Servers, real_servers
+from cc_testing.cleanup import remove_namespaces
 from telephony_ingest.bulk import import_queue_log_files
 from telephony_ingest.settings import Settings
 
@@ -83,6 +84,13 @@ def servers_env() -> Iterator[tuple[str, str]]:
 
 async def run(total: int, bootstrap: str, mongo: str, workdir: Path) -> None:
     namespace = "bench" + uuid.uuid4().hex[:8]
+    try:
+        await measure(total, bootstrap, mongo, workdir, namespace)
+    finally:
+        await remove_namespaces(Servers(bootstrap, mongo, "benchmark"), [namespace])
+
+
+async def measure(total: int, bootstrap: str, mongo: str, workdir: Path, namespace: str) -> None:
     os.environ.update(
         CC_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
         CC_MONGO_URL=mongo,

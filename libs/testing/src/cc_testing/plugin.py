@@ -2,26 +2,35 @@
 
 `servers`: the real Kafka and MongoDB-compatible servers of the session. `namespace`: a fresh
 `CC_NAMESPACE` per test, so its topics, consumer groups and databases are its own.
-`service_env`: the environment a service of that test runs with.
+`service_env`: the environment a service of that test runs with. On shared servers (given by
+`CC_TEST_*`), the session's namespaces are removed at its end (`cleanup.py`).
 """
 
+import asyncio
 import uuid
 from collections.abc import Iterator
 
 import pytest
 
+from cc_testing.cleanup import remove_namespaces
 from cc_testing.servers import Servers, real_servers, service_environment
+
+_used_namespaces: set[str] = set()
 
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
     with real_servers() as found:
         yield found
+        if found.origin == "environment":  # the others stop with the session
+            asyncio.run(remove_namespaces(found, _used_namespaces))
 
 
 @pytest.fixture
 def namespace() -> str:
-    return "t" + uuid.uuid4().hex[:12]
+    name = "t" + uuid.uuid4().hex[:12]
+    _used_namespaces.add(name)
+    return name
 
 
 @pytest.fixture
