@@ -8,7 +8,10 @@ compaction copies the latest snapshots into the partition's next generation and 
 ones (dropping a collection is one cheap call). A crash between the two leaves both generations,
 which a load reads together: nothing is lost either way.
 
-Collections: `sessions_p<partition>_g<generation>`.
+Collections: `sessions_p<partition>_g<generation>`, in a database of their own
+(`<service database>_sessions`): FerretDB's SQLite backend keeps each database in one file with
+one writer at a time, and the snapshots' bulk inserts would hold back the timer's ledger writes
+(measured: the benchmark's deadline-to-publish p99 went from 0.75-1.2 s to 0.52 s).
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ from proactive_engine.owned import LiveSession
 from proactive_engine.session import SessionState
 
 PREFIX = "sessions_p"
-SAVE_CHUNK = 500  # snapshots per insert
+DATABASE_SUFFIX = "_sessions"
+SAVE_CHUNK = 200  # snapshots per insert: each holds the event loop and the database briefly
 COMPACT_SLACK = 5_000  # stale snapshots a partition may carry before a compaction is worth it
 
 
@@ -61,8 +65,8 @@ def _stored(doc: dict[str, Any]) -> StoredSession:
 
 
 class SnapshotStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.db = db
+    def __init__(self, service_db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.db = service_db.client[f"{service_db.name}{DATABASE_SUFFIX}"]
         self._generation: dict[int, int] = {}  # partition -> generation written to now
         self._written: dict[int, int] = {}  # partition -> snapshots in its collections
 

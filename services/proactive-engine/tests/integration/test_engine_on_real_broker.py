@@ -359,11 +359,15 @@ def publisher_failing_for(session_id: str) -> Callable[..., Publish]:
 async def forget_firing(db: Any, session_id: str) -> None:
     """What a crash right after publishing leaves: no confirmation in the ledger, and a
     latest snapshot that does not say the rule fired."""
-    for name in await db.list_collection_names():
-        doc = await db[name].find_one({"s": session_id}, sort=[("q", -1)])
+    snapshots = SnapshotStore(db).db
+    rewritten = 0
+    for name in await snapshots.list_collection_names():
+        doc = await snapshots[name].find_one({"s": session_id}, sort=[("q", -1)])
         if name.startswith("sessions_p") and doc is not None:
             doc.pop("_id")
-            await db[name].insert_one({**doc, "q": doc["q"] + 1, "fired": []})
+            await snapshots[name].insert_one({**doc, "q": doc["q"] + 1, "fired": []})
+            rewritten += 1
+    assert rewritten == 1, f"expected one stored session {session_id}, rewrote {rewritten}"
     await db["published"].delete_many({})
 
 

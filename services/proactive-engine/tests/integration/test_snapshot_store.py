@@ -74,12 +74,12 @@ async def test_compaction_keeps_the_latest_snapshots_in_a_new_generation(
         for s in sessions:
             add_event(s, f"{s.session_id}-r{round_}")
         await store.save(3, sessions)
-    assert await db["sessions_p3_g1"].count_documents({}) == 12
+    assert await store.db["sessions_p3_g1"].count_documents({}) == 12
 
     await store.compact(3, sessions)
 
-    assert await collections(db) == ["sessions_p3_g2"]
-    assert await db["sessions_p3_g2"].count_documents({}) == 3
+    assert await collections(store.db) == ["sessions_p3_g2"]
+    assert await store.db["sessions_p3_g2"].count_documents({}) == 3
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
     assert sorted(len(s.state.event_ids) for s in loaded) == [5, 5, 5]
 
@@ -93,7 +93,7 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     await store.save(3, [a])  # generation 1: a at seq 1
     add_event(a, "a-1")
     newer = {"s": "a", "q": 2, "last_at": a.state.last_at, "due_at": None, "fired": []}
-    await db["sessions_p3_g2"].insert_one({**newer, "state": a.state.model_dump_json()})
+    await store.db["sessions_p3_g2"].insert_one({**newer, "state": a.state.model_dump_json()})
 
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
 
@@ -101,4 +101,4 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     store = SnapshotStore(db)
     await store.load(3, keep_after=T0 - timedelta(hours=1))
     await store.save(3, [loaded[0]])
-    assert await db["sessions_p3_g2"].count_documents({}) == 2  # writes go to the newest
+    assert await store.db["sessions_p3_g2"].count_documents({}) == 2  # writes go to the newest
