@@ -170,14 +170,18 @@ async def apply_shop_events(
             for live in changed:
                 engine.owned.schedule(live)
         engine.folded.update(offsets)
-        if time.monotonic() - engine.last_checkpoint >= engine.checkpoint_seconds:
+        if _checkpoint_due(engine):
             _start_checkpoint(engine)
 
 
 async def checkpoint_if_due(engine: Engine) -> None:
     """Checkpoint unless a batch did within `checkpoint_seconds` (for when no batch comes)."""
-    if time.monotonic() - engine.last_checkpoint >= engine.checkpoint_seconds:
+    if _checkpoint_due(engine):
         await checkpoint(engine)
+
+
+def _checkpoint_due(engine: Engine) -> bool:
+    return time.monotonic() - engine.last_checkpoint >= engine.checkpoint_seconds
 
 
 async def checkpoint(engine: Engine) -> None:

@@ -77,21 +77,14 @@ class BaseRule(Generic[C]):
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         raise NotImplementedError
 
-    def _open(self, state: SessionState) -> list[Due]:
-        episodes = list(self.episodes(state))
-        if not state.fired or not episodes:
-            return episodes
-        return [d for d in episodes if fired_key(self.name, d.episode) not in state.fired]
+    def _open(self, state: SessionState) -> Iterator[Due]:
+        """The episodes not decided yet (run for every changed session: no list built)."""
+        for due in self.episodes(state):
+            if not state.fired or fired_key(self.name, due.episode) not in state.fired:
+                yield due
 
     def next_deadline(self, state: SessionState) -> datetime | None:
-        # Run for every changed session of every batch: no list, no second pass.
-        earliest = None
-        for due in self.episodes(state):
-            if state.fired and fired_key(self.name, due.episode) in state.fired:
-                continue
-            if earliest is None or due.at < earliest:
-                earliest = due.at
-        return earliest
+        return min((d.at for d in self._open(state)), default=None)
 
     def evaluate(self, state: SessionState, now: datetime) -> Decision | None:
         due = [d for d in self._open(state) if d.at <= now]
