@@ -212,43 +212,29 @@ class ShopStream:
     @staticmethod
     def _event(state: _Open, k: int, event_id: str, at: datetime, rng: random.Random) -> ShopEvent:
         session = state.session
+        envelope: dict[str, Any] = {
+            "event_id": event_id,
+            "occurred_at": at,
+            "source": "bench",
+            "session_id": session.id,
+        }
         if session.ordered and k == session.events - 1:
             return CheckoutOrderPlaced(
-                event_id=event_id,
-                occurred_at=at,
-                source="bench",
-                session_id=session.id,
-                order_id=f"o{session.id}",
-                total_cents=state.cart_value,
-                currency="EUR",
+                **envelope, order_id=f"o{session.id}", total_cents=state.cart_value, currency="EUR"
             )
         product_id, name, category, price = CATALOGUE[int(rng.random() * len(CATALOGUE))]
+        product = {"product_id": product_id, "name": name, "currency": "EUR"}
         if k in state.adds:
             quantity = 2 if rng.random() < 0.25 else 1
             state.cart_value += quantity * price
             return CartItemAdded(
-                event_id=event_id,
-                occurred_at=at,
-                source="bench",
-                session_id=session.id,
-                product_id=product_id,
-                name=name,
+                **envelope,
+                **product,
                 quantity=quantity,
                 unit_price_cents=price,
-                currency="EUR",
                 cart_value_cents=state.cart_value,
             )
-        return ProductViewed(
-            event_id=event_id,
-            occurred_at=at,
-            source="bench",
-            session_id=session.id,
-            product_id=product_id,
-            name=name,
-            category=category,
-            price_cents=price,
-            currency="EUR",
-        )
+        return ProductViewed(**envelope, **product, category=category, price_cents=price)
 
 
 async def produce_all(ns: str, shop: ShopStream, t_gen: datetime, span: float) -> None:
