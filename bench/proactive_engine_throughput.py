@@ -333,15 +333,16 @@ async def engine_run(
     ):
         # The consumer starts with the broker, before the app's start-up ends: what it folded
         # by then is left out of the sustained rate.
-        ready = time.perf_counter()
+        ready, cpu_ready = time.perf_counter(), time.process_time()
         at_ready = await folded(client)
         while await folded(client) < events:  # noqa: ASYNC110 (polling the app under test)
             await asyncio.sleep(0.25)
-        done = time.perf_counter()
+        done, cpu = time.perf_counter(), time.process_time() - cpu_ready
         print(
             f"engine folded {events:,} events: {at_ready:,.0f} during its start-up, the rest in "
             f"{done - ready:.1f}s ({done - started:.1f}s in all: {events / (done - started):,.0f} "
-            f"events/s); waiting for requests"
+            f"events/s); the process was busy {cpu:.1f}s of those {done - ready:.1f}s "
+            f"({cpu / (done - ready):.0%} of a core); waiting for requests"
         )
         if events - at_ready < events / 2:
             print(

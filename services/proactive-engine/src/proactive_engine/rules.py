@@ -7,10 +7,10 @@ is it due now (`evaluate`). Adding a rule means writing one class here, decorate
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, NamedTuple, Protocol, TypeVar
 
 from pydantic import Field
 
@@ -19,12 +19,15 @@ from proactive_engine.config import EngineConfig, RuleConfig
 from proactive_engine.session import PageKind, SessionState, Stamp
 
 
-@dataclass(frozen=True)
-class Due:
-    """A rule's deadline for one episode (one cart, one order...) of a session."""
+class Due(NamedTuple):
+    """A rule's deadline for one episode (one cart, one order...) of a session. A named tuple:
+    rules build them for every changed session."""
 
     at: datetime
     episode: str = ""
+
+
+NOTHING_DUE: tuple[Due, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,20 +74,24 @@ class BaseRule(Generic[C]):
     def __init__(self, config: C) -> None:
         self.config = config
 
-    def episodes(self, state: SessionState) -> Iterator[Due]:
+    def episodes(self, state: SessionState) -> Sequence[Due]:
+        """The session's episodes this rule would fire, decided or not, each with its deadline
+        (`NOTHING_DUE` when none: asked for every changed session of every batch)."""
         raise NotImplementedError
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         raise NotImplementedError
 
-    def _open(self, state: SessionState) -> Iterator[Due]:
-        """The episodes not decided yet (run for every changed session: no list built)."""
-        for due in self.episodes(state):
-            if not state.fired or fired_key(self.name, due.episode) not in state.fired:
-                yield due
+    def _open(self, state: SessionState) -> Sequence[Due]:
+        """The episodes not decided yet."""
+        episodes = self.episodes(state)
+        if not episodes or not state.fired:
+            return episodes
+        return [d for d in episodes if fired_key(self.name, d.episode) not in state.fired]
 
     def next_deadline(self, state: SessionState) -> datetime | None:
-        return min((d.at for d in self._open(state)), default=None)
+        episodes = self._open(state)
+        return min(d.at for d in episodes) if episodes else None
 
     def evaluate(self, state: SessionState, now: datetime) -> Decision | None:
         due = [d for d in self._open(state) if d.at <= now]
@@ -189,9 +196,10 @@ class AbandonedCart(BaseRule[AbandonedCartConfig]):
         super().__init__(config)
         self.inactivity = minutes(config.inactivity_minutes)
 
-    def episodes(self, state: SessionState) -> Iterator[Due]:
+    def episodes(self, state: SessionState) -> Sequence[Due]:
         if state.cart_value_cents > 0 and state.ordered_at is None and state.last_at:
-            yield Due(state.last_at + self.inactivity)
+            return (Due(state.last_at + self.inactivity),)
+        return NOTHING_DUE
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         value = f"{state.cart_value_cents / 100:.2f} {state.currency or ''}".strip()
@@ -215,12 +223,11 @@ class LongProductDwell(BaseRule[ProductDwellConfig]):
         super().__init__(config)
         self.dwell, self.max_gap = minutes(config.dwell_minutes), minutes(config.max_gap_minutes)
 
-    def episodes(self, state: SessionState) -> Iterator[Due]:
+    def episodes(self, state: SessionState) -> Sequence[Due]:
         if state.added_to_cart or state.ordered_at is not None:
-            return
+            return NOTHING_DUE
         at = dwell_crossing(state, PageKind.PRODUCT, self.max_gap, self.dwell)
-        if at is not None:
-            yield Due(at)
+        return NOTHING_DUE if at is None else (Due(at),)
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         dwell = int(self.config.dwell_minutes)
@@ -248,17 +255,16 @@ class LongFaqSearch(BaseRule[FaqSearchConfig]):
         super().__init__(config)
         self.help, self.max_gap = minutes(config.help_minutes), minutes(config.max_gap_minutes)
 
-    def episodes(self, state: SessionState) -> Iterator[Due]:
+    def episodes(self, state: SessionState) -> Sequence[Due]:
         if state.faq_helpful:
-            return
+            return NOTHING_DUE
         candidates = []
         if len(state.faq_searches) >= self.config.searches:
             candidates.append(state.faq_searches[self.config.searches - 1].at)
         at = dwell_crossing(state, PageKind.HELP, self.max_gap, self.help)
         if at is not None:
             candidates.append(at)
-        if candidates:
-            yield Due(min(candidates))
+        return (Due(min(candidates)),) if candidates else NOTHING_DUE
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         count = len(state.faq_searches)
@@ -280,16 +286,13 @@ class CheckoutFailing(BaseRule[CheckoutFailingConfig]):
     name = "checkout_failing"
     config_model = CheckoutFailingConfig
 
-    def episodes(self, state: SessionState) -> Iterator[Due]:
-        if state.ordered_at is not None:
-            return
-        if len(state.checkout_failures) < self.config.failures:
-            return
+    def episodes(self, state: SessionState) -> Sequence[Due]:
+        if state.ordered_at is not None or len(state.checkout_failures) < self.config.failures:
+            return NOTHING_DUE
         hit = nth_within(
             state.checkout_failures, self.config.failures, minutes(self.config.window_minutes)
         )
-        if hit is not None:
-            yield Due(hit.at)
+        return NOTHING_DUE if hit is None else (Due(hit.at),)
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         reasons = last_values(state.checkout_failures)
@@ -313,12 +316,16 @@ class RepeatedOrderStatus(BaseRule[OrderStatusConfig]):
     config_model = OrderStatusConfig
     suppressed_by_order = False  # it is about an order already placed
 
-    def episodes(self, state: SessionState) -> Iterator[Due]:
+    def episodes(self, state: SessionState) -> Sequence[Due]:
+        if not state.order_problems:
+            return NOTHING_DUE
+        episodes = []
         for order_id in sorted(state.order_problems):
             checks = [s for s in state.status_checks if s.detail == order_id]
             hit = nth_within(checks, self.config.checks, minutes(self.config.window_minutes))
             if hit is not None:
-                yield Due(hit.at, episode=order_id)
+                episodes.append(Due(hit.at, episode=order_id))
+        return episodes
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         problem = state.order_problems.get(due.episode, "")
