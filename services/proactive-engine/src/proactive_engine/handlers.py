@@ -17,7 +17,6 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from operator import attrgetter
 from typing import Protocol
 
 from cc_runtime import ReadAgainLater
@@ -43,13 +42,14 @@ from proactive_engine.metrics import EngineMetrics
 from proactive_engine.owned import LiveSession, OwnedSessions
 from proactive_engine.repository import LedgerEntry, MongoRepository, ThrottleClaim
 from proactive_engine.rules import Decision, Rule, due_decisions
-from proactive_engine.session import fold_into
+from proactive_engine.session import RawEvent, fold_event
 from proactive_engine.store import SnapshotStore
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[Sequence[ContactRequested]], Awaitable[None]]
 SourcePartition = tuple[str, int]  # (topic, partition) of browse- or cart-events
+ShopRecord = tuple[ShopEvent, RawEvent]  # a shop event parsed, and as it came
 Commit = Callable[[Mapping[SourcePartition, int]], Awaitable[None]]
 RETRY_AFTER = timedelta(seconds=5)  # a timer round that failed looks at its sessions again then
 
@@ -148,22 +148,23 @@ async def _own(engine: Engine, partition: int) -> None:
 
 async def apply_shop_events(
     engine: Engine,
-    by_partition: Mapping[int, Sequence[ShopEvent]],
+    by_partition: Mapping[int, Sequence[ShopRecord]],
     offsets: Mapping[SourcePartition, int],
 ) -> None:
-    """Fold a batch into its sessions and set their deadlines; `offsets` (the next offset of
-    each source partition, past this batch) become committable at the next checkpoint, once
-    the sessions they changed are stored."""
+    """Fold a batch (each event with its raw form, which the store keeps) into its sessions
+    and set their deadlines; `offsets` (the next offset of each source partition, past this
+    batch) become committable at the next checkpoint, once the sessions they changed are
+    stored."""
     async with engine.lock:
         suspended = engine.owned.suspended.intersection(by_partition)
         if suspended:  # fetched before a rebalance began: its next owner reads them again
             raise ReadAgainLater(f"partitions {sorted(suspended)} are being rebalanced")
-        for partition, events in by_partition.items():
+        for partition, records in by_partition.items():
             await _own(engine, partition)
-            if events:
-                engine.clock.observe(max(map(attrgetter("occurred_at"), events)))
-            changed = _fold(engine, partition, events)
-            checked = {e.session_id for e in events if type(e) is OrderStatusChecked}
+            if records:
+                engine.clock.observe(max(event.occurred_at for event, _ in records))
+            changed = _fold(engine, partition, records)
+            checked = {e.session_id for e, _ in records if type(e) is OrderStatusChecked}
             checking = [s for s in changed if s.session_id in checked]
             engine.owned.watch(checking)
             await _refresh_orders(engine, checking)
@@ -233,16 +234,19 @@ async def _settle(engine: Engine) -> None:
         await engine.saving
 
 
-def _fold(engine: Engine, partition: int, events: Sequence[ShopEvent]) -> list[LiveSession]:
-    by_session: dict[str, list[ShopEvent]] = defaultdict(list)
-    for event in events:
-        by_session[event.session_id].append(event)
+def _fold(engine: Engine, partition: int, records: Sequence[ShopRecord]) -> list[LiveSession]:
+    by_session: dict[str, list[ShopRecord]] = defaultdict(list)
+    for record in records:
+        by_session[record[0].session_id].append(record)
     changed = []
-    for session_id, session_events in by_session.items():
+    for session_id, session_records in by_session.items():
         live = engine.owned.session(session_id, partition)
-        known = len(live.state.event_ids)
-        fold_into(live.state, session_events)
-        if len(live.state.event_ids) != known:
+        state, unsaved = live.state, live.unsaved
+        known = len(unsaved)
+        for event, raw in session_records:
+            if fold_event(state, event):
+                unsaved.append(raw)
+        if len(unsaved) != known:
             engine.owned.mark_dirty(live)
             changed.append(live)
     return changed

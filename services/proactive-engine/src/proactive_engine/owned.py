@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from proactive_engine.rules import Rule, next_deadline
-from proactive_engine.session import SessionState
+from proactive_engine.session import RawEvent, SessionState
 
 
 @dataclass(eq=False)
@@ -28,10 +28,16 @@ class LiveSession:
     due_at: datetime | None = None  # the timer's next look at it
     changes: int = 0  # how many times it changed in memory
     saved_changes: int = 0  # ... of which its latest snapshot holds (a change may come mid-save)
+    unsaved: list[RawEvent] = field(default_factory=list)  # folded in since its latest snapshot
     session_id: str = field(init=False)  # the state's, as a plain attribute: read for each event
 
     def __post_init__(self) -> None:
         self.session_id = self.state.session_id
+
+    def take_unsaved(self) -> list[RawEvent]:
+        """The events to store in its next snapshot, no longer counted as unsaved."""
+        events, self.unsaved = self.unsaved, []
+        return events
 
     @property
     def dirty(self) -> bool:

@@ -1,20 +1,20 @@
 """The facts the engine keeps about one shop session, folded from its events; no I/O.
 
-Folding is order-independent: every list is kept sorted by (event time, event id) and
-deduplicated on the event id (every event leaves one visit), and "latest" facts are chosen
-by (event time, event id), so any permutation of the same events gives the same state, and a
-redelivery changes nothing.
+Folding is order-independent: every list is kept sorted by (event time, event id), every
+event leaves one visit and an event already among the visits is a redelivery, ignored; "latest"
+facts are chosen by (event time, event id). So any permutation of the same events gives the
+same state, and a redelivery changes nothing.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple
-
-from pydantic import BaseModel, Field
+from typing import Any, NamedTuple, cast
 
 from cc_schemas import (
     CartItemAdded,
@@ -31,7 +31,12 @@ from cc_schemas import (
     PageViewed,
     ProductViewed,
     ShopEvent,
+    parse,
 )
+
+RawEvent = tuple[str, bytes]
+"""A shop event as Kafka delivered it: (its topic without the namespace, the message value).
+The store keeps a session as these; folding them again gives its state."""
 
 MAX_EVENTS_PER_SESSION = 2000  # a bot or a stuck tab must not grow one document without bound
 
@@ -44,8 +49,8 @@ class PageKind(StrEnum):
 
 class Stamp(NamedTuple):
     """One moment of the session: when, which event, and what the visitor was looking at.
-    A named tuple (pydantic validates and serializes it inside `SessionState`): folding makes
-    two per event, and a pydantic model costs ten times more to build."""
+    A named tuple: folding makes one or two per event, and a pydantic model costs ten times
+    more to build."""
 
     at: datetime
     event_id: str
@@ -60,40 +65,43 @@ class Latest(NamedTuple):
     event_id: str
 
 
-class SessionState(BaseModel):
+@dataclass(slots=True)
+class SessionState:
+    """A plain slotted class, not a pydantic model: folding sets its fields for every event,
+    and 100,000 of them live in memory."""
+
     session_id: str
-    # The ids of the events folded in, for deduplication; not stored, as the visits hold them.
-    event_ids: set[str] = Field(default_factory=set, exclude=True)
     first_at: datetime | None = None
     last_at: datetime | None = None
     customer: CustomerContext | None = None
     customer_set: Latest | None = None
     opted_out: bool = False  # sticky: one opt-out is enough
     # Every event, with its page kind (and for a product view, the product as its detail).
-    visits: list[Stamp] = Field(default_factory=list)
-    cart_quantities: dict[str, int] = Field(default_factory=dict)  # net units per product
+    visits: list[Stamp] = field(default_factory=list)
+    cart_quantities: dict[str, int] = field(default_factory=dict)  # net units per product
     cart_value_cents: int = 0
     currency: str | None = None
     cart_value_set: Latest | None = None
     added_to_cart: bool = False
-    checkout_failures: list[Stamp] = Field(default_factory=list)
+    checkout_failures: list[Stamp] = field(default_factory=list)
     ordered_at: datetime | None = None
     order_id: str | None = None
-    faq_searches: list[Stamp] = Field(default_factory=list)
+    faq_searches: list[Stamp] = field(default_factory=list)
     faq_helpful: bool = False
-    status_checks: list[Stamp] = Field(default_factory=list)
+    status_checks: list[Stamp] = field(default_factory=list)
     # Known from outside the session (order-events, loaded at evaluation), and the rule
     # episodes already decided; neither is a fact folded from the session's own events.
-    order_problems: dict[str, str] = Field(default_factory=dict, exclude=True)
-    fired: frozenset[str] = Field(default_factory=frozenset, exclude=True)
-
-    def model_post_init(self, context: Any) -> None:
-        if self.visits and not self.event_ids:
-            self.event_ids = {visit.event_id for visit in self.visits}
+    order_problems: dict[str, str] = field(default_factory=dict)
+    fired: frozenset[str] = frozenset()
 
     def facts(self) -> dict[str, object]:
         """The event-derived facts, for comparing two states."""
-        return self.model_dump(mode="json")
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_FACTS}
+
+    @property
+    def events(self) -> int:
+        """How many events are folded in (each leaves one visit)."""
+        return len(self.visits)
 
     @property
     def customer_id(self) -> str | None:
@@ -109,35 +117,47 @@ class SessionState(BaseModel):
         return sorted(p for p, units in self.cart_quantities.items() if units > 0)
 
 
+_NOT_FACTS = frozenset({"order_problems", "fired"})
+
+
 def fold(state: SessionState, events: list[ShopEvent]) -> SessionState:
     """A new state with the events applied; events already applied are ignored."""
-    new = state.model_copy(deep=True)
+    new = copy.deepcopy(state)
     fold_into(new, events)
     return new
 
 
-def fold_into(state: SessionState, events: list[ShopEvent]) -> None:
+def fold_into(state: SessionState, events: Iterable[ShopEvent]) -> None:
     """Apply the events to this state in place (the engine owns its sessions' states)."""
     for event in events:
-        if len(state.event_ids) >= MAX_EVENTS_PER_SESSION:
-            break
-        _apply(state, event)
+        fold_event(state, event)
 
 
-def _apply(state: SessionState, event: ShopEvent) -> None:
-    if event.event_id in state.event_ids:
-        return
-    state.event_ids.add(event.event_id)
-    at = event.occurred_at
-    # Assigned only when they move: a pydantic attribute costs ten times a plain one to set.
+def restore(session_id: str, raw_events: Iterable[RawEvent], fired: Iterable[str]) -> SessionState:
+    """A stored session's state: its events folded again."""
+    state = SessionState(session_id=session_id, fired=frozenset(fired))
+    fold_into(state, (cast(ShopEvent, parse(topic, value)) for topic, value in raw_events))
+    return state
+
+
+def fold_event(state: SessionState, event: ShopEvent) -> bool:
+    """Apply one event in place; False when it was folded in already or the session is full."""
+    at, event_id, visits = event.occurred_at, event.event_id, state.visits
+    # The visits are the record of what is folded in: found there, the event is a redelivery.
+    i = bisect.bisect_left(visits, (at, event_id))
+    if i < len(visits) and visits[i].event_id == event_id and visits[i].at == at:
+        return False
+    if len(visits) >= MAX_EVENTS_PER_SESSION:
+        return False
+    detail = event.product_id if type(event) is ProductViewed else ""
+    visits.insert(i, Stamp(at, event_id, _kind_of(event), detail))
     if state.first_at is None or at < state.first_at:
         state.first_at = at
     if state.last_at is None or at > state.last_at:
         state.last_at = at
     _apply_customer(state, event)
-    detail = event.product_id if type(event) is ProductViewed else ""
-    _insert(state.visits, _stamp(event, kind=_kind_of(event), detail=detail))
     _apply_specific(state, event)
+    return True
 
 
 def _apply_customer(state: SessionState, event: ShopEvent) -> None:

@@ -1,12 +1,18 @@
-"""Snapshots of the owned sessions in MongoDB, insert-only.
+"""The owned sessions in MongoDB, as the events they are folded from; insert-only.
+
+A checkpoint inserts one snapshot per changed session: the events folded into it since its
+previous snapshot, as the bytes Kafka delivered, and the rule episodes decided so far. A load
+folds each session's events again, from all its snapshots, and takes the decided episodes of
+its latest. So a checkpoint serialises nothing (it was a fifth of the engine's time while whole
+states were stored), and the stored form is the shop's own events: a change to the state's
+fields needs no migration of what is stored.
 
 FerretDB 1.x makes every update, replace or delete by `_id` cost time in proportion to the
 collection's size, while inserts and whole-collection reads stay fast (measured: README). So a
-changed session is never updated: each save inserts a new snapshot (session, sequence, state)
-into its partition's collection, a load keeps the highest sequence of each session, and a
-compaction copies the latest snapshots into the partition's next generation and drops the older
-ones (dropping a collection is one cheap call). A crash between the two leaves both generations,
-which a load reads together: nothing is lost either way.
+session is never updated in place: snapshots go into its partition's collection, and a
+compaction merges the snapshots of each live session into one in the partition's next
+generation, then drops the older ones (dropping a collection is one cheap call). A crash in
+between leaves both generations, which a load reads together: nothing is lost either way.
 
 Collections: `sessions_p<partition>_g<generation>`, in a database of their own
 (`<service database>_sessions`): FerretDB's SQLite backend keeps each database in one file with
@@ -17,7 +23,8 @@ one writer at a time, and the snapshots' bulk inserts would hold back the timer'
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -25,17 +32,19 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from proactive_engine.owned import LiveSession
-from proactive_engine.session import SessionState
+from proactive_engine.session import SessionState, restore
 
 PREFIX = "sessions_p"
 DATABASE_SUFFIX = "_sessions"
 SAVE_CHUNK = 200  # snapshots per insert: each holds the event loop and the database briefly
 COMPACT_SLACK = 5_000  # stale snapshots a partition may carry before a compaction is worth it
 
+Doc = dict[str, Any]
+
 
 @dataclass(frozen=True)
 class StoredSession:
-    """A session as its latest snapshot has it."""
+    """A session as its snapshots have it."""
 
     state: SessionState
     seq: int
@@ -46,26 +55,37 @@ def _collection_name(partition: int, generation: int) -> str:
     return f"{PREFIX}{partition}_g{generation}"
 
 
-def _snapshot(live: LiveSession, seq: int) -> dict[str, Any]:
-    state = live.state
+def _snapshot(live: LiveSession, seq: int, events: list[tuple[str, bytes]]) -> Doc:
     return {
         "s": live.session_id,
         "q": seq,
-        "last_at": state.last_at,
+        "last_at": live.state.last_at,
         "due_at": live.due_at,
-        "fired": sorted(state.fired),
-        "state": state.model_dump_json(),  # one string: cheap to write and to read back
+        "fired": sorted(live.state.fired),
+        # Documents, not pairs: FerretDB 1.x refuses nested arrays.
+        "events": [{"topic": topic, "value": value} for topic, value in events],
     }
 
 
-def _stored(doc: dict[str, Any]) -> StoredSession:
-    state = SessionState.model_validate_json(doc["state"])
-    state.fired = frozenset(doc["fired"])
-    return StoredSession(state, doc["q"], doc["due_at"])
+def _merged(docs: Sequence[Doc]) -> Doc:
+    """One session's snapshots as one: the latest's fields, every event once."""
+    latest = max(docs, key=lambda doc: doc["q"])
+    events = {(e["topic"], e["value"]): e for doc in docs for e in doc["events"]}
+    ends = [doc["last_at"] for doc in docs if doc["last_at"] is not None]
+    return {
+        **{k: v for k, v in latest.items() if k != "_id"},
+        "last_at": max(ends, default=None),
+        "events": list(events.values()),
+    }
+
+
+def _stored(doc: Doc) -> StoredSession:
+    events = ((e["topic"], e["value"]) for e in doc["events"])
+    return StoredSession(restore(doc["s"], events, doc["fired"]), doc["q"], doc["due_at"])
 
 
 class SnapshotStore:
-    def __init__(self, service_db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, service_db: AsyncDatabase[Doc]) -> None:
         self.db = service_db.client[f"{service_db.name}{DATABASE_SUFFIX}"]
         self._generation: dict[int, int] = {}  # partition -> generation written to now
         self._written: dict[int, int] = {}  # partition -> snapshots in its collections
@@ -74,66 +94,74 @@ class SnapshotStore:
         """The partition's sessions as last saved, without those idle since before
         `keep_after` (the next compaction drops them from the store too)."""
         generations = await self._generations(partition)
-        latest: dict[str, dict[str, Any]] = {}
-        read = 0
-        for generation in generations:
-            async for doc in self.db[_collection_name(partition, generation)].find({}):
-                read += 1
-                kept = latest.get(doc["s"])
-                if kept is None or doc["q"] > kept["q"]:
-                    latest[doc["s"]] = doc
+        by_session = await self._read(partition, generations)
         sessions = []
-        for doc in latest.values():
+        for docs in by_session.values():
+            doc = _merged(docs)
             if doc["last_at"] is None or doc["last_at"] >= keep_after:
                 stored = _stored(doc)
                 sessions.append(LiveSession(stored.state, partition, seq=stored.seq))
         self._generation[partition] = generations[-1] if generations else 1
-        self._written[partition] = read
+        self._written[partition] = sum(map(len, by_session.values()))
         return sessions
 
     async def save(self, partition: int, sessions: Sequence[LiveSession]) -> None:
-        """Insert a new snapshot of each session, marking each stored once it is in."""
-        await self._insert(self._current(partition), sessions)
-        self._written[partition] = self._written.get(partition, 0) + len(sessions)
-
-    async def _insert(self, collection: Any, sessions: Sequence[LiveSession]) -> None:
+        """Insert a snapshot of each session's unsaved events, marking each stored once in."""
+        collection = self._current(partition)
         # In chunks: between two, the event loop runs the timer, and the database its writes.
         for start in range(0, len(sessions), SAVE_CHUNK):
             chunk = sessions[start : start + SAVE_CHUNK]
-            seen = [live.changes for live in chunk]
-            await collection.insert_many(
-                [_snapshot(live, live.seq + 1) for live in chunk], ordered=False
-            )
-            for live, changes in zip(chunk, seen, strict=True):
-                live.seq += 1
+            taken = [(live, live.changes, live.take_unsaved()) for live in chunk]
+            docs = []
+            for live, _, events in taken:
+                live.seq += 1  # a failed insert skips the number: sequences only grow
+                docs.append(_snapshot(live, live.seq, events))
+            try:
+                await collection.insert_many(docs, ordered=False)
+            except BaseException:
+                for live, _, events in taken:  # stored by the next checkpoint (twice is harmless)
+                    live.unsaved[:0] = events
+                raise
+            for live, changes, _ in taken:
                 live.saved_changes = changes  # a change made while writing stays unsaved
+            self._written[partition] = self._written.get(partition, 0) + len(docs)
 
     def needs_compaction(self, partition: int, live_sessions: int) -> bool:
         """When the partition's collections hold many more snapshots than it has sessions."""
         return self._written.get(partition, 0) > 2 * live_sessions + COMPACT_SLACK
 
-    async def compact(self, partition: int, sessions: Sequence[LiveSession]) -> None:
-        """Write these (all the partition's live sessions) into a new generation, then drop
-        the older generations."""
+    async def compact(self, partition: int, sessions: Iterable[LiveSession]) -> None:
+        """Merge the snapshots of these sessions (the partition's live ones) into one each, in
+        a new generation, then drop the older generations and the sessions not among these."""
         older = await self._generations(partition)
+        by_session = await self._read(partition, older)
+        live = {s.session_id for s in sessions}
+        merged = [_merged(docs) for s, docs in by_session.items() if s in live]
         generation = (older[-1] if older else 0) + 1
-        await self._insert(self.db[_collection_name(partition, generation)], sessions)
+        collection = self.db[_collection_name(partition, generation)]
+        for start in range(0, len(merged), SAVE_CHUNK):
+            await collection.insert_many(merged[start : start + SAVE_CHUNK], ordered=False)
         self._generation[partition] = generation
-        self._written[partition] = len(sessions)
+        self._written[partition] = len(merged)
         for old in older:
             await self.db.drop_collection(_collection_name(partition, old))
 
     async def latest(self, session_id: str) -> StoredSession | None:
-        """The latest snapshot of one session, whichever partition holds it (scans: for
-        tests and troubleshooting, not for the engine's own path)."""
-        best: dict[str, Any] | None = None
+        """One session as stored, whichever partition holds it (scans: for tests and
+        troubleshooting, not for the engine's own path)."""
+        docs: list[Doc] = []
         for name in await self.db.list_collection_names():
-            if not re.fullmatch(rf"{PREFIX}\d+_g\d+", name):
-                continue
-            async for doc in self.db[name].find({"s": session_id}):
-                if best is None or doc["q"] > best["q"]:
-                    best = doc
-        return _stored(best) if best is not None else None
+            if re.fullmatch(rf"{PREFIX}\d+_g\d+", name):
+                docs += await self.db[name].find({"s": session_id}).to_list()
+        return _stored(_merged(docs)) if docs else None
+
+    async def _read(self, partition: int, generations: Iterable[int]) -> dict[str, list[Doc]]:
+        """The snapshots of these generations, by session."""
+        by_session: dict[str, list[Doc]] = defaultdict(list)
+        for generation in generations:
+            async for doc in self.db[_collection_name(partition, generation)].find({}):
+                by_session[doc["s"]].append(doc)
+        return by_session
 
     def _current(self, partition: int) -> Any:
         generation = self._generation.setdefault(partition, 1)

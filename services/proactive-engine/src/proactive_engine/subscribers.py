@@ -29,6 +29,7 @@ from cc_schemas import (
 from proactive_engine.handlers import (
     Commit,
     Engine,
+    ShopRecord,
     SourcePartition,
     apply_shop_events,
     give_back_partitions,
@@ -108,7 +109,7 @@ def register_subscribers(
     async def on_shop_events(body: Any, message: KafkaMessage) -> None:
         if engine.commit is None and isinstance(message.consumer, AIOKafkaConsumer):
             engine.commit = committer(message.consumer)
-        by_partition: dict[int, list[ShopEvent]] = defaultdict(list)
+        by_partition: dict[int, list[ShopRecord]] = defaultdict(list)
         offsets: dict[SourcePartition, int] = {}  # next offset, past the batch
         counts: Counter[str] = Counter()
         invalid: list[tuple[ConsumerRecord[Any, Any], Exception]] = []
@@ -116,10 +117,11 @@ def register_subscribers(
             if partition in engine.owned.suspended:
                 await read_again_later(message)  # fetched before a rebalance: not ours now
                 return
-            name, events = topics[topic], by_partition[partition]
+            name, records = topics[topic], by_partition[partition]
             for record in run:
+                value = record.value or b""
                 try:
-                    events.append(cast(ShopEvent, parse(name, record.value or b"")))
+                    records.append((cast(ShopEvent, parse(name, value)), (name, value)))
                 except ValueError as error:
                     invalid.append((record, error))
             source = (topic, partition)

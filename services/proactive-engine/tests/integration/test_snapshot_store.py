@@ -1,5 +1,6 @@
-"""The insert-only session store on the real MongoDB-compatible server: the latest snapshot
-wins, idle sessions are left behind, compaction keeps only the latest, and a compaction cut
+"""The insert-only session store on the real MongoDB-compatible server: a session is stored as
+its events over several snapshots and loads as one, idle sessions are left behind, a failed
+insert loses nothing, compaction merges each live session's snapshots, and a compaction cut
 short (two generations left) still loads right."""
 
 from datetime import UTC, datetime, timedelta
@@ -8,9 +9,10 @@ from typing import Any
 import pytest
 from pymongo import AsyncMongoClient
 
+from cc_schemas import BROWSE_EVENTS, ProductViewed, encode
 from cc_testing import Servers
 from proactive_engine.owned import LiveSession
-from proactive_engine.session import SessionState, Stamp
+from proactive_engine.session import SessionState, fold_event
 from proactive_engine.store import SnapshotStore
 
 pytestmark = pytest.mark.infra
@@ -24,32 +26,45 @@ def database(servers: Servers, namespace: str) -> Any:
 
 
 def session(session_id: str, minute: float, events: int) -> LiveSession:
-    state = SessionState(session_id=session_id, last_at=T0 + timedelta(minutes=minute))
-    live = LiveSession(state, partition=3, changes=1)  # changed, never saved
+    live = LiveSession(SessionState(session_id=session_id), partition=3)
     for n in range(events):
-        add_event(live, f"{session_id}-{n}")
+        add_event(live, f"{session_id}-{n}", minute)
     return live
 
 
-def add_event(live: LiveSession, event_id: str) -> None:
-    """What folding an event leaves in the state, as far as the store is concerned."""
-    assert live.state.last_at is not None
-    live.state.visits.append(Stamp(live.state.last_at, event_id))
-    live.state.event_ids.add(event_id)
+def add_event(live: LiveSession, event_id: str, minute: float = 0) -> None:
+    """What the engine does with a new event of the session: fold it, keep it to store."""
+    event = ProductViewed(
+        event_id=event_id,
+        occurred_at=T0 + timedelta(minutes=minute),
+        source="shop",
+        session_id=live.session_id,
+        product_id="p1",
+        name="train",
+        price_cents=1999,
+        currency="EUR",
+    )
+    assert fold_event(live.state, event)
+    live.unsaved.append((BROWSE_EVENTS, encode(event)))
+    live.changes += 1
+
+
+def event_ids(live: LiveSession) -> set[str]:
+    return {visit.event_id for visit in live.state.visits}
 
 
 async def collections(db: Any) -> list[str]:
     return sorted(await db.list_collection_names())
 
 
-async def test_a_load_returns_each_sessions_latest_snapshot_and_leaves_idle_ones(
+async def test_a_load_folds_each_sessions_snapshots_into_one_and_leaves_idle_ones(
     servers: Servers, namespace: str
 ) -> None:
     db = database(servers, namespace)
     store = SnapshotStore(db)
     a, b, old = session("a", 0, 1), session("b", 0, 1), session("old", -120, 1)
     await store.save(3, [a, b, old])
-    add_event(a, "a-1")
+    add_event(a, "a-1", 1)
     a.state.fired = frozenset({"abandoned_cart|"})
     await store.save(3, [a])
 
@@ -57,14 +72,46 @@ async def test_a_load_returns_each_sessions_latest_snapshot_and_leaves_idle_ones
 
     by_id = {s.session_id: s for s in loaded}
     assert sorted(by_id) == ["a", "b"]
-    assert by_id["a"].state.event_ids == {"a-0", "a-1"}
+    assert by_id["a"].state.facts() == a.state.facts()
+    assert event_ids(by_id["a"]) == {"a-0", "a-1"}
     assert by_id["a"].state.fired == {"abandoned_cart|"}
     assert (by_id["a"].seq, by_id["b"].seq) == (2, 1)
     assert not a.dirty
+    assert a.unsaved == []
     assert await SnapshotStore(db).load(4, keep_after=T0) == []
 
 
-async def test_compaction_keeps_the_latest_snapshots_in_a_new_generation(
+class FailingCollection:
+    async def insert_many(self, docs: list[Any], ordered: bool) -> None:
+        raise ConnectionError("the database went away")
+
+
+async def test_a_failed_save_keeps_the_events_for_the_next_one(
+    servers: Servers, namespace: str
+) -> None:
+    db = database(servers, namespace)
+    store = SnapshotStore(db)
+    a = session("a", 0, 2)
+    unsaved = list(a.unsaved)
+    real = store._current
+    store._current = lambda partition: FailingCollection()  # type: ignore[method-assign]
+    with pytest.raises(ConnectionError):
+        await store.save(3, [a])
+    assert a.unsaved == unsaved
+    assert a.dirty
+
+    store._current = real  # type: ignore[method-assign]
+    add_event(a, "a-2", 1)
+    await store.save(3, [a])
+
+    stored = await store.latest("a")
+    assert stored is not None
+    assert stored.state.facts() == a.state.facts()
+    assert stored.seq == 2  # the failed insert's number is skipped, not reused
+    assert not a.dirty
+
+
+async def test_compaction_merges_the_live_sessions_snapshots_in_a_new_generation(
     servers: Servers, namespace: str
 ) -> None:
     db = database(servers, namespace)
@@ -72,16 +119,21 @@ async def test_compaction_keeps_the_latest_snapshots_in_a_new_generation(
     sessions = [session(f"s{n}", 0, 1) for n in range(3)]
     for round_ in range(4):
         for s in sessions:
-            add_event(s, f"{s.session_id}-r{round_}")
+            add_event(s, f"{s.session_id}-r{round_}", round_)
         await store.save(3, sessions)
     assert await store.db["sessions_p3_g1"].count_documents({}) == 12
 
-    await store.compact(3, sessions)
+    await store.compact(3, sessions[:2])  # s2 was forgotten in memory: dropped from the store
 
     assert await collections(store.db) == ["sessions_p3_g2"]
-    assert await store.db["sessions_p3_g2"].count_documents({}) == 3
+    assert await store.db["sessions_p3_g2"].count_documents({}) == 2
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
-    assert sorted(len(s.state.event_ids) for s in loaded) == [5, 5, 5]
+    by_id = {s.session_id: s for s in loaded}
+    assert sorted(by_id) == ["s0", "s1"]
+    assert [by_id[s.session_id].state.facts() for s in sessions[:2]] == [
+        s.state.facts() for s in sessions[:2]
+    ]
+    assert {s.seq for s in loaded} == {4}
 
 
 async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
@@ -91,14 +143,19 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     store = SnapshotStore(db)
     a = session("a", 0, 1)
     await store.save(3, [a])  # generation 1: a at seq 1
-    add_event(a, "a-1")
-    newer = {"s": "a", "q": 2, "last_at": a.state.last_at, "due_at": None, "fired": []}
-    await store.db["sessions_p3_g2"].insert_one({**newer, "state": a.state.model_dump_json()})
+    stored = await store.db["sessions_p3_g1"].find_one({"s": "a"})
+    stored.pop("_id")
+    add_event(a, "a-1", 1)
+    (topic, value), *_ = a.take_unsaved()
+    merged = {**stored, "q": 2, "events": [*stored["events"], {"topic": topic, "value": value}]}
+    await store.db["sessions_p3_g2"].insert_one(merged)  # the new generation, half written
 
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
 
-    assert [(s.session_id, s.seq, len(s.state.event_ids)) for s in loaded] == [("a", 2, 2)]
+    assert [(s.session_id, s.seq) for s in loaded] == [("a", 2)]
+    assert loaded[0].state.facts() == a.state.facts()
     store = SnapshotStore(db)
     await store.load(3, keep_after=T0 - timedelta(hours=1))
+    add_event(loaded[0], "a-2", 2)
     await store.save(3, [loaded[0]])
     assert await store.db["sessions_p3_g2"].count_documents({}) == 2  # writes go to the newest
