@@ -14,9 +14,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, NamedTuple, cast
+from typing import Annotated, Any, NamedTuple, Union
+
+from pydantic import Field, TypeAdapter
 
 from cc_schemas import (
+    BROWSE_EVENTS,
+    CART_EVENTS,
     CartItemAdded,
     CartItemRemoved,
     CheckoutFailed,
@@ -31,12 +35,19 @@ from cc_schemas import (
     PageViewed,
     ProductViewed,
     ShopEvent,
-    parse,
+    topic_spec,
 )
 
-RawEvent = tuple[str, bytes]
-"""A shop event as Kafka delivered it: (its topic without the namespace, the message value).
-The store keeps a session as these; folding them again gives its state."""
+RawEvent = bytes
+"""A shop event as Kafka delivered it (the message value). The store keeps a session as these;
+folding them again gives its state."""
+
+# Both shop topics' events, told apart by their event_type, for reading stored events back.
+_SHOP_EVENT_TYPES: Any = Annotated[
+    Union[topic_spec(BROWSE_EVENTS).events + topic_spec(CART_EVENTS).events],  # noqa: UP007
+    Field(discriminator="event_type"),
+]
+_SHOP_EVENTS: TypeAdapter[ShopEvent] = TypeAdapter(_SHOP_EVENT_TYPES)
 
 MAX_EVENTS_PER_SESSION = 2000  # a bot or a stuck tab must not grow one document without bound
 
@@ -136,45 +147,46 @@ def fold_into(state: SessionState, events: Iterable[ShopEvent]) -> None:
 def restore(session_id: str, raw_events: Iterable[RawEvent], fired: Iterable[str]) -> SessionState:
     """A stored session's state: its events folded again."""
     state = SessionState(session_id=session_id, fired=frozenset(fired))
-    fold_into(state, (cast(ShopEvent, parse(topic, value)) for topic, value in raw_events))
+    fold_into(state, map(_SHOP_EVENTS.validate_json, raw_events))
     return state
 
 
 def fold_event(state: SessionState, event: ShopEvent) -> bool:
     """Apply one event in place; False when it was folded in already or the session is full."""
     at, event_id, visits = event.occurred_at, event.event_id, state.visits
+    key = (at, event_id)
     # The visits are the record of what is folded in: found there, the event is a redelivery.
-    i = bisect.bisect_left(visits, (at, event_id))
-    if i < len(visits) and visits[i].event_id == event_id and visits[i].at == at:
-        return False
+    # Most events come after the latest visit, which one comparison tells.
+    i = len(visits)
+    if visits and not visits[-1] < key:
+        i = bisect.bisect_left(visits, key)
+        if visits[i][:2] == key:
+            return False
     if len(visits) >= MAX_EVENTS_PER_SESSION:
         return False
+    event_type = type(event)
     detail = event.product_id if type(event) is ProductViewed else ""
-    visits.insert(i, Stamp(at, event_id, _kind_of(event), detail))
+    visits.insert(i, Stamp(at, event_id, _KINDS.get(event_type) or _page_kind(event), detail))
     if state.first_at is None or at < state.first_at:
         state.first_at = at
     if state.last_at is None or at > state.last_at:
         state.last_at = at
-    _apply_customer(state, event)
-    _apply_specific(state, event)
+    if event.customer is not None:
+        _apply_customer(state, event)
+    # Dispatch on the exact type: `isinstance` on pydantic models goes through ABCMeta and
+    # would cost more than the rest of the fold.
+    apply = _SPECIFIC.get(event_type)
+    if apply is not None:
+        apply(state, event)
     return True
 
 
 def _apply_customer(state: SessionState, event: ShopEvent) -> None:
-    if event.customer is None:
-        return
+    assert event.customer is not None
     state.opted_out = state.opted_out or event.customer.proactive_opt_out
     stamp = Latest(event.occurred_at, event.event_id)
     if state.customer_set is None or stamp > state.customer_set:
         state.customer, state.customer_set = event.customer, stamp
-
-
-def _apply_specific(state: SessionState, event: ShopEvent) -> None:
-    # Dispatch on the exact type: `isinstance` on pydantic models goes through ABCMeta and
-    # would cost more than the rest of the fold.
-    apply = _SPECIFIC.get(type(event))
-    if apply is not None:
-        apply(state, event)
 
 
 def _cart_changed(state: SessionState, event: CartItemAdded | CartItemRemoved) -> None:
@@ -232,24 +244,27 @@ def _stamp(event: ShopEvent, kind: PageKind = PageKind.OTHER, detail: str = "") 
     return Stamp(event.occurred_at, event.event_id, kind, detail)
 
 
+# The page kind of each event type but a page view, whose kind depends on its page.
 _KINDS: dict[type[ShopEvent], PageKind] = {
     ProductViewed: PageKind.PRODUCT,
     FaqSearched: PageKind.HELP,
     FaqArticleViewed: PageKind.HELP,
     FaqArticleRated: PageKind.HELP,
+    CartItemAdded: PageKind.OTHER,
+    CartItemRemoved: PageKind.OTHER,
+    CheckoutStarted: PageKind.OTHER,
+    CheckoutFailed: PageKind.OTHER,
+    CheckoutOrderPlaced: PageKind.OTHER,
+    OrderStatusChecked: PageKind.OTHER,
 }
 
 
-def _kind_of(event: ShopEvent) -> PageKind:
-    kind = _KINDS.get(type(event))
-    if kind is not None:
-        return kind
-    if type(event) is PageViewed:
-        page_type = event.page_type
-        if page_type is PageType.PRODUCT:
-            return PageKind.PRODUCT
-        if page_type in (PageType.FAQ, PageType.SUPPORT):
-            return PageKind.HELP
+def _page_kind(event: ShopEvent) -> PageKind:
+    page_type = event.page_type if type(event) is PageViewed else None
+    if page_type is PageType.PRODUCT:
+        return PageKind.PRODUCT
+    if page_type in (PageType.FAQ, PageType.SUPPORT):
+        return PageKind.HELP
     return PageKind.OTHER
 
 

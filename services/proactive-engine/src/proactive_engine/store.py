@@ -32,7 +32,7 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from proactive_engine.owned import LiveSession
-from proactive_engine.session import SessionState, restore
+from proactive_engine.session import RawEvent, SessionState, restore
 
 PREFIX = "sessions_p"
 DATABASE_SUFFIX = "_sessions"
@@ -55,33 +55,31 @@ def _collection_name(partition: int, generation: int) -> str:
     return f"{PREFIX}{partition}_g{generation}"
 
 
-def _snapshot(live: LiveSession, seq: int, events: list[tuple[str, bytes]]) -> Doc:
+def _snapshot(live: LiveSession, seq: int, events: list[RawEvent]) -> Doc:
     return {
         "s": live.session_id,
         "q": seq,
         "last_at": live.state.last_at,
         "due_at": live.due_at,
         "fired": sorted(live.state.fired),
-        # Documents, not pairs: FerretDB 1.x refuses nested arrays.
-        "events": [{"topic": topic, "value": value} for topic, value in events],
+        "events": events,
     }
 
 
 def _merged(docs: Sequence[Doc]) -> Doc:
     """One session's snapshots as one: the latest's fields, every event once."""
     latest = max(docs, key=lambda doc: doc["q"])
-    events = {(e["topic"], e["value"]): e for doc in docs for e in doc["events"]}
+    events = dict.fromkeys(event for doc in docs for event in doc["events"])
     ends = [doc["last_at"] for doc in docs if doc["last_at"] is not None]
     return {
         **{k: v for k, v in latest.items() if k != "_id"},
         "last_at": max(ends, default=None),
-        "events": list(events.values()),
+        "events": list(events),
     }
 
 
 def _stored(doc: Doc) -> StoredSession:
-    events = ((e["topic"], e["value"]) for e in doc["events"])
-    return StoredSession(restore(doc["s"], events, doc["fired"]), doc["q"], doc["due_at"])
+    return StoredSession(restore(doc["s"], doc["events"], doc["fired"]), doc["q"], doc["due_at"])
 
 
 class SnapshotStore:

@@ -121,7 +121,7 @@ def register_subscribers(
             for record in run:
                 value = record.value or b""
                 try:
-                    records.append((cast(ShopEvent, parse(name, value)), (name, value)))
+                    records.append((cast(ShopEvent, parse(name, value)), value))
                 except ValueError as error:
                     invalid.append((record, error))
             source = (topic, partition)

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 from pymongo import AsyncMongoClient
 
-from cc_schemas import BROWSE_EVENTS, ContactRequested, ProductViewed, encode
+from cc_schemas import ContactRequested, ProductViewed, encode
 from cc_testing import Servers
 from proactive_engine.clock import ManualClock
 from proactive_engine.config import load_config
@@ -60,7 +60,7 @@ def view(session: str, event_id: str, minute: float) -> ShopRecord:
         price_cents=1999,
         currency="EUR",
     )
-    return event, (BROWSE_EVENTS, encode(event))
+    return event, encode(event)
 
 
 def event_ids(stored: StoredSession | None) -> set[str]:
