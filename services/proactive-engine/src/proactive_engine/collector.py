@@ -9,6 +9,11 @@ allocates a few short-lived objects per event.
   and a pause covers one young generation, never the heap. Left to the older generations,
   the collector spent 4.4 s of a 35 s benchmark run rescanning survivors, in pauses up to
   0.3 s (a full collection: about a second at 100,000 sessions) while deadlines waited.
+- While shop events flow, what is alive after each batch is frozen (`freeze_after_batch`):
+  the batch's own objects are gone by then, and what is left is the sessions' new state. So
+  young collections find nothing to do and do not run at all (they took 0.7-1.0 s, 3 %, of a
+  benchmark run); the sessions hold no cycles, and the cyclic garbage frozen this way was
+  2,149 objects after 1,000,000 events (measured: the benchmark, then a full collection).
 - `collect_frozen`, hourly, unfreezes and collects everything, so cyclic garbage that was
   frozen while still alive is reclaimed.
 """
@@ -29,6 +34,10 @@ def tune() -> None:
 def collect_frozen() -> None:
     gc.unfreeze()
     gc.collect()
+    gc.freeze()
+
+
+def freeze_after_batch() -> None:
     gc.freeze()
 
 

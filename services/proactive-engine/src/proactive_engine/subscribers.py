@@ -26,6 +26,7 @@ from cc_schemas import (
     ShopEvent,
     parse,
 )
+from proactive_engine import collector
 from proactive_engine.handlers import (
     Commit,
     Engine,
@@ -136,6 +137,7 @@ def register_subscribers(
             return
         for name, count in counts.items():
             engine.metrics.events.labels(name).inc(count)
+        collector.freeze_after_batch()
 
     @broker.subscriber(
         settings.topic(ORDER_EVENTS),

@@ -1,6 +1,6 @@
 """The garbage collector's tuning: survivors of a young collection are frozen (never scanned
-again), young cyclic garbage is still collected, and the hourly collection reclaims cyclic
-garbage that was frozen while alive."""
+again), and so is what is alive after a batch, young cyclic garbage is still collected, and the
+hourly collection reclaims cyclic garbage that was frozen while alive."""
 
 import gc
 import weakref
@@ -62,3 +62,14 @@ def test_the_hourly_collection_reclaims_a_cycle_frozen_while_alive() -> None:
     collector.collect_frozen()
 
     assert alive() is None
+
+
+@pytest.mark.usefixtures("tuned")
+def test_what_is_alive_after_a_batch_is_frozen_and_leaves_the_young_generation_empty() -> None:
+    kept = [cycle() for _ in range(100)]
+    frozen_before = gc.get_freeze_count()
+
+    collector.freeze_after_batch()
+
+    assert gc.get_freeze_count() >= frozen_before + len(kept)
+    assert gc.get_count()[0] == 0
