@@ -25,7 +25,6 @@ from cc_schemas import (
     AnyOrderEvent,
     ContactRequested,
     CustomerContext,
-    OrderStatusChecked,
     ShopEvent,
 )
 from proactive_engine.clock import Clock
@@ -161,11 +160,10 @@ async def apply_shop_events(
             raise ReadAgainLater(f"partitions {sorted(suspended)} are being rebalanced")
         for partition, records in by_partition.items():
             await _own(engine, partition)
-            if records:
-                engine.clock.observe(max(event.occurred_at for event, _ in records))
-            changed = _fold(engine, partition, records)
-            checked = {e.session_id for e, _ in records if type(e) is OrderStatusChecked}
-            checking = [s for s in changed if s.session_id in checked]
+            changed, checking = _fold(engine, partition, records)
+            ends = [live.state.last_at for live in changed if live.state.last_at is not None]
+            if ends:  # the changed sessions' latest events: the latest this batch holds
+                engine.clock.observe(max(ends))
             engine.owned.watch(checking)
             await _refresh_orders(engine, checking)
             for live in changed:
@@ -234,22 +232,28 @@ async def _settle(engine: Engine) -> None:
         await engine.saving
 
 
-def _fold(engine: Engine, partition: int, records: Sequence[ShopRecord]) -> list[LiveSession]:
+def _fold(
+    engine: Engine, partition: int, records: Sequence[ShopRecord]
+) -> tuple[list[LiveSession], list[LiveSession]]:
+    """Fold the records into their sessions; returns the sessions changed, and those of them
+    that checked an order's status (in one pass: this runs for every event)."""
     by_session: dict[str, list[ShopRecord]] = defaultdict(list)
     for record in records:
         by_session[record[0].session_id].append(record)
-    changed = []
+    changed, checking = [], []
     for session_id, session_records in by_session.items():
         live = engine.owned.session(session_id, partition)
         state, unsaved = live.state, live.unsaved
-        known = len(unsaved)
+        known, checks = len(unsaved), len(state.status_checks)
         for event, raw in session_records:
             if fold_event(state, event):
                 unsaved.append(raw)
         if len(unsaved) != known:
             engine.owned.mark_dirty(live)
             changed.append(live)
-    return changed
+            if len(state.status_checks) != checks:
+                checking.append(live)
+    return changed, checking
 
 
 async def _compact_if_needed(engine: Engine, partition: int) -> None:

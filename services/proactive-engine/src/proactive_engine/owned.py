@@ -10,6 +10,7 @@ in a heap ordered by time: the timer pops what is due on its clock, whether even
 from __future__ import annotations
 
 import heapq
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,7 +53,8 @@ class OwnedSessions:
         self.partitions: dict[int, set[str]] = {}
         self._heap: list[tuple[datetime, str]] = []
         self.suspended: set[int] = set()  # revoked, maybe about to come back: not fired
-        self._dirty: dict[int, set[str]] = {}  # partition -> sessions changed since stored
+        # partition -> sessions changed since stored
+        self._dirty: defaultdict[int, set[str]] = defaultdict(set)
         self._watching: set[str] = set()  # sessions that asked about an order
 
     def __len__(self) -> int:
@@ -117,7 +119,7 @@ class OwnedSessions:
 
     def mark_dirty(self, live: LiveSession) -> None:
         live.changes += 1
-        self._dirty.setdefault(live.partition, set()).add(live.session_id)
+        self._dirty[live.partition].add(live.session_id)
 
     def dirty(self, partition: int) -> list[LiveSession]:
         """The partition's sessions changed since their last snapshot."""

@@ -258,13 +258,11 @@ class LongFaqSearch(BaseRule[FaqSearchConfig]):
     def episodes(self, state: SessionState) -> Sequence[Due]:
         if state.faq_helpful:
             return NOTHING_DUE
-        candidates = []
-        if len(state.faq_searches) >= self.config.searches:
-            candidates.append(state.faq_searches[self.config.searches - 1].at)
         at = dwell_crossing(state, PageKind.HELP, self.max_gap, self.help)
-        if at is not None:
-            candidates.append(at)
-        return (Due(min(candidates)),) if candidates else NOTHING_DUE
+        if len(state.faq_searches) >= self.config.searches:
+            searched = state.faq_searches[self.config.searches - 1].at
+            at = searched if at is None else min(at, searched)
+        return NOTHING_DUE if at is None else (Due(at),)
 
     def describe(self, state: SessionState, due: Due) -> tuple[str, dict[str, str]]:
         count = len(state.faq_searches)
