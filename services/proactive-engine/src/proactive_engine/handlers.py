@@ -25,6 +25,7 @@ from cc_schemas import (
     AnyOrderEvent,
     ContactRequested,
     CustomerContext,
+    OrderStatusChecked,
     ShopEvent,
 )
 from proactive_engine.clock import Clock
@@ -237,23 +238,18 @@ def _fold(
 ) -> tuple[list[LiveSession], list[LiveSession]]:
     """Fold the records into their sessions; returns the sessions changed, and those of them
     that checked an order's status (in one pass: this runs for every event)."""
-    by_session: dict[str, list[ShopRecord]] = defaultdict(list)
-    for record in records:
-        by_session[record[0].session_id].append(record)
-    changed, checking = [], []
-    for session_id, session_records in by_session.items():
-        live = engine.owned.session(session_id, partition)
-        state, unsaved = live.state, live.unsaved
-        known, checks = len(unsaved), len(state.status_checks)
-        for event, raw in session_records:
-            if fold_event(state, event):
-                unsaved.append(raw)
-        if len(unsaved) != known:
-            engine.owned.mark_dirty(live)
-            changed.append(live)
-            if len(state.status_checks) != checks:
-                checking.append(live)
-    return changed, checking
+    changed: dict[str, LiveSession] = {}
+    checking: dict[str, LiveSession] = {}
+    for event, raw in records:
+        live = engine.owned.session(event.session_id, partition)
+        if fold_event(live.state, event):
+            live.unsaved.append(raw)
+            changed[live.session_id] = live
+            if type(event) is OrderStatusChecked:
+                checking[live.session_id] = live
+    for live in changed.values():
+        engine.owned.mark_dirty(live)
+    return list(changed.values()), list(checking.values())
 
 
 async def _compact_if_needed(engine: Engine, partition: int) -> None:
