@@ -146,15 +146,21 @@ async def _own(engine: Engine, partition: int) -> None:
 # --- shop events ---
 
 
+async def _nothing_invalid() -> None:
+    """The batch was parsed beforehand: nothing to reject."""
+
+
 async def apply_shop_events(
     engine: Engine,
-    by_partition: Mapping[int, Sequence[ShopRecord]],
+    by_partition: Mapping[int, Iterable[ShopRecord]],
     offsets: Mapping[SourcePartition, int],
+    reject_invalid: Callable[[], Awaitable[None]] = _nothing_invalid,
 ) -> None:
     """Fold a batch (each event with its raw form, which the store keeps) into its sessions
-    and set their deadlines; `offsets` (the next offset of each source partition, past this
-    batch) become committable at the next checkpoint, once the sessions they changed are
-    stored."""
+    and set their deadlines. The records may be parsed as they are read: `reject_invalid`
+    then sends away those that did not parse, before `offsets` (the next offset of each
+    source partition, past this batch) become committable at the next checkpoint, once the
+    sessions they changed are stored."""
     async with engine.lock:
         suspended = engine.owned.suspended.intersection(by_partition)
         if suspended:  # fetched before a rebalance began: its next owner reads them again
@@ -169,6 +175,7 @@ async def apply_shop_events(
             await _refresh_orders(engine, checking)
             for live in changed:
                 engine.owned.schedule(live)
+        await reject_invalid()
         engine.folded.update(offsets)
         if _checkpoint_due(engine):
             _start_checkpoint(engine)
@@ -234,7 +241,7 @@ async def _settle(engine: Engine) -> None:
 
 
 def _fold(
-    engine: Engine, partition: int, records: Sequence[ShopRecord]
+    engine: Engine, partition: int, records: Iterable[ShopRecord]
 ) -> tuple[list[LiveSession], list[LiveSession]]:
     """Fold the records into their sessions; returns the sessions changed, and those of them
     that checked an order's status (in one pass: this runs for every event)."""

@@ -81,6 +81,22 @@ def by_source(
         yield source, list(run)
 
 
+def parsed(
+    runs: "Sequence[tuple[str, Sequence[ConsumerRecord[Any, Any]]]]",
+    invalid: "list[tuple[ConsumerRecord[Any, Any], Exception]]",
+) -> Iterator[ShopRecord]:
+    """The valid events of a partition's runs, each with its raw value, parsed as they are
+    folded (so that each is freed before the next is parsed: a thousand parsed events held at
+    once cost the fold about a tenth more); the invalid ones go to `invalid`."""
+    for name, run in runs:
+        for record in run:
+            value = record.value or b""
+            try:
+                yield cast(ShopEvent, parse(name, value)), value
+            except ValueError as error:
+                invalid.append((record, error))
+
+
 def register_subscribers(
     broker: KafkaBroker, settings: Settings, engine: Engine, dead_letters: DeadLetters
 ) -> None:
@@ -110,29 +126,27 @@ def register_subscribers(
     async def on_shop_events(body: Any, message: KafkaMessage) -> None:
         if engine.commit is None and isinstance(message.consumer, AIOKafkaConsumer):
             engine.commit = committer(message.consumer)
-        by_partition: dict[int, list[ShopRecord]] = defaultdict(list)
+        runs: dict[int, list[tuple[str, list[ConsumerRecord[Any, Any]]]]] = defaultdict(list)
         offsets: dict[SourcePartition, int] = {}  # next offset, past the batch
         counts: Counter[str] = Counter()
-        invalid: list[tuple[ConsumerRecord[Any, Any], Exception]] = []
         for (topic, partition), run in by_source(message.raw_message):
             if partition in engine.owned.suspended:
                 await read_again_later(message)  # fetched before a rebalance: not ours now
                 return
-            name, records = topics[topic], by_partition[partition]
-            for record in run:
-                value = record.value or b""
-                try:
-                    records.append((cast(ShopEvent, parse(name, value)), value))
-                except ValueError as error:
-                    invalid.append((record, error))
+            runs[partition].append((topics[topic], run))
             source = (topic, partition)
             offsets[source] = max(offsets.get(source, 0), run[-1].offset + 1)
-            counts[name] += len(run)
-        for record, reason in invalid:
-            await dead_letter(record, reason)
+            counts[topics[topic]] += len(run)
+        invalid: list[tuple[ConsumerRecord[Any, Any], Exception]] = []
+
+        async def reject_invalid() -> None:
+            for record, reason in invalid:
+                await dead_letter(record, reason)
+
+        by_partition = {p: parsed(partition_runs, invalid) for p, partition_runs in runs.items()}
         try:
-            await apply_shop_events(engine, by_partition, offsets)
-        except ReadAgainLater:  # a rebalance began while the invalid ones were dead-lettered
+            await apply_shop_events(engine, by_partition, offsets, reject_invalid)
+        except ReadAgainLater:  # a rebalance began before the batch was folded
             await read_again_later(message)
             return
         for name, count in counts.items():
