@@ -14,10 +14,12 @@ compaction merges the snapshots of each live session into one in the partition's
 generation, then drops the older ones (dropping a collection is one cheap call). A crash in
 between leaves both generations, which a load reads together: nothing is lost either way.
 
-Collections: `sessions_p<partition>_g<generation>`, in a database of their own
-(`<service database>_sessions`): FerretDB's SQLite backend keeps each database in one file with
-one writer at a time, and the snapshots' bulk inserts would hold back the timer's ledger writes
-(measured: the benchmark's deadline-to-publish p99 went from 0.75-1.2 s to 0.52 s).
+Collections: `events_p<partition>_g<generation>`, named after what they hold (earlier builds
+kept whole states in `sessions_p...`, which this one leaves alone rather than misread), in a
+database of their own (`<service database>_sessions`): FerretDB's SQLite backend keeps each
+database in one file with one writer at a time, and the snapshots' bulk inserts would hold
+back the timer's ledger writes (measured: the benchmark's deadline-to-publish p99 went from
+0.75-1.2 s to 0.52 s).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from proactive_engine.owned import LiveSession
 from proactive_engine.session import RawEvent, SessionState, restore
 
-PREFIX = "sessions_p"
+PREFIX = "events_p"
 DATABASE_SUFFIX = "_sessions"
 SAVE_CHUNK = 200  # snapshots per insert: each holds the event loop and the database briefly
 COMPACT_SLACK = 5_000  # stale snapshots a partition may carry before a compaction is worth it

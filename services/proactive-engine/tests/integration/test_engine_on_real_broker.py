@@ -39,7 +39,7 @@ from proactive_engine.app import create_app
 from proactive_engine.clock import ManualClock
 from proactive_engine.handlers import Publish
 from proactive_engine.settings import Settings
-from proactive_engine.store import SnapshotStore
+from proactive_engine.store import PREFIX, SnapshotStore
 
 pytestmark = pytest.mark.infra
 
@@ -363,7 +363,7 @@ async def forget_firing(db: Any, session_id: str) -> None:
     rewritten = 0
     for name in await snapshots.list_collection_names():
         doc = await snapshots[name].find_one({"s": session_id}, sort=[("q", -1)])
-        if name.startswith("sessions_p") and doc is not None:
+        if name.startswith(PREFIX) and doc is not None:
             doc.pop("_id")
             await snapshots[name].insert_one({**doc, "q": doc["q"] + 1, "fired": []})
             rewritten += 1

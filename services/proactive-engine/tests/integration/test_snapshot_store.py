@@ -121,12 +121,12 @@ async def test_compaction_merges_the_live_sessions_snapshots_in_a_new_generation
         for s in sessions:
             add_event(s, f"{s.session_id}-r{round_}", round_)
         await store.save(3, sessions)
-    assert await store.db["sessions_p3_g1"].count_documents({}) == 12
+    assert await store.db["events_p3_g1"].count_documents({}) == 12
 
     await store.compact(3, sessions[:2])  # s2 was forgotten in memory: dropped from the store
 
-    assert await collections(store.db) == ["sessions_p3_g2"]
-    assert await store.db["sessions_p3_g2"].count_documents({}) == 2
+    assert await collections(store.db) == ["events_p3_g2"]
+    assert await store.db["events_p3_g2"].count_documents({}) == 2
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
     by_id = {s.session_id: s for s in loaded}
     assert sorted(by_id) == ["s0", "s1"]
@@ -143,11 +143,11 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     store = SnapshotStore(db)
     a = session("a", 0, 1)
     await store.save(3, [a])  # generation 1: a at seq 1
-    stored = await store.db["sessions_p3_g1"].find_one({"s": "a"})
+    stored = await store.db["events_p3_g1"].find_one({"s": "a"})
     stored.pop("_id")
     add_event(a, "a-1", 1)
     merged = {**stored, "q": 2, "events": [*stored["events"], *a.take_unsaved()]}
-    await store.db["sessions_p3_g2"].insert_one(merged)  # the new generation, half written
+    await store.db["events_p3_g2"].insert_one(merged)  # the new generation, half written
 
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
 
@@ -157,4 +157,4 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     await store.load(3, keep_after=T0 - timedelta(hours=1))
     add_event(loaded[0], "a-2", 2)
     await store.save(3, [loaded[0]])
-    assert await store.db["sessions_p3_g2"].count_documents({}) == 2  # writes go to the newest
+    assert await store.db["events_p3_g2"].count_documents({}) == 2  # writes go to the newest
