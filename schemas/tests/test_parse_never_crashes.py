@@ -1,4 +1,5 @@
-"""`parse` fails on bad input only with pydantic's ValidationError, whatever the bytes."""
+"""`parse` (and a topic's `parser`) fails on bad input only with pydantic's ValidationError,
+whatever the bytes."""
 
 import contextlib
 import json
@@ -30,6 +31,8 @@ FIELD_NAMES = st.sampled_from(
 def _parse_or_validation_error(topic: str, raw: bytes | str) -> None:
     with contextlib.suppress(ValidationError):
         s.parse(topic, raw)
+    with contextlib.suppress(ValidationError):
+        s.parser(topic)(raw)
 
 
 @settings(max_examples=300)

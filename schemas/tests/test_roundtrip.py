@@ -154,6 +154,16 @@ def test_an_event_survives_the_round_trip_through_json(event: s.Event) -> None:
 
 
 @pytest.mark.parametrize("event", EXAMPLES, ids=_id)
+def test_a_topics_parser_reads_what_parse_reads(event: s.Event) -> None:
+    topic = s.topic_of(event)
+
+    parsed = s.parser(topic)(s.encode(event))
+
+    assert parsed == event
+    assert type(parsed) is type(event)
+
+
+@pytest.mark.parametrize("event", EXAMPLES, ids=_id)
 def test_the_key_is_the_aggregate_id_of_the_topic(event: s.Event) -> None:
     assert s.key_of(event) == EXPECTED_KEYS[s.topic_of(event)]
 

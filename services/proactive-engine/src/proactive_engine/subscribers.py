@@ -3,7 +3,7 @@ owned through a range assignor and a rebalance listener), order-events and chat-
 
 import contextlib
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from itertools import groupby
 from operator import attrgetter
 from typing import Any, cast
@@ -24,7 +24,7 @@ from cc_schemas import (
     AnyChatEvent,
     AnyOrderEvent,
     ShopEvent,
-    parse,
+    parser,
 )
 from proactive_engine import collector
 from proactive_engine.handlers import (
@@ -89,10 +89,11 @@ def parsed(
     folded (so that each is freed before the next is parsed: a thousand parsed events held at
     once cost the fold about a tenth more); the invalid ones go to `invalid`."""
     for name, run in runs:
+        parse_event = cast(Callable[[bytes], ShopEvent], parser(name))
         for record in run:
             value = record.value or b""
             try:
-                yield cast(ShopEvent, parse(name, value)), value
+                yield parse_event(value), value
             except ValueError as error:
                 invalid.append((record, error))
 
