@@ -110,11 +110,6 @@ class SessionState:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in _NOT_FACTS}
 
     @property
-    def events(self) -> int:
-        """How many events are folded in (each leaves one visit)."""
-        return len(self.visits)
-
-    @property
     def customer_id(self) -> str | None:
         return self.customer.customer_id if self.customer else None
 

@@ -126,7 +126,7 @@ async def poll(condition: Callable[[], Awaitable[bool]], seconds: float = 30) ->
 async def folded(db: Any, session: str, events: int) -> bool:
     """The session's events are stored (its latest snapshot has them)."""
     stored = await SnapshotStore(db).latest(session)
-    return stored is not None and stored.state.events >= events
+    return stored is not None and len(stored.state.visits) >= events  # one per event
 
 
 async def settled(db: Any, session: str, rule: str) -> bool:
