@@ -362,10 +362,18 @@ async def forget_firing(db: Any, session_id: str) -> None:
     snapshots = SnapshotStore(db).db
     rewritten = 0
     for name in await snapshots.list_collection_names():
-        doc = await snapshots[name].find_one({"s": session_id}, sort=[("q", -1)])
-        if name.startswith(PREFIX) and doc is not None:
-            doc.pop("_id")
-            await snapshots[name].insert_one({**doc, "q": doc["q"] + 1, "fired": []})
+        if not name.startswith(PREFIX):
+            continue
+        found = [
+            snapshot
+            async for doc in snapshots[name].find({"snapshots.s": session_id})
+            for snapshot in doc["snapshots"]
+            if snapshot["s"] == session_id
+        ]
+        if found:
+            latest = max(found, key=lambda snapshot: snapshot["q"])
+            forgotten = {**latest, "q": latest["q"] + 1, "fired": []}
+            await snapshots[name].insert_one({"snapshots": [forgotten]})
             rewritten += 1
     assert rewritten == 1, f"expected one stored session {session_id}, rewrote {rewritten}"
     await db["published"].delete_many({})

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pymongo import AsyncMongoClient
+from pymongo.errors import DocumentTooLarge
 
 from cc_schemas import ProductViewed, encode
 from cc_testing import Servers
@@ -57,6 +58,11 @@ async def collections(db: Any) -> list[str]:
     return sorted(await db.list_collection_names())
 
 
+async def snapshots_in(collection: Any) -> list[int]:
+    """How many snapshots each document of the collection holds."""
+    return [len(doc["snapshots"]) async for doc in collection.find({})]
+
+
 async def test_a_load_folds_each_sessions_snapshots_into_one_and_leaves_idle_ones(
     servers: Servers, namespace: str
 ) -> None:
@@ -82,7 +88,7 @@ async def test_a_load_folds_each_sessions_snapshots_into_one_and_leaves_idle_one
 
 
 class FailingCollection:
-    async def insert_many(self, docs: list[Any], ordered: bool) -> None:
+    async def insert_one(self, doc: Any) -> None:
         raise ConnectionError("the database went away")
 
 
@@ -121,12 +127,12 @@ async def test_compaction_merges_the_live_sessions_snapshots_in_a_new_generation
         for s in sessions:
             add_event(s, f"{s.session_id}-r{round_}", round_)
         await store.save(3, sessions)
-    assert await store.db["events_p3_g1"].count_documents({}) == 12
+    assert await snapshots_in(store.db["events_p3_g1"]) == [3, 3, 3, 3]
 
     await store.compact(3, sessions[:2])  # s2 was forgotten in memory: dropped from the store
 
     assert await collections(store.db) == ["events_p3_g2"]
-    assert await store.db["events_p3_g2"].count_documents({}) == 2
+    assert await snapshots_in(store.db["events_p3_g2"]) == [2]
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
     by_id = {s.session_id: s for s in loaded}
     assert sorted(by_id) == ["s0", "s1"]
@@ -143,11 +149,10 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     store = SnapshotStore(db)
     a = session("a", 0, 1)
     await store.save(3, [a])  # generation 1: a at seq 1
-    stored = await store.db["events_p3_g1"].find_one({"s": "a"})
-    stored.pop("_id")
+    (stored,) = (await store.db["events_p3_g1"].find_one({"snapshots.s": "a"}))["snapshots"]
     add_event(a, "a-1", 1)
     merged = {**stored, "q": 2, "events": [*stored["events"], *a.take_unsaved()]}
-    await store.db["events_p3_g2"].insert_one(merged)  # the new generation, half written
+    await store.db["events_p3_g2"].insert_one({"snapshots": [merged]})  # half written
 
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
 
@@ -157,4 +162,57 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
     await store.load(3, keep_after=T0 - timedelta(hours=1))
     add_event(loaded[0], "a-2", 2)
     await store.save(3, [loaded[0]])
-    assert await store.db["events_p3_g2"].count_documents({}) == 2  # writes go to the newest
+    assert await snapshots_in(store.db["events_p3_g2"]) == [1, 1]  # writes go to the newest
+
+
+class SizeLimitedCollection:
+    """The real collection, with a document size limit of two snapshots."""
+
+    def __init__(self, collection: Any) -> None:
+        self.collection = collection
+
+    async def insert_one(self, doc: Any) -> None:
+        if len(doc["snapshots"]) > 2:
+            raise DocumentTooLarge("over the limit")
+        await self.collection.insert_one(doc)
+
+
+async def test_a_chunk_over_the_size_limit_is_stored_in_smaller_documents(
+    servers: Servers, namespace: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = database(servers, namespace)
+    store = SnapshotStore(db)
+    sessions = [session(f"s{n}", 0, 3) for n in range(12)]
+    monkeypatch.setattr("proactive_engine.store.CHUNK", 5)
+    real = store._current
+    store._current = lambda partition: SizeLimitedCollection(real(partition))  # type: ignore[method-assign]
+
+    await store.save(3, sessions)
+
+    # 5 -> 2 + 3 -> 2 + (1 + 2), twice; then 2
+    assert sorted(await snapshots_in(store.db["events_p3_g1"])) == [1, 1, 2, 2, 2, 2, 2]
+    loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
+    assert sorted((s.session_id, s.state.facts()) for s in loaded) == sorted(
+        (s.session_id, s.state.facts()) for s in sessions
+    )
+    assert not any(s.dirty for s in sessions)
+
+
+async def test_a_document_of_the_previous_build_is_one_snapshot(
+    servers: Servers, namespace: str
+) -> None:
+    db = database(servers, namespace)
+    store = SnapshotStore(db)
+    a = session("a", 0, 2)
+    await store.save(3, [a])
+    (stored,) = (await store.db["events_p3_g1"].find_one({"snapshots.s": "a"}))["snapshots"]
+    add_event(a, "a-2", 1)
+    await store.db["events_p3_g1"].insert_one({**stored, "q": 2, "events": a.take_unsaved()})
+
+    loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
+
+    assert [(s.session_id, s.seq) for s in loaded] == [("a", 2)]
+    assert event_ids(loaded[0]) == {"a-0", "a-1", "a-2"}
+    latest = await store.latest("a")
+    assert latest is not None
+    assert latest.seq == 2
