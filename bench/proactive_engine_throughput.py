@@ -13,7 +13,8 @@ Event time is a fast replay: event n of the stream (0-based) happened at t_gen +
 event-rate, t_gen being the wall clock when generation starts (`--event-rate`, default 15,000
 events/s, so the stream spans events / event-rate seconds). In the same run: the events are
 produced, a baseline consumer only reads and parses them (`--baseline-passes` times, each pass
-in a group of its own; the median pass is the reference), then the engine (one process,
+in a group of its own, half before the engine and half after it; the median pass is the
+reference), then the engine (one process,
 in-process app, wall clock, every rule of the default rules file) starts with the abandoned
 cart's inactivity set to (engine start - t_gen) + `--margin-seconds`. A session whose last
 event is event n is then due at engine start + margin + n / event-rate: the deadlines spread
@@ -501,8 +502,8 @@ async def main() -> int:
     parser.add_argument(
         "--baseline-passes",
         type=int,
-        default=3,
-        help="baseline passes; the median is the reference",
+        default=4,
+        help="baseline passes, half before the engine and half after; the median is the reference",
     )
     parser.add_argument("--probe-store", action="store_true", help="only the database rates")
     args = parser.parse_args()
@@ -533,20 +534,27 @@ async def measure(args: argparse.Namespace, ns: str) -> int:
         f"{args.event_rate:,.0f} events/s; sessions open at once: mean {shop.open_mean:,.0f}, "
         f"max {shop.open_max:,}; {carts} fill a cart, {carts - len(expected)} order)"
     )
-    # Several passes, their median the reference: one pass lasts a few seconds, and on this
-    # shared machine passes a minute apart differed by up to 40 %; the engine's one run lasts
-    # 20-30 s, which evens its own noise out.
-    passes = [await baseline(ns, args.events, run) for run in range(args.baseline_passes)]
-    base_rate = statistics.median(passes)
-    print(
-        f"baseline read+parse: {base_rate:,.0f} events/s, the median of "
-        + ", ".join(f"{rate:,.0f}" for rate in passes)
-    )
+    # Several passes, their median the reference, around the engine's run: one pass lasts a
+    # few seconds, and this shared machine's speed drifts over minutes (passes a minute apart
+    # differed by up to 40 %, and nearly the same engine ran at 37,000 and 67,000 events/s twenty
+    # minutes apart); passes only before the engine measured it against another moment.
+    before = (args.baseline_passes + 1) // 2
+    passes = [await baseline(ns, args.events, run) for run in range(before)]
+    print("baseline read+parse, before the engine: " + rates(passes))
     limit = 5 * span + 120
     rate, idle, found = await engine_run(
         ns, args.events, t_gen, args.margin_seconds, expected, limit
     )
     print(f"engine: {rate:,.0f} events/s (one process); garbage collector: {GC_PAUSES}")
+    gc.callbacks.remove(GC_PAUSES.observe)
+    gc.unfreeze()  # the engine's objects, gone before the passes after it, as before it
+    gc.collect()
+    after = [await baseline(ns, args.events, run) for run in range(before, args.baseline_passes)]
+    base_rate = statistics.median(passes + after)
+    print(
+        f"baseline read+parse: {base_rate:,.0f} events/s, the median of the passes before the "
+        f"engine ({rates(passes)}) and after it ({rates(after)})"
+    )
     delays = sorted(found.delays.values())
     if delays:
         print(
@@ -568,6 +576,10 @@ async def measure(args: argparse.Namespace, ns: str) -> int:
         )
     print(f"ratio: {rate / base_rate:.2f}")
     return 1 if failed else 0
+
+
+def rates(passes: list[float]) -> str:
+    return ", ".join(f"{rate:,.0f}" for rate in passes) or "none"
 
 
 def run() -> None:
