@@ -11,8 +11,8 @@ Snapshots are written many to a document (`{"snapshots": [...]}`, `CHUNK` of the
 driver's work per document (type checks, an ObjectId, the insert's framing) had been a third of
 a checkpoint's time in the engine's process (measured: 24-27 -> 17-19 us per session of ten
 events; a chunk cut by summing its events' sizes cost 5 us of that back). A chunk over the
-document size limit is split in halves instead. A document of the previous build, one snapshot,
-is read as a chunk of one.
+document size limit is split in halves instead, down to one session's events. A document of
+the previous build, one snapshot, is read as a chunk of one.
 
 FerretDB 1.x makes every update, replace or delete by `_id` cost time in proportion to the
 collection's size, while inserts and whole-collection reads stay fast (measured: README). So a
@@ -81,11 +81,22 @@ async def _insert(collection: Any, snapshots: list[Doc]) -> None:
     try:
         await collection.insert_one({"snapshots": snapshots})
     except DocumentTooLarge:
-        if len(snapshots) == 1:
-            raise
+        for half in _halves(snapshots):
+            await _insert(collection, half)
+
+
+def _halves(snapshots: list[Doc]) -> tuple[list[Doc], list[Doc]]:
+    """Two halves of the snapshots; of one snapshot's events, when alone: a load merges two
+    snapshots of one sequence as it merges any (its events all, its other fields the same)."""
+    if len(snapshots) > 1:
         half = len(snapshots) // 2
-        await _insert(collection, snapshots[:half])
-        await _insert(collection, snapshots[half:])
+        return snapshots[:half], snapshots[half:]
+    (snapshot,) = snapshots
+    events = snapshot["events"]
+    if len(events) < 2:
+        raise DocumentTooLarge(f"one event of session {snapshot['s']} is over the size limit")
+    half = len(events) // 2
+    return [{**snapshot, "events": events[:half]}], [{**snapshot, "events": events[half:]}]
 
 
 def _snapshots_in(doc: Doc) -> Sequence[Doc]:

@@ -166,13 +166,13 @@ async def test_a_compaction_cut_short_leaves_two_generations_that_load_as_one(
 
 
 class SizeLimitedCollection:
-    """The real collection, with a document size limit of two snapshots."""
+    """The real collection, with a document size limit of six events."""
 
     def __init__(self, collection: Any) -> None:
         self.collection = collection
 
     async def insert_one(self, doc: Any) -> None:
-        if len(doc["snapshots"]) > 2:
+        if sum(len(snapshot["events"]) for snapshot in doc["snapshots"]) > 6:
             raise DocumentTooLarge("over the limit")
         await self.collection.insert_one(doc)
 
@@ -182,18 +182,21 @@ async def test_a_chunk_over_the_size_limit_is_stored_in_smaller_documents(
 ) -> None:
     db = database(servers, namespace)
     store = SnapshotStore(db)
-    sessions = [session(f"s{n}", 0, 3) for n in range(12)]
+    sessions = [session(f"s{n}", 0, 3) for n in range(12)] + [session("long", 0, 15)]
     monkeypatch.setattr("proactive_engine.store.CHUNK", 5)
     real = store._current
     store._current = lambda partition: SizeLimitedCollection(real(partition))  # type: ignore[method-assign]
 
     await store.save(3, sessions)
 
-    # 5 -> 2 + 3 -> 2 + (1 + 2), twice; then 2
-    assert sorted(await snapshots_in(store.db["events_p3_g1"])) == [1, 1, 2, 2, 2, 2, 2]
+    docs = await store.db["events_p3_g1"].find({}).to_list()
+    assert all(sum(len(s["events"]) for s in doc["snapshots"]) <= 6 for doc in docs)
+    long_parts = [s for doc in docs for s in doc["snapshots"] if s["s"] == "long"]
+    assert [len(s["events"]) for s in long_parts] == [3, 4, 4, 4]
+    assert {s["q"] for s in long_parts} == {1}
     loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
-    assert sorted((s.session_id, s.state.facts()) for s in loaded) == sorted(
-        (s.session_id, s.state.facts()) for s in sessions
+    assert sorted((s.session_id, s.seq, s.state.facts()) for s in loaded) == sorted(
+        (s.session_id, 1, s.state.facts()) for s in sessions
     )
     assert not any(s.dirty for s in sessions)
 
