@@ -47,6 +47,9 @@ from proactive_engine.session import RawEvent, SessionState, restore
 PREFIX = "events_p"
 DATABASE_SUFFIX = "_sessions"
 CHUNK = 200  # snapshots per document, one insert each (about 0.5 MB at ten events each)
+# Documents per reply when reading: FerretDB does not cut a reply at 16 MiB as MongoDB does,
+# and a reply over 48 MB is refused; two documents of at most 16 MiB each stay below it.
+READ_BATCH = 2
 COMPACT_SLACK = 5_000  # stale snapshots a partition may carry before a compaction is worth it
 
 Doc = dict[str, Any]
@@ -190,7 +193,7 @@ class SnapshotStore:
         of_session = {"$or": [{"s": session_id}, {"snapshots.s": session_id}]}
         for name in await self.db.list_collection_names():
             if re.fullmatch(rf"{PREFIX}\d+_g\d+", name):
-                async for doc in self.db[name].find(of_session):
+                async for doc in self.db[name].find(of_session, batch_size=READ_BATCH):
                     found += [s for s in _snapshots_in(doc) if s["s"] == session_id]
         return _stored(_merged(found)) if found else None
 
@@ -198,7 +201,8 @@ class SnapshotStore:
         """The snapshots of these generations, by session."""
         by_session: dict[str, list[Doc]] = defaultdict(list)
         for generation in generations:
-            async for doc in self.db[_collection_name(partition, generation)].find({}):
+            collection = self.db[_collection_name(partition, generation)]
+            async for doc in collection.find({}, batch_size=READ_BATCH):
                 for snapshot in _snapshots_in(doc):
                     by_session[snapshot["s"]].append(snapshot)
         return by_session

@@ -33,7 +33,7 @@ def session(session_id: str, minute: float, events: int) -> LiveSession:
     return live
 
 
-def add_event(live: LiveSession, event_id: str, minute: float = 0) -> None:
+def add_event(live: LiveSession, event_id: str, minute: float = 0, name: str = "train") -> None:
     """What the engine does with a new event of the session: fold it, keep it to store."""
     event = ProductViewed(
         event_id=event_id,
@@ -41,7 +41,7 @@ def add_event(live: LiveSession, event_id: str, minute: float = 0) -> None:
         source="shop",
         session_id=live.session_id,
         product_id="p1",
-        name="train",
+        name=name,
         price_cents=1999,
         currency="EUR",
     )
@@ -199,6 +199,24 @@ async def test_a_chunk_over_the_size_limit_is_stored_in_smaller_documents(
         (s.session_id, 1, s.state.facts()) for s in sessions
     )
     assert not any(s.dirty for s in sessions)
+
+
+async def test_a_partition_larger_than_a_server_reply_loads(
+    servers: Servers, namespace: str
+) -> None:
+    """60 MB of events: more than one reply may carry (48 MB), in documents split down to the
+    16 MiB limit."""
+    db = database(servers, namespace)
+    store = SnapshotStore(db)
+    sessions = [session(f"s{n}", 0, 0) for n in range(100)]
+    for live in sessions:
+        add_event(live, f"{live.session_id}-big", 0, name="t" * 600_000)
+
+    await store.save(3, sessions)
+
+    loaded = await SnapshotStore(db).load(3, keep_after=T0 - timedelta(hours=1))
+    assert sorted(s.session_id for s in loaded) == sorted(s.session_id for s in sessions)
+    assert all(event_ids(s) == {f"{s.session_id}-big"} for s in loaded)
 
 
 async def test_a_document_of_the_previous_build_is_one_snapshot(
