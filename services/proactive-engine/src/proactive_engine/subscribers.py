@@ -150,6 +150,13 @@ def register_subscribers(
         except ReadAgainLater:  # a rebalance began before the batch was folded
             await read_again_later(message)
             return
+        except Exception:
+            # Checkpoints, not batches, commit offsets: unless read again, this batch would be
+            # committed past by the next one's offsets, its unfolded or undead-lettered records
+            # lost. Read again, it folds to the same sessions; a retry in place that succeeds
+            # dead-letters its invalid records a second time.
+            await read_again_later(message)
+            raise
         for name, count in counts.items():
             engine.metrics.events.labels(name).inc(count)
         collector.freeze_after_batch()

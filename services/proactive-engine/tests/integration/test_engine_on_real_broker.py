@@ -12,10 +12,11 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import KafkaConnectionError
 from fastapi import FastAPI
 from pymongo import AsyncMongoClient
 
-from cc_runtime import ensure_topics
+from cc_runtime import DeadLetters, ensure_topics
 from cc_schemas import (
     CartItemAdded,
     ChatStarted,
@@ -476,6 +477,41 @@ async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applie
     # counted where the platform's dead-letter alert looks
     series = f'cc_dlq_messages_total{{reason="invalid",service="proactive-engine",topic="{topic}"}}'
     assert metrics[series] == 1
+
+
+async def test_a_batch_whose_dead_letter_failed_is_read_again_not_skipped(
+    servers: Servers,
+    namespace: str,
+    service_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Kafka refuses the dead letter on every attempt the policy makes: the batch is read again
+    afterwards, and neither its invalid record nor its valid one is committed past."""
+    failures = 3  # the policy's attempts
+    real_send = DeadLetters.send
+
+    async def send_unless_kafka_is_away(self: DeadLetters, *args: Any, **kwargs: Any) -> None:
+        nonlocal failures
+        if failures:
+            failures -= 1
+            raise KafkaConnectionError("Kafka is away")
+        await real_send(self, *args, **kwargs)
+
+    monkeypatch.setattr(DeadLetters, "send", send_unless_kafka_is_away)
+    db = database(servers, namespace)
+    topic = f"{namespace}.cart-events"
+    env = {**service_env, "CC_CONSUMER_BACKOFF_SECONDS": "0.01"}
+    async with engine_app(env, ManualClock(at(0))):
+        await produce(servers.kafka_bootstrap_servers, topic, [(b"bad", b"{not json")])
+        await send(servers, namespace, [added("after-bad", 1, 0)])
+        await poll(lambda: folded(db, "after-bad", 1))
+        group = f"{namespace}.proactive-engine.sessions"
+        await poll(lambda: committed_in(servers, group, topic, 2))
+        dead = await read_records(
+            servers.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 1
+        )
+    assert failures == 0
+    assert [(r.key, r.value) for r in dead] == [(b"bad", b"{not json")]
 
 
 async def committed_in(servers: Servers, group: str, topic: str, records: int) -> bool:
