@@ -13,9 +13,9 @@ Event time is a fast replay: event n of the stream (0-based) happened at t_gen +
 event-rate, t_gen being the wall clock when generation starts (`--event-rate`, default 15,000
 events/s, so the stream spans events / event-rate seconds). In the same run: the events are
 produced, a baseline consumer only reads and parses them (`--baseline-passes` times, each pass
-in a group of its own, half before the engine and half after it; the median pass is the
-reference), then the engine (one process,
-in-process app, wall clock, every rule of the default rules file) starts with the abandoned
+in a group of its own and a fresh process, half before the engine and half after it; the
+median pass is the reference), then the engine (one process, in-process app, wall clock,
+every rule of the default rules file) starts with the abandoned
 cart's inactivity set to (engine start - t_gen) + `--margin-seconds`. A session whose last
 event is event n is then due at engine start + margin + n / event-rate: the deadlines spread
 over the run, and an engine that ingests at least at the event rate has read each session's
@@ -44,12 +44,14 @@ import asyncio
 import gc
 import heapq
 import math
+import multiprocessing
 import random
 import statistics
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -256,9 +258,23 @@ async def produce_all(ns: str, shop: ShopStream, t_gen: datetime, span: float) -
 
 
 async def baseline(ns: str, events: int, run: int) -> float:
+    """One baseline pass, in a fresh process: the passes after the engine must not read with
+    the engine's heap (the interpreter keeps its memory once freed)."""
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=spawn) as child:
+        pass_ = child.submit(baseline_pass, KAFKA, ns, events, run)
+        return await asyncio.wrap_future(pass_)
+
+
+def baseline_pass(kafka: str, ns: str, events: int, run: int) -> float:
+    collector.tune()  # the engine's collector settings, for the baseline as for the engine
+    return asyncio.run(read_and_parse(kafka, ns, events, run))
+
+
+async def read_and_parse(kafka: str, ns: str, events: int, run: int) -> float:
     consumer = AIOKafkaConsumer(
         *(f"{ns}.{topic}" for topic in TOPICS),
-        bootstrap_servers=KAFKA,
+        bootstrap_servers=kafka,
         group_id=f"{ns}.baseline{run}",
         auto_offset_reset="earliest",
         max_poll_records=500,
@@ -510,7 +526,7 @@ async def main() -> int:
     if args.probe_store:
         await probe_store()
         return 0
-    collector.tune()  # the engine's collector settings, for the baseline as for the engine
+    collector.tune()  # the engine's settings, as in the baseline's processes
     ns = "bench" + uuid.uuid4().hex[:8]
     try:
         return await measure(args, ns)
@@ -546,9 +562,6 @@ async def measure(args: argparse.Namespace, ns: str) -> int:
         ns, args.events, t_gen, args.margin_seconds, expected, limit
     )
     print(f"engine: {rate:,.0f} events/s (one process); garbage collector: {GC_PAUSES}")
-    gc.callbacks.remove(GC_PAUSES.observe)
-    gc.unfreeze()  # the engine's objects, gone before the passes after it, as before it
-    gc.collect()
     after = [await baseline(ns, args.events, run) for run in range(before, args.baseline_passes)]
     base_rate = statistics.median(passes + after)
     print(
