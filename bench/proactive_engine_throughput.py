@@ -15,11 +15,11 @@ events/s, so the stream spans events / event-rate seconds). In the same run: the
 produced, a baseline consumer only reads and parses them (`--baseline-passes` times, each pass
 in a group of its own and a fresh process, half before the engine and half after it; the
 median pass is the reference), then the engine (one process, in-process app, wall clock,
-every rule of the default rules file) starts with the abandoned
-cart's inactivity set to (engine start - t_gen) + `--margin-seconds`. A session whose last
-event is event n is then due at engine start + margin + n / event-rate: the deadlines spread
-over the run, and an engine that ingests at least at the event rate has read each session's
-last event `margin` seconds before its deadline.
+every rule of the default rules file) starts with the abandoned cart's inactivity set to
+(engine start - t_gen) + `--margin-seconds`. A session whose last event is event n is then due
+at engine start + margin + n / event-rate: the deadlines spread over the run, and an engine
+that ingests at least at the event rate has read each session's last event `margin` seconds
+before its deadline.
 
 Prints events/s of the baseline and of the engine, sustained (the events folded after the end
 of the app's start-up / seconds from then until the metric `proactive_engine_events_total`
