@@ -20,6 +20,11 @@ class Settings(ServiceSettings):
     environment: Literal["development", "test", "production"] = "development"
     default_region: str = Field("IT", pattern=r"^[A-Z]{2}$", description="For national numbers")
     pbx_id: str = Field("pbx", min_length=1, description="Names this PBX in derived event ids")
+    agent_aliases: dict[str, str] = Field(
+        default_factory=dict,
+        description="Interface or name -> agent identity, for devices that do not carry the "
+        'extension (JSON: {"SIP/mario-desk": "1127"}); see agent_identity',
+    )
 
     webhook_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     webhook_tolerance_seconds: int = Field(300, ge=1)
