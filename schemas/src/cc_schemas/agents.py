@@ -11,11 +11,17 @@ from cc_schemas.envelope import Event, Id, Seconds
 
 class AgentEvent(Event):
     agent_id: Id = Field(
-        description="The agent as call-events name them in `agent`.", examples=["PJSIP/1001"]
+        description=(
+            "The agent's identity, as call-events name them in `agent`: one person whatever "
+            "interface the PBX logged (`Local/1127@callback-agent` and `Agent/1127` are `1127`)."
+        ),
+        examples=["1127", "PJSIP/1001"],
     )
     queue: str | None = Field(default=None, description="Queue concerned; null for all queues.")
     interface: str | None = Field(
-        default=None, description="The agent's device or channel.", examples=["PJSIP/1001"]
+        default=None,
+        description="The agent's device or channel, as the PBX logged it.",
+        examples=["Local/1127@callback-agent", "PJSIP/1001"],
     )
 
 

@@ -3,6 +3,10 @@
 Modelled on Asterisk's queue_log verbs and AMI queue events, which most PBX middleware mirrors.
 Beware the naming clash: queue_log's "holdtime" is time waiting in the queue, here `wait_seconds`;
 our `hold_seconds` is time the caller was put on hold during the conversation.
+
+Outbound calls (a dialler's or a proactive call-back's) have three events of their own,
+`call.outbound_dialled`, `call.outbound_answered` and `call.outbound_ended` (with an
+`OutboundOutcome`), so that consumers of the inbound lifecycle never mistake them for queue calls.
 """
 
 from __future__ import annotations
@@ -37,6 +41,19 @@ class ExitReason(StrEnum):
     UNKNOWN = "unknown"
 
 
+class OutboundOutcome(StrEnum):
+    """How an outbound attempt ended; the unanswered ones follow Asterisk's DIALSTATUS."""
+
+    COMPLETED = "completed"  # answered, then hung up
+    TRANSFERRED = "transferred"  # answered, then transferred by the agent
+    CANCELLED = "cancelled"  # given up before the callee answered
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    UNAVAILABLE = "unavailable"  # CHANUNAVAIL: the channel could not be reached
+    CONGESTION = "congestion"  # the network or trunk was congested
+    UNKNOWN = "unknown"
+
+
 class Caller(EventPart):
     """Who called, as received and as far as it could be normalised."""
 
@@ -61,6 +78,14 @@ class CallEvent(Event):
         examples=["1710408413.4211"],
     )
     queue: str | None = Field(default=None, description="Queue name; null when not known.")
+    interface: str | None = Field(
+        default=None,
+        description=(
+            "The agent's member interface exactly as the PBX named it, when the event names an "
+            "agent; `agent` then carries the agent's identity (see agent-events `agent_id`)."
+        ),
+        examples=["Local/1127@callback-agent", "PJSIP/1001"],
+    )
 
 
 class CallOffered(CallEvent):
@@ -156,6 +181,54 @@ class CallExited(CallEvent):
     original_position: Position | None = None
 
 
+class CallOutboundDialled(CallEvent):
+    """An outbound attempt started: the dialler or an agent dials a customer (OUTDIAL)."""
+
+    event_type: Literal["call.outbound_dialled"] = "call.outbound_dialled"
+    agent: str | None = Field(
+        default=None, description="The agent the call is placed for, when known.", examples=["1127"]
+    )
+    campaign: str | None = Field(
+        default=None,
+        description="Dialler campaign or call-back list, when named apart from `queue`.",
+    )
+    dialled: Caller = Field(description="The number dialled, normalised like a caller's number.")
+
+
+class CallOutboundAnswered(CallEvent):
+    """The customer answered an outbound attempt: the agent is connected (OUTANSWER)."""
+
+    event_type: Literal["call.outbound_answered"] = "call.outbound_answered"
+    agent: str | None = Field(default=None, examples=["1127"])
+    campaign: str | None = None
+    dialled: Caller | None = Field(default=None, description="The number dialled, when logged.")
+    ring_seconds: Seconds | None = Field(
+        default=None, description="Time from the dial to the answer, when logged."
+    )
+
+
+class CallOutboundEnded(CallEvent):
+    """An outbound attempt ended: answered and completed or transferred, or never answered."""
+
+    event_type: Literal["call.outbound_ended"] = "call.outbound_ended"
+    agent: str | None = Field(default=None, examples=["1127"])
+    campaign: str | None = None
+    outcome: OutboundOutcome
+    connected: bool = Field(
+        description="The customer answered (outcome completed or transferred, or talk time > 0)."
+    )
+    dialled: Caller | None = Field(default=None, description="The number dialled, when logged.")
+    ring_seconds: Seconds | None = Field(
+        default=None, description="Time from the dial to the answer or the give-up, when logged."
+    )
+    talk_seconds: Seconds | None = Field(
+        default=None, description="Talk time with the customer, when logged; 0 when not connected."
+    )
+    target: str | None = Field(
+        default=None, description="Where the call was transferred to (outcome transferred)."
+    )
+
+
 AnyCallEvent = Annotated[
     CallOffered
     | CallRinging
@@ -164,6 +237,9 @@ AnyCallEvent = Annotated[
     | CallTransferred
     | CallEnded
     | CallAbandoned
-    | CallExited,
+    | CallExited
+    | CallOutboundDialled
+    | CallOutboundAnswered
+    | CallOutboundEnded,
     Field(discriminator="event_type"),
 ]
