@@ -15,7 +15,7 @@ demo: deps
 deps:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install -q "uv==$(UV_VERSION)"
 	@command -v docker-compose >/dev/null || deploy/local/apt-install docker-compose
-	@$(STACK) provision kafka ferretdb prometheus
+	@$(STACK) provision kafka ferretdb postgres prometheus
 	@$(UV) sync -q --frozen --all-packages
 
 lint:
@@ -30,7 +30,7 @@ pytest:
 	$(UV) run --frozen pytest
 
 stack-start:
-	@$(STACK) start kafka ferretdb prometheus
+	@$(STACK) start kafka ferretdb postgres prometheus
 
 stack-stop:
 	@$(STACK) stop
