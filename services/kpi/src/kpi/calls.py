@@ -159,6 +159,8 @@ class Measures:
     hold_ms: int = 0
     wrapup_ms: int = 0
     transfers: int = 0
+    # Last, so that CSV columns keep their places: waits of abandoned calls, short ones apart.
+    abandoned_wait_ms: int = 0
 
     def add(self, other: Measures, sign: int = 1) -> None:
         for name in MEASURE_NAMES:
@@ -185,6 +187,8 @@ def measures_of(row: CallRow, rules: CallRules) -> Measures:
         if outcome is Outcome.ANSWERED:
             m.answer_wait_ms = row.wait_ms
             m.answered_in_sl = int(row.wait_ms <= rules.service_level_ms)
+        elif outcome is Outcome.ABANDONED:
+            m.abandoned_wait_ms = row.wait_ms
     if row.talk_ms is not None:
         m.handled, m.talk_ms = 1, row.talk_ms
         m.hold_ms, m.wrapup_ms = row.hold_ms, row.wrapup_ms

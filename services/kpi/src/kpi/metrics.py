@@ -31,7 +31,18 @@ TODAY_GAUGES = {
         "kpi_average_speed_of_answer_seconds",
         "Mean wait of answered calls, today",
     ),
-    "longest_wait_seconds": ("kpi_longest_wait_seconds", "Longest wait in queue, today"),
+    "longest_wait_seconds": (
+        "kpi_longest_wait_seconds",
+        "Longest wait in queue of any call with an outcome (answered, abandoned, exited), today",
+    ),
+    "longest_wait_answered_seconds": (
+        "kpi_longest_wait_answered_seconds",
+        "Longest wait of an answered call, today",
+    ),
+    "average_wait_abandoned_seconds": (
+        "kpi_average_wait_abandoned_seconds",
+        "Mean wait of abandoned calls (short abandons left out), today",
+    ),
     "average_handling_seconds": ("kpi_average_handling_seconds", "Talk + hold + wrap-up, today"),
     "offered": ("kpi_calls_offered_today", "Calls offered today"),
 }

@@ -21,10 +21,15 @@ BucketKey = tuple[datetime, str, str]  # local hour, queue, agent ("" when not a
 @dataclass
 class Bucket:
     measures: Measures = field(default_factory=Measures)
-    waits: Counter[int] = field(default_factory=Counter)  # wait_ms -> calls, for the longest
+    # wait_ms -> calls, for the longest waits: of every call with an outcome, of answered ones
+    waits: Counter[int] = field(default_factory=Counter)
+    answered_waits: Counter[int] = field(default_factory=Counter)
 
     def longest_wait_ms(self) -> int | None:
         return max(self.waits) if self.waits else None
+
+    def longest_answered_wait_ms(self) -> int | None:
+        return max(self.answered_waits) if self.answered_waits else None
 
 
 @dataclass
@@ -67,9 +72,9 @@ class CallProjection:
         bucket.measures.add(measures, sign)
         self.totals.setdefault(row.queue, Measures()).add(measures, sign)
         if row.wait_ms is not None and row.outcome is not Outcome.IN_QUEUE:
-            bucket.waits[row.wait_ms] += sign
-            if bucket.waits[row.wait_ms] == 0:
-                del bucket.waits[row.wait_ms]
+            _count(bucket.waits, row.wait_ms, sign)
+            if row.outcome is Outcome.ANSWERED:
+                _count(bucket.answered_waits, row.wait_ms, sign)
         if bucket.measures.is_empty():
             del self.buckets[key]
             self.days[key[0].date()].discard(key)
@@ -86,3 +91,9 @@ class CallProjection:
     def waiting(self, since: datetime) -> Counter[str]:
         """Calls in queue now, per queue: offered since `since`, no outcome known yet."""
         return Counter(r.queue for r in self.in_queue.values() if r.offered_at >= since)
+
+
+def _count(multiset: Counter[int], value: int, sign: int) -> None:
+    multiset[value] += sign
+    if multiset[value] == 0:
+        del multiset[value]

@@ -75,6 +75,9 @@ def call_kpis(
             if outcome == "answered":
                 s["answer_wait_ms"] += w
                 s["in_sl"] += w <= round(sl_seconds * 1000)
+                s["longest_answered"] = max(s.get("longest_answered", -1), w)
+            if outcome == "abandoned":  # short abandons are not abandoned calls here either
+                s["abandoned_wait_ms"] += w
         if talk is not None:
             s["handled"] += 1
             s["talk_ms"] += round(talk * 1000)
@@ -157,6 +160,13 @@ def _call_row(s: Row) -> Row:
         "average_handling_seconds": (s["talk_ms"] + s["hold_ms"] + s["wrapup_ms"]) / handled / 1000
         if handled
         else None,
+        "abandoned_wait_ms": s["abandoned_wait_ms"],
+        "average_wait_abandoned_seconds": (
+            s["abandoned_wait_ms"] / s["abandoned"] / 1000 if s["abandoned"] else None
+        ),
+        "longest_wait_answered_seconds": (
+            s["longest_answered"] / 1000 if "longest_answered" in s else None
+        ),
     }
 
 

@@ -51,7 +51,29 @@ def seconds(total_ms: int, count: int) -> float | None:
     return total_ms / count / 1000 if count else None
 
 
-def derived(m: Measures, longest_ms: int | None) -> Row:
+@dataclass
+class Longest:
+    """The longest waits of a group of buckets, in ms: overall and of answered calls."""
+
+    overall_ms: int | None = None
+    answered_ms: int | None = None
+
+    def add(self, bucket: Bucket) -> None:
+        self.overall_ms = _max(self.overall_ms, bucket.longest_wait_ms())
+        self.answered_ms = _max(self.answered_ms, bucket.longest_answered_wait_ms())
+
+    def overall_seconds(self) -> float | None:
+        return None if self.overall_ms is None else self.overall_ms / 1000
+
+    def answered_seconds(self) -> float | None:
+        return None if self.answered_ms is None else self.answered_ms / 1000
+
+
+def _max(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+def derived(m: Measures, longest: Longest) -> Row:
     """The KPIs as the industry defines them (see the README), from the additive measures."""
     completed = m.answered + m.abandoned + m.exited
     return {
@@ -60,10 +82,28 @@ def derived(m: Measures, longest_ms: int | None) -> Row:
         "abandon_rate": ratio(m.abandoned, m.offered - m.short_abandoned),
         "average_speed_of_answer_seconds": seconds(m.answer_wait_ms, m.answered),
         "average_wait_seconds": seconds(m.wait_ms, m.waited),
-        "longest_wait_seconds": None if longest_ms is None else longest_ms / 1000,
+        "longest_wait_seconds": longest.overall_seconds(),
         "average_talk_seconds": seconds(m.talk_ms, m.handled),
         "average_handling_seconds": seconds(m.talk_ms + m.hold_ms + m.wrapup_ms, m.handled),
     }
+
+
+def added(m: Measures, longest: Longest) -> Row:
+    """Measures added after the first release, last in a row so that CSV columns keep their
+    places: the waits of abandoned calls (short abandons left out, as from the abandon rate)
+    and the longest wait of answered calls."""
+    return {
+        "abandoned_wait_ms": m.abandoned_wait_ms,
+        "average_wait_abandoned_seconds": seconds(m.abandoned_wait_ms, m.abandoned),
+        "longest_wait_answered_seconds": longest.answered_seconds(),
+    }
+
+
+def call_row(group: Row, m: Measures, longest: Longest) -> Row:
+    """A report row: its group's values, the additive measures, then the KPIs."""
+    measures = asdict(m)
+    del measures["abandoned_wait_ms"]  # placed by `added`
+    return {**group, **measures, **derived(m, longest), **added(m, longest)}
 
 
 def call_report(projection: CallProjection, query: ReportQuery) -> list[Row]:
@@ -76,24 +116,21 @@ def rows_from_buckets(
     buckets: Iterable[tuple[tuple[datetime, str, str], Bucket]], query: ReportQuery
 ) -> list[Row]:
     totals: dict[tuple[Any, ...], Measures] = {}
-    longest: dict[tuple[Any, ...], int | None] = {}
+    longest: dict[tuple[Any, ...], Longest] = {}
     for (hour, queue, agent), bucket in buckets:
         if not in_period(hour, query.start, query.end):
             continue
         key = group_value(query.group_by, hour, queue, agent)
         totals.setdefault(key, Measures()).add(bucket.measures)
-        bucket_longest = bucket.longest_wait_ms()
-        current = longest.get(key)
-        if bucket_longest is not None and (current is None or bucket_longest > current):
-            longest[key] = bucket_longest
+        longest.setdefault(key, Longest()).add(bucket)
     if not query.group_by and not totals:
         totals[()] = Measures()
     return [
-        {
-            **dict(zip(query.group_by, key, strict=True)),
-            **asdict(totals[key]),
-            **derived(totals[key], longest.get(key)),
-        }
+        call_row(
+            dict(zip(query.group_by, key, strict=True)),
+            totals[key],
+            longest.get(key, Longest()),
+        )
         for key in sorted(totals)
     ]
 

@@ -136,6 +136,9 @@ def test_the_generated_traffic_has_every_case_the_kpis_distinguish(kpi: RunningS
     for measure in ("answered", "abandoned", "short_abandoned", "exited", "in_queue", "transfers"):
         assert total[measure] > 0, measure
     assert len(EVENTS) > UNIQUE  # duplicates were sent
+    # timed-out calls waited longer than any answered one, so the two longest waits differ
+    assert total["longest_wait_answered_seconds"] < total["longest_wait_seconds"]
+    assert total["average_wait_abandoned_seconds"] > 5  # short abandons are left out
 
 
 def test_csat_ticket_and_contact_kpis_equal_the_reference(kpi: RunningService) -> None:
