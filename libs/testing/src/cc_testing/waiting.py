@@ -1,0 +1,25 @@
+"""`eventually`: the one way tests wait for something another process does."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T], seconds: float = 30.0, interval: float = 0.2) -> T:
+    """Call `check` until it returns without an AssertionError, and return what it returned.
+
+    After `seconds`, the last AssertionError is raised as it is, so the failure shows the
+    values compared (pytest's assertion rewriting) rather than a bare timeout.
+    """
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return check()
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+        time.sleep(interval)
