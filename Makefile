@@ -5,17 +5,35 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 STACK := deploy/local/stack
 
-.PHONY: test demo deps lint typecheck pytest bench stack-start stack-stop stack-status clean
+.PHONY: test demo deps deps-uv deps-debian deps-kafka deps-ferretdb deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
 
 test: deps lint typecheck pytest
 
 demo: deps
 	@deploy/local/demo
 
-deps:
+# The provisioning steps are independent, so they run side by side (the FerretDB build alone
+# takes minutes cold); each step's output is printed whole when it ends, and any failure fails
+# `deps`. Each step is a no-op when its cache is filled. apt-get holds one lock for the machine,
+# so the Debian packages install one after the other, in one step.
+deps: deps-uv
+	@$(MAKE) --no-print-directory -j4 --output-sync=target \
+		deps-debian deps-kafka deps-ferretdb deps-python
+
+deps-uv:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install -q "uv==$(UV_VERSION)"
+
+deps-debian:
 	@command -v docker-compose >/dev/null || deploy/local/apt-install docker-compose
-	@$(STACK) provision kafka ferretdb postgres prometheus
+	@$(STACK) provision postgres prometheus
+
+deps-kafka:
+	@$(STACK) provision kafka
+
+deps-ferretdb:
+	@$(STACK) provision ferretdb
+
+deps-python: deps-uv
 	@$(UV) sync -q --frozen --all-packages
 
 lint:
