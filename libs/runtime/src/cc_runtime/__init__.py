@@ -1,6 +1,7 @@
 """Shared runtime of the contact-centre services: settings, Kafka and MongoDB wiring, the
 consumer policy, metrics and health. It never imports a service and holds no domain logic."""
 
+from cc_runtime.cli import run_service
 from cc_runtime.dead_letter import (
     DLQ_SUFFIX,
     HEADER_PREFIX,
@@ -36,5 +37,6 @@ __all__ = [
     "ensure_topics",
     "make_broker",
     "readiness",
+    "run_service",
     "serve",
 ]

@@ -23,19 +23,46 @@ class ServiceSettings(BaseSettings):
     service_name: ClassVar[str] = "service"
 
     kafka_bootstrap_servers: str = Field(
-        "127.0.0.1:9092", validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS")
+        "127.0.0.1:9092",
+        validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS"),
+        description="Kafka brokers, host:port[,host:port...].",
     )
-    mongo_url: str = Field("mongodb://127.0.0.1:27017", validation_alias=_shared("MONGO_URL"))
-    namespace: str = Field("", validation_alias=_shared("NAMESPACE"), pattern=r"^[a-z0-9_]*$")
-    topic_partitions: int = Field(6, ge=1, validation_alias=_shared("TOPIC_PARTITIONS"))
-    log_level: str = Field("INFO", validation_alias=_shared("LOG_LEVEL"))
-    consumer_max_attempts: int = Field(3, ge=1, validation_alias=_shared("CONSUMER_MAX_ATTEMPTS"))
+    mongo_url: str = Field(
+        "mongodb://127.0.0.1:27017",
+        validation_alias=_shared("MONGO_URL"),
+        description="MongoDB (or FerretDB).",
+    )
+    namespace: str = Field(
+        "",
+        validation_alias=_shared("NAMESPACE"),
+        pattern=r"^[a-z0-9_]*$",
+        description="Prefix of topics, consumer groups and databases, to run isolated copies "
+        "side by side.",
+    )
+    topic_partitions: int = Field(
+        6,
+        ge=1,
+        validation_alias=_shared("TOPIC_PARTITIONS"),
+        description="Partitions of the topics the service creates at start-up.",
+    )
+    log_level: str = Field(
+        "INFO", validation_alias=_shared("LOG_LEVEL"), description="Log level (JSON on stderr)."
+    )
+    consumer_max_attempts: int = Field(
+        3,
+        ge=1,
+        validation_alias=_shared("CONSUMER_MAX_ATTEMPTS"),
+        description="Tries of a failing message before it is dead-lettered.",
+    )
     consumer_backoff_seconds: float = Field(
-        0.2, gt=0, validation_alias=_shared("CONSUMER_BACKOFF_SECONDS")
+        0.2,
+        gt=0,
+        validation_alias=_shared("CONSUMER_BACKOFF_SECONDS"),
+        description="First retry delay, doubled at each try.",
     )
 
-    http_host: str = "127.0.0.1"
-    http_port: int = 8000
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    http_port: int = Field(8000, description="Port the HTTP server listens on.")
 
     def __init__(self, **values: Any) -> None:
         # Unknown environment variables are ignored (the shared CC_* ones serve several

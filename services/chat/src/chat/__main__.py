@@ -1,13 +1,12 @@
 """Runs chat: `cc-chat` or `python -m chat`."""
 
-from cc_runtime import serve
+from cc_runtime import run_service
 from chat.app import create_app
 from chat.settings import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    serve(create_app(settings), settings)
+    run_service(Settings, create_app)
 
 
 if __name__ == "__main__":

@@ -1,13 +1,12 @@
 """Runs claims: `cc-claims` or `python -m claims`."""
 
-from cc_runtime import serve
+from cc_runtime import run_service
 from claims.app import create_app
 from claims.settings import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    serve(create_app(settings), settings)
+    run_service(Settings, create_app)
 
 
 if __name__ == "__main__":

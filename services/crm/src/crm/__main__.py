@@ -1,13 +1,12 @@
 """Runs crm: `cc-crm` or `python -m crm`."""
 
-from cc_runtime import serve
+from cc_runtime import run_service
 from crm.app import create_app
 from crm.settings import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    serve(create_app(settings), settings)
+    run_service(Settings, create_app)
 
 
 if __name__ == "__main__":

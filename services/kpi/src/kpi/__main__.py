@@ -1,13 +1,12 @@
 """Runs kpi: `cc-kpi` or `python -m kpi`."""
 
-from cc_runtime import serve
+from cc_runtime import run_service
 from kpi.app import create_app
 from kpi.settings import Settings
 
 
 def main() -> None:
-    settings = Settings()
-    serve(create_app(settings), settings)
+    run_service(Settings, create_app)
 
 
 if __name__ == "__main__":
