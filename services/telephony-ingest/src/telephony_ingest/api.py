@@ -1,30 +1,46 @@
 """HTTP routes -> handlers, nothing more: the signed PBX webhook and the queue_log bulk import.
 Writes call-events, agent-events and call-events.dlq (through the handlers)."""
 
-import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO
 
-from fastapi import APIRouter, Body, Depends, Header, HTTPException, Request, UploadFile, status
+from fastapi import APIRouter, Body, Depends, HTTPException, UploadFile, status
+from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field
 
 from cc_schemas import AnyAgentEvent, AnyCallEvent
-from telephony_ingest.handlers import WEBHOOK, ImportReport, publish_events
+from telephony_ingest.guard import Door, guarded_route
+from telephony_ingest.handlers import QUEUE_LOG, WEBHOOK, ImportReport, publish_events
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import NonceRepository
 from telephony_ingest.settings import Settings
-from telephony_ingest.signing import SignatureProblem, check
 from telephony_ingest.sink import EventSink
 
 FileImporter = Callable[[BinaryIO, str], Awaitable[ImportReport | None]]
 
+SERVER_PATH_MAX_BODY_BYTES = 64 * 1024
+
 SIGNED: dict[int | str, dict[str, Any]] = {
     401: {"description": "Signature missing, malformed, stale or wrong; the reason is in `detail`"},
     409: {"description": "This exact signed request was already accepted (a replay)"},
-    422: {"description": "The event is malformed; the reason is in `detail`"},
+    413: {"description": "The body is over the limit that fits a Kafka message, or the batch "
+          "has too many events"},
+    422: {"description": "The event is malformed (NaN and Infinity are not JSON numbers); the "
+          "reason is in `detail`"},
+}  # fmt: skip
+IMPORT_REFUSALS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No credential, a wrong token, or a signature missing, stale or wrong"},
+    403: {"description": "Sent by a web page (Origin, or Sec-Fetch-Site of another site)"},
+    409: {"description": "This exact signed request was already accepted (a replay)"},
 }
+IMPORT_CREDENTIALS = (
+    "Who may call: whoever holds the import token (`Authorization: Bearer "
+    "<TELEPHONY_INGEST_IMPORT_TOKEN>`), or the PBX middleware signing the raw request body as "
+    "for the webhook (`X-Timestamp`, `X-Signature`). Requests sent by a web page (with "
+    "`Origin`, or `Sec-Fetch-Site` other than `none` / `same-origin`) are refused (403). "
+    "Platform sign-in (issue 16) will replace the token with the `admin` role."
+)
 
 OFFERED_EXAMPLE: dict[str, Any] = {
     "event_id": "pbx-1710408413.4211-offered",
@@ -57,8 +73,9 @@ PAUSED_EXAMPLE: dict[str, Any] = {
 SIGNING_HELP = (
     "Signed: `X-Timestamp` is the Unix time of sending, `X-Signature` is "
     "`sha256=` + hex HMAC-SHA256 of `<X-Timestamp>.<raw body>` with the shared secret. "
-    "Requests older than five minutes, or already accepted, are refused. `event_id` is the "
-    "middleware's own stable id: a retried event (re-signed) is deduplicated downstream."
+    "Requests older than five minutes, or already accepted (however the signature is "
+    "written), are refused. `event_id` is the middleware's own stable id: a retried event "
+    "(re-signed) is deduplicated downstream."
 )
 
 
@@ -96,40 +113,37 @@ class ImportSummary(BaseModel):
     already_imported_lines: int
 
 
-def signature_guard(
-    settings: Settings, nonces: NonceRepository, metrics: IngestMetrics
-) -> Callable[..., Awaitable[None]]:
-    secret = settings.webhook_secret.get_secret_value()
-    tolerance = settings.webhook_tolerance_seconds
-
-    async def verify(
-        request: Request,
-        x_timestamp: Annotated[str | None, Header(description="Unix seconds")] = None,
-        x_signature: Annotated[str | None, Header(description="sha256=<hex>")] = None,
-    ) -> None:
-        body = await request.body()
-        problem = check(
-            secret, x_timestamp, x_signature, body, now=time.time(), tolerance_seconds=tolerance
-        )
-        if problem is None and x_signature is not None:
-            expires = datetime.now(UTC) + timedelta(seconds=2 * tolerance)
-            if not await nonces.first_use(x_signature.strip(), expires):
-                problem = SignatureProblem.REPLAYED
-        if problem is not None:
-            metrics.rejected.labels(WEBHOOK, problem.value).inc()
-            code = 409 if problem is SignatureProblem.REPLAYED else 401
-            raise HTTPException(code, detail=problem.value)
-
-    return verify
+def webhook_door(settings: Settings, nonces: NonceRepository, metrics: IngestMetrics) -> Door:
+    return Door(
+        source=WEBHOOK,
+        secret=settings.webhook_secret.get_secret_value(),
+        tolerance_seconds=settings.webhook_tolerance_seconds,
+        nonces=nonces,
+        metrics=metrics,
+    )
 
 
-def webhook_router(
-    sink: EventSink, settings: Settings, nonces: NonceRepository, metrics: IngestMetrics
-) -> APIRouter:
+def import_door(settings: Settings, nonces: NonceRepository, metrics: IngestMetrics) -> Door:
+    token = settings.import_token
+    return Door(
+        source=QUEUE_LOG,
+        secret=settings.webhook_secret.get_secret_value(),
+        tolerance_seconds=settings.webhook_tolerance_seconds,
+        nonces=nonces,
+        metrics=metrics,
+        token=None if token is None else token.get_secret_value(),
+        accepts_tokens=True,
+        refuses_browsers=True,
+    )
+
+
+def webhook_router(sink: EventSink, settings: Settings, door: Door) -> APIRouter:
     router = APIRouter(
         prefix="/v1",
         tags=["PBX webhook"],
-        dependencies=[Depends(signature_guard(settings, nonces, metrics))],
+        route_class=guarded_route(door),
+        dependencies=[Depends(door.verified)],
+        max_body_size=settings.webhook_max_body_bytes,
     )
 
     @router.post(
@@ -182,8 +196,9 @@ def webhook_router(
         ],
     ) -> BatchAccepted:
         if len(batch.events) > settings.webhook_max_batch:
-            metrics.rejected.labels(WEBHOOK, "batch_too_large").inc()
-            raise HTTPException(413, f"at most {settings.webhook_max_batch} events per batch")
+            raise door.refuse(
+                413, "batch_too_large", f"at most {settings.webhook_max_batch} events per batch"
+            )
         await publish_events(batch.events, sink)
         return BatchAccepted(
             accepted=len(batch.events), event_ids=[e.event_id for e in batch.events]
@@ -192,14 +207,22 @@ def webhook_router(
     return router
 
 
-def import_router(import_file: FileImporter, settings: Settings) -> APIRouter:
-    router = APIRouter(prefix="/v1/queue-log", tags=["queue_log import"])
+def import_router(import_file: FileImporter, settings: Settings, door: Door) -> APIRouter:
+    router = APIRouter(
+        prefix="/v1/queue-log",
+        tags=["queue_log import"],
+        route_class=guarded_route(door),
+        # HTTPBearer only documents the token (the door checks it before the body is read).
+        dependencies=[Depends(door.verified), Depends(HTTPBearer(auto_error=False))],
+        responses=IMPORT_REFUSALS,
+    )
 
     @router.post(
         "/imports",
         summary="Import a queue_log file uploaded with the request (multipart, field `file`)",
         description="Lines already imported (same file, by fingerprint) are skipped; bad lines "
-        "go to call-events.dlq with their reason and line number in the headers.",
+        "go to call-events.dlq with their reason and line number in the headers. "
+        + IMPORT_CREDENTIALS,
     )
     async def import_upload(file: UploadFile) -> ImportSummary:
         report = await import_file(file.file, file.filename or "upload")
@@ -208,7 +231,9 @@ def import_router(import_file: FileImporter, settings: Settings) -> APIRouter:
     @router.post(
         "/imports:server-path",
         summary="Import a queue_log file the service can read, under TELEPHONY_INGEST_IMPORT_ROOTS",
-        responses={403: {"description": "The path is outside the import roots"}},
+        description=IMPORT_CREDENTIALS,
+        responses={403: {"description": "A browser's request, or a path outside the roots"}},
+        max_body_size=SERVER_PATH_MAX_BODY_BYTES,
     )
     async def import_path(body: ServerPath) -> ImportSummary:
         path = _allowed(Path(body.path), settings.import_roots)

@@ -14,7 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, dlq
 from telephony_ingest.ami import AmiSource, Backoff, manager_config
-from telephony_ingest.api import import_router, webhook_router
+from telephony_ingest.api import import_door, import_router, webhook_door, webhook_router
 from telephony_ingest.follower import QueueLogFollower
 from telephony_ingest.handlers import WEBHOOK, LineContext, QueueLogLines, import_queue_log
 from telephony_ingest.metrics import IngestMetrics
@@ -105,8 +105,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         produces=[CALL_EVENTS, AGENT_EVENTS, dlq(CALL_EVENTS)],
         routers=[
-            webhook_router(sink, settings, repository, metrics),
-            import_router(import_file, settings),
+            webhook_router(sink, settings, webhook_door(settings, repository, metrics)),
+            import_router(import_file, settings, import_door(settings, repository, metrics)),
         ],
         on_startup=[repository.ensure_indexes],
         resources=[sources],

@@ -11,6 +11,10 @@ from cc_runtime import ServiceSettings
 PLACEHOLDER_SECRET = "change-me"  # noqa: S105 - the development default, refused elsewhere
 # Shortest shared secret accepted outside development: 256 bits, the HMAC-SHA256 key size.
 MIN_SECRET_BYTES = 32
+# Room, within one Kafka message, for the record's key, headers and batch framing, and for the
+# fields an event gains when re-encoded (defaults, a normalised caller): a webhook body this much
+# under the topic's limit always fits in it.
+RECORD_MARGIN_BYTES = 16 * 1024
 
 
 class Settings(ServiceSettings):
@@ -37,6 +41,12 @@ class Settings(ServiceSettings):
     )
     webhook_tolerance_seconds: int = Field(300, ge=1)
     webhook_max_batch: int = Field(1000, ge=1)
+    max_message_bytes: int = Field(
+        1_048_588,
+        ge=64 * 1024,
+        description="The call-events and agent-events topics' max.message.bytes (Kafka's "
+        "default): a webhook body may be at most this less RECORD_MARGIN_BYTES (16 KiB)",
+    )
 
     import_roots: list[Path] = Field(
         default_factory=list, description="Server-side folders the import endpoint may read"
@@ -55,6 +65,10 @@ class Settings(ServiceSettings):
 
     producer_linger_ms: int = Field(20, ge=0)
     producer_compression: Literal["none", "gzip", "lz4", "zstd", "snappy"] = "none"
+
+    @property
+    def webhook_max_body_bytes(self) -> int:
+        return self.max_message_bytes - RECORD_MARGIN_BYTES
 
     @field_validator("import_token")
     @classmethod

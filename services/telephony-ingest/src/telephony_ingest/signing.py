@@ -2,14 +2,18 @@
 
 The sender puts the Unix time in `X-Timestamp` and `sha256=<hex digest>` in `X-Signature`.
 A request older (or further in the future) than the tolerance is refused as stale; a replayed
-signature inside the window is refused by the nonce store (see repository).
+request inside the window is refused by the nonce store (see repository). The nonce is the
+signature as we compute it, so the same request is one nonce however its header is written
+(with or without `sha256=`, in upper or lower case, with blanks around it).
 """
 
 import hashlib
 import hmac
+import re
 from enum import StrEnum
 
 PREFIX = "sha256="
+_SIGNATURE = re.compile(r"(?:sha256=)?([0-9a-f]{64})", re.IGNORECASE)
 
 
 class SignatureProblem(StrEnum):
@@ -22,28 +26,38 @@ class SignatureProblem(StrEnum):
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:
     """The `X-Signature` value for a body sent at `timestamp`."""
-    message = str(timestamp).encode() + b"." + body
-    return PREFIX + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    mac = signer(secret, timestamp)
+    mac.update(body)
+    return PREFIX + mac.hexdigest()
 
 
-def check(
-    secret: str,
-    timestamp: str | None,
-    signature: str | None,
-    body: bytes,
-    *,
-    now: float,
-    tolerance_seconds: int,
+def signer(secret: str, timestamp: int) -> "hmac.HMAC":
+    """A running HMAC of `<timestamp>.`: feed it the body as it arrives, then `verify` it."""
+    return hmac.new(secret.encode(), str(timestamp).encode() + b".", hashlib.sha256)
+
+
+def timestamp_problem(
+    timestamp: str | None, signature: str | None, *, now: float, tolerance_seconds: int
 ) -> SignatureProblem | None:
-    """What is wrong with a request's signature, or None when it is authentic and fresh."""
+    """What is wrong with a request's signature headers before its body is read, if anything."""
     if not timestamp or not signature:
         return SignatureProblem.MISSING
     if not (timestamp.isascii() and timestamp.isdecimal()) or len(timestamp) > 12:
         return SignatureProblem.BAD_TIMESTAMP
     if abs(now - int(timestamp)) > tolerance_seconds:
         return SignatureProblem.STALE
-    expected = sign(secret, int(timestamp), body)
-    given = signature if signature.startswith(PREFIX) else PREFIX + signature
-    if not hmac.compare_digest(expected.encode(), given.strip().encode()):
-        return SignatureProblem.MISMATCH
     return None
+
+
+def canonical(signature: str) -> str | None:
+    """`sha256=<lower-case hex>` for a signature however it is written; None if it is none."""
+    match = _SIGNATURE.fullmatch(signature.strip())
+    return None if match is None else PREFIX + match[1].lower()
+
+
+def verify(mac: "hmac.HMAC", signature: str) -> str | None:
+    """The request's nonce (its canonical signature) when `signature` matches the HMAC of the
+    body fed to `mac`; None when it does not."""
+    expected = PREFIX + mac.hexdigest()
+    given = canonical(signature) or ""
+    return expected if hmac.compare_digest(expected.encode(), given.encode()) else None

@@ -32,12 +32,15 @@ this line is not queue_log at all
 CALLS = 6
 AGENTS = 2
 BAD_LINES = {5: "malformed_line", 7: "missing_call_id", 11: "unknown_verb"}
+TOKEN = "import-test-token-of-at-least-32-bytes"
+BEARER = {"authorization": f"Bearer {TOKEN}"}
 
 
 @pytest.fixture
 def settings(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
     for name, value in service_env.items():
         monkeypatch.setenv(name, value)
+    monkeypatch.setenv("TELEPHONY_INGEST_IMPORT_TOKEN", TOKEN)
     return Settings()
 
 
@@ -109,8 +112,9 @@ def test_a_file_uploaded_to_the_import_endpoint_is_published_once(
     settings: Settings, servers: Servers
 ) -> None:
     with TestClient(create_app(settings)) as client:
-        first = client.post("/v1/queue-log/imports", files={"file": ("queue_log", QUEUE_LOG)})
-        second = client.post("/v1/queue-log/imports", files={"file": ("queue_log", QUEUE_LOG)})
+        upload = {"file": ("queue_log", QUEUE_LOG)}
+        first = client.post("/v1/queue-log/imports", files=upload, headers=BEARER)
+        second = client.post("/v1/queue-log/imports", files=upload, headers=BEARER)
         metrics = client.get("/metrics").text
 
     assert first.status_code == 200, first.text
@@ -138,7 +142,9 @@ def test_a_server_side_path_outside_the_import_roots_is_refused(
     allowed = settings.model_copy(update={"import_roots": [tmp_path / "allowed"]})
 
     with TestClient(create_app(allowed)) as client:
-        refused = client.post("/v1/queue-log/imports:server-path", json={"path": str(path)})
+        refused = client.post(
+            "/v1/queue-log/imports:server-path", json={"path": str(path)}, headers=BEARER
+        )
 
     assert refused.status_code == 403
     assert "IMPORT_ROOTS" in refused.json()["detail"]

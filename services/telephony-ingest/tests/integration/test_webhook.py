@@ -2,12 +2,16 @@
 published keyed by their aggregate, unsigned, stale, replayed and malformed requests refused."""
 
 import json
+import math
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from cc_testing import Servers, read_records
 from telephony_ingest.app import create_app
@@ -166,3 +170,149 @@ def test_the_openapi_page_documents_the_signature_and_examples(client: TestClien
     assert {p["name"] for p in operation["parameters"]} >= {"x-signature", "x-timestamp"}
     examples = operation["requestBody"]["content"]["application/json"]["examples"]
     assert examples["a call"]["value"]["events"][0]["event_type"] == "call.offered"
+
+
+def rewritten_signatures(signature: str) -> list[str]:
+    digest = signature.removeprefix("sha256=")
+    return [digest, "SHA256=" + digest.upper(), f"{signature} ", "sha256=" + digest.upper()]
+
+
+async def test_a_replay_is_refused_however_its_signature_header_is_written(
+    client: TestClient, settings: Settings, servers: Servers
+) -> None:
+    request = signed(offered("1700000000.5"))
+    first = client.post("/v1/call-events", **request)
+
+    replays = [
+        client.post(
+            "/v1/call-events", content=request["content"], headers={**request["headers"], **h}
+        )
+        for h in (
+            {"x-signature": s} for s in rewritten_signatures(request["headers"]["x-signature"])
+        )
+    ]
+
+    assert first.status_code == 202, first.text
+    assert [(r.status_code, r.json()["detail"]) for r in replays] == [(409, "request_replayed")] * 4
+    records = await read_records(
+        servers.kafka_bootstrap_servers, settings.topic("call-events"), until=lambda r: len(r) >= 1
+    )
+    assert len(records) == 1
+
+
+def with_number(event: dict[str, Any], field: str, value: str) -> bytes:
+    """The event's JSON with `field` (a number field) set to a bare token such as NaN."""
+    text = json.dumps({**event, field: 1})
+    return text.replace(f'"{field}": 1', f'"{field}": {value}').encode()
+
+
+def signed_bytes(body: bytes) -> dict[str, Any]:
+    timestamp = int(time.time())
+    headers = {
+        "content-type": "application/json",
+        "x-timestamp": str(timestamp),
+        "x-signature": sign(SECRET, timestamp, body),
+    }
+    return {"content": body, "headers": headers}
+
+
+@pytest.mark.parametrize("token", ["NaN", "Infinity", "-Infinity", "1e400"])
+@pytest.mark.parametrize("field", ["position", "schema_version", "queue", "unknown_field"])
+def test_a_signed_body_with_a_non_finite_number_is_refused_with_422_and_the_reason(
+    client: TestClient, token: str, field: str
+) -> None:
+    body = with_number(offered("1700000000.6"), field, token)
+
+    response = client.post("/v1/call-events", **signed_bytes(body))
+
+    assert response.status_code == 422, response.text
+    assert "is not a JSON number" in response.text or "out of range" in response.text
+
+
+def test_a_signed_batch_with_nan_in_a_duration_is_refused_with_422(client: TestClient) -> None:
+    answered = {
+        "event_id": "pbx-1700000000.7-answered",
+        "event_type": "call.answered",
+        "occurred_at": "2026-11-23T09:30:27Z",
+        "source": "pbx-webhook",
+        "call_id": "1700000000.7",
+        "queue": "sales",
+        "agent": "1001",
+    }
+    body = json.dumps({"events": [answered]}).replace(
+        '"agent": "1001"', '"agent": "1001", "wait_seconds": NaN'
+    )
+
+    response = client.post("/v1/events:batch", **signed_bytes(body.encode()))
+
+    assert response.status_code == 422, response.text
+    assert "NaN is not a JSON number" in response.text
+
+
+def padded_to(event: dict[str, Any], size: int) -> bytes:
+    """The event's JSON padded to exactly `size` bytes in its caller's name, which is published."""
+    caller = event["caller"]
+    bare = json.dumps({**event, "caller": {**caller, "name": ""}}).encode()
+    name = "x" * (size - len(bare))
+    return json.dumps({**event, "caller": {**caller, "name": name}}).encode()
+
+
+async def test_a_body_at_the_limit_is_published_and_one_byte_more_is_refused_with_413(
+    client: TestClient, settings: Settings, servers: Servers
+) -> None:
+    limit = settings.webhook_max_body_bytes
+    at_limit = padded_to(offered("1700000000.8"), limit)
+    over = padded_to(offered("1700000000.9"), limit + 1)
+
+    accepted = client.post("/v1/call-events", **signed_bytes(at_limit))
+    refused = client.post("/v1/call-events", **signed_bytes(over))
+
+    assert (accepted.status_code, refused.status_code) == (202, 413), accepted.text[:300]
+    records = await read_records(
+        servers.kafka_bootstrap_servers, settings.topic("call-events"), until=lambda r: len(r) >= 1
+    )
+    assert [r.key for r in records] == [b"1700000000.8"]
+    assert len(records[0].value) > limit - 1024
+
+
+def test_a_ten_megabyte_body_is_refused_with_413_before_it_is_read(client: TestClient) -> None:
+    body = padded_to(offered("1700000000.10"), 10 * 1024 * 1024)
+
+    response = client.post("/v1/call-events", **signed_bytes(body))
+
+    assert response.status_code == 413, response.text[:300]
+
+
+JSON_VALUES = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.sampled_from([math.nan, math.inf, -math.inf, 1e308])
+    | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+FIELDS = ["event_id", "occurred_at", "schema_version", "call_id", "queue", "caller", "position"]
+
+
+@st.composite
+def odd_bodies(draw: st.DrawFn) -> bytes:
+    """An offered call with one field set to any JSON value (NaN and Infinity included), or
+    bytes that are no JSON at all."""
+    if draw(st.integers(0, 3)) == 0:
+        return draw(st.binary(max_size=200))
+    event = {**offered("1700000001.1"), draw(st.sampled_from(FIELDS)): draw(JSON_VALUES)}
+    return json.dumps(event, allow_nan=True).encode()
+
+
+@hypothesis_settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(odd_bodies())
+def test_no_signed_body_makes_the_webhook_answer_5xx(client: TestClient, body: bytes) -> None:
+    response = client.post("/v1/call-events", **signed_bytes(body))
+
+    assert response.status_code in (202, 400, 409, 422), response.text[:300]

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from cc_dev import errors, topics
 from cc_dev.errors import CliError
-from cc_dev.ingest import DEVELOPMENT_SECRET, import_queue_log
+from cc_dev.ingest import DEVELOPMENT_SECRET, ImportCredential, import_queue_log
 from cc_dev.progress import Bar
 from cc_dev.record import RecordRequest, record
 from cc_dev.replay import ReplayRequest, replay
@@ -356,12 +356,35 @@ def import_queue_log_command(
         ),
     ] = False,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the import.")] = 600,
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="TELEPHONY_INGEST_IMPORT_TOKEN",
+            help="The service's import token; without one the request is signed with the "
+            "webhook secret.",
+            show_default=False,
+        ),
+    ] = None,
+    webhook_secret: Annotated[
+        str,
+        typer.Option(
+            envvar="TELEPHONY_INGEST_WEBHOOK_SECRET",
+            help="The webhook's shared secret, to sign the request when no token is given.",
+            show_default=False,
+        ),
+    ] = DEVELOPMENT_SECRET,
 ) -> None:
     """Hand a queue_log file to telephony-ingest's bulk import and print its summary."""
+    credential = ImportCredential(token=token, secret=webhook_secret)
     try:
         with Bar("uploading", err) as bar:
             summary = import_queue_log(
-                url, file, server_path=server_path, progress=bar, timeout=timeout
+                url,
+                file,
+                server_path=server_path,
+                progress=bar,
+                timeout=timeout,
+                credential=credential,
             )
     except CliError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)

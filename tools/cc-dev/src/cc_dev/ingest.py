@@ -1,19 +1,22 @@
 """HTTP adapter to telephony-ingest: its signed PBX webhook (call-events and agent-events) and
 its queue_log bulk import (`POST /v1/queue-log/imports`, multipart field `file`, or
-`/v1/queue-log/imports:server-path` for a file the service reads itself)."""
+`/v1/queue-log/imports:server-path` for a file the service reads itself), which takes the import
+token (`Authorization: Bearer`) or a request signed like the webhook's."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
 import httpx
 
 from cc_dev.errors import BadFileError, HttpError
-from cc_dev.progress import ProgressSink
+from cc_dev.progress import ProgressSink, Silent
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, Event, topic_of
 
 WEBHOOK_PATHS = {CALL_EVENTS: "/v1/call-events", AGENT_EVENTS: "/v1/agent-events"}
@@ -23,8 +26,32 @@ DEVELOPMENT_SECRET = "change-me"  # noqa: S105 - telephony-ingest's development 
 
 def signature(secret: str, timestamp: int, body: bytes) -> str:
     """`X-Signature` of a webhook request: sha256=HMAC(secret, "<timestamp>.<body>")."""
-    message = str(timestamp).encode() + b"." + body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return streamed_signature(secret, timestamp, [body])
+
+
+def streamed_signature(secret: str, timestamp: int, chunks: Iterable[bytes]) -> str:
+    """The same signature, of a body read in chunks (a file upload need not fit in memory)."""
+    mac = hmac.new(secret.encode(), str(timestamp).encode() + b".", hashlib.sha256)
+    for chunk in chunks:
+        mac.update(chunk)
+    return "sha256=" + mac.hexdigest()
+
+
+@dataclass(frozen=True)
+class ImportCredential:
+    """The import token when there is one, else the webhook's secret to sign the request."""
+
+    token: str | None = None
+    secret: str = DEVELOPMENT_SECRET
+
+    def authorise(self, request: httpx.Request) -> None:
+        if self.token:
+            request.headers["authorization"] = f"Bearer {self.token}"
+            return
+        now = int(time.time())
+        assert isinstance(request.stream, Iterable)  # built from bytes or a file: re-readable
+        request.headers["x-timestamp"] = str(now)
+        request.headers["x-signature"] = streamed_signature(self.secret, now, request.stream)
 
 
 class Webhook:
@@ -67,7 +94,7 @@ class _Counting:
     """A binary file that reports how much of it was read (the upload's progress)."""
 
     def __init__(self, raw: IO[bytes], progress: ProgressSink) -> None:
-        self.raw, self.progress = raw, progress
+        self.raw, self.progress = raw, progress  # progress may be swapped between reads
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.raw.read(size)
@@ -79,28 +106,40 @@ class _Counting:
 
 
 def import_queue_log(
-    base_url: str, path: Path, *, server_path: bool, progress: ProgressSink, timeout: float
+    base_url: str,
+    path: Path,
+    *,
+    server_path: bool,
+    progress: ProgressSink,
+    timeout: float,
+    credential: ImportCredential,
 ) -> dict[str, Any]:
     """Hand a queue_log file to the bulk import; returns the import's summary."""
     base = base_url.rstrip("/")
     with httpx.Client(timeout=timeout) as client:
         if server_path:
             url = f"{base}{IMPORT_PATH}:server-path"
-            return _post(client, url, json={"path": str(path)})
+            request = client.build_request("POST", url, json={"path": str(path)})
+            credential.authorise(request)
+            return _send(client, request)
         try:
             raw = path.open("rb")
             size = path.stat().st_size
         except OSError as error:
             raise BadFileError(f"{path}: cannot read: {error.strerror or error}") from None
         with raw:
+            upload = _Counting(raw, Silent())  # signing reads the file once, unseen
+            files = {"file": (path.name, cast(IO[bytes], upload))}
+            request = client.build_request("POST", base + IMPORT_PATH, files=files)
+            credential.authorise(request)
+            upload.progress = progress
             progress.begin(size)
-            upload = cast(IO[bytes], _Counting(raw, progress))
-            return _post(client, base + IMPORT_PATH, files={"file": (path.name, upload)})
+            return _send(client, request)
 
 
-def _post(client: httpx.Client, url: str, **body: Any) -> dict[str, Any]:
+def _send(client: httpx.Client, request: httpx.Request) -> dict[str, Any]:
     try:
-        response = client.post(url, **body)
+        response = client.send(request)
     except httpx.HTTPError as error:
-        raise HttpError(f"{url}: {error!r}") from None
-    return dict(_accepted(url, response).json())
+        raise HttpError(f"{request.url}: {error!r}") from None
+    return dict(_accepted(str(request.url), response).json())

@@ -189,6 +189,40 @@ def test_a_queue_log_file_is_imported_by_telephony_ingest(
     ]
 
 
+IMPORT_TOKEN = "cc-dev-test-import-token-of-32-bytes+"
+
+
+def test_a_server_side_queue_log_is_imported_with_the_token_and_refused_with_a_wrong_one(
+    servers: Servers, namespace: str, service_env: dict[str, str], tmp_path: Path
+) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(QUEUE_LOG)
+    (port,) = free_ports(1)
+    env = {
+        **service_env,
+        "TELEPHONY_INGEST_IMPORT_ROOTS": f'["{tmp_path}"]',
+        "TELEPHONY_INGEST_IMPORT_TOKEN": IMPORT_TOKEN,
+        "TELEPHONY_INGEST_WEBHOOK_SECRET": "not-the-development-default",
+    }
+    command = ["import-queue-log", str(path), "--server-path"]
+
+    with service_process("telephony-ingest", port, env, tmp_path) as ingest:
+        unsigned = runner.invoke(app, [*command, "--url", ingest.url])
+        wrong = runner.invoke(app, [*command, "--url", ingest.url, "--token", "x" * 40])
+        accepted = runner.invoke(app, [*command, "--url", ingest.url, "--token", IMPORT_TOKEN])
+
+    assert (unsigned.exit_code, wrong.exit_code) == (5, 5)
+    assert "signature_mismatch" in unsigned.output
+    assert "token_invalid" in wrong.output
+    assert accepted.exit_code == 0, accepted.output
+    records = asyncio.run(
+        read_records(
+            servers.kafka_bootstrap_servers, f"{namespace}.call-events", until=lambda r: len(r) >= 3
+        )
+    )
+    assert len(records) == 3
+
+
 def test_importing_a_missing_file_exits_with_3_and_an_unreachable_service_with_5(
     tmp_path: Path,
 ) -> None:
