@@ -1,21 +1,26 @@
-"""AMI adapter: a `panoramisk` manager that logs in, receives every event and hands queue
-events to `ami_events`, reconnecting with exponential backoff. Writes call-events,
-agent-events and call-events.dlq through the sink.
+"""AMI adapter: a `panoramisk` manager that logs in, receives every event, hands it to
+`ami_events` and the calls in queue to `ami_calls`, and reconnects with exponential backoff.
+Writes call-events, agent-events and call-events.dlq through the sink; counts ignored frames.
 
 panoramisk (1.4, asyncio) does the protocol; it reconnects after a fixed delay, so the manager
 below sets that delay before each attempt from an exponential backoff reset on a good login.
 """
 
 import asyncio
+import itertools
 import logging
 import random
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from panoramisk import Manager
 
 from cc_runtime import HEADER_PREFIX
-from telephony_ingest.ami_events import map_frame
+from cc_schemas import CallExited
+from telephony_ingest.agent_identity import AgentIdentities
+from telephony_ingest.ami_calls import CallsInQueue, Untracked, queue_entry
+from telephony_ingest.ami_events import KeyPressed, Left, Receipt, ignored_kind, map_frame
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.queue_log import Ignored, Mapped
 from telephony_ingest.sink import EventSink
@@ -23,6 +28,7 @@ from telephony_ingest.sink import EventSink
 log = logging.getLogger(__name__)
 
 AMI = "ami"
+UNTRACKED_CALL = "untracked_call"  # a Leave without a connect, of a call never seen joining
 
 
 class Backoff:
@@ -64,13 +70,20 @@ class AmiSource:
         metrics: IngestMetrics,
         region: str,
         pbx_id: str,
+        identities: AgentIdentities | None = None,
+        leave_grace_seconds: float = 10.0,
     ) -> None:
         self.sink = sink
         self.metrics = metrics
         self.region = region
         self.pbx_id = pbx_id
+        self.identities = identities or AgentIdentities()
+        self.calls = CallsInQueue(leave_grace_seconds)
+        self.connection = "none"
+        self.frames = itertools.count()
         self.logged_in = asyncio.Event()
         self.lock = asyncio.Lock()
+        self.closer: asyncio.Task[None] | None = None
         self.manager = BackoffManager(
             backoff, **manager_config, on_login=self._on_login, on_disconnect=self._on_disconnect
         )
@@ -79,39 +92,113 @@ class AmiSource:
     async def start(self) -> None:
         self.manager.loop = asyncio.get_running_loop()
         self.manager.connect()
+        self.closer = asyncio.create_task(self._close_exits())
 
     async def stop(self) -> None:
         self.manager.close()
         self.manager.connection_lost = lambda _exc: None  # no reconnect after a wanted close
+        if self.closer is not None:
+            self.closer.cancel()
+            await asyncio.gather(self.closer, return_exceptions=True)
+        # A caller who left within the grace: decided now rather than lost with the process.
+        await self._publish_exits(self.calls.due())
 
     def _on_login(self, manager: Manager) -> None:
         self.manager.backoff.reset()
+        # Names this session in the ids of frames without a Timestamp (see ami_events).
+        self.connection = f"{time.time():.6f}/{self.manager.connections}"
+        self.frames = itertools.count()
         self.logged_in.set()
         log.info("AMI logged in", extra={"host": manager.config["host"]})
+        self._resync()
 
     def _on_disconnect(self, _: Manager, exc: object) -> None:
         self.logged_in.clear()
         log.warning("AMI connection lost; reconnecting with backoff", extra={"error": repr(exc)})
 
+    def _resync(self) -> None:
+        """Ask which calls wait now: AMI does not resend the events a session missed. The
+        reply is applied by a callback, which runs before the frames that followed it."""
+        self.manager.send_action({"Action": "QueueStatus"}).add_done_callback(self._resynced)
+
+    def _resynced(self, reply: "asyncio.Future[Any]") -> None:
+        replies = None if reply.cancelled() or reply.exception() else reply.result()
+        if not isinstance(replies, list):  # an error reply: the user may not read queues
+            log.warning(
+                "AMI QueueStatus failed; calls in queue not resynced",
+                extra={"reply": repr(replies)},
+            )
+            return
+        received = time.time()
+        lost = self.calls.resync(q for r in replies if (q := queue_entry(r, received)))
+        if lost:
+            log.warning("AMI calls in queue ended while disconnected", extra={"calls": lost})
+
+    async def _close_exits(self) -> None:
+        tick = min(1.0, self.calls.grace_seconds / 4)
+        while True:
+            await asyncio.sleep(tick)
+            exits = self.calls.due(time.monotonic())
+            try:
+                if exits:
+                    await self._publish_exits(exits)
+            except Exception:  # the loop must outlive a broker outage
+                calls = [e.call_id if isinstance(e, CallExited) else e.left.call_id for e in exits]
+                log.exception("AMI exits not published", extra={"calls": calls})
+
     async def _on_event(self, _: Manager, message: Mapping[str, Any]) -> None:
-        outcome = map_frame(message, region=self.region, pbx_id=self.pbx_id)
+        # The receipt and the calls in queue are updated before the first await, so in the
+        # order the frames arrived.
+        receipt = Receipt(time.time(), self.connection, next(self.frames))
+        outcome = map_frame(
+            message,
+            region=self.region,
+            pbx_id=self.pbx_id,
+            identities=self.identities,
+            receipt=receipt,
+        )
         if isinstance(outcome, Ignored):
-            return  # AMI sends every channel event; only queue events matter here
+            self.metrics.ignored.labels(AMI, ignored_kind(outcome.verb)).inc()
+            return
+        if isinstance(outcome, KeyPressed):
+            self.calls.key(outcome)
+            return
+        if isinstance(outcome, Left):
+            self.calls.left(outcome, time.monotonic())
+            return
+        if isinstance(outcome, Mapped):
+            self.calls.observe(outcome.event)
         async with self.lock:  # one frame at a time keeps a call's events in order
             if isinstance(outcome, Mapped):
                 await self.sink.publish(outcome.event, AMI)
             else:
-                frame = "".join(f"{k}: {v}\r\n" for k, v in message.items()).encode()
-                headers = {
-                    f"{HEADER_PREFIX}error": outcome.detail,
-                    f"{HEADER_PREFIX}error-type": outcome.reason.value,
-                    f"{HEADER_PREFIX}source": AMI,
-                }
-                key = str(message.get("Uniqueid", "")).encode() or None
-                await self.sink.dead_letter(frame, key, headers)
-                self.metrics.rejected.labels(AMI, outcome.reason.value).inc()
-                log.warning("AMI frame dead-lettered", extra={"reason": outcome.reason.value})
+                frame = "".join(f"{k}: {v}\r\n" for k, v in message.items())
+                await self._dead_letter(
+                    frame, message.get("Uniqueid"), outcome.reason.value, outcome.detail
+                )
             await self.sink.flush()
+
+    async def _publish_exits(self, exits: list[CallExited | Untracked]) -> None:
+        async with self.lock:
+            for exit_ in exits:
+                if isinstance(exit_, CallExited):
+                    await self.sink.publish(exit_, AMI)
+                else:
+                    left = exit_.left
+                    detail = f"{left.call_id} left {left.queue} unanswered; its join was not seen"
+                    await self._dead_letter(left.frame, left.call_id, UNTRACKED_CALL, detail)
+            await self.sink.flush()
+
+    async def _dead_letter(self, frame: str, call_id: object, reason: str, detail: str) -> None:
+        headers = {
+            f"{HEADER_PREFIX}error": detail,
+            f"{HEADER_PREFIX}error-type": reason,
+            f"{HEADER_PREFIX}source": AMI,
+        }
+        key = str(call_id or "").encode(errors="backslashreplace") or None
+        await self.sink.dead_letter(frame.encode(errors="backslashreplace"), key, headers)
+        self.metrics.rejected.labels(AMI, reason).inc()
+        log.warning("AMI frame dead-lettered", extra={"reason": reason})
 
 
 def manager_config(
@@ -125,4 +212,6 @@ def manager_config(
         "events": "on",
         "ping_delay": ping_seconds,
         "ping_interval": ping_seconds,
+        # Not sent again after a reconnect: each login asks QueueStatus afresh.
+        "forgetable_actions": ("ping", "login", "queuestatus"),
     }

@@ -1,14 +1,28 @@
 """AMI queue events (one frame's `Key: Value` headers) -> call and agent lifecycle events.
-Pure: no I/O. Same outcomes as the queue_log parser: Mapped, Ignored, Rejected.
+Pure: no I/O. Outcomes as the queue_log parser's (Mapped, Ignored, Rejected), plus `Left` and
+`KeyPressed`, the facts that `ami_calls` needs to close a call that leaves a queue unanswered.
 
-Names as Asterisk 12+ sends them (QueueCallerJoin, AgentConnect, ...) and the older 1.8 / 11
-ones (Join, Leave). Frames that are not queue events (Newchannel, Hangup, ...) are ignored;
-a queue event whose fields cannot be mapped is rejected with a reason. The event id is derived
-from the whole frame, so the same frame always gets the same id.
+Names as Asterisk 12+ sends them (QueueCallerJoin, QueueCallerLeave, AgentConnect, ...) and the
+older 1.8 / 11 ones (Join, Leave, QueueMemberPaused), with each version's fields: 1.8 / 11 name
+a member's interface `Location` (member events) or `Member` (call events), 12+ `Interface`.
+Agents are named by their identity (`agent_identity`), the interface as logged kept apart.
+
+Event ids. AMI has no redelivery: Asterisk writes each event once to each connected session and
+never resends what a session missed. What an id must tell apart is two genuine events that
+look alike (one member unpaused twice), and what it must keep equal is one event seen twice
+(two adapters on one PBX, or one event published again). So an id is made of what the event
+is about (event name, uniqueid, queue, member) and when the PBX raised it: the frame's
+`Timestamp` (manager.conf `timestampevents=yes`; computed once per event, the same on every
+session and across reconnects) with its `SequenceNumber` when `debug=on` adds one. A frame
+without a Timestamp is named by where and when we received it (the connection and the frame's
+place in it): unique, but two adapters on one PBX then give one event two ids.
+`SequenceNumber` alone is not trusted: Asterisk restarts it at 0 with the process.
 """
 
+import itertools
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from pydantic import ValidationError
@@ -28,24 +42,87 @@ from cc_schemas import (
     Event,
     make_event_id,
 )
+from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.phone import normalise_caller
-from telephony_ingest.queue_log import Ignored, LineError, Mapped, Outcome, Rejected, RejectReason
+from telephony_ingest.queue_log import Ignored, LineError, Mapped, Rejected, RejectReason
 
 SOURCE = "asterisk-ami"
 ENDED_BY = {"caller": EndedBy.CALLER, "agent": EndedBy.AGENT, "transfer": EndedBy.TRANSFER}
+# Where each Asterisk version names the member: its membername first (as queue_log's agent
+# field does), then the interface (12+ `Interface`, 1.8 / 11 `Location` / `Member` /
+# `AgentCalled`), the device-state interface last.
+MEMBER_NAMES = ("MemberName", "AgentName", "Interface", "Location", "Member", "AgentCalled",
+                "StateInterface")  # fmt: skip
+INTERFACES = ("Interface", "Location", "Member", "AgentCalled")
+_LAST_EPOCH = 253_402_300_800  # the first second of year 10000
+_NO_IDENTITIES = AgentIdentities()
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Where and when the adapter received a frame: names a frame that has no Timestamp."""
+
+    at: float  # Unix time of receipt
+    connection: str  # one AMI session of this adapter
+    sequence: int  # the frame's place in that session
+
+
+_UNCONNECTED = itertools.count()
+
+
+def receipt_now() -> Receipt:
+    return Receipt(time.time(), "unconnected", next(_UNCONNECTED))
+
+
+@dataclass(frozen=True, slots=True)
+class Left:
+    """A caller left a queue (Leave / QueueCallerLeave). Asterisk sends it before AgentConnect
+    when the call is answered and after QueueCallerAbandon when it is abandoned; a Leave with
+    neither is a call that exited the queue, which `ami_calls` decides."""
+
+    call_id: str
+    queue: str
+    position: int
+    at: datetime
+    event_id: str  # for the call.exited it may become
+    frame: str = field(repr=False)  # as received, for a dead letter
+
+
+@dataclass(frozen=True, slots=True)
+class KeyPressed:
+    """The caller sent a DTMF digit (DTMF / DTMFEnd, received): why a caller may leave a queue."""
+
+    call_id: str
+    digit: str
+
+
+AmiOutcome = Mapped | Ignored | Rejected | Left | KeyPressed
 
 
 class Frame:
     """One AMI event's headers, case-insensitive as the protocol is."""
 
-    def __init__(self, headers: Mapping[str, str], region: str, pbx_id: str) -> None:
-        self.headers = {k.lower(): str(v) for k, v in headers.items()}
-        self.name = self.headers.get("event", "")
+    def __init__(
+        self,
+        headers: Mapping[str, object],
+        region: str,
+        pbx_id: str,
+        identities: AgentIdentities,
+        receipt: Receipt,
+    ) -> None:
+        self.original = headers
+        self.headers = {str(k).lower(): str(v) for k, v in headers.items()}
+        self.name = self.headers.get("event", "").strip()
         self.region = region
         self.pbx_id = pbx_id
+        self.identities = identities
+        self.receipt = receipt
 
     def get(self, key: str) -> str:
         return self.headers.get(key.lower(), "").strip()
+
+    def first(self, keys: tuple[str, ...]) -> str:
+        return next((value for key in keys if (value := self.get(key))), "")
 
     def required(self, key: str, reason: RejectReason = RejectReason.BAD_FIELD) -> str:
         value = self.get(key)
@@ -64,42 +141,77 @@ class Frame:
         text = self.get(key)
         return int(text) if text.isascii() and text.isdecimal() and int(text) > 0 else None
 
-    def member(self) -> str:
-        for key in ("MemberName", "Interface", "AgentName", "Member"):
-            if self.get(key):
-                return self.get(key)
-        raise LineError(RejectReason.MISSING_AGENT, f"{self.name} names no member")
+    def member_name(self) -> str:
+        name = self.first(MEMBER_NAMES)
+        if not name:
+            raise LineError(RejectReason.MISSING_AGENT, f"{self.name} names no member")
+        return name
 
-    def common(self) -> dict[str, object]:
-        canonical = "\x1e".join(f"{k}={v}" for k, v in sorted(self.headers.items()))
-        return {
-            "event_id": make_event_id(SOURCE, self.pbx_id, canonical),
-            "occurred_at": self.occurred_at(),
-            "source": SOURCE,
-        }
+    def agent(self) -> str:
+        return self.identities.identity(self.member_name())
+
+    def interface(self) -> str | None:
+        return self.first(INTERFACES) or None
+
+    def pbx_time(self) -> float | None:
+        try:
+            seconds = float(self.get("Timestamp"))
+        except ValueError:
+            return None
+        return seconds if 0 < seconds < _LAST_EPOCH else None
+
+    def event_id(self) -> str:
+        stamp = self.pbx_time()
+        if stamp is None:
+            when: tuple[object, ...] = ("received", self.receipt.connection, self.receipt.sequence)
+        else:
+            when = ("raised", self.get("Timestamp"), self.get("SequenceNumber"))
+        about = (
+            self.name.lower(),
+            self.get("Uniqueid"),
+            self.get("Queue"),
+            self.first(MEMBER_NAMES),
+        )
+        return make_event_id(SOURCE, self.pbx_id, *about, *when)
 
     def occurred_at(self) -> datetime:
-        # `Timestamp` is sent with timestampevents=yes in manager.conf; else the time received.
-        try:
-            return datetime.fromtimestamp(float(self.get("Timestamp")), UTC)
-        except (ValueError, OverflowError, OSError):
-            return datetime.fromtimestamp(time.time(), UTC)
+        stamp = self.pbx_time()
+        return datetime.fromtimestamp(self.receipt.at if stamp is None else stamp, UTC)
+
+    def common(self) -> dict[str, object]:
+        return {"event_id": self.event_id(), "occurred_at": self.occurred_at(), "source": SOURCE}
 
     def call(self) -> dict[str, object]:
         call_id = self.required("Uniqueid", RejectReason.MISSING_CALL_ID)
         return {**self.common(), "call_id": call_id, "queue": self.get("Queue") or None}
 
+    def agent_call(self) -> dict[str, object]:
+        return {**self.call(), "agent": self.agent(), "interface": self.interface()}
 
-def map_frame(headers: Mapping[str, str], *, region: str = "IT", pbx_id: str = "pbx") -> Outcome:
+    def raw(self) -> str:
+        return "".join(f"{k}: {v}\r\n" for k, v in self.original.items())
+
+
+def map_frame(
+    headers: Mapping[str, object],
+    *,
+    region: str = "IT",
+    pbx_id: str = "pbx",
+    identities: AgentIdentities = _NO_IDENTITIES,
+    receipt: Receipt | None = None,
+) -> AmiOutcome:
     """The outcome of one AMI event frame; never raises."""
-    frame = Frame(headers, region, pbx_id)
+    frame = Frame(headers, region, pbx_id, identities, receipt or receipt_now())
     mapper = MAPPERS.get(frame.name.lower())
     if mapper is None:
         return Ignored(frame.name or "no-event-name")
     try:
-        return Mapped(mapper(frame))
+        outcome = mapper(frame)
+        return Mapped(outcome) if isinstance(outcome, Event) else outcome
     except LineError as error:
         return Rejected(error.reason, str(error))
+    except UnicodeError as error:  # a lone surrogate cannot be hashed into an id nor published
+        return Rejected(RejectReason.BAD_FIELD, f"{frame.name} is not valid text: {error}"[:500])
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
@@ -116,24 +228,42 @@ def caller_join(frame: Frame) -> Event:
     )
 
 
+def caller_leave(frame: Frame) -> Left:
+    call_id = frame.required("Uniqueid", RejectReason.MISSING_CALL_ID)
+    queue = frame.required("Queue", RejectReason.MISSING_QUEUE)
+    position = frame.position("Position")
+    if position is None:
+        raise LineError(RejectReason.BAD_FIELD, f"{frame.name} has no valid Position")
+    return Left(call_id, queue, position, frame.occurred_at(), frame.event_id(), frame.raw())
+
+
+def key_pressed(frame: Frame) -> KeyPressed | Ignored:
+    # 1.8 / 11 send one DTMF event at the digit's begin and one at its end; 12+ DTMFBegin and
+    # DTMFEnd. A digit counts once, at its end, and only as the caller sent it.
+    ended = frame.name.lower() == "dtmfend" or frame.get("End").lower() == "yes"
+    received = frame.get("Direction").lower() == "received"
+    if not (ended and received and frame.get("Digit") and frame.get("Uniqueid")):
+        return Ignored(frame.name)
+    return KeyPressed(frame.get("Uniqueid"), frame.get("Digit"))
+
+
 def agent_called(frame: Frame) -> Event:
-    return CallRinging(**frame.call(), agent=frame.member())
+    return CallRinging(**frame.agent_call())
 
 
 def agent_connect(frame: Frame) -> Event:
     return CallAnswered(
-        **frame.call(),
-        agent=frame.member(),
+        **frame.agent_call(),
         wait_seconds=frame.number("HoldTime"),
         ring_seconds=frame.number("RingTime") if frame.get("RingTime") else None,
-        agent_call_id=frame.get("DestUniqueid") or None,
+        # 12+ name the agent's channel with a Dest prefix; 1.8 / 11 call it BridgedChannel.
+        agent_call_id=frame.first(("DestUniqueid", "BridgedChannel")) or None,
     )
 
 
 def agent_complete(frame: Frame) -> Event:
     return CallEnded(
-        **frame.call(),
-        agent=frame.member(),
+        **frame.agent_call(),
         wait_seconds=frame.number("HoldTime"),
         talk_seconds=frame.number("TalkTime"),
         ended_by=ENDED_BY.get(frame.get("Reason").lower(), EndedBy.UNKNOWN),
@@ -154,18 +284,15 @@ def caller_abandon(frame: Frame) -> Event:
 
 def ring_no_answer(frame: Frame) -> Event:
     # RingTime in milliseconds, as queue_log's RINGNOANSWER.
-    return CallRingNoAnswer(
-        **frame.call(), agent=frame.member(), ring_seconds=frame.number("RingTime", 1000.0)
-    )
+    return CallRingNoAnswer(**frame.agent_call(), ring_seconds=frame.number("RingTime", 1000.0))
 
 
 def member(frame: Frame) -> dict[str, object]:
-    interface = frame.get("Interface") or frame.get("StateInterface") or None
     return {
         **frame.common(),
-        "agent_id": frame.member(),
+        "agent_id": frame.agent(),
         "queue": frame.get("Queue") or None,
-        "interface": interface,
+        "interface": frame.interface(),
     }
 
 
@@ -188,9 +315,13 @@ def _named(value: str) -> str | None:
     return None if value in {"", "<unknown>", "unknown"} else value
 
 
-MAPPERS: dict[str, Callable[[Frame], Event]] = {
+MAPPERS: dict[str, Callable[[Frame], Event | Left | KeyPressed | Ignored]] = {
     "queuecallerjoin": caller_join,
     "join": caller_join,
+    "queuecallerleave": caller_leave,
+    "leave": caller_leave,
+    "dtmf": key_pressed,
+    "dtmfend": key_pressed,
     "agentcalled": agent_called,
     "agentconnect": agent_connect,
     "agentcomplete": agent_complete,
@@ -201,3 +332,28 @@ MAPPERS: dict[str, Callable[[Frame], Event]] = {
     "queuememberadded": member_added,
     "queuememberremoved": member_removed,
 }
+
+# AMI events a PBX sends that carry no queue lifecycle fact: counted by name when ignored.
+# Anything else is counted as `other`, so that the metric's labels stay few.
+KNOWN_IGNORED = frozenset(
+    {"AgentDump", "AgentLogin", "AgentLogoff", "Agents", "AgentsComplete", "AsyncAGI",
+     "AsyncAGIEnd", "AsyncAGIExec", "AsyncAGIStart", "AttendedTransfer", "BlindTransfer",
+     "Bridge", "BridgeCreate", "BridgeDestroy", "BridgeEnter", "BridgeLeave", "BridgeMerge",
+     "Cdr", "CEL", "ChallengeSent", "ChanSpyStart", "ChanSpyStop", "ContactStatus",
+     "CoreShowChannel", "DeviceStateChange", "Dial", "DialBegin", "DialEnd", "DialState", "DTMF",
+     "DTMFBegin", "DTMFEnd", "ExtensionStatus", "FullyBooted", "Hangup", "HangupHandlerPop",
+     "HangupHandlerPush", "HangupHandlerRun", "HangupRequest", "Hold", "InvalidAccountID",
+     "InvalidPassword", "Link", "LocalBridge", "LocalOptimizationBegin",
+     "LocalOptimizationEnd", "Masquerade", "MusicOnHold", "MusicOnHoldStart",
+     "MusicOnHoldStop", "NewAccountCode", "NewCallerid", "Newchannel", "NewConnectedLine",
+     "Newexten", "Newstate", "PeerStatus", "QueueEntry", "QueueMember", "QueueMemberPenalty",
+     "QueueMemberRinginuse", "QueueMemberStatus", "QueueParams", "QueueStatusComplete",
+     "Registry", "Reload", "Rename", "RTCPReceived", "RTCPSent", "Shutdown", "SoftHangupRequest",
+     "SuccessfulAuth", "Transfer", "Unhold", "Unlink", "UserEvent", "VarSet"}
+)  # fmt: skip
+_KNOWN_BY_LOWER = {name.lower(): name for name in KNOWN_IGNORED}
+
+
+def ignored_kind(name: str) -> str:
+    """The label an ignored frame is counted under: its event name if known, else `other`."""
+    return _KNOWN_BY_LOWER.get(name.strip().lower(), "other")

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, dlq
+from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.ami import AmiSource, Backoff, manager_config
 from telephony_ingest.api import import_door, import_router, webhook_door, webhook_router
 from telephony_ingest.follower import QueueLogFollower
@@ -67,7 +68,16 @@ def ami_source(
         settings.ami_secret.get_secret_value(),
     )
     backoff = Backoff(settings.ami_backoff_seconds, settings.ami_max_backoff_seconds)
-    return AmiSource(config, backoff, sink, metrics, settings.default_region, settings.pbx_id)
+    return AmiSource(
+        config,
+        backoff,
+        sink,
+        metrics,
+        settings.default_region,
+        settings.pbx_id,
+        AgentIdentities(settings.agent_aliases),
+        settings.ami_leave_grace_seconds,
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

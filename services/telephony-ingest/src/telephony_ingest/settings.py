@@ -62,6 +62,12 @@ class Settings(ServiceSettings):
     ami_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     ami_backoff_seconds: float = Field(1.0, gt=0)
     ami_max_backoff_seconds: float = Field(60.0, gt=0)
+    ami_leave_grace_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a Leave waits for its AgentConnect before the call is exited "
+        "(longer than the queue's member macro / gosub / AGI runs)",
+    )
 
     producer_linger_ms: int = Field(20, ge=0)
     producer_compression: Literal["none", "gzip", "lz4", "zstd", "snappy"] = "none"

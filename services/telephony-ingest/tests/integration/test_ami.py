@@ -1,10 +1,13 @@
 """An AMI session against a scripted AMI peer speaking the real protocol over TCP: login,
-queue events mapped and published on the real broker, a bad frame dead-lettered, and a dropped
-connection re-established with backoff."""
+queue events mapped and published on the real broker, a bad frame dead-lettered, a dropped
+connection re-established with backoff; Asterisk 11 and 16 frames: distinct ids for repeated
+events, one agent identity, callers who leave a queue unanswered closed with call.exited (also
+across a reconnect), ignored frames counted."""
 
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -12,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from cc_runtime import ensure_topics
 from cc_testing import Servers, headers_of, read_records
+from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.ami import AmiSource, Backoff, manager_config
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.settings import Settings
@@ -20,6 +24,7 @@ from telephony_ingest.sink import KafkaEventSink
 pytestmark = pytest.mark.infra
 
 USERNAME, SECRET = "ingest", "ami-secret"
+GRACE_SECONDS = 0.3
 
 JOIN = {
     "Event": "QueueCallerJoin",
@@ -67,18 +72,28 @@ def frame(headers: dict[str, str]) -> bytes:
     return "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode() + b"\r\n"
 
 
-class ScriptedAmiPeer:
-    """An Asterisk manager port: greets, answers Login and Ping, then sends each session's
-    scripted events; a session ending with `None` closes the connection."""
+@dataclass
+class Session:
+    """One connection's script: events after the login (`None` closes the connection), the
+    callers QueueStatus reports waiting, and events sent after the QueueStatus reply."""
 
-    def __init__(self, sessions: list[list[dict[str, str] | None]]) -> None:
+    events: list[dict[str, str] | None]
+    queued: list[dict[str, str]] = field(default_factory=list)
+    after_status: list[dict[str, str] | None] = field(default_factory=list)
+
+
+class ScriptedAmiPeer:
+    """An Asterisk manager port: greets, answers Login, QueueStatus and Ping, and sends each
+    session's scripted events."""
+
+    def __init__(self, sessions: list[Session]) -> None:
         self.sessions = sessions
         self.logins: list[tuple[str, str]] = []
         self.connections = 0
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        script = self.sessions[min(self.connections, len(self.sessions)) - 1]
+        session = self.sessions[min(self.connections, len(self.sessions)) - 1]
         writer.write(b"Asterisk Call Manager/5.0.1\r\n")
         try:
             while raw := await reader.readuntil(b"\r\n\r\n"):
@@ -88,16 +103,40 @@ class ScriptedAmiPeer:
                     self.logins.append((action["Username"], action["Secret"]))
                     writer.write(frame({**reply, "Message": "Authentication accepted"}))
                     writer.write(frame({"Event": "FullyBooted", "Status": "Fully Booted"}))
-                    for event in script:
-                        if event is None:
-                            writer.close()
-                            return
-                        writer.write(frame(event))
+                    if not self.send(writer, session.events):
+                        return
+                elif action.get("Action") == "QueueStatus":
+                    self.answer_queue_status(writer, reply, session.queued)
+                    if not self.send(writer, session.after_status):
+                        return
+                    session.after_status = []
                 else:
                     writer.write(frame({**reply, "Ping": "Pong"}))
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             writer.close()
+
+    @staticmethod
+    def send(writer: asyncio.StreamWriter, events: list[dict[str, str] | None]) -> bool:
+        for event in events:
+            if event is None:
+                writer.close()
+                return False
+            writer.write(frame(event))
+        return True
+
+    @staticmethod
+    def answer_queue_status(
+        writer: asyncio.StreamWriter, reply: dict[str, str], queued: list[dict[str, str]]
+    ) -> None:
+        action_id = {"ActionID": reply["ActionID"]}
+        writer.write(frame({**reply, "EventList": "start", "Message": "Queue status will follow"}))
+        writer.write(frame({"Event": "QueueParams", "Queue": "sales", "Calls": str(len(queued)),
+                            **action_id}))  # fmt: skip
+        for entry in queued:
+            writer.write(frame({"Event": "QueueEntry", **entry, **action_id}))
+        writer.write(frame({"Event": "QueueStatusComplete", "EventList": "Complete",
+                            "ListItems": str(len(queued) + 1), **action_id}))  # fmt: skip
 
 
 @pytest.fixture
@@ -118,7 +157,11 @@ async def sink(settings: Settings) -> AsyncIterator[KafkaEventSink]:
 
 
 async def run_session(
-    peer: ScriptedAmiPeer, sink: KafkaEventSink, settings: Settings, until: Any
+    peer: ScriptedAmiPeer,
+    sink: KafkaEventSink,
+    settings: Settings,
+    until: Any,
+    registry: CollectorRegistry | None = None,
 ) -> AmiSource:
     server = await asyncio.start_server(peer.handle, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
@@ -126,9 +169,11 @@ async def run_session(
         manager_config("127.0.0.1", port, USERNAME, SECRET),
         Backoff(0.05, 0.5),
         sink,
-        IngestMetrics(CollectorRegistry()),
+        IngestMetrics(registry or CollectorRegistry()),
         settings.default_region,
         settings.pbx_id,
+        AgentIdentities(settings.agent_aliases),
+        leave_grace_seconds=GRACE_SECONDS,
     )
     await source.start()
     try:
@@ -142,7 +187,7 @@ async def run_session(
 async def test_an_ami_session_publishes_queue_events_and_dead_letters_a_bad_frame(
     sink: KafkaEventSink, settings: Settings, servers: Servers
 ) -> None:
-    peer = ScriptedAmiPeer([[JOIN, NEWCHANNEL, CONNECT, BROKEN, COMPLETE, PAUSE]])
+    peer = ScriptedAmiPeer([Session([JOIN, NEWCHANNEL, CONNECT, BROKEN, COMPLETE, PAUSE])])
     bootstrap = servers.kafka_bootstrap_servers
     found: dict[str, list[Any]] = {}
 
@@ -165,7 +210,8 @@ async def test_an_ami_session_publishes_queue_events_and_dead_letters_a_bad_fram
     assert {r.key for r in found["calls"]} == {b"1710408413.1"}
     assert calls[0]["caller"]["e164"] == "+390212345678"
     assert calls[0]["caller"]["name"] == "Mario Rossi"
-    assert (calls[1]["wait_seconds"], calls[1]["agent"]) == (27, "PJSIP/1001")
+    assert (calls[1]["wait_seconds"], calls[1]["agent"]) == (27, "1001")
+    assert calls[1]["interface"] == "PJSIP/1001"
     assert calls[2]["ended_by"] == "caller"
     assert calls[0]["source"] == "asterisk-ami"
     assert json.loads(found["agents"][0].value)["reason"] == "lunch"
@@ -176,7 +222,7 @@ async def test_an_ami_session_publishes_queue_events_and_dead_letters_a_bad_fram
 async def test_a_dropped_ami_connection_is_re_established_and_events_keep_coming(
     sink: KafkaEventSink, settings: Settings, servers: Servers
 ) -> None:
-    peer = ScriptedAmiPeer([[JOIN, None], [CONNECT, COMPLETE]])
+    peer = ScriptedAmiPeer([Session([JOIN, None]), Session([CONNECT, COMPLETE])])
     calls: list[Any] = []
 
     async def whole_call() -> None:
@@ -209,3 +255,238 @@ def test_the_backoff_doubles_up_to_its_ceiling_and_restarts_after_a_login() -> N
     assert [int(d) for d in delays] == [1, 2, 4, 8, 8, 8]
     assert all(d <= c * 1.1 for d, c in zip(delays, [1, 2, 4, 8, 8, 8], strict=True))
     assert int(backoff.next_delay()) == 1
+
+
+# Asterisk 11 without timestampevents (app_queue.c, 11): a member logged as Local/1127@agents/n.
+UNPAUSE_11 = {
+    "Event": "QueueMemberPaused",
+    "Privilege": "agent,all",
+    "Queue": "sales",
+    "Location": "Local/1127@agents/n",
+    "MemberName": "Local/1127@agents/n",
+    "Paused": "0",
+}
+PAUSE_11 = {**UNPAUSE_11, "Paused": "1", "Reason": "wrapup"}
+ADDED_11 = {
+    "Event": "QueueMemberAdded",
+    "Privilege": "agent,all",
+    "Queue": "sales",
+    "Location": "Local/1127@agents/n",
+    "MemberName": "Local/1127@agents/n",
+    "StateInterface": "SIP/1127",
+    "Membership": "dynamic",
+    "Penalty": "0",
+    "CallsTaken": "0",
+    "LastCall": "0",
+    "Status": "1",
+    "Paused": "0",
+}
+
+
+def snapshot_16(call_id: str) -> dict[str, str]:
+    """The caller's channel snapshot every Asterisk 12+ queue event carries."""
+    return {
+        "Channel": f"PJSIP/trunk-{call_id[-2:]:0>8}",
+        "ChannelState": "6",
+        "ChannelStateDesc": "Up",
+        "CallerIDNum": "0212345678",
+        "CallerIDName": "<unknown>",
+        "Context": "from-trunk",
+        "Exten": "800",
+        "Priority": "3",
+        "Uniqueid": call_id,
+        "Linkedid": call_id,
+    }
+
+
+def call_16(call_id: str, event: str, at: float, **fields: str) -> dict[str, str]:
+    """An Asterisk 16 queue event with timestampevents=yes."""
+    head = {"Event": event, "Privilege": "agent,all", "Timestamp": f"{at:.6f}"}
+    return {**head, **snapshot_16(call_id), "Queue": "sales", **fields}
+
+
+T0 = 1710408413.0
+ANSWERED, ABANDONED, KEYED = "1710408413.11", "1710408413.12", "1710408413.13"
+ANSWERED_CALL = [
+    call_16(ANSWERED, "QueueCallerJoin", T0, Position="1", Count="1"),
+    call_16(ANSWERED, "QueueCallerLeave", T0 + 20, Position="1", Count="0"),
+    call_16(ANSWERED, "AgentConnect", T0 + 20.4, Interface="PJSIP/1127", MemberName="PJSIP/1127",
+            HoldTime="20", RingTime="4", DestUniqueid="1710408429.14"),
+    call_16(ANSWERED, "AgentComplete", T0 + 80, Interface="PJSIP/1127", MemberName="PJSIP/1127",
+            HoldTime="20", TalkTime="60", Reason="caller", DestUniqueid="1710408429.14"),
+]  # fmt: skip
+ABANDONED_CALL = [
+    call_16(ABANDONED, "QueueCallerJoin", T0 + 1, Position="1", Count="1"),
+    call_16(ABANDONED, "QueueCallerAbandon", T0 + 31, Position="1", OriginalPosition="1",
+            HoldTime="30"),
+    call_16(ABANDONED, "QueueCallerLeave", T0 + 31, Position="1", Count="0"),
+]  # fmt: skip
+KEYED_CALL = [
+    call_16(KEYED, "QueueCallerJoin", T0 + 2, Position="2", Count="2"),
+    {"Event": "DTMFEnd", "Privilege": "dtmf,all", "Timestamp": f"{T0 + 44.4:.6f}",
+     **snapshot_16(KEYED), "Digit": "1", "DurationMs": "120", "Direction": "Received"},
+    call_16(KEYED, "QueueCallerLeave", T0 + 44.5, Position="1", Count="0"),
+]  # fmt: skip
+
+
+def by_call(records: list[Any]) -> dict[str, list[dict[str, Any]]]:
+    calls: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        event = json.loads(record.value)
+        calls.setdefault(event["call_id"], []).append(event)
+    return calls
+
+
+async def test_two_genuine_unpauses_without_timestamps_are_published_with_two_ids(
+    sink: KafkaEventSink, settings: Settings, servers: Servers
+) -> None:
+    peer = ScriptedAmiPeer([Session([PAUSE_11, UNPAUSE_11, PAUSE_11, UNPAUSE_11])])
+    found: list[Any] = []
+
+    async def all_published() -> None:
+        found.extend(
+            await read_records(
+                servers.kafka_bootstrap_servers,
+                settings.topic("agent-events"),
+                until=lambda r: len(r) >= 4,
+            )
+        )
+
+    await run_session(peer, sink, settings, all_published)
+
+    events = [json.loads(r.value) for r in found]
+    assert [e["event_type"] for e in events] == ["agent.paused", "agent.unpaused"] * 2
+    assert len({e["event_id"] for e in events}) == 4
+
+
+async def test_asterisk_11_members_are_published_under_their_identity_and_location(
+    sink: KafkaEventSink, settings: Settings, servers: Servers
+) -> None:
+    peer = ScriptedAmiPeer([Session([ADDED_11, PAUSE_11])])
+    found: list[Any] = []
+
+    async def all_published() -> None:
+        found.extend(
+            await read_records(
+                servers.kafka_bootstrap_servers,
+                settings.topic("agent-events"),
+                until=lambda r: len(r) >= 2,
+            )
+        )
+
+    await run_session(peer, sink, settings, all_published)
+
+    events = [json.loads(r.value) for r in found]
+    assert [(r.key, e["event_type"]) for r, e in zip(found, events, strict=True)] == [
+        (b"1127", "agent.logged_in"),
+        (b"1127", "agent.paused"),
+    ]
+    assert [(e["agent_id"], e["interface"]) for e in events] == [
+        ("1127", "Local/1127@agents/n")
+    ] * 2
+
+
+async def test_a_caller_who_leaves_the_queue_unanswered_is_closed_with_call_exited(
+    sink: KafkaEventSink, settings: Settings, servers: Servers
+) -> None:
+    # Interleaved as a PBX sends them: the answered call's Leave comes before its AgentConnect.
+    script = [*KEYED_CALL[:1], *ABANDONED_CALL[:1], *ANSWERED_CALL[:2], *KEYED_CALL[1:],
+              *ANSWERED_CALL[2:], *ABANDONED_CALL[1:]]  # fmt: skip
+    peer = ScriptedAmiPeer([Session(script)])
+    found: list[Any] = []
+
+    async def exited() -> None:
+        found.extend(
+            await read_records(
+                servers.kafka_bootstrap_servers,
+                settings.topic("call-events"),
+                until=lambda r: any(b"call.exited" in x.value for x in r),
+            )
+        )
+
+    await run_session(peer, sink, settings, exited)
+
+    calls = by_call(found)
+    assert [e["event_type"] for e in calls[ANSWERED]] == [
+        "call.offered", "call.answered", "call.ended"
+    ]  # fmt: skip
+    assert [e["event_type"] for e in calls[ABANDONED]] == ["call.offered", "call.abandoned"]
+    assert [e["event_type"] for e in calls[KEYED]] == ["call.offered", "call.exited"]
+    exit_ = calls[KEYED][1]
+    assert (exit_["reason"], exit_["key"], exit_["queue"]) == ("key", "1", "sales")
+    assert (exit_["wait_seconds"], exit_["position"], exit_["original_position"]) == (42.5, 1, 2)
+    assert exit_["occurred_at"].startswith("2024-03-14T09:27:37.5")
+    # Everything the adapter decided is published once it stopped: one exit, no other.
+    assert sink.metrics.events.labels("ami", "call.exited")._value.get() == 1
+
+
+async def test_calls_in_queue_are_resynced_from_queue_status_after_a_reconnect(
+    sink: KafkaEventSink, settings: Settings, servers: Servers
+) -> None:
+    """Call A joined before the drop and leaves after; B ended while we were away; C joined
+    while we were away and the PBX reports it waiting for 34 s."""
+    a, b, c = "1710408413.21", "1710408413.22", "1710408413.23"
+    join_a = call_16(a, "QueueCallerJoin", T0, Position="1", Count="1")
+    join_b = call_16(b, "QueueCallerJoin", T0 + 1, Position="2", Count="2")
+    leave_a = call_16(a, "QueueCallerLeave", T0 + 70, Position="1", Count="1")
+    leave_c = {k: v for k, v in call_16(c, "QueueCallerLeave", 0, Position="1").items()
+               if k != "Timestamp"}  # fmt: skip
+    entries = [
+        {"Queue": "sales", "Position": "1", "Channel": "PJSIP/trunk-00000021", "Uniqueid": a,
+         "CallerIDNum": "0212345678", "Wait": "60", "Priority": "0"},
+        {"Queue": "sales", "Position": "2", "Channel": "PJSIP/trunk-00000023", "Uniqueid": c,
+         "CallerIDNum": "0287654321", "Wait": "34", "Priority": "0"},
+    ]  # fmt: skip
+    peer = ScriptedAmiPeer(
+        [
+            Session([join_a, join_b, None]),
+            Session([], queued=entries, after_status=[leave_a, leave_c]),
+        ]
+    )
+    found: list[Any] = []
+
+    async def both_exited() -> None:
+        found.extend(
+            await read_records(
+                servers.kafka_bootstrap_servers,
+                settings.topic("call-events"),
+                until=lambda r: sum(b"call.exited" in x.value for x in r) >= 2,
+            )
+        )
+
+    source = await run_session(peer, sink, settings, both_exited)
+
+    assert peer.connections == 2
+    calls = by_call(found)
+    assert [e["event_type"] for e in calls[a]] == ["call.offered", "call.exited"]
+    assert [e["event_type"] for e in calls[b]] == ["call.offered"]
+    assert [e["event_type"] for e in calls[c]] == ["call.exited"]
+    assert calls[a][1]["wait_seconds"] == 70  # from the Join seen before the drop
+    assert 34 <= calls[c][0]["wait_seconds"] < 40  # from the QueueEntry's Wait
+    assert source.calls.waiting == {}
+
+
+async def test_ignored_ami_frames_are_counted_by_event_name(
+    sink: KafkaEventSink, settings: Settings, servers: Servers
+) -> None:
+    registry = CollectorRegistry()
+    var_set = {"Event": "VarSet", "Channel": "PJSIP/trunk-00000001", "Variable": "QUEUESTATUS",
+               "Value": "TIMEOUT", "Uniqueid": "1710408413.1"}  # fmt: skip
+    custom = {"Event": "MyDialerProgress", "Campaign": "x"}
+    peer = ScriptedAmiPeer([Session([NEWCHANNEL, var_set, custom, var_set, JOIN])])
+
+    async def joined() -> None:
+        await read_records(
+            servers.kafka_bootstrap_servers,
+            settings.topic("call-events"),
+            until=lambda r: len(r) >= 1,
+        )
+
+    await run_session(peer, sink, settings, joined, registry)
+
+    def ignored(kind: str) -> float | None:
+        labels = {"source": "ami", "kind": kind}
+        return registry.get_sample_value("telephony_ingest_ignored_total", labels)
+
+    counts = {kind: ignored(kind) for kind in ("FullyBooted", "Newchannel", "VarSet", "other")}
+    assert counts == {"FullyBooted": 1, "Newchannel": 1, "VarSet": 2, "other": 1}
