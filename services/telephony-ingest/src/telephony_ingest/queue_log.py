@@ -2,8 +2,29 @@
 
 A line is `epoch|uniqueid|queue|agent|VERB|data1|data2|...` (REFERENCE.md, Asterisk's
 Queue-Logs page). Every line gives exactly one outcome: `Mapped` (one event), `Ignored` (a
-known verb that carries no lifecycle fact, such as QUEUESTART) or `Rejected` (with a reason);
+known verb that carries no lifecycle fact, such as QUEUESTART), `Unknown` (a verb we have no
+mapping for: counted by the caller, not an error of the line) or `Rejected` (with a reason);
 the parser never raises, whatever the line.
+
+Each mapped verb has a `Layout`: how many data fields it carries and the format of each
+(`LAYOUTS`). A line whose fields do not match is rejected, not published: a line cut short
+(a truncated file, a disk full) would otherwise become an event with wrong data (a caller
+`021234`, an `agent_call_id` cut in half). Layouts are those Asterisk >= 1.6 writes; fields
+past a layout's last one must be empty (exports of the realtime `queue_log` table pad to
+data5).
+
+Outbound verbs. Asterisk's own is `OUTCALL|status|talktime|totaltime|callednumber`, written by
+app_queue's QueueUpdate() (Asterisk >= 15; apps/app_queue.c `qupd_exec`, status being the
+dialplan's DIALSTATUS). Dialler and call-back setups write one verb per dial status instead
+(OUTDIAL, OUTANSWER, OUTCANCEL, OUTCHANUNAVAIL, OUTCONGESTION, OUTBUSY, OUTNOANSWER,
+OUTTRANSFER) with QueueLog() from their dialplan; no public specification of these was found
+(Asterisk's docs, app_queue, Wazo's and QueueMetrics' pages searched), so the layout read here
+follows OUTCALL's and the real export they came from: data1 the number dialled, then for
+OUTDIAL the campaign, for the answer and the failures the seconds dialled, for OUTTRANSFER the
+transfer target and the talk time. Every data field after the number is optional.
+
+Agents: `agent` / `agent_id` carry the agent's identity (`AgentIdentities`: `Agent/1127` and
+`Local/1127@callback-agent` are both `1127`), `interface` the agent column as logged.
 
 Event ids are derived from the line itself (with the PBX's id: the line carries the epoch,
 uniqueid, verb and data), not from the file it was read from: the same line imported twice,
@@ -12,8 +33,9 @@ from the live file or from its rotated copy, gets the same id, and consumers ded
 """
 
 import hashlib
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -29,14 +51,19 @@ from cc_schemas import (
     CallEnded,
     CallExited,
     CallOffered,
+    CallOutboundAnswered,
+    CallOutboundDialled,
+    CallOutboundEnded,
     CallRingNoAnswer,
     CallTransferred,
     EndedBy,
     Event,
     ExitReason,
+    OutboundOutcome,
     TransferKind,
 )
 from cc_schemas.envelope import EVENT_ID_NAMESPACE
+from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.phone import normalise_caller
 
 SOURCE = "asterisk-queue-log"
@@ -48,16 +75,23 @@ NO_CALL_IDS = frozenset({"", "NONE", "REALTIME", "MANAGER"})
 IGNORED_VERBS = frozenset(
     {"QUEUESTART", "CONFIGRELOAD", "RINGCANCELED", "AGENTDUMP", "SYSCOMPAT", "INFO", "DID"}
 )
+# What a verb looks like: anything else in the verb column is not a queue_log line.
+VERB = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
+# Control characters never belong in the uniqueid, queue or agent columns (they would reach
+# event keys and metric labels).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DEFAULT_IDENTITIES = AgentIdentities()
 
 
 class RejectReason(StrEnum):
-    MALFORMED_LINE = "malformed_line"  # fewer than five fields
+    MALFORMED_LINE = "malformed_line"  # fewer than five fields, or no verb in the verb column
     BAD_TIMESTAMP = "bad_timestamp"
     UNKNOWN_VERB = "unknown_verb"
     MISSING_CALL_ID = "missing_call_id"  # a call verb with uniqueid NONE
     MISSING_AGENT = "missing_agent"
     MISSING_QUEUE = "missing_queue"
-    BAD_FIELD = "bad_field"  # a data field empty, missing or not a number where one is due
+    BAD_FIELD = "bad_field"  # data fields not of the verb's layout (count or format)
+    CONTROL_CHARACTER = "control_character"  # in the uniqueid, queue or agent column
     INVALID_EVENT = "invalid_event"  # the fields break a rule of the event contract
 
 
@@ -72,12 +106,17 @@ class Ignored:
 
 
 @dataclass(frozen=True, slots=True)
+class Unknown:
+    verb: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     reason: RejectReason
     detail: str
 
 
-Outcome = Mapped | Ignored | Rejected
+Outcome = Mapped | Ignored | Unknown | Rejected
 
 
 class LineError(ValueError):
@@ -102,6 +141,7 @@ class Line:
     occurred_at: datetime
     pbx_id: str
     region: str
+    identities: AgentIdentities = field(default=_DEFAULT_IDENTITIES)
 
     def event_id(self) -> str:
         return line_event_id(self.pbx_id, self.raw)
@@ -115,9 +155,13 @@ class Line:
         return self.uniqueid
 
     def required_agent(self) -> str:
+        """The agent's identity (the agent column as logged is `interface`)."""
         if self.agent is None:
             raise LineError(RejectReason.MISSING_AGENT, f"{self.verb} needs an agent")
-        return self.agent
+        return self.identities.identity(self.agent)
+
+    def optional_agent(self) -> str | None:
+        return self.identities.optional(self.agent)
 
     def required_queue(self) -> str:
         if self.queue is None:
@@ -129,10 +173,11 @@ class Line:
 
     def call(self, *, needs_queue: bool = False) -> dict[str, object]:
         queue = self.required_queue() if needs_queue else self.queue
-        return {**self.common(), "call_id": self.call_id(), "queue": queue}
+        return {**self.common(), "call_id": self.call_id(), "queue": queue, "interface": self.agent}
 
     def member(self) -> dict[str, object]:
-        return {**self.common(), "agent_id": self.required_agent(), "queue": self.queue}
+        agent = self.required_agent()
+        return {**self.common(), "agent_id": agent, "queue": self.queue, "interface": self.agent}
 
 
 def line_event_id(pbx_id: str, raw: str) -> str:
@@ -146,15 +191,22 @@ def line_event_id(pbx_id: str, raw: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def parse_line(raw: str, *, region: str = "IT", pbx_id: str = "pbx") -> Outcome:
+def parse_line(
+    raw: str,
+    *,
+    region: str = "IT",
+    pbx_id: str = "pbx",
+    identities: AgentIdentities = _DEFAULT_IDENTITIES,
+) -> Outcome:
     """The outcome of one queue_log line (without its line ending)."""
     try:
-        line = split_line(raw, region, pbx_id)
+        line = split_line(raw, region, pbx_id, identities)
         if line.verb in IGNORED_VERBS:
             return Ignored(line.verb)
         mapper = MAPPERS.get(line.verb)
         if mapper is None:
-            return Rejected(RejectReason.UNKNOWN_VERB, f"unknown verb {line.verb!r}")
+            return Unknown(line.verb)
+        check_layout(line, LAYOUTS[line.verb])
         return Mapped(mapper(line))
     except LineError as error:
         return Rejected(error.reason, str(error))
@@ -162,23 +214,81 @@ def parse_line(raw: str, *, region: str = "IT", pbx_id: str = "pbx") -> Outcome:
         return Rejected(RejectReason.INVALID_EVENT, _first_error(error))
 
 
-def split_line(raw: str, region: str, pbx_id: str) -> Line:
+def split_line(
+    raw: str, region: str, pbx_id: str, identities: AgentIdentities = _DEFAULT_IDENTITIES
+) -> Line:
     fields = raw.rstrip("\r\n").split("|")
     if len(fields) < 5:
         raise LineError(RejectReason.MALFORMED_LINE, f"{len(fields)} fields, at least 5 expected")
     epoch, uniqueid, queue, agent, verb, *data = fields
+    verb = verb.strip().upper()
+    if not VERB.fullmatch(verb):
+        raise LineError(RejectReason.MALFORMED_LINE, f"no verb in the verb column: {verb[:40]!r}")
+    if _CONTROL.search(uniqueid) or _CONTROL.search(queue) or _CONTROL.search(agent):
+        raise LineError(RejectReason.CONTROL_CHARACTER, "control character in uniqueid/queue/agent")
     return Line(
         raw=raw.rstrip("\r\n"),
         epoch=epoch.strip(),
         uniqueid=uniqueid.strip(),
         queue=_named(queue),
         agent=_named(agent),
-        verb=verb.strip().upper(),
+        verb=verb,
         data=tuple(data),
         occurred_at=_timestamp(epoch),
         pbx_id=pbx_id,
         region=region,
+        identities=identities,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Format:
+    """What one data field must look like."""
+
+    name: str
+    pattern: re.Pattern[str]
+
+    def check(self, line: Line, index: int) -> None:
+        value = line.data[index].strip()
+        if not self.pattern.fullmatch(value):
+            raise LineError(
+                RejectReason.BAD_FIELD,
+                f"{line.verb} data{index + 1} ({self.name}) is not {self.pattern.pattern!r}: "
+                f"{value[:40]!r}",
+            )
+
+
+def _format(name: str, pattern: str) -> Format:
+    return Format(name, re.compile(pattern))
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A verb's data fields: the first `required` must be there, all must match their format."""
+
+    fields: tuple[Format, ...]
+    required: int
+
+    def names(self) -> str:
+        return "|".join(f.name for f in self.fields) or "none"
+
+
+def check_layout(line: Line, layout: Layout) -> None:
+    count = len(line.data)
+    if count < layout.required:
+        raise LineError(
+            RejectReason.BAD_FIELD,
+            f"{line.verb}: {count} data fields, at least {layout.required} expected "
+            f"({layout.names()}): a cut line?",
+        )
+    for index in range(min(count, len(layout.fields))):
+        layout.fields[index].check(line, index)
+    if any(value.strip() for value in line.data[len(layout.fields) :]):
+        raise LineError(
+            RejectReason.BAD_FIELD,
+            f"{line.verb}: {count} data fields, at most {len(layout.fields)} expected "
+            f"({layout.names()})",
+        )
 
 
 def _named(value: str) -> str | None:
@@ -298,7 +408,7 @@ def transfer(kind: TransferKind) -> Callable[[Line], Event]:
         return CallTransferred(
             **line.call(),
             kind=kind,
-            agent=line.agent,
+            agent=line.optional_agent(),
             target_extension=None if attended else _optional(line, 0),
             target_context=None if attended else _optional(line, 1),
             wait_seconds=_seconds(line, last - 2, "holdtime"),
@@ -319,7 +429,7 @@ def ring_no_answer(line: Line) -> Event:
 
 def agent_login(line: Line) -> Event:
     # AGENTLOGIN: channel; AGENTCALLBACKLOGIN: exten@context; ADDMEMBER: nothing
-    return AgentLoggedIn(**line.member(), interface=_optional(line, 0))
+    return AgentLoggedIn(**line.member())
 
 
 def agent_logoff(line: Line) -> Event:
@@ -327,7 +437,6 @@ def agent_logoff(line: Line) -> Event:
     login = line.field(1)
     return AgentLoggedOut(
         **line.member(),
-        interface=_optional(line, 0),
         session_seconds=_seconds(line, 1, "logintime") if login else None,
     )
 
@@ -342,6 +451,86 @@ def pause(line: Line) -> Event:
 
 def unpause(line: Line) -> Event:
     return AgentUnpaused(**line.member())
+
+
+def _dialled(line: Line, index: int = 0) -> dict[str, object]:
+    number = line.field(index)
+    return {"dialled": normalise_caller(number, line.region)} if number else {}
+
+
+def _outbound(line: Line) -> dict[str, object]:
+    return {**line.call(), "agent": line.optional_agent()}
+
+
+def _optional_seconds(line: Line, index: int, name: str) -> float | None:
+    return _seconds(line, index, name) if line.field(index) else None
+
+
+def outbound_dial(line: Line) -> Event:
+    # data: number dialled[, campaign]
+    return CallOutboundDialled(
+        **_outbound(line),
+        dialled=normalise_caller(line.field(0), line.region),
+        campaign=_optional(line, 1),
+    )
+
+
+def outbound_answer(line: Line) -> Event:
+    # data: number dialled[, seconds dialled before the answer]
+    return CallOutboundAnswered(
+        **_outbound(line), **_dialled(line), ring_seconds=_optional_seconds(line, 1, "dialtime")
+    )
+
+
+def outbound_failed(outcome: OutboundOutcome) -> Callable[[Line], Event]:
+    def mapper(line: Line) -> Event:
+        # data: number dialled[, seconds dialled before giving up]
+        return CallOutboundEnded(
+            **_outbound(line),
+            **_dialled(line),
+            outcome=outcome,
+            connected=False,
+            ring_seconds=_optional_seconds(line, 1, "dialtime"),
+            talk_seconds=0.0,
+        )
+
+    return mapper
+
+
+def outbound_transfer(line: Line) -> Event:
+    # data: number dialled[, transfer target[, talk time]]
+    return CallOutboundEnded(
+        **_outbound(line),
+        **_dialled(line),
+        outcome=OutboundOutcome.TRANSFERRED,
+        connected=True,
+        target=_optional(line, 1),
+        talk_seconds=_optional_seconds(line, 2, "talktime"),
+    )
+
+
+# Asterisk's DIALSTATUS values, as QueueUpdate() logs them in OUTCALL.
+DIAL_STATUS = {
+    "ANSWER": OutboundOutcome.COMPLETED,
+    "CANCEL": OutboundOutcome.CANCELLED,
+    "NOANSWER": OutboundOutcome.NO_ANSWER,
+    "BUSY": OutboundOutcome.BUSY,
+    "CHANUNAVAIL": OutboundOutcome.UNAVAILABLE,
+    "CONGESTION": OutboundOutcome.CONGESTION,
+}
+
+
+def outbound_call(line: Line) -> Event:
+    # Asterisk's QueueUpdate(): status, talktime[, totaltime[, callednumber]]
+    outcome = DIAL_STATUS.get(line.field(0).upper(), OutboundOutcome.UNKNOWN)
+    connected = outcome is OutboundOutcome.COMPLETED
+    return CallOutboundEnded(
+        **_outbound(line),
+        **_dialled(line, 3),
+        outcome=outcome,
+        connected=connected,
+        talk_seconds=_optional_seconds(line, 1, "talktime") if connected else 0.0,
+    )
 
 
 MAPPERS: dict[str, Callable[[Line], Event]] = {
@@ -367,6 +556,87 @@ MAPPERS: dict[str, Callable[[Line], Event]] = {
     "PAUSEALL": pause,
     "UNPAUSE": unpause,
     "UNPAUSEALL": unpause,
+    "OUTDIAL": outbound_dial,
+    "OUTANSWER": outbound_answer,
+    "OUTCANCEL": outbound_failed(OutboundOutcome.CANCELLED),
+    "OUTNOANSWER": outbound_failed(OutboundOutcome.NO_ANSWER),
+    "OUTBUSY": outbound_failed(OutboundOutcome.BUSY),
+    "OUTCHANUNAVAIL": outbound_failed(OutboundOutcome.UNAVAILABLE),
+    "OUTCONGESTION": outbound_failed(OutboundOutcome.CONGESTION),
+    "OUTTRANSFER": outbound_transfer,
+    "OUTCALL": outbound_call,
+}
+
+ANY = _format("text", r".*")
+TEXT = _format("text", r".+")
+INT = _format("integer", r"[0-9]+")
+OPTIONAL_INT = _format("integer", r"[0-9]*")
+# Asterisk's uniqueid: <epoch>.<sequence>, prefixed by `systemname-` when one is configured.
+UNIQUEID = _format("uniqueid", r"(?:[\w.-]+-)?[0-9]+\.[0-9]+")
+
+
+def _layout(required: int, *fields: tuple[str, Format]) -> Layout:
+    return Layout(tuple(Format(name, f.pattern) for name, f in fields), required)
+
+
+_COMPLETE = _layout(3, ("holdtime", INT), ("calltime", INT), ("origposition", INT))
+_GONE = _layout(3, ("position", INT), ("origposition", INT), ("waittime", INT))
+_TRANSFER = _layout(
+    5,
+    *[("extension", ANY), ("context", ANY)],
+    *[("holdtime", INT), ("calltime", INT), ("origposition", INT)],
+)
+# ATTENDEDTRANSFER's method data takes two fields for LINK: the times are checked from the end
+# by its mapper.
+_ATTENDED = _layout(5, ("method", TEXT), *[(f"data{i}", ANY) for i in range(2, 7)])
+_LOGIN = _layout(1, ("channel", TEXT))
+_LOGOFF = _layout(2, ("channel", ANY), ("logintime", INT), ("reason", ANY))
+_NO_DATA = _layout(0)
+_REASON = _layout(0, ("reason", ANY))
+_OUT_FAILED = _layout(1, ("number", TEXT), ("dialtime", OPTIONAL_INT))
+
+LAYOUTS: dict[str, Layout] = {
+    "ENTERQUEUE": _layout(
+        3, ("url", ANY), ("callerid", ANY), ("origposition", INT), ("calleridname", ANY)
+    ),
+    "CONNECT": _layout(3, ("holdtime", INT), ("bridged uniqueid", UNIQUEID), ("ringtime", INT)),
+    "COMPLETECALLER": _COMPLETE,
+    "COMPLETEAGENT": _COMPLETE,
+    "ABANDON": _GONE,
+    "EXITWITHTIMEOUT": _GONE,
+    "EXITEMPTY": _GONE,
+    "EXITWITHKEY": _layout(
+        4, ("key", TEXT), ("position", INT), ("origposition", INT), ("waittime", INT)
+    ),
+    "TRANSFER": _TRANSFER,
+    "BLINDTRANSFER": _TRANSFER,
+    "ATTENDEDTRANSFER": _ATTENDED,
+    "RINGNOANSWER": _layout(1, ("ringtime ms", INT)),
+    "AGENTLOGIN": _LOGIN,
+    "AGENTCALLBACKLOGIN": _LOGIN,
+    "ADDMEMBER": _NO_DATA,
+    "AGENTLOGOFF": _LOGOFF,
+    "AGENTCALLBACKLOGOFF": _LOGOFF,
+    "REMOVEMEMBER": _NO_DATA,
+    "PAUSE": _REASON,
+    "PAUSEALL": _REASON,
+    "UNPAUSE": _REASON,
+    "UNPAUSEALL": _REASON,
+    "OUTDIAL": _layout(1, ("number", TEXT), ("campaign", ANY)),
+    "OUTANSWER": _OUT_FAILED,
+    "OUTCANCEL": _OUT_FAILED,
+    "OUTNOANSWER": _OUT_FAILED,
+    "OUTBUSY": _OUT_FAILED,
+    "OUTCHANUNAVAIL": _OUT_FAILED,
+    "OUTCONGESTION": _OUT_FAILED,
+    "OUTTRANSFER": _layout(1, ("number", TEXT), ("target", ANY), ("talktime", OPTIONAL_INT)),
+    "OUTCALL": _layout(
+        2,
+        ("status", TEXT),
+        ("talktime", OPTIONAL_INT),
+        ("totaltime", OPTIONAL_INT),
+        ("number", ANY),
+    ),
 }
 
 
