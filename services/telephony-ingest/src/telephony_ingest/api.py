@@ -103,14 +103,20 @@ class ServerPath(BaseModel):
 
 
 class ImportSummary(BaseModel):
-    file_id: str = Field(description="Fingerprint of the file's first line: its identity")
+    """Every line read is in exactly one count: lines = published + duplicates + ignored +
+    the rejected + the unknown verbs."""
+
     name: str
-    lines: int = Field(description="Lines read in this import (0 when all were imported before)")
-    published: int
-    ignored: int
+    lines: int = Field(description="Lines read")
+    published: int = Field(description="Lines published as an event")
+    duplicates: int = Field(description="Lines an earlier import published or dead-lettered")
+    ignored: int = Field(description="Blank lines and verbs without a lifecycle fact")
     rejected: dict[str, int] = Field(description="Lines dead-lettered, by reason")
-    offset: int
-    already_imported_lines: int
+    unknown_verbs: dict[str, int] = Field(
+        description="Lines of a verb without a mapping, by verb (the first of each verb is "
+        "dead-lettered as a sample, once)"
+    )
+    offset: int = Field(description="Bytes read")
 
 
 def webhook_door(settings: Settings, nonces: NonceRepository, metrics: IngestMetrics) -> Door:
@@ -220,8 +226,9 @@ def import_router(import_file: FileImporter, settings: Settings, door: Door) -> 
     @router.post(
         "/imports",
         summary="Import a queue_log file uploaded with the request (multipart, field `file`)",
-        description="Lines already imported (same file, by fingerprint) are skipped; bad lines "
-        "go to call-events.dlq with their reason and line number in the headers. "
+        description="Lines already imported (by any import: each line is recognised by its own "
+        "identity) are counted as duplicates, not published again; bad lines go to "
+        "call-events.dlq with their reason and line number in the headers, once. "
         + IMPORT_CREDENTIALS,
     )
     async def import_upload(file: UploadFile) -> ImportSummary:
@@ -256,16 +263,16 @@ def _allowed(path: Path, roots: list[Path]) -> Path:
 def _summary(report: ImportReport | None, name: str) -> ImportSummary:
     if report is None:
         return ImportSummary(
-            file_id="", name=name, lines=0, published=0, ignored=0, rejected={}, offset=0,
-            already_imported_lines=0,
+            name=name, lines=0, published=0, duplicates=0, ignored=0, rejected={},
+            unknown_verbs={}, offset=0,
         )  # fmt: skip
     return ImportSummary(
-        file_id=report.file_id,
         name=report.name,
         lines=report.lines,
         published=report.published,
+        duplicates=report.duplicates,
         ignored=report.ignored,
         rejected=dict(report.rejected),
+        unknown_verbs=dict(report.unknown_verbs),
         offset=report.progress.offset,
-        already_imported_lines=report.resumed_at.line,
     )

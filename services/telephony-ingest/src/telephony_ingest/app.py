@@ -34,6 +34,7 @@ def line_context(settings: Settings) -> LineContext:
         region=settings.default_region,
         pbx_id=settings.pbx_id,
         checkpoint_lines=settings.import_checkpoint_lines,
+        identities=AgentIdentities(settings.agent_aliases),
     )
 
 
@@ -87,11 +88,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sink = KafkaEventSink(settings, metrics)
     repository = MongoRepository(infra.db)
     lines = QueueLogLines(sink, metrics, line_context(settings))
-    import_file = partial(import_queue_log, lines=lines, progress=repository)
+    import_file = partial(import_queue_log, lines=lines, ledger=repository)
     background = []
     if settings.follow_path is not None:
         follower = QueueLogFollower(
-            settings.follow_path, lines, repository, repository, settings.follow_poll_seconds
+            settings.follow_path, lines, repository, settings.follow_poll_seconds
         )
         background.append(follower.run)
     ami = ami_source(settings, sink, metrics)

@@ -1,5 +1,6 @@
 """Bulk import of queue_log files without the HTTP service, for the dev CLI and benchmarks.
-Writes call-events, agent-events and call-events.dlq; progress in MongoDB as the service does."""
+Writes call-events, agent-events and call-events.dlq; the line ledger in MongoDB, shared with
+the service, so a line imported here is a duplicate there and the other way round."""
 
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,8 +23,8 @@ async def import_queue_log_files(
     paths: Sequence[Path],
     settings: Settings | None = None,
     registry: CollectorRegistry | None = None,
-) -> list[ImportReport | None]:
-    """Import each file once (lines already imported are skipped); one report per file."""
+) -> list[ImportReport]:
+    """Import each file's lines not imported before (by any import); one report per file."""
     settings = settings or Settings()
     topics = [settings.topic(t) for t in (CALL_EVENTS, AGENT_EVENTS, dlq(CALL_EVENTS))]
     await ensure_topics(settings.kafka_bootstrap_servers, topics, settings.topic_partitions)

@@ -1,5 +1,5 @@
-"""Reading queue_log files: a file's identity (fingerprint of its first line) and its complete
-lines with the byte offset after each. File I/O only; what lines mean is `queue_log`'s job."""
+"""Reading queue_log files: their complete lines, each with its length and the byte offset after
+it, and a followed file's fingerprint. File I/O only; what lines mean is `queue_log`'s job."""
 
 import asyncio
 import hashlib
@@ -8,11 +8,16 @@ from typing import BinaryIO
 
 CHUNK_BYTES = 1024 * 1024
 FINGERPRINT_MAX_BYTES = 64 * 1024
+# Asterisk writes lines of well under 1 KiB; one longer than this is not a queue_log line.
+# Only its first MAX_LINE_BYTES + 1 bytes are kept in memory, however long it is.
+MAX_LINE_BYTES = 64 * 1024
 
 
 def fingerprint(source: BinaryIO, *, final: bool = False) -> str | None:
-    """A hash of the file's first line: the same for the file under any name (rotated, copied,
-    uploaded); None while the first line is not complete (or the file is empty)."""
+    """A hash of the file's first line, for the follower to recognise the file it followed
+    under another name after a rotation; None while the first line is not complete (or the
+    file is empty). Not a file's identity for deduplication: lines are deduplicated by their
+    own identity (see `handlers`)."""
     position = source.tell()
     source.seek(0)
     head = source.read(FINGERPRINT_MAX_BYTES)
@@ -25,20 +30,36 @@ def fingerprint(source: BinaryIO, *, final: bool = False) -> str | None:
 
 
 async def complete_lines(
-    source: BinaryIO, start: int, *, final: bool
-) -> AsyncIterator[tuple[bytes, int]]:
-    """(line without its newline, offset just after it) from `start` to the end of the file.
+    source: BinaryIO, start: int, *, final: bool, max_bytes: int = MAX_LINE_BYTES
+) -> AsyncIterator[tuple[bytes, int, int]]:
+    """(line without its newline, its length, offset just after it) from `start` to the end.
 
-    A last line without newline is yielded only when `final` (a finished historic file); a
-    followed live file may still be writing it.
+    A line longer than `max_bytes` comes with only its first `max_bytes + 1` bytes (its length
+    says how long it was). A last line without newline is yielded only when `final` (a
+    finished historic file); a followed live file may still be writing it.
     """
     await asyncio.to_thread(source.seek, start)
-    offset, rest = start, b""
+    offset = start
+    head, dropped = b"", 0  # the unfinished line: its kept start, and how much was dropped
     while chunk := await asyncio.to_thread(source.read, CHUNK_BYTES):
-        parts = (rest + chunk).split(b"\n")
-        rest = parts.pop()
+        parts = chunk.split(b"\n")
+        tail = parts.pop()
+        if parts and (head or dropped):
+            first = head + parts[0]
+            length = len(first) + dropped
+            offset += length + 1
+            yield first[: max_bytes + 1], length, offset
+            parts[0:1] = []
+            head, dropped = b"", 0
         for part in parts:
             offset += len(part) + 1
-            yield part, offset
-    if rest and final:
-        yield rest, offset + len(rest)
+            if len(part) > max_bytes:
+                yield part[: max_bytes + 1], len(part), offset
+            else:
+                yield part, len(part), offset
+        head += tail
+        if len(head) > max_bytes:
+            dropped += len(head) - (max_bytes + 1)
+            head = head[: max_bytes + 1]
+    if (head or dropped) and final:
+        yield head, len(head) + dropped, offset + len(head) + dropped

@@ -1,42 +1,92 @@
-"""Use cases of telephony-ingest: queue_log lines to events or dead letters, a whole file
-imported once, webhook events published. No HTTP or Kafka client here: sink and repositories
-are passed in. Writes (through the sink) call-events, agent-events and call-events.dlq."""
+"""Use cases of telephony-ingest: queue_log lines to events or dead letters, each line at most
+once, and webhook events published. No HTTP or Kafka client here: sink and repositories are
+passed in. Writes (through the sink) call-events, agent-events and call-events.dlq.
+
+A line is deduplicated by its own identity, the event id derived from it (its time, call id,
+queue, agent, verb and fields, with the PBX's id), never by the file it came in: the same line
+in a re-upload, a rotated copy or another file is a duplicate; another line is not, whatever
+the file's first line. Lines are handled in batches: the batch's lines are written to the open
+batches, recorded in the line ledger (which says which are new), the new ones published or
+dead-lettered, the sink flushed, and the batch closed. A crash before the close leaves the
+batch open; the next import after its lease hands its lines to the sink again (at least once,
+same event ids), since the ledger already counts them as seen.
+
+Every line read is counted once in the report: published, duplicates, ignored (blank lines,
+verbs without a lifecycle fact), rejected (dead-lettered, by reason) or unknown verbs (by verb).
+Unknown verbs are counted, not dead-lettered line by line: the first line of each unknown verb
+in an import goes to the DLQ as a sample (reason `unknown_verb`, header `x-dlq-sample`), once
+across imports like any dead letter.
+"""
 
 import logging
+import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 from cc_runtime import HEADER_PREFIX
 from cc_schemas import Event
-from telephony_ingest.files import complete_lines, fingerprint
+from telephony_ingest.agent_identity import AgentIdentities
+from telephony_ingest.files import MAX_LINE_BYTES, complete_lines
 from telephony_ingest.metrics import IngestMetrics
-from telephony_ingest.queue_log import Ignored, Mapped, Rejected, parse_line
-from telephony_ingest.repository import Progress, ProgressRepository
+from telephony_ingest.queue_log import (
+    Ignored,
+    Mapped,
+    Rejected,
+    RejectReason,
+    Unknown,
+    line_event_id,
+    parse_line,
+)
+from telephony_ingest.repository import LineLedger, OpenBatch, Progress
 from telephony_ingest.sink import EventSink
 
 log = logging.getLogger(__name__)
 
 QUEUE_LOG = "queue_log"
 WEBHOOK = "webhook"
+LINE_TOO_LONG = "line_too_long"
+DLQ_COPY_BYTES = 16 * 1024  # what a dead letter keeps of a line too long
+BATCH_BYTES = 4 * 1024 * 1024  # of lines held in one open batch (a document of its own)
+LEASE = timedelta(minutes=10)  # an open batch older than this was left by a crash
+
+START = Progress()
+
+Checkpoint = Callable[[Progress], Awaitable[None]]
+
+
+class ImportIncompleteError(RuntimeError):
+    """Lines were read that are in no count of the report: a bug, never answered as success."""
 
 
 @dataclass
 class ImportReport:
-    """What one import (or one pass of the follower) did with a file."""
+    """What one import (or one pass of the follower) did with a file's lines."""
 
-    file_id: str
     name: str
-    resumed_at: Progress
+    start: Progress
     progress: Progress
     published: int = 0
+    duplicates: int = 0
     ignored: int = 0
     rejected: Counter[str] = field(default_factory=Counter)
+    unknown_verbs: Counter[str] = field(default_factory=Counter)
 
     @property
     def lines(self) -> int:
-        return self.progress.line - self.resumed_at.line
+        return self.progress.line - self.start.line
+
+    @property
+    def accounted(self) -> int:
+        return (
+            self.published
+            + self.duplicates
+            + self.ignored
+            + sum(self.rejected.values())
+            + sum(self.unknown_verbs.values())
+        )
 
 
 @dataclass(frozen=True)
@@ -44,91 +94,193 @@ class LineContext:
     region: str
     pbx_id: str
     checkpoint_lines: int
+    identities: AgentIdentities = field(default_factory=AgentIdentities)
+    lease: timedelta = LEASE
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A line that asks something of the sink: publish its event, or dead-letter it."""
+
+    line_id: str
+    number: int
+    raw: bytes
+    length: int
+    event: Event | None = None
+    reason: str = ""
+    detail: str = ""
+    sample: bool = False  # the first line of an unknown verb: counted as unknown, not rejected
 
 
 class QueueLogLines:
-    """Hands each queue_log line's outcome on: the event to the sink, a rejected line to the
-    dead-letter topic with its reason and position in the headers, an ignored verb counted."""
+    """Decides what each queue_log line asks for (counting those that ask for nothing) and
+    hands it on: the event to the sink, a rejected line to the dead-letter topic with its
+    reason and position in the headers."""
 
     def __init__(self, sink: EventSink, metrics: IngestMetrics, context: LineContext) -> None:
         self.sink = sink
         self.metrics = metrics
         self.context = context
 
-    async def handle(self, raw: bytes, number: int, report: ImportReport) -> None:
+    def decide(
+        self, raw: bytes, length: int, number: int, report: ImportReport, sampled: set[str]
+    ) -> Candidate | None:
+        if length > MAX_LINE_BYTES:
+            line_id = line_event_id(self.context.pbx_id, f"{raw.hex()}:{length}")
+            detail = f"line of {length} bytes, at most {MAX_LINE_BYTES} read"
+            return Candidate(line_id, number, raw, length, reason=LINE_TOO_LONG, detail=detail)
         text = raw.decode("utf-8", "replace").rstrip("\r")
         if not text.strip():
             self.metrics.ignored.labels(QUEUE_LOG, "blank").inc()
             report.ignored += 1
-            return
-        outcome = parse_line(text, region=self.context.region, pbx_id=self.context.pbx_id)
-        if isinstance(outcome, Mapped):
-            await self.sink.publish(outcome.event, QUEUE_LOG)
-            report.published += 1
-        elif isinstance(outcome, Ignored):
+            return None
+        context = self.context
+        outcome = parse_line(
+            text, region=context.region, pbx_id=context.pbx_id, identities=context.identities
+        )
+        if isinstance(outcome, Ignored):
             self.metrics.ignored.labels(QUEUE_LOG, outcome.verb).inc()
             report.ignored += 1
-        else:
-            await self._reject(raw, text, number, outcome, report)
+            return None
+        line_id = line_event_id(context.pbx_id, text)
+        if isinstance(outcome, Mapped):
+            return Candidate(line_id, number, raw, length, event=outcome.event)
+        if isinstance(outcome, Unknown):
+            self.metrics.unknown_verb(QUEUE_LOG, outcome.verb)
+            report.unknown_verbs[outcome.verb] += 1
+            if outcome.verb in sampled:
+                return None
+            sampled.add(outcome.verb)
+            detail = f"unknown verb {outcome.verb!r} (its first line here; all are counted)"
+            reason = RejectReason.UNKNOWN_VERB.value
+            return Candidate(line_id, number, raw, length, None, reason, detail, sample=True)
+        return _rejected(line_id, number, raw, length, outcome)
 
-    async def _reject(
-        self, raw: bytes, text: str, number: int, outcome: Rejected, report: ImportReport
-    ) -> None:
+    async def send(self, candidate: Candidate, report: ImportReport) -> None:
+        if candidate.event is not None:
+            await self.sink.publish(candidate.event, QUEUE_LOG)
+            report.published += 1
+            return
+        await self._dead_letter(candidate, report.name)
+        if not candidate.sample:
+            report.rejected[candidate.reason] += 1
+
+    async def _dead_letter(self, candidate: Candidate, name: str) -> None:
         headers = {
-            f"{HEADER_PREFIX}error": outcome.detail,
-            f"{HEADER_PREFIX}error-type": outcome.reason.value,
+            f"{HEADER_PREFIX}error": candidate.detail,
+            f"{HEADER_PREFIX}error-type": candidate.reason,
             f"{HEADER_PREFIX}source": QUEUE_LOG,
-            f"{HEADER_PREFIX}file": report.name,
-            f"{HEADER_PREFIX}file-id": report.file_id,
-            f"{HEADER_PREFIX}line-number": str(number),
+            f"{HEADER_PREFIX}file": name,
+            f"{HEADER_PREFIX}line-number": str(candidate.number),
+            f"{HEADER_PREFIX}line-id": candidate.line_id,
         }
-        fields = text.split("|")
-        key = fields[1].encode() if len(fields) > 1 and fields[1] else None
-        await self.sink.dead_letter(raw, key, headers)
-        self.metrics.rejected.labels(QUEUE_LOG, outcome.reason.value).inc()
-        report.rejected[outcome.reason.value] += 1
-        log.warning(
-            "queue_log line dead-lettered",
-            extra={"file": report.name, "line": number, "reason": outcome.reason.value},
-        )
+        value = candidate.raw
+        if candidate.length > MAX_LINE_BYTES:
+            value = value[:DLQ_COPY_BYTES]
+            headers[f"{HEADER_PREFIX}truncated"] = f"{DLQ_COPY_BYTES} of {candidate.length} bytes"
+        if candidate.sample:
+            headers[f"{HEADER_PREFIX}sample"] = "first line of this unknown verb in the import"
+        fields = value[:200].split(b"|")
+        key = fields[1].strip() or None if len(fields) > 1 else None
+        await self.sink.dead_letter(value, key, headers)
+        if not candidate.sample:
+            self.metrics.rejected.labels(QUEUE_LOG, candidate.reason).inc()
+            log.warning(
+                "queue_log line dead-lettered",
+                extra={"file": name, "line": candidate.number, "reason": candidate.reason},
+            )
+
+
+def _rejected(line_id: str, number: int, raw: bytes, length: int, outcome: Rejected) -> Candidate:
+    reason = outcome.reason.value
+    return Candidate(line_id, number, raw, length, reason=reason, detail=outcome.detail)
 
 
 async def import_queue_log(
     source: BinaryIO,
     name: str,
     lines: QueueLogLines,
-    progress: ProgressRepository,
+    ledger: LineLedger,
     *,
+    start: Progress = START,
     final: bool = True,
-) -> ImportReport | None:
-    """Publish the lines of a queue_log file not published before; None if it has no line yet.
+    checkpoint: Checkpoint | None = None,
+) -> ImportReport:
+    """Publish (or dead-letter) each line of a queue_log file from `start` that no import has
+    handled before; count every line read in the report.
 
-    Progress is stored per file (by fingerprint) only after the sink flushed, so importing the
-    same file again publishes nothing, and an interrupted import resumes where it stopped.
+    `checkpoint` is called with the position read so far after each batch the broker has
+    acknowledged (the follower stores it to resume there).
     """
-    file_id = fingerprint(source, final=final)
-    if file_id is None:
-        return None
-    resumed = await progress.progress_of(file_id)
-    report = ImportReport(file_id, name, resumed, resumed)
-    number, last = resumed.line, resumed
-    async for raw, offset in complete_lines(source, resumed.offset, final=final):
+    await recover_open_batches(lines, ledger)
+    report = ImportReport(name, start, start)
+    batch: list[Candidate] = []
+    batch_bytes, number, sampled = 0, start.line, set[str]()
+    last = start
+    async for raw, length, end in complete_lines(source, start.offset, final=final):
         number += 1
-        await lines.handle(raw, number, report)
-        report.progress = Progress(offset, number)
-        if number - last.line >= lines.context.checkpoint_lines:
-            last = await _checkpoint(lines.sink, progress, report)
-    if report.progress != last:
-        await _checkpoint(lines.sink, progress, report)
+        candidate = lines.decide(raw, length, number, report, sampled)
+        report.progress = Progress(end, number)
+        if candidate is not None:
+            batch.append(candidate)
+            batch_bytes += len(raw)
+        if number - last.line >= lines.context.checkpoint_lines or batch_bytes >= BATCH_BYTES:
+            await _commit(batch, lines, ledger, report)
+            batch, batch_bytes, last = [], 0, report.progress
+            if checkpoint is not None:
+                await checkpoint(last)
+    if batch or report.progress != last:
+        await _commit(batch, lines, ledger, report)
+        if checkpoint is not None:
+            await checkpoint(report.progress)
+    if report.accounted != report.lines:
+        counted = report.accounted
+        raise ImportIncompleteError(f"{name}: {report.lines} lines read, {counted} counted")
     return report
 
 
-async def _checkpoint(
-    sink: EventSink, progress: ProgressRepository, report: ImportReport
-) -> Progress:
-    await sink.flush()
-    await progress.save_progress(report.file_id, report.progress, report.name)
-    return report.progress
+async def _commit(
+    batch: Sequence[Candidate], lines: QueueLogLines, ledger: LineLedger, report: ImportReport
+) -> None:
+    """Hand the batch's new lines to the sink, each line once across imports, at least once
+    across crashes."""
+    if not batch:
+        return
+    expires = datetime.now(UTC) + lines.context.lease
+    held = [(c.number, c.raw, c.length) for c in batch]
+    opened = OpenBatch(uuid.uuid4().hex, report.name, expires, held)
+    await ledger.open_batch(opened)
+    new = await ledger.record([c.line_id for c in batch])
+    duplicates = report.duplicates
+    for candidate, is_new in zip(batch, new, strict=True):
+        if is_new:
+            await lines.send(candidate, report)
+        elif not candidate.sample:
+            report.duplicates += 1
+    lines.metrics.duplicates.labels(QUEUE_LOG).inc(report.duplicates - duplicates)
+    await lines.sink.flush()
+    await ledger.close_batch(opened.batch_id)
+
+
+async def recover_open_batches(lines: QueueLogLines, ledger: LineLedger) -> int:
+    """Hand the lines of batches left open by a crashed importer to the sink again; returns
+    how many lines that was."""
+    recovered = 0
+    for opened in await ledger.expired_batches(datetime.now(UTC)):
+        report = ImportReport(opened.name, Progress(), Progress())
+        sampled: set[str] = set()
+        for number, raw, length in opened.lines:
+            candidate = lines.decide(raw, length, number, report, sampled)
+            if candidate is not None:
+                await lines.send(candidate, report)
+        await lines.sink.flush()
+        await ledger.close_batch(opened.batch_id)
+        recovered += len(opened.lines)
+        log.warning(
+            "queue_log batch left open by a crash handed to the broker again",
+            extra={"file": opened.name, "lines": len(opened.lines)},
+        )
+    return recovered
 
 
 async def publish_events(events: Sequence[Event], sink: EventSink) -> None:

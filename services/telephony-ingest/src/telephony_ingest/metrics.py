@@ -2,6 +2,10 @@
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+# Unknown queue_log verbs are label values: the first ones seen keep their name, later ones
+# are counted under "other", so a file full of junk cannot grow the series without bound.
+MAX_UNKNOWN_VERBS = 50
+OTHER = "other"
 PUBLISH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -25,6 +29,20 @@ class IngestMetrics:
             ["source", "kind"],
             registry=registry,
         )
+        self.duplicates = Counter(
+            "telephony_ingest_duplicates_total",
+            "Lines not handed on again because an earlier import handled them, by source",
+            ["source"],
+            registry=registry,
+        )
+        self.unknown_verbs = Counter(
+            "telephony_ingest_unknown_verbs_total",
+            "queue_log lines of a verb without a mapping, by verb "
+            f"(the first {MAX_UNKNOWN_VERBS} verbs by name, then {OTHER!r})",
+            ["source", "verb"],
+            registry=registry,
+        )
+        self.unknown_verb_names: set[str] = set()
         self.publish_seconds = Histogram(
             "telephony_ingest_publish_seconds",
             "Per batch: from its first event handed over to the broker's acknowledgement",
@@ -32,3 +50,11 @@ class IngestMetrics:
             buckets=PUBLISH_BUCKETS,
             registry=registry,
         )
+
+    def unknown_verb(self, source: str, verb: str) -> None:
+        if verb not in self.unknown_verb_names:
+            if len(self.unknown_verb_names) >= MAX_UNKNOWN_VERBS:
+                verb = OTHER
+            else:
+                self.unknown_verb_names.add(verb)
+        self.unknown_verbs.labels(source, verb).inc()

@@ -116,7 +116,8 @@ class Rejected:
     detail: str
 
 
-Outcome = Mapped | Ignored | Unknown | Rejected
+Outcome = Mapped | Ignored | Rejected  # also what an AMI frame maps to
+LineOutcome = Mapped | Ignored | Unknown | Rejected
 
 
 class LineError(ValueError):
@@ -197,7 +198,7 @@ def parse_line(
     region: str = "IT",
     pbx_id: str = "pbx",
     identities: AgentIdentities = _DEFAULT_IDENTITIES,
-) -> Outcome:
+) -> LineOutcome:
     """The outcome of one queue_log line (without its line ending)."""
     try:
         line = split_line(raw, region, pbx_id, identities)

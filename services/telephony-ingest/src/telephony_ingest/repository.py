@@ -1,25 +1,37 @@
 """Where telephony-ingest keeps what must survive a restart. Every MongoDB call lives here.
 
-- `queue_log_progress`: per queue_log file (identified by a fingerprint of its first line, so a
-  rotated, renamed or uploaded copy is the same file) the byte offset and line number up to
-  which its lines are published.
+- `queue_log_lines`: the line ledger, one document per queue_log line published or
+  dead-lettered, `_id` the line's own id (the event id derived from it). Recording is one
+  `insert_many` (unordered): the duplicate-key errors say which lines were there before. On
+  FerretDB 1.x an insert is the one cheap write (updates and `$in` reads scan the collection).
+- `queue_log_open_batches`: the lines of each batch recorded in the ledger but not yet
+  acknowledged by the broker, until it is; a batch left open by a crash is handed out again
+  once its lease has expired (`expired_batches`), so that its lines are published after all.
+  Small: one document per batch in flight.
+- `queue_log_progress`: for the live follower, per followed file (by a fingerprint of its
+  first line, so that the follower finds it again after a rotation) the byte offset and line
+  number up to which it has read.
 - `queue_log_follow`: per followed path, the file being followed (inode, fingerprint).
 - `webhook_nonces`: signatures of webhook requests already accepted, until they expire.
 """
 
 import contextlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
+from bson import Binary
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError, OperationFailure
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = timedelta(minutes=1)
+DUPLICATE_KEY = 11000
+RECOVERY_LEASE = timedelta(minutes=10)  # for the importer that recovers an expired batch
 
 
 @dataclass(frozen=True)
@@ -33,6 +45,33 @@ class FollowedFile:
     inode: int
     device: int
     fingerprint: str
+
+
+@dataclass(frozen=True)
+class OpenBatch:
+    """Lines recorded in the ledger whose events or dead letters the broker has not yet
+    acknowledged: (line number, the line as read, its length in bytes)."""
+
+    batch_id: str
+    name: str
+    expires_at: datetime
+    lines: Sequence[tuple[int, bytes, int]] = field(default=())
+
+
+class LineLedger(Protocol):
+    async def record(self, line_ids: Sequence[str]) -> list[bool]:
+        """Record the ids; for each, True when it was not recorded before (nor earlier in
+        `line_ids`)."""
+        ...
+
+    async def open_batch(self, batch: OpenBatch) -> None: ...
+
+    async def close_batch(self, batch_id: str) -> None: ...
+
+    async def expired_batches(self, now: datetime) -> list[OpenBatch]:
+        """Open batches whose lease has expired (their importer died), each handed out once
+        per lease."""
+        ...
 
 
 class ProgressRepository(Protocol):
@@ -53,8 +92,14 @@ class NonceRepository(Protocol):
         ...
 
 
+class FollowStore(LineLedger, ProgressRepository, FollowRepository, Protocol):
+    """What the live follower keeps: the ledger, its read offsets and the followed file."""
+
+
 class MongoRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.lines = db["queue_log_lines"]
+        self.open_batches = db["queue_log_open_batches"]
         self.progress = db["queue_log_progress"]
         self.follow = db["queue_log_follow"]
         self.nonces = db["webhook_nonces"]
@@ -65,6 +110,54 @@ class MongoRepository:
         # rely on it: stale requests are refused by their timestamp before the nonce is checked.
         with contextlib.suppress(OperationFailure):
             await self.nonces.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
+
+    async def record(self, line_ids: Sequence[str]) -> list[bool]:
+        new = [True] * len(line_ids)
+        if not line_ids:
+            return new
+        try:
+            await self.lines.insert_many([{"_id": i} for i in line_ids], ordered=False)
+        except BulkWriteError as error:
+            for failure in error.details.get("writeErrors", []):
+                if failure.get("code") != DUPLICATE_KEY:
+                    raise
+                new[failure["index"]] = False
+        return new
+
+    async def open_batch(self, batch: OpenBatch) -> None:
+        await self.open_batches.insert_one(
+            {
+                "_id": batch.batch_id,
+                "name": batch.name,
+                "expires_at": batch.expires_at,
+                "numbers": [number for number, _, _ in batch.lines],
+                "lines": [Binary(raw) for _, raw, _ in batch.lines],
+                "lengths": [length for _, _, length in batch.lines],
+            }
+        )
+
+    async def close_batch(self, batch_id: str) -> None:
+        await self.open_batches.delete_one({"_id": batch_id})
+
+    async def expired_batches(self, now: datetime) -> list[OpenBatch]:
+        found = []
+        async for doc in self.open_batches.find({"expires_at": {"$lt": now}}):
+            # Claimed by moving its lease: another importer does not take it meanwhile.
+            claimed = await self.open_batches.update_one(
+                {"_id": doc["_id"], "expires_at": doc["expires_at"]},
+                {"$set": {"expires_at": now + RECOVERY_LEASE}},
+            )
+            if claimed.modified_count:
+                lines = zip(doc["numbers"], doc["lines"], doc["lengths"], strict=True)
+                found.append(
+                    OpenBatch(
+                        str(doc["_id"]),
+                        str(doc["name"]),
+                        doc["expires_at"],
+                        [(int(n), bytes(raw), int(length)) for n, raw, length in lines],
+                    )
+                )
+        return found
 
     async def progress_of(self, file_id: str) -> Progress:
         found = await self.progress.find_one({"_id": file_id})

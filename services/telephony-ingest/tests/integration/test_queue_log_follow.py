@@ -58,7 +58,7 @@ async def parts(settings: Settings) -> AsyncIterator[dict[str, Any]]:
 
 
 def follower(path: Path, parts: dict[str, Any]) -> QueueLogFollower:
-    return QueueLogFollower(path, parts["lines"], parts["repo"], parts["repo"], 0.05)
+    return QueueLogFollower(path, parts["lines"], parts["repo"], 0.05)
 
 
 async def published_reasons(settings: Settings, servers: Servers, expected: int) -> list[str]:

@@ -1,17 +1,30 @@
 """Bulk import of queue_log files on the real broker and database: events keyed by call and
-agent, bad lines dead-lettered with their position, nothing published twice."""
+agent, bad lines dead-lettered with their position, each line published or dead-lettered once
+whatever file it comes in, every line read accounted for."""
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi.testclient import TestClient
+from prometheus_client import CollectorRegistry
+from pymongo import AsyncMongoClient
 
+from cc_runtime import ensure_topics
+from cc_schemas import Event
 from cc_testing import Servers, headers_of, read_records
-from telephony_ingest.app import create_app
+from telephony_ingest.app import create_app, line_context
 from telephony_ingest.bulk import import_queue_log_files
+from telephony_ingest.handlers import QueueLogLines, import_queue_log
+from telephony_ingest.metrics import IngestMetrics
+from telephony_ingest.repository import MongoRepository
 from telephony_ingest.settings import Settings
+from telephony_ingest.sink import KafkaEventSink
 
 pytestmark = pytest.mark.infra
 
@@ -31,7 +44,8 @@ this line is not queue_log at all
 """
 CALLS = 6
 AGENTS = 2
-BAD_LINES = {5: "malformed_line", 7: "missing_call_id", 11: "unknown_verb"}
+BAD_LINES = {5: "malformed_line", 7: "missing_call_id"}
+SAMPLES = {11: "unknown_verb"}  # the first CALLERONHOLD, as a sample
 TOKEN = "import-test-token-of-at-least-32-bytes"
 BEARER = {"authorization": f"Bearer {TOKEN}"}
 
@@ -48,6 +62,31 @@ def count_at_least(n: int) -> Callable[[Sequence[object]], bool]:
     return lambda records: len(records) >= n
 
 
+async def messages_in(settings: Settings, topic: str) -> int:
+    """Messages on the topic, from its end offsets: exact once the producer was acknowledged."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await consumer.start()
+    try:
+        name = settings.topic(topic)  # created with settings.topic_partitions partitions
+        partitions = [TopicPartition(name, n) for n in range(settings.topic_partitions)]
+        ends = await consumer.end_offsets(partitions)
+        return sum(ends.values())
+    finally:
+        await consumer.stop()
+
+
+def pause_lines(first: int, count: int, agent: str = "PJSIP/1001") -> str:
+    """`count` valid lines, each its own agent event."""
+    return "".join(
+        f"{1710410000 + n}|NONE|sales|{agent}|PAUSE|reason-{n}\n"
+        for n in range(first, first + count)
+    )
+
+
+def summary(report: Any) -> tuple[int, int, int, int]:
+    return report.lines, report.published, report.duplicates, report.ignored
+
+
 async def test_a_file_is_published_keyed_by_call_and_agent_with_bad_lines_dead_lettered(
     settings: Settings, servers: Servers, tmp_path: Path
 ) -> None:
@@ -56,8 +95,9 @@ async def test_a_file_is_published_keyed_by_call_and_agent_with_bad_lines_dead_l
 
     [report] = await import_queue_log_files([path], settings)
 
-    assert report is not None
-    assert (report.lines, report.published, report.ignored) == (12, CALLS + AGENTS, 1)
+    assert summary(report) == (12, CALLS + AGENTS, 0, 1)
+    assert report.rejected == {"malformed_line": 1, "missing_call_id": 1}
+    assert report.unknown_verbs == {"CALLERONHOLD": 1}
     bootstrap = servers.kafka_bootstrap_servers
     calls = await read_records(bootstrap, settings.topic("call-events"), until=count_at_least(6))
     agents = await read_records(bootstrap, settings.topic("agent-events"), until=count_at_least(2))
@@ -65,17 +105,18 @@ async def test_a_file_is_published_keyed_by_call_and_agent_with_bad_lines_dead_l
     assert sorted(r.key for r in calls) == [b"1710408413.1"] * 4 + [b"1710408600.2"] * 2
     first_call = [json.loads(r.value)["event_type"] for r in calls if r.key == b"1710408413.1"]
     assert first_call == ["call.offered", "call.ring_no_answer", "call.answered", "call.ended"]
-    assert sorted(r.key for r in agents) == [b"PJSIP/1001"] * 2
+    assert sorted(r.key for r in agents) == [b"1001"] * 2
+    assert {json.loads(r.value)["interface"] for r in agents} == {"PJSIP/1001"}
     positions = {
         int(headers_of(r)["x-dlq-line-number"]): headers_of(r)["x-dlq-error-type"] for r in dead
     }
-    assert positions == BAD_LINES
+    assert positions == BAD_LINES | SAMPLES
     assert all(headers_of(r)["x-dlq-error"] for r in dead)
     assert all(headers_of(r)["x-dlq-file"] == str(path) for r in dead)
     assert dead[0].value in QUEUE_LOG.encode()
 
 
-async def test_importing_the_same_file_again_publishes_only_lines_added_since(
+async def test_a_reimport_reports_duplicates_publishes_only_new_lines_and_dead_letters_once(
     settings: Settings, servers: Servers, tmp_path: Path
 ) -> None:
     path = tmp_path / "queue_log"
@@ -89,23 +130,177 @@ async def test_importing_the_same_file_again_publishes_only_lines_added_since(
         grown.write("1710410100|NONE|sales|PJSIP/1001|UNPAUSE|\n")
     [grown_report] = await import_queue_log_files([rotated], settings)
 
-    assert again is not None
-    assert renamed is not None
-    assert grown_report is not None
-    assert (again.lines, again.published) == (0, 0)
-    assert (renamed.lines, renamed.published) == (0, 0)
-    assert (grown_report.lines, grown_report.published) == (1, 1)
-    assert grown_report.progress.line == 13
-    agents = await read_records(
-        servers.kafka_bootstrap_servers,
-        settings.topic("agent-events"),
-        until=lambda rs: any(json.loads(r.value)["event_type"] == "agent.unpaused" for r in rs),
+    handled = CALLS + AGENTS + len(BAD_LINES)  # published or dead-lettered the first time
+    assert summary(again) == (12, 0, handled, 1)
+    assert again.unknown_verbs == {"CALLERONHOLD": 1}
+    assert summary(renamed) == (12, 0, handled, 1)
+    assert summary(grown_report) == (13, 1, handled, 1)
+    assert await messages_in(settings, "call-events.dlq") == len(BAD_LINES) + len(SAMPLES)
+    assert await messages_in(settings, "call-events") == CALLS
+    assert await messages_in(settings, "agent-events") == AGENTS + 1
+
+
+async def test_a_file_starting_with_a_blank_line_after_another_such_file_is_published_whole(
+    settings: Settings, servers: Servers, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.write_text("\n" + pause_lines(0, 5))
+    second.write_text("\n" + pause_lines(100, 60))
+
+    [one, two] = await import_queue_log_files([first, second], settings)
+
+    assert summary(one) == (6, 5, 0, 1)
+    assert summary(two) == (61, 60, 0, 1)
+    assert await messages_in(settings, "agent-events") == 65
+
+
+async def test_two_files_with_the_same_first_line_lose_no_line_of_the_second(
+    settings: Settings, servers: Servers, tmp_path: Path
+) -> None:
+    first, second = tmp_path / "first", tmp_path / "second"
+    header = "1710400000|NONE|NONE|NONE|QUEUESTART|\n"
+    first.write_text(header + pause_lines(0, 60))
+    second.write_text(header + pause_lines(1000, 60))
+
+    [one, two] = await import_queue_log_files([first, second], settings)
+
+    assert summary(one) == (61, 60, 0, 1)
+    assert summary(two) == (61, 60, 0, 1)
+    assert await messages_in(settings, "agent-events") == 120
+
+
+async def test_a_line_over_a_megabyte_is_dead_lettered_truncated_and_the_rest_published(
+    settings: Settings, servers: Servers, tmp_path: Path
+) -> None:
+    path = tmp_path / "queue_log"
+    huge = "1710409999|1710409999.1|sales|NONE|ENTERQUEUE||" + "9" * 1_200_000 + "|1\n"
+    path.write_text(pause_lines(0, 10) + huge + pause_lines(10, 10))
+
+    [report] = await import_queue_log_files([path], settings)
+    [again] = await import_queue_log_files([path], settings)
+
+    assert summary(report) == (21, 20, 0, 0)
+    assert report.rejected == {"line_too_long": 1}
+    assert summary(again) == (21, 0, 21, 0)
+    [dead] = await read_records(
+        servers.kafka_bootstrap_servers, settings.topic("call-events.dlq"), until=count_at_least(1)
     )
-    calls = await read_records(
-        servers.kafka_bootstrap_servers, settings.topic("call-events"), until=count_at_least(6)
+    assert headers_of(dead)["x-dlq-error-type"] == "line_too_long"
+    assert headers_of(dead)["x-dlq-line-number"] == "11"
+    assert headers_of(dead)["x-dlq-truncated"] == f"16384 of {len(huge) - 1} bytes"
+    assert dead.value == huge[:16384].encode()
+    assert await messages_in(settings, "agent-events") == 20
+    assert await messages_in(settings, "call-events.dlq") == 1
+
+
+OUTBOUND = """\
+1710420000|MANAGER|callback|Local/1127@callback-agent|ADDMEMBER|
+1710420001|NONE|NONE|Agent/1127|AGENTCALLBACKLOGIN|1127@agents
+1710420010|1710420010.1|callback|Agent/1127|OUTDIAL|0212345678|spring
+1710420022|1710420010.1|callback|Agent/1127|OUTANSWER|0212345678|12
+1710420200|1710420010.1|callback|Agent/1127|OUTTRANSFER|0212345678|2001|178
+1710420300|1710420300.2|callback|Agent/1127|OUTDIAL|0298765432|spring
+1710420330|1710420300.2|callback|Agent/1127|OUTCHANUNAVAIL|0298765432|30
+1710420400|1710420400.3|callback|NONE|CALLERONHOLD|
+1710420401|1710420400.3|callback|NONE|CALLEROFFHOLD|
+1710420402|1710420400.3|callback|NONE|CALLERONHOLD|
+1710420403|1710420400.3|callback|NONE|CALLEROFFHOLD|
+1710420404|1710420400.3|callback|NONE|CALLERONHOLD|
+"""
+
+
+async def test_outbound_lines_become_outbound_events_and_unknown_verbs_are_counted_by_verb(
+    settings: Settings, servers: Servers, tmp_path: Path
+) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(OUTBOUND)
+
+    [report] = await import_queue_log_files([path], settings)
+    [again] = await import_queue_log_files([path], settings)
+
+    assert summary(report) == (12, 7, 0, 0)
+    assert report.unknown_verbs == {"CALLERONHOLD": 3, "CALLEROFFHOLD": 2}
+    assert report.rejected == {}
+    assert again.unknown_verbs == report.unknown_verbs
+    bootstrap = servers.kafka_bootstrap_servers
+    calls = await read_records(bootstrap, settings.topic("call-events"), until=count_at_least(5))
+    by_call = {
+        key: [json.loads(r.value) for r in calls if r.key == key]
+        for key in (b"1710420010.1", b"1710420300.2")
+    }
+    assert [e["event_type"] for e in by_call[b"1710420010.1"]] == [
+        "call.outbound_dialled",
+        "call.outbound_answered",
+        "call.outbound_ended",
+    ]
+    ended = by_call[b"1710420010.1"][2]
+    assert (ended["outcome"], ended["connected"], ended["talk_seconds"]) == (
+        "transferred",
+        True,
+        178,
     )
-    assert len(agents) == AGENTS + 1
-    assert len(calls) == CALLS
+    assert (ended["agent"], ended["interface"]) == ("1127", "Agent/1127")
+    assert by_call[b"1710420010.1"][0]["dialled"]["e164"] == "+390212345678"
+    assert by_call[b"1710420300.2"][1]["outcome"] == "unavailable"
+    agents = await read_records(bootstrap, settings.topic("agent-events"), until=count_at_least(2))
+    assert [r.key for r in agents] == [b"1127", b"1127"]  # one person, two interfaces
+    dead = await read_records(bootstrap, settings.topic("call-events.dlq"), until=count_at_least(2))
+    assert sorted(headers_of(r)["x-dlq-line-number"] for r in dead) == ["8", "9"]
+    assert all(headers_of(r)["x-dlq-sample"] for r in dead)
+    assert await messages_in(settings, "call-events.dlq") == 2
+
+
+class FailingFlush:
+    """A sink whose broker goes away at the first flush: the importer dies mid-batch."""
+
+    def __init__(self, sink: KafkaEventSink) -> None:
+        self.sink = sink
+
+    async def publish(self, event: Event, source: str) -> None:
+        await self.sink.publish(event, source)
+
+    async def dead_letter(self, value: bytes, key: bytes | None, headers: dict[str, str]) -> None:
+        await self.sink.dead_letter(value, key, headers)
+
+    async def flush(self) -> None:
+        raise ConnectionError("broker gone")
+
+
+async def test_a_batch_left_open_by_a_crash_is_published_by_the_next_import(
+    settings: Settings, servers: Servers, tmp_path: Path
+) -> None:
+    topics = [settings.topic(t) for t in ("call-events", "agent-events", "call-events.dlq")]
+    await ensure_topics(settings.kafka_bootstrap_servers, topics, settings.topic_partitions)
+    path = tmp_path / "queue_log"
+    path.write_text(pause_lines(0, 30))
+    metrics = IngestMetrics(CollectorRegistry())
+    context = replace(line_context(settings), lease=timedelta(0))
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, tz_aware=True)
+    ledger = MongoRepository(mongo[settings.database_name])
+    crashed_sink, sink = KafkaEventSink(settings, metrics), KafkaEventSink(settings, metrics)
+    await sink.start()
+    try:
+        await crashed_sink.start()
+        crashed = QueueLogLines(FailingFlush(crashed_sink), metrics, context)
+        with path.open("rb") as source, pytest.raises(ConnectionError):
+            await import_queue_log(source, str(path), crashed, ledger)
+        crashed_sink.open.clear()  # the dead process's unsent batches die with it
+        with path.open("rb") as source:
+            report = await import_queue_log(
+                source, str(path), QueueLogLines(sink, metrics, context), ledger
+            )
+    finally:
+        await sink.stop()
+        await crashed_sink.stop()
+        await mongo.close()
+
+    assert summary(report) == (30, 0, 30, 0)
+    reasons = await read_records(
+        servers.kafka_bootstrap_servers, settings.topic("agent-events"), until=count_at_least(30)
+    )
+    assert sorted(json.loads(r.value)["reason"] for r in reasons) == sorted(
+        f"reason-{n}" for n in range(30)
+    )
 
 
 def test_a_file_uploaded_to_the_import_endpoint_is_published_once(
@@ -119,18 +314,21 @@ def test_a_file_uploaded_to_the_import_endpoint_is_published_once(
 
     assert first.status_code == 200, first.text
     assert first.json()["published"] == CALLS + AGENTS
-    assert first.json()["rejected"] == {
-        "malformed_line": 1,
-        "missing_call_id": 1,
-        "unknown_verb": 1,
-    }
-    assert (second.json()["lines"], second.json()["already_imported_lines"]) == (0, 12)
+    assert first.json()["rejected"] == {"malformed_line": 1, "missing_call_id": 1}
+    assert first.json()["unknown_verbs"] == {"CALLERONHOLD": 1}
+    assert second.status_code == 200, second.text
+    assert (second.json()["lines"], second.json()["published"]) == (12, 0)
+    assert second.json()["duplicates"] == CALLS + AGENTS + len(BAD_LINES)
     assert (
         'telephony_ingest_events_total{event_type="call.offered",source="queue_log"} 2.0' in metrics
     )
     assert (
-        'telephony_ingest_rejected_total{reason="unknown_verb",source="queue_log"} 1.0' in metrics
+        'telephony_ingest_unknown_verbs_total{source="queue_log",verb="CALLERONHOLD"} 2.0'
+        in metrics
     )
+    assert [m for m in metrics.splitlines() if "duplicates_total{" in m] == [
+        'telephony_ingest_duplicates_total{source="queue_log"} 10.0'
+    ]
     assert "telephony_ingest_publish_seconds_count" in metrics
 
 
