@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from cc_runtime import ServiceSpec, connect, create_http_app
 from kpi.api import kpi_router
 from kpi.handlers import rebuild
-from kpi.metrics import KpiCollector, KpiMetrics
+from kpi.metrics import KpiCollector
 from kpi.repository import MongoEventStore
 from kpi.settings import Settings
 from kpi.state import KpiState
@@ -25,8 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     infra = connect(settings)
     state = KpiState(settings.call_rules, settings.zone, settings.fcr_days)
     store = MongoEventStore(infra.db)
-    metrics = KpiMetrics(infra.registry)
-    register_subscribers(infra.broker, settings, store, state, metrics, infra.dead_letters)
+    register_subscribers(infra.broker, settings, store, state, infra.dead_letters)
     infra.registry.register(KpiCollector(state, settings.service_level_target))
 
     async def rebuild_projection() -> None:

@@ -1,12 +1,15 @@
-"""kpi's Prometheus metrics, on the service's registry: event counters, and KPI series read from
-the projection at each scrape (today = the contact centre's local calendar day)."""
+"""kpi's Prometheus metrics, read from the projection at each scrape: counters of the stored
+events, the KPI series (today = the contact centre's local calendar day) and freshness.
+
+The event counters are the numbers of distinct events stored, as the projection rebuilt from
+the store holds them: they survive a restart and, since the store only grows, never go down.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
-from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -48,22 +51,6 @@ TODAY_GAUGES = {
 }
 
 
-class KpiMetrics:
-    def __init__(self, registry: CollectorRegistry) -> None:
-        self.call_events = Counter(
-            "kpi_call_events_total",
-            "Call events stored, by type (redeliveries are not counted again)",
-            ["event_type"],
-            registry=registry,
-        )
-        self.events = Counter(
-            "kpi_events_total",
-            "Events stored, by topic (redeliveries are not counted again)",
-            ["topic"],
-            registry=registry,
-        )
-
-
 class KpiCollector(Collector):
     """The KPI series, computed from the projection when Prometheus scrapes."""
 
@@ -75,9 +62,26 @@ class KpiCollector(Collector):
         self.now = now or (lambda: datetime.now(UTC))
 
     def collect(self) -> Iterator[Metric]:
+        yield from self._stored()
         yield from self._totals()
         yield from self._today()
         yield from self._live()
+
+    def _stored(self) -> Iterator[Metric]:
+        events = CounterMetricFamily(
+            "kpi_events", "Events stored, by topic (redeliveries are not counted)", labels=["topic"]
+        )
+        for topic, log in sorted(self.state.topics.items()):
+            events.add_metric([topic], log.events)
+        yield events
+        call_events = CounterMetricFamily(
+            "kpi_call_events",
+            "Call events stored, by type (redeliveries are not counted)",
+            labels=["event_type"],
+        )
+        for event_type, count in sorted(self.state.call_event_types.items()):
+            call_events.add_metric([event_type], count)
+        yield call_events
 
     def _totals(self) -> Iterator[Metric]:
         for name, doc in OUTCOME_COUNTERS.items():
@@ -119,9 +123,21 @@ class KpiCollector(Collector):
         for channel, value in sorted(self.state.omni.csat_of_day(today).items()):
             csat.add_metric([channel], value)
         yield csat
+        yield from self._freshness()
+
+    def _freshness(self) -> Iterator[Metric]:
         last = GaugeMetricFamily(
             "kpi_last_event_timestamp_seconds", "Event time of the newest event", labels=["topic"]
         )
-        for topic, at in sorted(self.state.last_event_at.items()):
-            last.add_metric([topic], at.timestamp())
+        received = GaugeMetricFamily(
+            "kpi_last_event_received_timestamp_seconds",
+            "When kpi last received (and stored) a new event, wall clock",
+            labels=["topic"],
+        )
+        for topic, log in sorted(self.state.topics.items()):
+            if log.last_event_at is not None:
+                last.add_metric([topic], log.last_event_at.timestamp())
+            if log.last_received_at is not None:
+                received.add_metric([topic], log.last_received_at.timestamp())
         yield last
+        yield received

@@ -1,8 +1,11 @@
 """Everything kpi knows, as a projection of the stored events (no I/O): calls, agents and the
-omnichannel topics. Each part deduplicates on `event_id` and depends only on the set of events."""
+omnichannel topics, and per topic how many events it holds and where they lie in time. Each
+part deduplicates on `event_id` and depends only on the set of stored events."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -15,6 +18,31 @@ from kpi.projection import CallProjection
 
 
 @dataclass
+class TopicLog:
+    """What kpi holds of one topic: its distinct events, the span of their event times, and
+    when kpi last received one (wall clock, as stored with each event)."""
+
+    events: int = 0
+    first_event_at: datetime | None = None
+    last_event_at: datetime | None = None
+    last_received_at: datetime | None = None
+
+    def note(self, event: Event, received_at: datetime | None) -> None:
+        self.events += 1
+        self.first_event_at = _earliest(self.first_event_at, event.occurred_at)
+        self.last_event_at = _latest(self.last_event_at, event.occurred_at)
+        self.last_received_at = _latest(self.last_received_at, received_at)
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where stored events lie in event time (None when there are none)."""
+
+    first_event_at: datetime | None
+    last_event_at: datetime | None
+
+
+@dataclass
 class KpiState:
     rules: CallRules
     zone: ZoneInfo
@@ -22,18 +50,25 @@ class KpiState:
     calls: CallProjection = field(init=False)
     agents: AgentProjection = field(init=False)
     omni: OmnichannelProjection = field(init=False)
-    last_event_at: dict[str, datetime] = field(default_factory=dict)
+    topics: dict[str, TopicLog] = field(default_factory=dict)
+    call_event_types: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.calls = CallProjection(self.rules, self.zone)
         self.agents = AgentProjection(self.zone)
         self.omni = OmnichannelProjection(self.zone, self.fcr_days)
 
-    def apply(self, topic: str, event: Event) -> bool:
-        """Fold one event in; False when it was already known (a redelivery)."""
-        latest = self.last_event_at.get(topic)
-        if latest is None or event.occurred_at > latest:
-            self.last_event_at[topic] = event.occurred_at
+    def apply(self, topic: str, event: Event, received_at: datetime | None = None) -> bool:
+        """Fold one stored event in; False when it was already known (a redelivery).
+        `received_at` is when kpi received it, None when the store does not say."""
+        new = self._fold(event)
+        if new:
+            self.topics.setdefault(topic, TopicLog()).note(event, received_at)
+            if isinstance(event, CallEvent):
+                self.call_event_types[event.event_type] += 1
+        return new
+
+    def _fold(self, event: Event) -> bool:
         if isinstance(event, CallEvent):
             return self.calls.apply(event.call_id, fact_of(event))
         if isinstance(event, AgentEvent):
@@ -48,3 +83,20 @@ class KpiState:
         if isinstance(event, AgentEvent):
             return self.agents.knows(event)
         return self.omni.knows(event)
+
+    def span(self, topics: Iterable[str]) -> Span:
+        """The earliest and latest event times stored on any of these topics."""
+        first: datetime | None = None
+        last: datetime | None = None
+        for log in (self.topics[t] for t in topics if t in self.topics):
+            first = _earliest(first, log.first_event_at)
+            last = _latest(last, log.last_event_at)
+        return Span(first, last)
+
+
+def _earliest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)

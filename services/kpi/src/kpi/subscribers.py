@@ -5,6 +5,8 @@ call-events with consumers of its own sharing its partitions (the volume: one fo
 while another's is being stored), the other topics with one consumer between them. Writes each
 invalid record to `<topic>.dlq` and goes on with the rest of its batch."""
 
+from datetime import UTC, datetime
+
 from faststream.kafka import KafkaBroker, KafkaMessage
 
 from cc_runtime import DeadLetters, consumer_options
@@ -23,7 +25,6 @@ from cc_schemas import (
 )
 from kpi.handlers import record_events
 from kpi.intake import split_batch
-from kpi.metrics import KpiMetrics
 from kpi.repository import EventStore
 from kpi.settings import Settings
 from kpi.state import KpiState
@@ -47,14 +48,13 @@ def register_subscribers(
     settings: Settings,
     store: EventStore,
     state: KpiState,
-    metrics: KpiMetrics,
     dead_letters: DeadLetters,
 ) -> None:
     logical = {settings.topic(topic): topic for topic in CONSUMED}
 
     async def on_batch(message: KafkaMessage) -> None:
         batch = split_batch(message.raw_message, logical)
-        await record_events(batch.events, store, state, metrics)
+        await record_events(batch.events, store, state, received_at=_now())
         await dead_letters.send_all(batch.invalid)
 
     description = (
@@ -81,3 +81,10 @@ def register_subscribers(
         decoder=undecoded,
         **consumer_options(settings),
     )(on_batch)
+
+
+def _now() -> datetime:
+    """The wall clock to the millisecond, as MongoDB keeps it: the projection then holds the
+    received time a restart reads back."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)

@@ -1,5 +1,6 @@
 """The event store on the real MongoDB-compatible server: a batch is stored with one unordered
-bulk insert, and the duplicate keys of a redelivery tell exactly which events were new."""
+bulk insert, and the duplicate keys of a redelivery tell exactly which events were new; each
+event keeps when it was first received."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,8 @@ from kpi.repository import MongoEventStore
 pytestmark = pytest.mark.infra
 
 AT = datetime(2026, 11, 23, 10, tzinfo=UTC)
+RECEIVED = datetime(2026, 12, 2, 7, 0, 0, 123_000, tzinfo=UTC)
+LATER = RECEIVED + timedelta(minutes=1)
 
 
 def offered(n: int) -> CallEvent:
@@ -56,8 +59,8 @@ async def test_a_batch_is_stored_once_and_its_redelivery_stores_nothing(
 ) -> None:
     batch = [offered(n) for n in range(5)]
 
-    first = await store.add_many(CALL_EVENTS, batch)
-    again = await store.add_many(CALL_EVENTS, batch)
+    first = await store.add_many(CALL_EVENTS, batch, RECEIVED)
+    again = await store.add_many(CALL_EVENTS, batch, LATER)
 
     assert first == {f"o{n}" for n in range(5)}
     assert again == set()
@@ -67,12 +70,32 @@ async def test_a_batch_is_stored_once_and_its_redelivery_stores_nothing(
 async def test_a_batch_mixing_known_and_new_events_reports_only_the_new_ones(
     store: MongoEventStore,
 ) -> None:
-    await store.add_many(CALL_EVENTS, [offered(n) for n in range(3)])
+    await store.add_many(CALL_EVENTS, [offered(n) for n in range(3)], RECEIVED)
 
     mixed = [abandoned(0), offered(1), abandoned(1), offered(2), offered(3), offered(3)]
-    stored = await store.add_many(CALL_EVENTS, mixed)
+    stored = await store.add_many(CALL_EVENTS, mixed, LATER)
 
     assert stored == {"a0", "a1", "o3"}
     assert await store.count(CALL_EVENTS) == 6
-    replayed = sorted([e.event_id async for e in store.replay(CALL_EVENTS)])
-    assert replayed == ["a0", "a1", "o0", "o1", "o2", "o3"]
+    replayed = {s.event.event_id: s.received_at async for s in store.replay(CALL_EVENTS)}
+    assert replayed == {
+        "a0": LATER,
+        "a1": LATER,
+        "o0": RECEIVED,
+        "o1": RECEIVED,  # received again later: it keeps its first reception
+        "o2": RECEIVED,
+        "o3": LATER,
+    }
+
+
+async def test_an_event_stored_without_its_reception_time_replays_without_one(
+    store: MongoEventStore,
+) -> None:
+    """Events stored by a build that did not keep `_received_at`."""
+    event = offered(1)
+    document = {"_id": event.event_id, **event.model_dump(mode="json")}
+    await store.db["call_events"].insert_one(document)
+
+    (replayed,) = [s async for s in store.replay(CALL_EVENTS)]
+
+    assert replayed == (event, None)

@@ -3,7 +3,6 @@ KPI alert rules load in it."""
 
 import asyncio
 import subprocess
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +12,7 @@ import httpx
 import pytest
 
 from cc_schemas import CallAbandoned, CallAnswered, Caller, CallEvent, CallOffered, encode
-from cc_testing import RunningService, Servers, free_ports, produce, service_process
+from cc_testing import RunningService, Servers, eventually, free_ports, produce, service_process
 
 pytestmark = pytest.mark.infra
 
@@ -91,11 +90,12 @@ def query(prometheus: str, expr: str) -> list[dict[str, Any]]:
 
 
 def wait_for(prometheus: str, expr: str, seconds: float = 60) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + seconds
-    while not (result := query(prometheus, expr)):
-        assert time.monotonic() < deadline, f"Prometheus never answered {expr}"
-        time.sleep(0.5)
-    return result
+    def answered() -> list[dict[str, Any]]:
+        result = query(prometheus, expr)
+        assert result, f"Prometheus has no answer yet to {expr}"
+        return result
+
+    return eventually(answered, seconds, interval=0.5)
 
 
 def test_prometheus_scrapes_the_kpis_of_todays_calls_and_loads_the_alert_rules(
@@ -107,10 +107,14 @@ def test_prometheus_scrapes_the_kpis_of_todays_calls_and_loads_the_alert_rules(
     offered = wait_for(prometheus, 'kpi_calls_offered_total{queue="sales"} == 4')
     level = wait_for(prometheus, 'kpi_service_level_ratio{queue="sales"}')
     abandon = wait_for(prometheus, 'kpi_abandon_rate_ratio{queue="sales"}')
+    received = wait_for(
+        prometheus, 'time() - kpi_last_event_received_timestamp_seconds{topic="call-events"}'
+    )
 
     assert offered[0]["metric"]["job"] == "kpi"
     assert float(level[0]["value"][1]) == 2 / 4  # 2 of 3 answered within 20 s, + 1 abandon
     assert float(abandon[0]["value"][1]) == 1 / 4
+    assert 0 <= float(received[0]["value"][1]) < 60
     rules = httpx.get(f"{prometheus}/api/v1/rules").json()["data"]["groups"]
     names = {rule["name"] for group in rules for rule in group["rules"]}
     assert {"ServiceLevelBelowTarget", "QueueBacklogGrowing", "KpiEventsStale"} <= names
