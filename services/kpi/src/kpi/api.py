@@ -7,10 +7,22 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
+from cc_schemas import (
+    AGENT_EVENTS,
+    CALL_EVENTS,
+    CHAT_EVENTS,
+    CONTACT_OUTCOMES,
+    CONTACT_REQUESTS,
+    CSAT_RESPONSES,
+    INTERACTIONS,
+    TICKET_ASSIGNED,
+    TICKET_CLOSED,
+    TICKET_OPENED,
+)
 from kpi import omni_reports
 from kpi.agents_report import agent_report
 from kpi.periods import local_today
-from kpi.reports import ReportQuery, call_report, to_csv
+from kpi.reports import ReportQuery, call_report, coverage, to_csv
 from kpi.state import KpiState
 
 GROUPS_DOC = (
@@ -24,6 +36,17 @@ EXAMPLE = {
     "service_level": 0.85,
     "abandon_rate": 0.08,
     "average_speed_of_answer_seconds": 14.2,
+    "period_from": "2026-11-23",
+    "period_to": "2026-11-24",
+    "data_first_event_at": "2025-04-14T07:02:11.120000Z",
+    "data_last_event_at": "2026-11-23T16:40:03.500000Z",
+}
+TICKETS = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED)
+COVERAGE_HEADERS = {
+    "period_from": "X-Report-Period-From",
+    "period_to": "X-Report-Period-To",
+    "data_first_event_at": "X-Data-First-Event-At",
+    "data_last_event_at": "X-Data-Last-Event-At",
 }
 
 Format = Literal["json", "csv"]
@@ -41,11 +64,19 @@ def kpi_router(state: KpiState) -> APIRouter:
             raise HTTPException(422, str(error)) from error
 
     def report(
-        name: str, compute: Callable[[KpiState, ReportQuery], list[dict[str, Any]]], doc: str
+        name: str,
+        compute: Callable[[KpiState, ReportQuery], list[dict[str, Any]]],
+        doc: str,
+        topics: tuple[str, ...],
     ) -> None:
         @router.get(
             f"/reports/{name}",
             summary=doc,
+            description=(
+                "Each row, and the X-Report-Period-From/-To and X-Data-First/Last-Event-At "
+                "headers, say which local days the report covers and the event times of the "
+                "first and last stored event it reads (null when there are none)."
+            ),
             responses={200: {"content": {"application/json": {"example": [EXAMPLE]}}}},
         )
         async def get_report(
@@ -58,25 +89,60 @@ def kpi_router(state: KpiState) -> APIRouter:
             group_by: Annotated[str, Query(description=GROUPS_DOC)] = "",
             format: Annotated[Format, Query(description="json or csv")] = "json",
         ) -> Response:
+            asked = query(start, end, group_by)
             try:
-                rows = compute(state, query(start, end, group_by))
+                rows = compute(state, asked)
             except ValueError as error:
                 raise HTTPException(422, str(error)) from error
+            covered = coverage(asked, state.span(topics))
+            rows = [{**row, **covered} for row in rows]
+            headers = {COVERAGE_HEADERS[k]: v for k, v in covered.items() if v is not None}
+            headers["X-Report-Timezone"] = state.zone.key
             if format == "csv":
-                return PlainTextResponse(to_csv(rows), media_type="text/csv")
-            return JSONResponse(rows)
+                return PlainTextResponse(to_csv(rows), media_type="text/csv", headers=headers)
+            return JSONResponse(rows, headers=headers)
 
         get_report.__name__ = f"report_{name}"
 
-    report("calls", lambda s, q: call_report(s.calls, q), "Telephony KPIs per queue/agent/period")
-    report("agents", agent_report, "Agents' logged-in, paused, busy time and occupancy")
-    report("tickets", omni_reports.ticket_report, "Claims: volumes, outcomes, throughput time")
-    report("backlog", omni_reports.backlog_report, "Tickets still open at the end of each period")
-    report("assignees", omni_reports.assignee_report, "Time each responsible held tickets")
-    report("chats", omni_reports.chat_report, "Chats: first response and reply times")
-    report("interactions", omni_reports.interaction_report, "Contacts per channel, FCR")
-    report("csat", omni_reports.csat_report, "CSAT: share of satisfied answers")
-    report("contacts", omni_reports.contact_report, "Proactive contact requests and outcomes")
+    calls = (CALL_EVENTS,)
+    report(
+        "calls",
+        lambda s, q: call_report(s.calls, q),
+        "Telephony KPIs per queue/agent/period",
+        calls,
+    )
+    report(
+        "agents",
+        agent_report,
+        "Agents' logged-in, paused, busy time and occupancy",
+        (AGENT_EVENTS, CALL_EVENTS),
+    )
+    report(
+        "tickets", omni_reports.ticket_report, "Claims: volumes, outcomes, throughput time", TICKETS
+    )
+    report(
+        "backlog",
+        omni_reports.backlog_report,
+        "Tickets still open at the end of each period",
+        TICKETS,
+    )
+    report("assignees", omni_reports.assignee_report, "Time each responsible held tickets", TICKETS)
+    report(
+        "chats", omni_reports.chat_report, "Chats: first response and reply times", (CHAT_EVENTS,)
+    )
+    report(
+        "interactions",
+        omni_reports.interaction_report,
+        "Contacts per channel, FCR",
+        (INTERACTIONS,),
+    )
+    report("csat", omni_reports.csat_report, "CSAT: share of satisfied answers", (CSAT_RESPONSES,))
+    report(
+        "contacts",
+        omni_reports.contact_report,
+        "Proactive contact requests and outcomes",
+        (CONTACT_REQUESTS, CONTACT_OUTCOMES),
+    )
 
     @router.get("/queues/now", summary="Calls waiting in each queue now")
     async def queues_now() -> dict[str, int]:

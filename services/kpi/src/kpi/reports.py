@@ -7,12 +7,13 @@ import csv
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from kpi.calls import Measures
 from kpi.periods import PERIOD_KEYS, in_period, period_key
 from kpi.projection import Bucket, CallProjection
+from kpi.state import Span
 
 CALL_GROUPS = ("queue", "agent", *PERIOD_KEYS)
 
@@ -133,6 +134,22 @@ def rows_from_buckets(
         )
         for key in sorted(totals)
     ]
+
+
+def coverage(query: ReportQuery, span: Span) -> Row:
+    """What a report covers and where its data lies: the local days asked for ([from, to), the
+    query's own) and the event times of the first and last stored event it reads, so that a
+    report of a period without data shows at once where the data is."""
+    return {
+        "period_from": query.start.isoformat(),
+        "period_to": query.end.isoformat(),
+        "data_first_event_at": _instant(span.first_event_at),
+        "data_last_event_at": _instant(span.last_event_at),
+    }
+
+
+def _instant(at: datetime | None) -> str | None:
+    return None if at is None else at.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
