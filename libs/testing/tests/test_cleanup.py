@@ -1,8 +1,9 @@
-"""Removing a namespace's topics and databases from shared servers, and nothing else."""
+"""Removing a namespace's topics, databases and schemas from shared servers, and nothing else."""
 
 import uuid
 from typing import Any
 
+import asyncpg
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
@@ -20,6 +21,10 @@ async def test_a_namespace_is_removed_and_its_neighbour_kept(servers: Servers) -
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url)
     for database in (f"{gone}_kpi", f"{kept}_kpi"):
         await client[database]["x"].insert_one({"n": 1})
+    assert servers.postgres_url is not None
+    postgres = await asyncpg.connect(servers.postgres_url)
+    for schema in (f"{gone}_kpi", f"{gone}_crm", f"{kept}_kpi"):
+        await postgres.execute(f'CREATE SCHEMA "{schema}"; CREATE TABLE "{schema}".x (n int)')
 
     await remove_namespaces(servers, [gone])
 
@@ -31,5 +36,13 @@ async def test_a_namespace_is_removed_and_its_neighbour_kept(servers: Servers) -
     assert f"{kept}.a" in topics
     assert await client[f"{gone}_kpi"].list_collection_names() == []  # dropped
     assert await client[f"{kept}_kpi"].list_collection_names() == ["x"]
+    schemas = await postgres.fetch(
+        "SELECT nspname FROM pg_namespace WHERE nspname IN ($1, $2, $3)",
+        f"{gone}_kpi",
+        f"{gone}_crm",
+        f"{kept}_kpi",
+    )
+    assert [row["nspname"] for row in schemas] == [f"{kept}_kpi"]
     await remove_namespaces(servers, [kept])
     await client.close()
+    await postgres.close()

@@ -1,12 +1,13 @@
-"""Removing what tests and benchmarks leave on shared servers: the topics and databases of
-their namespaces. Servers a session started itself go away with it; shared ones
-(`CC_TEST_*`, the dev stack) would otherwise collect thousands of topics and hundreds of
-databases, which slow the broker and the database for every later run. Consumer groups are
-left to the broker, which expires their offsets (`offsets.retention.minutes`)."""
+"""Removing what tests and benchmarks leave on shared servers: the topics, MongoDB databases
+and PostgreSQL schemas of their namespaces. Servers a session started itself go away with it;
+shared ones (`CC_TEST_*`, the dev stack) would otherwise collect thousands of topics and
+hundreds of databases, which slow the broker and the database for every later run. Consumer
+groups are left to the broker, which expires their offsets (`offsets.retention.minutes`)."""
 
 from collections.abc import Collection
 from typing import Any
 
+import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
 from pymongo import AsyncMongoClient
 
@@ -16,11 +17,14 @@ TOPICS_PER_REQUEST = 200
 
 
 async def remove_namespaces(servers: Servers, namespaces: Collection[str]) -> None:
-    """Delete the topics (`<namespace>.…`) and drop the databases (`<namespace>_…`)."""
+    """Delete the topics (`<namespace>.…`), drop the MongoDB databases and the PostgreSQL
+    schemas (`<namespace>_…`)."""
     if not namespaces:
         return
     await _delete_topics(servers.kafka_bootstrap_servers, tuple(f"{n}." for n in namespaces))
     await _drop_databases(servers.mongo_url, tuple(f"{n}_" for n in namespaces))
+    if servers.postgres_url is not None:
+        await drop_schemas(servers.postgres_url, tuple(f"{n}_" for n in namespaces))
 
 
 async def _delete_topics(bootstrap_servers: str, prefixes: tuple[str, ...]) -> None:
@@ -42,3 +46,19 @@ async def _drop_databases(mongo_url: str, prefixes: tuple[str, ...]) -> None:
                 await client.drop_database(name)
     finally:
         await client.close()
+
+
+async def drop_schemas(postgres_url: str, prefixes: tuple[str, ...]) -> None:
+    """Drop the schemas whose names start with one of the prefixes, with what they hold."""
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        names = await connection.fetch("SELECT nspname FROM pg_namespace")
+        for (name,) in names:
+            if name.startswith(prefixes):
+                await connection.execute(f"DROP SCHEMA {_quoted(name)} CASCADE")
+    finally:
+        await connection.close()
+
+
+def _quoted(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'

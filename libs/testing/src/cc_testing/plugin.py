@@ -1,9 +1,10 @@
 """pytest fixtures of the platform (registered through the `pytest11` entry point).
 
-`servers`: the real Kafka and MongoDB-compatible servers of the session. `namespace`: a fresh
-`CC_NAMESPACE` per test, so its topics, consumer groups and databases are its own.
-`service_env`: the environment a service of that test runs with. On shared servers (given by
-`CC_TEST_*`), the session's namespaces are removed at its end (`cleanup.py`).
+`servers`: the real Kafka, MongoDB-compatible and PostgreSQL servers of the session.
+`namespace`: a fresh `CC_NAMESPACE` per test, so its topics, consumer groups, MongoDB databases
+and PostgreSQL schemas (`<namespace>_<service>`, in the one database of `servers.postgres_url`)
+are its own. `service_env`: the environment a service of that test runs with. On shared servers
+(given by `CC_TEST_*`), the session's namespaces are removed at its end (`cleanup.py`).
 """
 
 import asyncio
@@ -22,7 +23,7 @@ _used_namespaces: set[str] = set()
 def servers() -> Iterator[Servers]:
     with real_servers() as found:
         yield found
-        if found.origin == "environment":  # the others stop with the session
+        if found.shared:  # the others stop with the session
             asyncio.run(remove_namespaces(found, _used_namespaces))
 
 

@@ -1,12 +1,15 @@
-"""Real servers for the tests, picked in the order DESIGN.md gives:
+"""Real servers for the tests, picked in the order DESIGN.md gives, for Kafka with MongoDB and
+for PostgreSQL each on its own:
 
-1. addresses in the environment (`CC_TEST_KAFKA_BOOTSTRAP_SERVERS` and `CC_TEST_MONGO_URL`);
-2. testcontainers (Kafka and MongoDB) when a Docker engine answers;
-3. the locally provisioned Kafka and FerretDB of `deploy/local/stack`, started in a private
-   state directory on free ports and stopped at the end of the session.
+1. addresses in the environment (`CC_TEST_KAFKA_BOOTSTRAP_SERVERS` and `CC_TEST_MONGO_URL`;
+   `CC_TEST_POSTGRES_URL`);
+2. testcontainers (Kafka and MongoDB; PostgreSQL) when a Docker engine answers;
+3. the locally provisioned servers of `deploy/local/stack` (Kafka and FerretDB; PostgreSQL),
+   started in a private state directory on free ports and stopped at the end of the session.
 """
 
 import contextlib
+import functools
 import os
 import shutil
 import socket
@@ -18,32 +21,57 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 STACK = REPO_ROOT / "deploy" / "local" / "stack"
+POSTGRES_IMAGE = "postgres:17"
 
 
 @dataclass(frozen=True)
 class Servers:
     kafka_bootstrap_servers: str
     mongo_url: str
-    origin: str  # "environment", "testcontainers" or "local stack"
+    origin: str  # of Kafka and MongoDB: "environment", "testcontainers" or "local stack"
+    # The platform's database; services keep their tables in the schema `<namespace>_<name>`.
+    # None where a caller (a benchmark's clean-up) has no PostgreSQL.
+    postgres_url: str | None = None
+    postgres_origin: str | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether any of the servers outlives the session (given by `CC_TEST_*`)."""
+        return "environment" in (self.origin, self.postgres_origin)
+
+
+@dataclass(frozen=True)
+class PostgresServer:
+    url: str
+    origin: str
 
 
 def service_environment(servers: Servers, namespace: str) -> dict[str, str]:
     """The environment of a service process using these servers, in its own namespace."""
-    return {
+    env = {
         "CC_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
         "CC_MONGO_URL": servers.mongo_url,
         "CC_NAMESPACE": namespace,
         "CC_TOPIC_PARTITIONS": "3",
         "CC_CONSUMER_BACKOFF_SECONDS": "0.05",
     }
+    if servers.postgres_url is not None:
+        env["CC_POSTGRES_URL"] = servers.postgres_url
+    return env
 
 
 @contextlib.contextmanager
 def real_servers() -> Iterator[Servers]:
+    with kafka_and_mongo() as (kafka, mongo, origin), postgres_server() as postgres:
+        yield Servers(kafka, mongo, origin, postgres.url, postgres.origin)
+
+
+@contextlib.contextmanager
+def kafka_and_mongo() -> Iterator[tuple[str, str, str]]:
     kafka = os.environ.get("CC_TEST_KAFKA_BOOTSTRAP_SERVERS")
     mongo = os.environ.get("CC_TEST_MONGO_URL")
     if kafka and mongo:
-        yield Servers(kafka, mongo, "environment")
+        yield kafka, mongo, "environment"
     elif docker_engine_answers():
         with testcontainer_servers() as servers:
             yield servers
@@ -52,6 +80,20 @@ def real_servers() -> Iterator[Servers]:
             yield servers
 
 
+@contextlib.contextmanager
+def postgres_server() -> Iterator[PostgresServer]:
+    url = os.environ.get("CC_TEST_POSTGRES_URL")
+    if url:
+        yield PostgresServer(url, "environment")
+    elif docker_engine_answers():
+        with testcontainer_postgres() as server:
+            yield server
+    else:
+        with local_stack_postgres() as server:
+            yield server
+
+
+@functools.cache
 def docker_engine_answers() -> bool:
     if shutil.which("docker") is None:
         return False
@@ -68,7 +110,7 @@ def docker_engine_answers() -> bool:
 
 
 @contextlib.contextmanager
-def testcontainer_servers() -> Iterator[Servers]:
+def testcontainer_servers() -> Iterator[tuple[str, str, str]]:
     from testcontainers.kafka import KafkaContainer
     from testcontainers.mongodb import MongoDbContainer
 
@@ -76,11 +118,19 @@ def testcontainer_servers() -> Iterator[Servers]:
         KafkaContainer("apache/kafka:4.1.0").with_kraft() as kafka,
         MongoDbContainer("mongo:7") as mongo,
     ):
-        yield Servers(kafka.get_bootstrap_server(), mongo.get_connection_url(), "testcontainers")
+        yield kafka.get_bootstrap_server(), mongo.get_connection_url(), "testcontainers"
 
 
 @contextlib.contextmanager
-def local_stack_servers() -> Iterator[Servers]:
+def testcontainer_postgres() -> Iterator[PostgresServer]:
+    from testcontainers.postgres import PostgresContainer
+
+    with PostgresContainer(POSTGRES_IMAGE, driver=None) as postgres:
+        yield PostgresServer(postgres.get_connection_url(), "testcontainers")
+
+
+@contextlib.contextmanager
+def local_stack_servers() -> Iterator[tuple[str, str, str]]:
     state = Path(tempfile.mkdtemp(prefix="cc-test-stack-"))
     kafka_port, controller_port, mongo_port = free_ports(3)
     env = {
@@ -92,10 +142,59 @@ def local_stack_servers() -> Iterator[Servers]:
     }
     try:
         subprocess.run([str(STACK), "start", "kafka", "ferretdb"], env=env, check=True)  # noqa: S603
-        yield Servers(f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{mongo_port}", "local stack")
+        yield f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{mongo_port}", "local stack"
     finally:
         subprocess.run([str(STACK), "stop", "kafka", "ferretdb"], env=env, check=False)  # noqa: S603
         shutil.rmtree(state, ignore_errors=True)
+
+
+class LocalStackPostgres:
+    """A throw-away PostgreSQL of the local stack: fsync off, its data in a private state
+    directory, on a free port; tests of outages stop and start it."""
+
+    def __init__(self) -> None:
+        self.state = Path(tempfile.mkdtemp(prefix="cc-test-postgres-"))
+        # Run as root, the stack runs PostgreSQL as `postgres`, which must enter this
+        # directory (enter only: it cannot list it, and its own data directory is private).
+        self.state.chmod(0o711)
+        self.env = {
+            **os.environ,
+            "CC_STATE_DIR": str(self.state),
+            "CC_POSTGRES_PORT": str(free_ports(1)[0]),
+            "CC_POSTGRES_DATA_DIR": str(self.state / "postgres-data"),
+            "CC_POSTGRES_FSYNC": "off",
+        }
+        self.url = ""
+
+    def start(self) -> None:
+        subprocess.run([str(STACK), "start", "postgres"], env=self.env, check=True)  # noqa: S603
+        self.url = stack_environment(self.env)["CC_POSTGRES_URL"]
+
+    def stop(self) -> None:
+        subprocess.run([str(STACK), "stop", "postgres"], env=self.env, check=False)  # noqa: S603
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.state, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def local_stack_postgres() -> Iterator[PostgresServer]:
+    server = LocalStackPostgres()
+    try:
+        server.start()
+        yield PostgresServer(server.url, "local stack")
+    finally:
+        server.remove()
+
+
+def stack_environment(env: dict[str, str]) -> dict[str, str]:
+    """What `stack env` prints (`export NAME=value` lines), as a dict."""
+    done = subprocess.run(  # noqa: S603
+        [str(STACK), "env"], env=env, capture_output=True, text=True, check=True
+    )
+    pairs = (line.removeprefix("export ").split("=", 1) for line in done.stdout.splitlines())
+    return {name: value for name, value in pairs}
 
 
 def free_ports(count: int) -> list[int]:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -23,3 +24,18 @@ def eventually(check: Callable[[], T], seconds: float = 30.0, interval: float = 
             if time.monotonic() >= deadline:
                 raise
         time.sleep(interval)
+
+
+async def eventually_async(
+    check: Callable[[], Awaitable[T]], seconds: float = 30.0, interval: float = 0.2
+) -> T:
+    """`eventually` for async tests: awaits `check`, and waits between tries without blocking
+    the event loop, on which the consumer under test may be running."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if time.monotonic() >= deadline:
+                raise
+        await asyncio.sleep(interval)
