@@ -6,9 +6,9 @@
 - A message that cannot be decoded or validated, or that keeps failing, is published to
   `<topic>.dlq` with the error, source topic, partition and offset in its headers; then it is
   committed, so a poison message never blocks its partition and nothing is dropped silently.
-- While the infrastructure itself is down (MongoDB or Kafka unreachable), or the handler says
-  `ReadAgainLater`, a message is not dead-lettered: the policy waits, then lets FastStream seek
-  back so the message is read again.
+- While the infrastructure itself is down (MongoDB, PostgreSQL or Kafka unreachable), or the
+  handler says `ReadAgainLater`, a message is not dead-lettered: the policy waits, then lets
+  FastStream seek back so the message is read again.
 """
 
 import asyncio
@@ -33,6 +33,8 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS
+
 log = logging.getLogger(__name__)
 
 DLQ_SUFFIX = ".dlq"
@@ -52,6 +54,7 @@ INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
     KafkaTimeoutError,
     ConnectionError,
     ReadAgainLater,
+    *DATABASE_UNAVAILABLE_ERRORS,
 )
 
 

@@ -1,8 +1,8 @@
 """A running service: its settings, broker, database and metrics, served over HTTP.
 
 `create_http_app` gives every service the same face for people and operators: OpenAPI docs,
-`/healthz` (the process answers), `/readyz` (Kafka and MongoDB answer), `/metrics`
-(Prometheus) and `/asyncapi` (the topics it reads and writes).
+`/healthz` (the process answers), `/readyz` (Kafka, MongoDB and, for a service that uses it,
+PostgreSQL answer), `/metrics` (Prometheus) and `/asyncapi` (the topics it reads and writes).
 """
 
 import asyncio
@@ -21,7 +21,7 @@ from faststream.specification.base.specification import Specification
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
-from tenacity import AsyncRetrying, stop_after_delay, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from cc_runtime.dead_letter import ConsumerMetrics, DeadLetters
 from cc_runtime.http_metrics import instrument_http
@@ -32,6 +32,8 @@ from cc_runtime.kafka import (
     topics_with_dead_letters,
 )
 from cc_runtime.logs import configure_json_logging
+from cc_runtime.migrations import migrate, package_migrations
+from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
 from cc_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ class Infrastructure:
     broker: KafkaBroker
     mongo: AsyncMongoClient[dict[str, Any]]
     consumer_metrics: ConsumerMetrics
+    postgres: Database  # opened at start-up by a service that has migrations
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -73,16 +76,24 @@ def connect(settings: ServiceSettings) -> Infrastructure:
     )
     consumer_metrics = ConsumerMetrics(registry)
     broker = make_broker(settings, registry, consumer_metrics)
-    return Infrastructure(settings, registry, broker, mongo, consumer_metrics)
+    postgres = Database(
+        settings.postgres_url,
+        settings.postgres_schema,
+        application_name=settings.service_name,
+        max_size=settings.postgres_pool_size,
+    )
+    return Infrastructure(settings, registry, broker, mongo, consumer_metrics, postgres)
 
 
 @dataclass
 class ServiceSpec:
     """What differs between services: their name, topics, routes and start-up work.
 
-    `on_startup` hooks run once the topics exist, before consuming starts; `resources` (own
-    producers, background tasks) are entered after that and closed, in reverse order, before
-    the broker stops.
+    `migrations` names the package whose `migrations/` directory holds the service's numbered
+    SQL files: such a service uses PostgreSQL, whose pool opens and whose pending migrations
+    apply at start-up, before the hooks, and which `/readyz` checks. `on_startup` hooks run
+    once the topics exist, before consuming starts; `resources` (own producers, background
+    tasks) are entered after that and closed, in reverse order, before the broker stops.
     """
 
     title: str
@@ -90,6 +101,7 @@ class ServiceSpec:
     consumes: Sequence[str] = ()
     produces: Sequence[str] = ()
     routers: Sequence[APIRouter] = ()
+    migrations: str | None = None
     on_startup: Sequence[Hook] = field(default_factory=list)
     resources: Sequence[Resource] = field(default_factory=list)
 
@@ -102,7 +114,7 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await _start(infra, topics, spec.on_startup)
+        await _start(infra, topics, spec)
         try:
             async with AsyncExitStack() as stack:
                 for resource in spec.resources:
@@ -111,6 +123,7 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
         finally:
             await infra.broker.stop()
             await infra.mongo.close()
+            await infra.postgres.close()
 
     for topic in spec.consumes:
         infra.consumer_metrics.start_at_zero(settings.service_name, settings.topic(topic))
@@ -122,8 +135,9 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
     return app
 
 
-async def _start(infra: Infrastructure, topics: list[str], hooks: Sequence[Hook]) -> None:
-    """Create the topics and start consuming, waiting for Kafka while it comes up."""
+async def _start(infra: Infrastructure, topics: list[str], spec: ServiceSpec) -> None:
+    """Create the topics, migrate the schema and start consuming, waiting for Kafka and
+    PostgreSQL while they come up."""
     settings = infra.settings
     async for attempt in AsyncRetrying(
         stop=stop_after_delay(STARTUP_TIMEOUT_SECONDS),
@@ -132,10 +146,30 @@ async def _start(infra: Infrastructure, topics: list[str], hooks: Sequence[Hook]
     ):
         with attempt:
             await ensure_topics(settings.kafka_bootstrap_servers, topics, settings.topic_partitions)
-    for hook in hooks:
+    if spec.migrations is not None:
+        await _open_postgres(infra.postgres, spec.migrations)
+    for hook in spec.on_startup:
         await hook()
     await infra.broker.start()
     log.info("service started", extra={"service": settings.service_name, "topics": topics})
+
+
+async def _open_postgres(database: Database, package: str) -> None:
+    """Open the pool and apply the pending migrations; instances starting together take
+    turns (the migrations' advisory lock)."""
+    migrations = package_migrations(package)
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(STARTUP_TIMEOUT_SECONDS),
+        wait=wait_exponential(multiplier=0.5, max=5),
+        retry=retry_if_exception_type(DATABASE_UNAVAILABLE_ERRORS),
+        reraise=True,
+    ):
+        with attempt:
+            await database.open()
+            async with database.connection() as connection:
+                applied = await migrate(connection, database.schema, migrations)
+    for migration in applied:
+        log.info("migrated", extra={"schema": database.schema, "file": migration.file_name})
 
 
 def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
@@ -145,7 +179,7 @@ def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: Kafka and MongoDB answer")
+    @router.get("/readyz", summary="Readiness: Kafka, MongoDB and PostgreSQL answer")
     async def readyz() -> JSONResponse:
         checks = await readiness(infra)
         ready = all(checks.values())
@@ -181,8 +215,18 @@ async def readiness(infra: Infrastructure) -> dict[str, bool]:
             return False
         return True
 
-    kafka, mongo = await asyncio.gather(infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_ok())
-    return {"kafka": bool(kafka), "mongodb": mongo}
+    async def postgres_ok() -> bool | None:  # None: the service does not use PostgreSQL
+        if not infra.postgres.is_open:
+            return None
+        return await infra.postgres.ping(READINESS_TIMEOUT_SECONDS)
+
+    kafka, mongo, postgres = await asyncio.gather(
+        infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_ok(), postgres_ok()
+    )
+    checks = {"kafka": bool(kafka), "mongodb": mongo}
+    if postgres is not None:
+        checks["postgresql"] = postgres
+    return checks
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -1,8 +1,9 @@
 """Settings every service shares, read from the environment with working local defaults.
 
 Infrastructure addresses use one set of `CC_*` variables for all services; a service's own
-settings use its prefix (`KPI_HTTP_PORT`). `CC_NAMESPACE` isolates topics, consumer groups and
-databases, so tests and parallel demos never see each other's data.
+settings use its prefix (`KPI_HTTP_PORT`). `CC_NAMESPACE` isolates topics, consumer groups,
+MongoDB databases and PostgreSQL schemas, so tests and parallel demos never see each other's
+data.
 """
 
 from typing import Any, ClassVar
@@ -13,6 +14,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 def _shared(name: str) -> AliasChoices:
     return AliasChoices(f"CC_{name}")
+
+
+def schema_name(service: str, namespace: str) -> str:
+    """The PostgreSQL schema a service owns: its name, in its namespace (`t42_telephony_ingest`)."""
+    base = service.replace("-", "_")
+    return f"{namespace}_{base}" if namespace else base
 
 
 class ServiceSettings(BaseSettings):
@@ -53,6 +60,18 @@ class ServiceSettings(BaseSettings):
         ge=1,
         validation_alias=_shared("CONSUMER_MAX_ATTEMPTS"),
         description="Tries of a failing message before it is dead-lettered.",
+    )
+    # The local stack's role and database (deploy/local/stack); a managed server is one URL.
+    postgres_url: str = Field(
+        "postgresql://contact_centre:contact_centre@127.0.0.1:5432/contact_centre",
+        validation_alias=_shared("POSTGRES_URL"),
+        description="PostgreSQL, postgresql://user:password@host:port/database.",
+    )
+    postgres_pool_size: int = Field(
+        10,
+        ge=1,
+        validation_alias=_shared("POSTGRES_POOL_SIZE"),
+        description="Most connections a service instance holds open to PostgreSQL.",
     )
     consumer_backoff_seconds: float = Field(
         0.2,
@@ -100,3 +119,7 @@ class ServiceSettings(BaseSettings):
     def database_name(self) -> str:
         base = self.service_name.replace("-", "_")
         return f"{self.namespace}_{base}" if self.namespace else base
+
+    @property
+    def postgres_schema(self) -> str:
+        return schema_name(self.service_name, self.namespace)

@@ -19,15 +19,19 @@ def test_without_a_namespace_names_are_the_logical_ones(monkeypatch: pytest.Monk
     assert settings.topic("call-events") == "call-events"
     assert settings.consumer_group == "billing-desk"
     assert settings.database_name == "billing_desk"
+    assert settings.postgres_schema == "billing_desk"
 
 
-def test_a_namespace_isolates_topics_groups_and_databases(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_namespace_isolates_topics_groups_databases_and_schemas(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("CC_NAMESPACE", "t42")
     settings = BillingSettings()
 
     assert settings.topic("call-events") == "t42.call-events"
     assert settings.consumer_group == "t42.billing-desk"
     assert settings.database_name == "t42_billing_desk"
+    assert settings.postgres_schema == "t42_billing_desk"
 
 
 def test_shared_and_service_variables_are_read_from_the_environment(
@@ -35,10 +39,12 @@ def test_shared_and_service_variables_are_read_from_the_environment(
 ) -> None:
     monkeypatch.setenv("CC_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
     monkeypatch.setenv("BILLING_HTTP_PORT", "8123")
+    monkeypatch.setenv("CC_POSTGRES_URL", "postgresql://desk:secret@db.example:5432/platform")
 
     settings = BillingSettings()
 
     assert settings.kafka_bootstrap_servers == "127.0.0.1:19092"
+    assert settings.postgres_url == "postgresql://desk:secret@db.example:5432/platform"
     assert settings.http_port == 8123
 
 
