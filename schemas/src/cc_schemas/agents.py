@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from cc_schemas.envelope import Event, Id, Seconds
+from cc_schemas.envelope import Event, Id, Name, Seconds
 
 
 class AgentEvent(Event):
@@ -17,8 +17,8 @@ class AgentEvent(Event):
         ),
         examples=["1127", "PJSIP/1001"],
     )
-    queue: str | None = Field(default=None, description="Queue concerned; null for all queues.")
-    interface: str | None = Field(
+    queue: Name | None = Field(default=None, description="Queue concerned; null for all queues.")
+    interface: Name | None = Field(
         default=None,
         description="The agent's device or channel, as the PBX logged it.",
         examples=["Local/1127@callback-agent", "PJSIP/1001"],

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from cc_schemas.envelope import Event, EventPart, Id, Seconds
+from cc_schemas.envelope import Event, EventPart, Id, Name, Seconds
 
 Position = Annotated[int, Field(ge=1, description="1-based place in the queue")]
 
@@ -77,8 +77,8 @@ class CallEvent(Event):
         description="The PBX's id of the caller's channel (Asterisk uniqueid / linkedid).",
         examples=["1710408413.4211"],
     )
-    queue: str | None = Field(default=None, description="Queue name; null when not known.")
-    interface: str | None = Field(
+    queue: Name | None = Field(default=None, description="Queue name; null when not known.")
+    interface: Name | None = Field(
         default=None,
         description=(
             "The agent's member interface exactly as the PBX named it, when the event names an "
@@ -134,11 +134,11 @@ class CallTransferred(CallEvent):
 
     event_type: Literal["call.transferred"] = "call.transferred"
     kind: TransferKind
-    agent: str | None = Field(default=None, description="The agent who transferred.")
+    agent: Name | None = Field(default=None, description="The agent who transferred.")
     target_extension: str | None = None
     target_context: str | None = None
-    target_queue: str | None = None
-    target_agent: str | None = None
+    target_queue: Name | None = None
+    target_agent: Name | None = None
     wait_seconds: Seconds
     talk_seconds: Seconds = Field(description="Talk time with the transferring agent.")
 
@@ -185,10 +185,10 @@ class CallOutboundDialled(CallEvent):
     """An outbound attempt started: the dialler or an agent dials a customer (OUTDIAL)."""
 
     event_type: Literal["call.outbound_dialled"] = "call.outbound_dialled"
-    agent: str | None = Field(
+    agent: Name | None = Field(
         default=None, description="The agent the call is placed for, when known.", examples=["1127"]
     )
-    campaign: str | None = Field(
+    campaign: Name | None = Field(
         default=None,
         description="Dialler campaign or call-back list, when named apart from `queue`.",
     )
@@ -199,8 +199,8 @@ class CallOutboundAnswered(CallEvent):
     """The customer answered an outbound attempt: the agent is connected (OUTANSWER)."""
 
     event_type: Literal["call.outbound_answered"] = "call.outbound_answered"
-    agent: str | None = Field(default=None, examples=["1127"])
-    campaign: str | None = None
+    agent: Name | None = Field(default=None, examples=["1127"])
+    campaign: Name | None = None
     dialled: Caller | None = Field(default=None, description="The number dialled, when logged.")
     ring_seconds: Seconds | None = Field(
         default=None, description="Time from the dial to the answer, when logged."
@@ -211,8 +211,8 @@ class CallOutboundEnded(CallEvent):
     """An outbound attempt ended: answered and completed or transferred, or never answered."""
 
     event_type: Literal["call.outbound_ended"] = "call.outbound_ended"
-    agent: str | None = Field(default=None, examples=["1127"])
-    campaign: str | None = None
+    agent: Name | None = Field(default=None, examples=["1127"])
+    campaign: Name | None = None
     outcome: OutboundOutcome
     connected: bool = Field(
         description="The customer answered (outcome completed or transferred, or talk time > 0)."

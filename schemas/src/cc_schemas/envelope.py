@@ -19,7 +19,16 @@ def _to_utc(value: datetime) -> datetime:
 UtcDatetime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 """A timezone-aware datetime, stored in UTC; naive input is rejected (its zone is unknowable)."""
 
-Id = Annotated[str, StringConstraints(min_length=1)]
+# Control characters (C0, DEL, C1) in a name end up in logs, metric labels and Kafka keys, where
+# they break or disguise what they are part of (a NUL reached Prometheus as `queue="s\0les"`);
+# no PBX, shop or person names a queue, an agent or a record with one.
+NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f-\x9f]*$"
+
+Name = Annotated[str, StringConstraints(pattern=NO_CONTROL_CHARACTERS)]
+"""A name that may be empty (a queue, an agent, an interface): no control characters."""
+
+Id = Annotated[str, StringConstraints(min_length=1, pattern=NO_CONTROL_CHARACTERS)]
+"""An identifier: not empty, no control characters."""
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Cents = Annotated[int, Field(ge=0)]
 Currency = Annotated[

@@ -316,3 +316,20 @@ def test_no_signed_body_makes_the_webhook_answer_5xx(client: TestClient, body: b
     response = client.post("/v1/call-events", **signed_bytes(body))
 
     assert response.status_code in (202, 400, 409, 422), response.text[:300]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"queue": "s\x00les"}, "queue"),
+        ({"call_id": "1700000002.1\x1b[2J"}, "call_id"),
+        ({"event_id": "pbx-\x85-offered"}, "event_id"),
+    ],
+)
+def test_a_control_character_in_an_identifier_is_refused_with_422_naming_the_field(
+    client: TestClient, change: dict[str, str], field: str
+) -> None:
+    response = client.post("/v1/call-events", **signed({**offered("1700000002.1"), **change}))
+
+    assert response.status_code == 422, response.text
+    assert [e["loc"][-1] for e in response.json()["detail"]] == [field]
