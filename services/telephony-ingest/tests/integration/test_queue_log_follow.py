@@ -16,7 +16,7 @@ from cc_runtime import ensure_topics
 from cc_testing import Servers, read_records
 from telephony_ingest.app import line_context
 from telephony_ingest.follower import QueueLogFollower
-from telephony_ingest.handlers import QueueLogLines
+from telephony_ingest.handlers import QueueLogLines, import_queue_log
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import MongoRepository
 from telephony_ingest.settings import Settings
@@ -147,3 +147,19 @@ async def test_a_restarted_follower_resumes_after_a_rotation_it_did_not_see(
 
     assert (first_pass, second_pass) == (5, 0)
     assert await published_reasons(settings, servers, 9) == reasons(range(9))
+
+
+async def test_lines_the_follower_published_are_duplicates_for_an_import_of_the_rotated_file(
+    settings: Settings, servers: Servers, tmp_path: Path, parts: dict[str, Any]
+) -> None:
+    path = tmp_path / "queue_log"
+    append(path, range(5))
+    await follower(path, parts).poll_once()
+    rotated = path.rename(tmp_path / "queue_log.1")
+    append(rotated, range(5, 7))  # written before the rotation, never followed
+
+    with rotated.open("rb") as source:
+        report = await import_queue_log(source, str(rotated), parts["lines"], parts["repo"])
+
+    assert (report.lines, report.published, report.duplicates) == (7, 2, 5)
+    assert await published_reasons(settings, servers, 7) == reasons(range(7))
