@@ -79,7 +79,7 @@ IGNORED_VERBS = frozenset(
 VERB = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 # Control characters never belong in the uniqueid, queue or agent columns (they would reach
 # event keys and metric labels).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL, C1: as the event contract
 _DEFAULT_IDENTITIES = AgentIdentities()
 
 
