@@ -61,5 +61,5 @@ clean:
 
 bench: deps
 	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py bench/kpi_throughput.py \
-		bench/proactive_engine_throughput.py; do \
+		bench/proactive_engine_throughput.py bench/postgres_drivers.py; do \
 		echo "== $$b"; $(UV) run --frozen python "$$b" || exit 1; done
