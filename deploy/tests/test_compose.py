@@ -1,10 +1,12 @@
 """docker-compose.yml: valid for docker-compose, one built service per workspace service, all
-health-checked, published on 127.0.0.1 only."""
+health-checked, published on 127.0.0.1 only; PostgreSQL of a current major version, and every
+service pointed at it."""
 
 import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -19,7 +21,10 @@ SERVICE_PORTS = {
     "kpi": 8005,
     "chat": 8006,
 }
-STATEFUL = ("kafka", "mongodb", "prometheus", "grafana")
+STATEFUL = ("kafka", "postgres", "mongodb", "prometheus", "grafana")
+# PostgreSQL majors still supported upstream (15 is the one Debian 12 ships); 18 moved the
+# image's data directory, which the volume below would have to follow.
+SUPPORTED_POSTGRES_MAJORS = ("15", "16", "17")
 
 
 def _docker_compose() -> str:
@@ -104,12 +109,12 @@ def test_each_service_listens_on_all_interfaces_at_its_port_and_checks_readyz_th
 
 
 @pytest.mark.parametrize("name", sorted(SERVICE_PORTS))
-def test_each_service_waits_for_healthy_kafka_and_mongodb(
+def test_each_service_waits_for_healthy_kafka_postgres_and_mongodb(
     compose: dict[str, Any], name: str
 ) -> None:
     depends_on = compose["services"][name]["depends_on"]
 
-    for dependency in ("kafka", "mongodb"):
+    for dependency in ("kafka", "postgres", "mongodb"):
         assert depends_on[dependency]["condition"] == "service_healthy", dependency
 
 
@@ -137,3 +142,38 @@ def test_stateful_services_keep_their_data_in_named_volumes(
         sources.append(volume["source"] if isinstance(volume, dict) else volume.split(":")[0])
 
     assert named & set(sources), f"{name} has no named volume"
+
+
+def test_postgres_is_the_official_image_of_a_supported_major_version(
+    compose: dict[str, Any],
+) -> None:
+    repository, _, tag = compose["services"]["postgres"]["image"].partition(":")
+
+    assert repository == "postgres"
+    assert tag.split(".")[0].split("-")[0] in SUPPORTED_POSTGRES_MAJORS, tag
+
+
+def test_postgres_is_healthy_when_pg_isready_says_so_for_the_platforms_database(
+    compose: dict[str, Any],
+) -> None:
+    postgres = compose["services"]["postgres"]
+    test = postgres["healthcheck"]["test"]
+
+    assert test[:2] == ["CMD", "pg_isready"]
+    assert f"--dbname={postgres['environment']['POSTGRES_DB']}" in test
+    assert "/var/lib/postgresql/data" in [
+        v["target"] if isinstance(v, dict) else v.split(":")[1] for v in postgres["volumes"]
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_PORTS))
+def test_each_service_reaches_the_platforms_postgres_database_as_its_role(
+    compose: dict[str, Any], name: str
+) -> None:
+    postgres = compose["services"]["postgres"]["environment"]
+    url = urlsplit(compose["services"][name]["environment"]["CC_POSTGRES_URL"])
+
+    assert (url.scheme, url.hostname, url.port) == ("postgresql", "postgres", 5432)
+    assert url.username == postgres["POSTGRES_USER"]
+    assert url.password == postgres["POSTGRES_PASSWORD"]
+    assert url.path == f"/{postgres['POSTGRES_DB']}"
