@@ -17,12 +17,11 @@ from typing import Any
 from panoramisk import Manager
 
 from cc_runtime import HEADER_PREFIX
-from cc_schemas import CallExited
 from telephony_ingest.agent_identity import AgentIdentities
-from telephony_ingest.ami_calls import CallsInQueue, Untracked, queue_entry
-from telephony_ingest.ami_events import KeyPressed, Left, Receipt, ignored_kind, map_frame
+from telephony_ingest.ami_calls import CallsInQueue, Decided, Untracked, queue_entry
+from telephony_ingest.ami_events import Receipt, ignored_kind, map_frame
 from telephony_ingest.metrics import IngestMetrics
-from telephony_ingest.queue_log import Ignored, Mapped
+from telephony_ingest.queue_log import Ignored, Rejected
 from telephony_ingest.sink import EventSink
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ class AmiSource:
             self.closer.cancel()
             await asyncio.gather(self.closer, return_exceptions=True)
         # A caller who left within the grace: decided now rather than lost with the process.
-        await self._publish_exits(self.calls.due())
+        await self._publish_due(self.calls.due())
 
     def _on_login(self, manager: Manager) -> None:
         self.manager.backoff.reset()
@@ -138,13 +137,15 @@ class AmiSource:
         tick = min(1.0, self.calls.grace_seconds / 4)
         while True:
             await asyncio.sleep(tick)
-            exits = self.calls.due(time.monotonic())
+            decided = self.calls.due(time.monotonic())
             try:
-                if exits:
-                    await self._publish_exits(exits)
+                if decided:
+                    await self._publish_due(decided)
             except Exception:  # the loop must outlive a broker outage
-                calls = [e.call_id if isinstance(e, CallExited) else e.left.call_id for e in exits]
-                log.exception("AMI exits not published", extra={"calls": calls})
+                calls = [
+                    d.left.call_id if isinstance(d, Untracked) else d.event_id for d in decided
+                ]
+                log.exception("AMI calls' ends not published", extra={"calls": calls})
 
     async def _on_event(self, _: Manager, message: Mapping[str, Any]) -> None:
         # The receipt and the calls in queue are updated before the first await, so in the
@@ -160,34 +161,30 @@ class AmiSource:
         if isinstance(outcome, Ignored):
             self.metrics.ignored.labels(AMI, ignored_kind(outcome.verb)).inc()
             return
-        if isinstance(outcome, KeyPressed):
-            self.calls.key(outcome)
+        decided = self.calls.apply(outcome, time.monotonic())
+        if not (decided or isinstance(outcome, Rejected)):
             return
-        if isinstance(outcome, Left):
-            self.calls.left(outcome, time.monotonic())
-            return
-        if isinstance(outcome, Mapped):
-            self.calls.observe(outcome.event)
         async with self.lock:  # one frame at a time keeps a call's events in order
-            if isinstance(outcome, Mapped):
-                await self.sink.publish(outcome.event, AMI)
-            else:
+            if isinstance(outcome, Rejected):
                 frame = "".join(f"{k}: {v}\r\n" for k, v in message.items())
-                await self._dead_letter(
-                    frame, message.get("Uniqueid"), outcome.reason.value, outcome.detail
-                )
+                call_id = message.get("Uniqueid")
+                await self._dead_letter(frame, call_id, outcome.reason.value, outcome.detail)
+            await self._publish(decided)
             await self.sink.flush()
 
-    async def _publish_exits(self, exits: list[CallExited | Untracked]) -> None:
+    async def _publish_due(self, decided: list[Decided]) -> None:
         async with self.lock:
-            for exit_ in exits:
-                if isinstance(exit_, CallExited):
-                    await self.sink.publish(exit_, AMI)
-                else:
-                    left = exit_.left
-                    detail = f"{left.call_id} left {left.queue} unanswered; its join was not seen"
-                    await self._dead_letter(left.frame, left.call_id, UNTRACKED_CALL, detail)
+            await self._publish(decided)
             await self.sink.flush()
+
+    async def _publish(self, decided: list[Decided]) -> None:
+        for item in decided:
+            if isinstance(item, Untracked):
+                left = item.left
+                detail = f"{left.call_id} left {left.queue} unanswered; its join was not seen"
+                await self._dead_letter(left.frame, left.call_id, UNTRACKED_CALL, detail)
+            else:
+                await self.sink.publish(item, AMI)
 
     async def _dead_letter(self, frame: str, call_id: object, reason: str, detail: str) -> None:
         headers = {

@@ -1,13 +1,21 @@
-"""Calls waiting in AMI queues, from Join to Leave: a call that leaves unanswered is closed with
-call.exited. Pure: no I/O; the adapter feeds it `ami_events` outcomes and passes the clock in.
+"""Calls waiting in AMI queues, from Join to their end: each leaves its queue answered,
+abandoned by the caller, or exited (the queue gave up on it, or the caller left with a key).
+Pure: no I/O; the adapter feeds it `ami_events` outcomes and passes the clock in; every method
+returns what is decided, to be published.
 
-What Asterisk sends (app_queue.c, the same from 1.8 to 22): an abandoned call sends
-QueueCallerAbandon, then Leave; so does a call the queue itself gives up on (its timeout, or
-`leavewhenempty`), since Asterisk records those as abandoned too. An answered call sends Leave,
-then AgentConnect once the member's macro, gosub or AGI has run. A caller who leaves with an
-exit key sends Leave alone. So a Leave after neither is held for `grace_seconds`, and becomes
-call.exited if no AgentConnect follows: reason `key` (with the digit) when a DTMF frame told
-which key the caller pressed, `unknown` otherwise; its wait is from the Join to the Leave.
+What Asterisk sends (app_queue.c, the same from 1.8 to 22):
+- answered: Leave, then AgentConnect once the member's macro, gosub or AGI has run;
+- abandoned by the caller: HangupRequest (class `call`), QueueCallerAbandon, Leave, Hangup;
+- timed out, or left because the queue emptied (`leavewhenempty`): QueueCallerAbandon and Leave
+  too (Asterisk counts them as abandoned), then QUEUESTATUS set to TIMEOUT / LEAVEEMPTY /
+  LEAVEUNAVAIL (a VarSet, class `dialplan`), and the caller goes on in the dialplan;
+- left with an exit key: DTMF (class `dtmf`), then Leave alone.
+So a Leave after neither an abandon nor an answer is held for `grace_seconds` and becomes
+call.exited (reason `key` with the digit when a DTMF frame told it, else `unknown`; its wait
+from Join to Leave) unless its AgentConnect comes. An abandon is published at once when the
+caller's hang-up was seen; otherwise it is held, becomes call.exited (timeout / empty) when
+QUEUESTATUS says the queue gave up or `unknown` when the caller joins another queue, and is
+published as call.abandoned at the caller's Hangup or when the grace has passed.
 
 After a reconnect the adapter asks the PBX which calls wait now (QueueStatus) and `resync`s:
 AMI does not resend what a session missed, so a call that joined and left while we were away
@@ -20,9 +28,24 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from cc_schemas import CallAbandoned, CallAnswered, CallExited, CallOffered, Event, ExitReason
-from telephony_ingest.ami_events import SOURCE, KeyPressed, Left
+from telephony_ingest.ami_events import (
+    SOURCE,
+    AmiOutcome,
+    HungUp,
+    KeyPressed,
+    Left,
+    QueueResult,
+)
+from telephony_ingest.queue_log import Mapped
 
 _LONGEST_WAIT = 30 * 86_400  # a QueueEntry's Wait beyond this is not a real wait
+# QUEUESTATUS values by which app_queue says it, not the caller, ended the wait.
+QUEUE_GAVE_UP = {
+    "TIMEOUT": ExitReason.TIMEOUT,
+    "LEAVEEMPTY": ExitReason.EMPTY,
+    "LEAVEUNAVAIL": ExitReason.EMPTY,
+    "WITHDRAW": ExitReason.UNKNOWN,
+}
 
 
 @dataclass(slots=True)
@@ -31,7 +54,8 @@ class Waiting:
     joined_at: datetime | None
     original_position: int | None
     key: str | None = None
-    closed: bool = False  # answered or abandoned: its Leave ends nothing
+    hung_up: bool = False  # the caller hung up, or was asked to
+    ended: bool = False  # answered or abandoned: its Leave decides nothing
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,33 +74,51 @@ class Untracked:
     left: Left
 
 
+Decided = Event | Untracked
+
+
 @dataclass(frozen=True, slots=True)
-class _Pending:
-    left: Left
-    waiting: Waiting | None
+class _Held:
+    """An end not decided yet: a Leave (an exit, unless AgentConnect follows) or an abandon
+    (an abandon, unless QUEUESTATUS says the queue gave up)."""
+
     due: float
+    left: Left | None = None
+    waiting: Waiting | None = None
+    abandon: CallAbandoned | None = None
 
 
 class CallsInQueue:
-    """The calls in queue of one PBX; `due` hands out the exits whose grace has passed."""
+    """The calls in queue of one PBX and the ends held for their grace."""
 
     def __init__(self, grace_seconds: float) -> None:
         self.grace_seconds = grace_seconds
         self.waiting: dict[str, Waiting] = {}  # by call id: a call waits in one queue at a time
-        self.pending: dict[tuple[str, str], _Pending] = {}  # by call id and the queue it left
+        self.held: dict[tuple[str, str], _Held] = {}  # by call id and queue
 
-    def observe(self, event: Event) -> None:
-        """A published call event: a join opens a call, an answer or an abandon closes it."""
+    def apply(self, outcome: AmiOutcome, now: float) -> list[Decided]:
+        """One frame's outcome, in the order the frames came; returns what to publish now."""
+        if isinstance(outcome, Mapped):
+            return self.observe(outcome.event, now)
+        if isinstance(outcome, Left):
+            self.left(outcome, now)
+        elif isinstance(outcome, KeyPressed):
+            self.key(outcome)
+        elif isinstance(outcome, HungUp):
+            return self.hung_up(outcome)
+        elif isinstance(outcome, QueueResult):
+            return self.queue_result(outcome)
+        return []
+
+    def observe(self, event: Event, now: float) -> list[Decided]:
+        """A mapped call event; returns what to publish now (an abandon may be held)."""
         if isinstance(event, CallOffered):
-            self._joined(event)
-        elif isinstance(event, CallAnswered | CallAbandoned):
-            if self._pop_pending(event.call_id, event.queue):
-                return  # its Leave came first, as an answered call's does
-            waiting = self.waiting.get(event.call_id)
-            if waiting is not None:
-                waiting.closed = True
-            elif isinstance(event, CallAbandoned):  # joined before we connected; Leave follows
-                self.waiting[event.call_id] = Waiting(event.queue, None, None, closed=True)
+            return [*self._joined(event), event]
+        if isinstance(event, CallAnswered):
+            self._answered(event)
+        elif isinstance(event, CallAbandoned):
+            return self._abandoned(event, now)
+        return [event]
 
     def key(self, pressed: KeyPressed) -> None:
         waiting = self.waiting.get(pressed.call_id)
@@ -84,30 +126,31 @@ class CallsInQueue:
             waiting.key = pressed.digit
 
     def left(self, left: Left, now: float) -> None:
-        if (left.call_id, left.queue) in self.pending:
-            return  # the same Leave twice
         waiting = self.waiting.pop(left.call_id, None)
-        if waiting is None or not waiting.closed:
-            pending = _Pending(left, waiting, now + self.grace_seconds)
-            self.pending[left.call_id, left.queue] = pending
+        if (left.call_id, left.queue) in self.held or (waiting is not None and waiting.ended):
+            return  # answered, abandoned (perhaps held), or the same Leave twice
+        self.held[left.call_id, left.queue] = _Held(
+            now + self.grace_seconds, left=left, waiting=waiting
+        )
 
-    def due(self, now: float = math.inf) -> list[CallExited | Untracked]:
-        """The calls that left unanswered and whose grace has passed (all of them by default)."""
-        done = [key for key, pending in self.pending.items() if pending.due <= now]
-        return [_exited(p.left, p.waiting) for p in map(self.pending.pop, done)]
+    def hung_up(self, hang_up: HungUp) -> list[Decided]:
+        """The caller hung up: a held abandon is one."""
+        waiting = self.waiting.get(hang_up.call_id)
+        if waiting is not None:
+            waiting.hung_up = True
+        return list(self._take_abandons(hang_up.call_id))
 
-    def _joined(self, event: CallOffered) -> None:
-        # Joining another queue (an exit key's destination) ends the grace of the one it left.
-        for key, pending in self.pending.items():
-            if key[0] == event.call_id:
-                self.pending[key] = replace(pending, due=-math.inf)
-        self.waiting[event.call_id] = Waiting(event.queue, event.occurred_at, event.position)
+    def queue_result(self, result: QueueResult) -> list[Decided]:
+        """QUEUESTATUS after a Leave: a held abandon of a queue that gave up is an exit."""
+        reason = QUEUE_GAVE_UP.get(result.status)
+        if reason is None:
+            return []
+        return [_given_up(abandon, reason) for abandon in self._take_abandons(result.call_id)]
 
-    def _pop_pending(self, call_id: str, queue: str | None) -> bool:
-        keys = [key for key in self.pending if key[0] == call_id and queue in (None, key[1])]
-        for key in keys[:1]:
-            del self.pending[key]
-        return bool(keys)
+    def due(self, now: float = math.inf) -> list[Decided]:
+        """The ends whose grace has passed (all of them by default)."""
+        done = [key for key, held in self.held.items() if held.due <= now]
+        return [_decided(held) for held in map(self.held.pop, done)]
 
     def resync(self, queued: Iterable[Queued]) -> int:
         """Replace the waiting calls with those the PBX reports; returns how many calls we were
@@ -115,15 +158,71 @@ class CallsInQueue:
         waiting: dict[str, Waiting] = {}
         for call in queued:
             known = self.waiting.get(call.call_id)
-            if (call.call_id, call.queue) in self.pending:
+            if (call.call_id, call.queue) in self.held:
                 continue
-            if known is not None and known.queue == call.queue and not known.closed:
+            if known is not None and known.queue == call.queue and not known.ended:
                 waiting[call.call_id] = known
             else:
                 waiting[call.call_id] = Waiting(call.queue, call.joined_at, None)
         lost = sum(1 for call_id in self.waiting if call_id not in waiting)
         self.waiting = waiting
         return lost
+
+    def _joined(self, event: CallOffered) -> list[Decided]:
+        # Joining a queue again (an exit key's or a timeout's destination) proves the caller
+        # did not hang up: a held abandon was the queue giving up, a held Leave an exit.
+        for key, held in self.held.items():
+            if key[0] == event.call_id and held.left is not None:
+                self.held[key] = replace(held, due=-math.inf)
+        exits: list[Decided] = [
+            _given_up(abandon, ExitReason.UNKNOWN) for abandon in self._take_abandons(event.call_id)
+        ]
+        self.waiting[event.call_id] = Waiting(event.queue, event.occurred_at, event.position)
+        return exits
+
+    def _answered(self, event: CallAnswered) -> None:
+        for key, held in self.held.items():
+            if key[0] == event.call_id and held.left and event.queue in (None, key[1]):
+                del self.held[key]  # its Leave came first, as an answered call's does
+                return
+        waiting = self.waiting.get(event.call_id)
+        if waiting is not None:
+            waiting.ended = True
+
+    def _abandoned(self, event: CallAbandoned, now: float) -> list[Decided]:
+        waiting = self.waiting.get(event.call_id)
+        if waiting is None:  # joined before we connected; its Leave follows
+            waiting = self.waiting[event.call_id] = Waiting(event.queue, None, None)
+        waiting.ended = True
+        if waiting.hung_up:
+            return [event]
+        self.held[event.call_id, event.queue] = _Held(now + self.grace_seconds, abandon=event)
+        return []
+
+    def _take_abandons(self, call_id: str) -> list[CallAbandoned]:
+        keys = [k for k, held in self.held.items() if k[0] == call_id and held.abandon]
+        return [abandon for k in keys if (abandon := self.held.pop(k).abandon) is not None]
+
+
+def _decided(held: _Held) -> Decided:
+    if held.abandon is not None:
+        return held.abandon
+    assert held.left is not None  # a held end is a Leave or an abandon
+    return _exited(held.left, held.waiting)
+
+
+def _given_up(abandon: CallAbandoned, reason: ExitReason) -> CallExited:
+    return CallExited(
+        event_id=abandon.event_id,
+        occurred_at=abandon.occurred_at,
+        source=abandon.source,
+        call_id=abandon.call_id,
+        queue=abandon.queue,
+        reason=reason,
+        wait_seconds=abandon.wait_seconds,
+        position=abandon.position,
+        original_position=abandon.original_position,
+    )
 
 
 def _exited(left: Left, waiting: Waiting | None) -> CallExited | Untracked:

@@ -1,6 +1,7 @@
 """AMI queue events (one frame's `Key: Value` headers) -> call and agent lifecycle events.
-Pure: no I/O. Outcomes as the queue_log parser's (Mapped, Ignored, Rejected), plus `Left` and
-`KeyPressed`, the facts that `ami_calls` needs to close a call that leaves a queue unanswered.
+Pure: no I/O. Outcomes as the queue_log parser's (Mapped, Ignored, Rejected), plus `Left`,
+`KeyPressed`, `HungUp` and `QueueResult`, the facts that `ami_calls` needs to tell how a call
+left its queue.
 
 Names as Asterisk 12+ sends them (QueueCallerJoin, QueueCallerLeave, AgentConnect, ...) and the
 older 1.8 / 11 ones (Join, Leave, QueueMemberPaused), with each version's fields: 1.8 / 11 name
@@ -96,7 +97,24 @@ class KeyPressed:
     digit: str
 
 
-AmiOutcome = Mapped | Ignored | Rejected | Left | KeyPressed
+@dataclass(frozen=True, slots=True)
+class HungUp:
+    """A channel hung up or was asked to (Hangup, HangupRequest, SoftHangupRequest): the
+    caller's own hang-up is what tells an abandon from the queue giving up."""
+
+    call_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueResult:
+    """app_queue set QUEUESTATUS on the caller's channel (VarSet), after its Leave: TIMEOUT,
+    LEAVEEMPTY, LEAVEUNAVAIL, WITHDRAW when the queue, not the caller, ended the wait."""
+
+    call_id: str
+    status: str
+
+
+AmiOutcome = Mapped | Ignored | Rejected | Left | KeyPressed | HungUp | QueueResult
 
 
 class Frame:
@@ -247,6 +265,18 @@ def key_pressed(frame: Frame) -> KeyPressed | Ignored:
     return KeyPressed(frame.get("Uniqueid"), frame.get("Digit"))
 
 
+def hung_up(frame: Frame) -> HungUp | Ignored:
+    call_id = frame.get("Uniqueid")
+    return HungUp(call_id) if call_id else Ignored(frame.name)
+
+
+def variable_set(frame: Frame) -> QueueResult | Ignored:
+    call_id, value = frame.get("Uniqueid"), frame.get("Value").upper()
+    if frame.get("Variable").upper() != "QUEUESTATUS" or not (call_id and value):
+        return Ignored(frame.name)
+    return QueueResult(call_id, value)
+
+
 def agent_called(frame: Frame) -> Event:
     return CallRinging(**frame.agent_call())
 
@@ -315,13 +345,17 @@ def _named(value: str) -> str | None:
     return None if value in {"", "<unknown>", "unknown"} else value
 
 
-MAPPERS: dict[str, Callable[[Frame], Event | Left | KeyPressed | Ignored]] = {
+MAPPERS: dict[str, Callable[[Frame], Event | AmiOutcome]] = {
     "queuecallerjoin": caller_join,
     "join": caller_join,
     "queuecallerleave": caller_leave,
     "leave": caller_leave,
     "dtmf": key_pressed,
     "dtmfend": key_pressed,
+    "hangup": hung_up,
+    "hanguprequest": hung_up,
+    "softhanguprequest": hung_up,
+    "varset": variable_set,
     "agentcalled": agent_called,
     "agentconnect": agent_connect,
     "agentcomplete": agent_complete,

@@ -307,6 +307,7 @@ def call_16(call_id: str, event: str, at: float, **fields: str) -> dict[str, str
 
 T0 = 1710408413.0
 ANSWERED, ABANDONED, KEYED = "1710408413.11", "1710408413.12", "1710408413.13"
+TIMED_OUT = "1710408413.14"
 ANSWERED_CALL = [
     call_16(ANSWERED, "QueueCallerJoin", T0, Position="1", Count="1"),
     call_16(ANSWERED, "QueueCallerLeave", T0 + 20, Position="1", Count="0"),
@@ -317,9 +318,19 @@ ANSWERED_CALL = [
 ]  # fmt: skip
 ABANDONED_CALL = [
     call_16(ABANDONED, "QueueCallerJoin", T0 + 1, Position="1", Count="1"),
+    {"Event": "HangupRequest", "Privilege": "call,all", "Timestamp": f"{T0 + 31:.6f}",
+     **snapshot_16(ABANDONED), "Cause": "16"},
     call_16(ABANDONED, "QueueCallerAbandon", T0 + 31, Position="1", OriginalPosition="1",
             HoldTime="30"),
     call_16(ABANDONED, "QueueCallerLeave", T0 + 31, Position="1", Count="0"),
+]  # fmt: skip
+TIMED_OUT_CALL = [
+    call_16(TIMED_OUT, "QueueCallerJoin", T0 + 3, Position="3", Count="3"),
+    call_16(TIMED_OUT, "QueueCallerAbandon", T0 + 63, Position="1", OriginalPosition="3",
+            HoldTime="60"),
+    call_16(TIMED_OUT, "QueueCallerLeave", T0 + 63, Position="1", Count="0"),
+    {"Event": "VarSet", "Privilege": "dialplan,all", "Timestamp": f"{T0 + 63:.6f}",
+     **snapshot_16(TIMED_OUT), "Variable": "QUEUESTATUS", "Value": "TIMEOUT"},
 ]  # fmt: skip
 KEYED_CALL = [
     call_16(KEYED, "QueueCallerJoin", T0 + 2, Position="2", Count="2"),
@@ -389,9 +400,13 @@ async def test_asterisk_11_members_are_published_under_their_identity_and_locati
 async def test_a_caller_who_leaves_the_queue_unanswered_is_closed_with_call_exited(
     sink: KafkaEventSink, settings: Settings, servers: Servers
 ) -> None:
+    """A caller who leaves by a key, and one the queue times out (Asterisk sends an abandon
+    for it, then QUEUESTATUS), exit; an answered and an abandoned call do not."""
     # Interleaved as a PBX sends them: the answered call's Leave comes before its AgentConnect.
-    script = [*KEYED_CALL[:1], *ABANDONED_CALL[:1], *ANSWERED_CALL[:2], *KEYED_CALL[1:],
-              *ANSWERED_CALL[2:], *ABANDONED_CALL[1:]]  # fmt: skip
+    script = [
+        *[*KEYED_CALL[:1], *ABANDONED_CALL[:1], *TIMED_OUT_CALL[:1], *ANSWERED_CALL[:2]],
+        *[*KEYED_CALL[1:], *ANSWERED_CALL[2:], *ABANDONED_CALL[1:], *TIMED_OUT_CALL[1:]],
+    ]
     peer = ScriptedAmiPeer([Session(script)])
     found: list[Any] = []
 
@@ -400,7 +415,7 @@ async def test_a_caller_who_leaves_the_queue_unanswered_is_closed_with_call_exit
             await read_records(
                 servers.kafka_bootstrap_servers,
                 settings.topic("call-events"),
-                until=lambda r: any(b"call.exited" in x.value for x in r),
+                until=lambda r: sum(b"call.exited" in x.value for x in r) >= 2,
             )
         )
 
@@ -416,8 +431,17 @@ async def test_a_caller_who_leaves_the_queue_unanswered_is_closed_with_call_exit
     assert (exit_["reason"], exit_["key"], exit_["queue"]) == ("key", "1", "sales")
     assert (exit_["wait_seconds"], exit_["position"], exit_["original_position"]) == (42.5, 1, 2)
     assert exit_["occurred_at"].startswith("2024-03-14T09:27:37.5")
-    # Everything the adapter decided is published once it stopped: one exit, no other.
-    assert sink.metrics.events.labels("ami", "call.exited")._value.get() == 1
+    assert [e["event_type"] for e in calls[TIMED_OUT]] == ["call.offered", "call.exited"]
+    timed_out = calls[TIMED_OUT][1]
+    assert (timed_out["reason"], timed_out["wait_seconds"], timed_out["position"]) == (
+        "timeout",
+        60,
+        1,
+    )
+    # Everything the adapter decided is published once it stopped: two exits, one abandon.
+    published = sink.metrics.events.labels
+    assert published("ami", "call.exited")._value.get() == 2
+    assert published("ami", "call.abandoned")._value.get() == 1
 
 
 async def test_calls_in_queue_are_resynced_from_queue_status_after_a_reconnect(
@@ -470,8 +494,8 @@ async def test_ignored_ami_frames_are_counted_by_event_name(
     sink: KafkaEventSink, settings: Settings, servers: Servers
 ) -> None:
     registry = CollectorRegistry()
-    var_set = {"Event": "VarSet", "Channel": "PJSIP/trunk-00000001", "Variable": "QUEUESTATUS",
-               "Value": "TIMEOUT", "Uniqueid": "1710408413.1"}  # fmt: skip
+    var_set = {"Event": "VarSet", "Channel": "PJSIP/trunk-00000001", "Variable": "DIALSTATUS",
+               "Value": "ANSWER", "Uniqueid": "1710408413.1"}  # fmt: skip
     custom = {"Event": "MyDialerProgress", "Campaign": "x"}
     peer = ScriptedAmiPeer([Session([NEWCHANNEL, var_set, custom, var_set, JOIN])])
 

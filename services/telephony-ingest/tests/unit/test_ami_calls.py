@@ -1,6 +1,7 @@
-"""Calls in queue from Join to Leave, in the order Asterisk sends their frames: an answered
-or abandoned call ends with its own event, one that leaves unanswered with call.exited after
-the grace; a reconnect resyncs the waiting calls from QueueStatus."""
+"""Calls in queue from Join to their end, in the order Asterisk sends their frames: an
+answered call ends with its own events, an abandon is one when the caller hung up and an exit
+when QUEUESTATUS says the queue gave up, a Leave with neither is an exit after the grace; a
+reconnect resyncs the waiting calls from QueueStatus."""
 
 from collections.abc import Mapping
 
@@ -8,10 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from cc_schemas import CallExited
-from telephony_ingest.ami_calls import CallsInQueue, Queued, Untracked, queue_entry
-from telephony_ingest.ami_events import KeyPressed, Left, Receipt, map_frame
-from telephony_ingest.queue_log import Ignored, Mapped
+from cc_schemas import CallAbandoned, CallExited, Event
+from telephony_ingest.ami_calls import CallsInQueue, Decided, Queued, Untracked, queue_entry
+from telephony_ingest.ami_events import Receipt, map_frame
+from telephony_ingest.queue_log import Ignored
 
 CALL = "1710408413.26"
 JOINED = 1710408413.0
@@ -31,36 +32,115 @@ ABANDON = {"Event": "QueueCallerAbandon", "Queue": "sales", "Uniqueid": CALL, "P
 DTMF = {"Event": "DTMF", "Channel": "SIP/trunk-0000001a", "Uniqueid": CALL, "Digit": "5",
         "Direction": "Received", "Begin": "No", "End": "Yes"}  # fmt: skip
 NEWEXTEN = {"Event": "Newexten", "Channel": "SIP/trunk-0000001a", "Uniqueid": CALL}
+ABANDON_60 = {**ABANDON, "HoldTime": "60"}
+HANGUP_REQUEST = {"Event": "HangupRequest", "Channel": "SIP/trunk-0000001a", "Uniqueid": CALL}
+HANGUP = {"Event": "Hangup", "Channel": "SIP/trunk-0000001a", "Uniqueid": CALL,
+          "CallerIDNum": "0212345678", "Cause": "16", "Cause-txt": "Normal Clearing"}  # fmt: skip
+QUEUESTATUS = {"Event": "VarSet", "Channel": "SIP/trunk-0000001a", "Variable": "QUEUESTATUS",
+               "Value": "TIMEOUT", "Uniqueid": CALL}  # fmt: skip
 
 
-def feed(calls: CallsInQueue, frames: list[tuple[float, Mapping[str, str]]]) -> None:
-    """Frames at their receive times, handled as the adapter does."""
+def feed(calls: CallsInQueue, frames: list[tuple[float, Mapping[str, str]]]) -> list[Decided]:
+    """Frames at their receive times, handled as the adapter does; what is published at once."""
+    published: list[Decided] = []
     for sequence, (at, frame) in enumerate(frames):
-        outcome = map_frame(frame, receipt=Receipt(at, "c1", sequence))
-        if isinstance(outcome, Mapped):
-            calls.observe(outcome.event)
-        elif isinstance(outcome, KeyPressed):
-            calls.key(outcome)
-        elif isinstance(outcome, Left):
-            calls.left(outcome, at)
+        published += calls.apply(map_frame(frame, receipt=Receipt(at, "c1", sequence)), at)
+    return published
+
+
+def types(decided: list[Decided]) -> list[str]:
+    return [d.event_type if isinstance(d, Event) else "untracked" for d in decided]
 
 
 def test_an_answered_call_sends_leave_before_agent_connect_and_does_not_exit() -> None:
     calls = CallsInQueue(GRACE)
 
-    feed(calls, [(JOINED, JOIN), (JOINED + 20, LEAVE), (JOINED + 21, CONNECT)])
+    published = feed(calls, [(JOINED, JOIN), (JOINED + 20, LEAVE), (JOINED + 21, CONNECT)])
 
+    assert types(published) == ["call.offered", "call.answered"]
     assert calls.due() == []
-    assert (calls.waiting, calls.pending) == ({}, {})
+    assert (calls.waiting, calls.held) == ({}, {})
 
 
-def test_an_abandoned_call_sends_abandon_before_leave_and_does_not_exit() -> None:
+def test_an_abandon_after_the_callers_hang_up_request_is_published_at_once() -> None:
+    calls = CallsInQueue(GRACE)
+    frames = [(JOINED, JOIN), (JOINED + 20, HANGUP_REQUEST), (JOINED + 20, ABANDON),
+              (JOINED + 20, LEAVE), (JOINED + 20, HANGUP)]  # fmt: skip
+
+    published = feed(calls, frames)
+
+    assert types(published) == ["call.offered", "call.abandoned"]
+    assert calls.due() == []
+    assert (calls.waiting, calls.held) == ({}, {})
+
+
+def test_an_abandon_is_released_by_the_callers_hangup_after_the_leave() -> None:
     calls = CallsInQueue(GRACE)
 
+    before = feed(calls, [(JOINED, JOIN), (JOINED + 20, ABANDON), (JOINED + 20, LEAVE)])
+    after = feed(calls, [(JOINED + 20.1, HANGUP)])
+
+    assert types(before) == ["call.offered"]
+    assert types(after) == ["call.abandoned"]
+    assert (calls.waiting, calls.held) == ({}, {})
+
+
+def test_an_abandon_with_no_hang_up_seen_is_published_when_the_grace_has_passed() -> None:
+    """Without the `call` event class: no HangupRequest, no Hangup."""
+    calls = CallsInQueue(GRACE)
     feed(calls, [(JOINED, JOIN), (JOINED + 20, ABANDON), (JOINED + 20, LEAVE)])
 
+    early, late = calls.due(JOINED + 20 + GRACE - 0.1), calls.due(JOINED + 20 + GRACE)
+
+    assert (early, types(late)) == ([], ["call.abandoned"])
+    assert isinstance(late[0], CallAbandoned)
+    assert (late[0].wait_seconds, late[0].position, late[0].original_position) == (20, 1, 3)
+
+
+@pytest.mark.parametrize(("status", "reason"), [("TIMEOUT", "timeout"), ("LEAVEEMPTY", "empty"),
+                                                ("LEAVEUNAVAIL", "empty")])  # fmt: skip
+def test_an_abandon_the_queue_decided_is_an_exit_with_its_reason(status: str, reason: str) -> None:
+    calls = CallsInQueue(GRACE)
+    status_set = {**QUEUESTATUS, "Value": status}
+    frames = [(JOINED, JOIN), (JOINED + 60, ABANDON_60), (JOINED + 60, LEAVE),
+              (JOINED + 60, status_set), (JOINED + 60, NEWEXTEN),
+              (JOINED + 90, HANGUP)]  # fmt: skip
+
+    published = feed(calls, frames)
+
+    assert types(published) == ["call.offered", "call.exited"]
+    exited = published[1]
+    assert isinstance(exited, CallExited)
+    assert (exited.reason, exited.wait_seconds, exited.position) == (reason, 60, 1)
+    assert (exited.original_position, exited.queue) == (3, "sales")
     assert calls.due() == []
-    assert (calls.waiting, calls.pending) == ({}, {})
+    assert (calls.waiting, calls.held) == ({}, {})
+
+
+def test_an_abandon_followed_by_a_join_elsewhere_was_the_queue_giving_up() -> None:
+    """Without the `dialplan` class: a timeout that the dialplan sends to an overflow queue."""
+    calls = CallsInQueue(GRACE)
+    overflow = {**JOIN, "Queue": "overflow", "Position": "1"}
+    frames = [(JOINED, JOIN), (JOINED + 60, ABANDON_60), (JOINED + 60, LEAVE),
+              (JOINED + 60.1, overflow)]  # fmt: skip
+
+    published = feed(calls, frames)
+
+    assert types(published) == ["call.offered", "call.exited", "call.offered"]
+    assert isinstance(published[1], CallExited)
+    assert (published[1].queue, published[1].reason) == ("sales", "unknown")
+    assert calls.due() == []
+
+
+def test_a_queue_status_that_is_not_the_queue_giving_up_changes_nothing() -> None:
+    calls = CallsInQueue(GRACE)
+    frames = [(JOINED, JOIN), (JOINED + 20, ABANDON), (JOINED + 20, LEAVE),
+              (JOINED + 20, {**QUEUESTATUS, "Value": "CONTINUE"})]  # fmt: skip
+
+    published = feed(calls, frames)
+
+    assert types(published) == ["call.offered"]
+    assert types(calls.due()) == ["call.abandoned"]
 
 
 def test_a_caller_who_leaves_with_a_key_exits_with_the_key_after_the_grace() -> None:
@@ -113,12 +193,13 @@ def test_a_leave_of_a_call_never_seen_joining_is_untracked_unless_it_is_answered
     assert untracked.left.call_id == CALL
 
 
-def test_an_abandon_of_a_call_never_seen_joining_closes_it() -> None:
+def test_an_abandon_of_a_call_never_seen_joining_is_still_an_abandon() -> None:
     calls = CallsInQueue(GRACE)
 
-    feed(calls, [(JOINED + 20, ABANDON), (JOINED + 20, LEAVE)])
+    published = feed(calls, [(JOINED + 20, ABANDON), (JOINED + 20, LEAVE), (JOINED + 21, HANGUP)])
 
-    assert calls.due() == []
+    assert types(published) == ["call.abandoned"]
+    assert (calls.waiting, calls.held) == ({}, {})
 
 
 def test_a_resync_keeps_the_calls_still_waiting_and_drops_those_that_ended_unseen() -> None:
@@ -165,28 +246,34 @@ def test_a_reply_that_is_not_a_whole_queue_entry_is_left_out(entry: dict[str, st
     assert queue_entry(entry, JOINED) is None
 
 
+OVERFLOW = {**JOIN, "Queue": "overflow"}
 frames = st.lists(
-    st.tuples(st.floats(0, 600), st.sampled_from([JOIN, LEAVE, CONNECT, ABANDON, DTMF, NEWEXTEN])),
-    max_size=12,
-)
+    st.tuples(
+        st.floats(0, 600),
+        st.sampled_from([JOIN, OVERFLOW, LEAVE, CONNECT, ABANDON, DTMF, NEWEXTEN,
+                         HANGUP_REQUEST, HANGUP, QUEUESTATUS]),
+    ),
+    max_size=14,
+)  # fmt: skip
+ENDS = {"call.abandoned", "call.exited", "untracked"}
 
 
 @given(frames)
-def test_any_order_of_a_calls_frames_gives_at_most_one_exit_per_leave(
+def test_any_order_of_a_calls_frames_ends_each_leave_or_abandon_at_most_once(
     timed: list[tuple[float, Mapping[str, str]]],
 ) -> None:
     calls = CallsInQueue(GRACE)
     timed = sorted(timed, key=lambda pair: pair[0])
 
-    feed(calls, [(JOINED + at, frame) for at, frame in timed])
-    exits = calls.due()
+    decided = feed(calls, [(JOINED + at, frame) for at, frame in timed]) + calls.due()
 
-    leaves = sum(1 for _, frame in timed if frame is LEAVE)
-    assert len(exits) <= min(1, leaves)
-    for exited in exits:
-        assert isinstance(exited, CallExited | Untracked)
-        if isinstance(exited, CallExited):
-            assert exited.wait_seconds >= 0
+    ends = [d for d in decided if types([d])[0] in ENDS]
+    sources = sum(1 for _, frame in timed if frame in (LEAVE, ABANDON))
+    assert len(ends) <= sources
+    ids = [d.event_id if isinstance(d, Event) else d.left.event_id for d in ends]
+    assert len(ids) == len(set(ids))
+    assert all(d.wait_seconds >= 0 for d in decided if isinstance(d, CallExited))
+    assert calls.held == {}
     assert map_frame(NEWEXTEN) == Ignored("Newexten")
 
 

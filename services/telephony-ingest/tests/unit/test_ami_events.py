@@ -20,8 +20,10 @@ from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.ami_events import (
     MAPPERS,
     Frame,
+    HungUp,
     KeyPressed,
     Left,
+    QueueResult,
     Receipt,
     ignored_kind,
     map_frame,
@@ -384,6 +386,36 @@ def test_a_key_the_caller_sent_is_counted_once_at_its_end(
     assert map_frame(frame) == outcome
 
 
+VARSET_11 = {"Event": "VarSet", "Privilege": "dialplan,all", "Channel": "SIP/trunk-0000001a",
+             "Variable": "QUEUESTATUS", "Value": "TIMEOUT",
+             "Uniqueid": "1710408413.26"}  # fmt: skip
+VARSET_16 = {"Event": "VarSet", "Privilege": "dialplan,all", **SNAPSHOT_16,
+             "Variable": "QUEUESTATUS", "Value": "LEAVEEMPTY"}  # fmt: skip
+HANGUP_REQUEST_16 = {"Event": "HangupRequest", "Privilege": "call,all", **SNAPSHOT_16,
+                     "Cause": "16"}  # fmt: skip
+HANGUP_11 = {"Event": "Hangup", "Privilege": "call,all", "Channel": "SIP/trunk-0000001a",
+             "Uniqueid": "1710408413.26", "CallerIDNum": "0212345678", "CallerIDName": "unknown",
+             "Cause": "16", "Cause-txt": "Normal Clearing"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("frame", "outcome"),
+    [
+        (VARSET_11, QueueResult("1710408413.26", "TIMEOUT")),
+        (VARSET_16, QueueResult("1710408413.1", "LEAVEEMPTY")),
+        ({**VARSET_16, "Variable": "ABANDONED", "Value": "TRUE"}, Ignored("VarSet")),
+        (HANGUP_REQUEST_16, HungUp("1710408413.1")),
+        ({**HANGUP_REQUEST_16, "Event": "SoftHangupRequest"}, HungUp("1710408413.1")),
+        (HANGUP_11, HungUp("1710408413.26")),
+        ({"Event": "Hangup", "Channel": "SIP/x"}, Ignored("Hangup")),
+    ],
+)
+def test_queue_status_and_hang_ups_of_a_channel_are_handed_to_the_calls_in_queue(
+    frame: dict[str, str], outcome: QueueResult | HungUp | Ignored
+) -> None:
+    assert map_frame(frame) == outcome
+
+
 def test_ignored_frames_are_counted_by_known_name_or_as_other() -> None:
     assert ignored_kind("Newchannel") == "Newchannel"
     assert ignored_kind("newchannel") == "Newchannel"
@@ -424,7 +456,7 @@ keys = st.sampled_from(
      "AgentName", "AgentCalled", "HoldTime", "TalkTime", "RingTime", "Position",
      "OriginalPosition", "Paused", "Reason", "PausedReason", "CallerIDNum", "CallerIDName",
      "Timestamp", "SequenceNumber", "Digit", "Direction", "End", "DestUniqueid",
-     "BridgedChannel", "x"]
+     "BridgedChannel", "Variable", "Value", "x"]
 )  # fmt: skip
 values = st.one_of(
     st.text(st.characters(codec=None), max_size=15),  # surrogates and controls too
@@ -433,6 +465,8 @@ values = st.one_of(
     ),
 )
 events = st.sampled_from([*sorted(MAPPERS), "QueueCallerJoin", "Newchannel", "DTMFBegin", ""])
+# Frames of any channel, which say something only about a caller in queue.
+CHANNEL_FACTS = {"dtmf", "dtmfend", "hangup", "hanguprequest", "softhanguprequest", "varset"}
 
 
 @given(events, st.dictionaries(keys, values, max_size=12), st.floats(0, 4e9), st.integers(0))
@@ -441,9 +475,11 @@ def test_no_frame_crashes_the_mapping_and_each_has_one_outcome(
 ) -> None:
     outcome = map_frame({"Event": event, **headers}, receipt=Receipt(at, "c", sequence))
 
-    assert isinstance(outcome, Mapped | Ignored | Rejected | Left | KeyPressed)
+    assert isinstance(
+        outcome, Mapped | Ignored | Rejected | Left | KeyPressed | HungUp | QueueResult
+    )
     if isinstance(outcome, Ignored):
-        assert event.lower() not in MAPPERS or event.lower() in {"dtmf", "dtmfend"}
+        assert event.lower() not in MAPPERS or event.lower() in CHANNEL_FACTS
 
 
 @given(st.dictionaries(keys, values, max_size=12), st.integers(0), st.integers(0))
