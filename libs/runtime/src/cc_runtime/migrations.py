@@ -74,8 +74,11 @@ def migrations_in(directory: Traversable) -> list[Migration]:
 
 
 def package_migrations(package: str) -> list[Migration]:
-    """The migrations shipped in `<package>.migrations` (a directory of the package)."""
-    return migrations_in(importlib.resources.files(package).joinpath("migrations"))
+    """The migrations shipped in `<package>/migrations/` (a directory of the package)."""
+    directory = importlib.resources.files(package).joinpath("migrations")
+    if not directory.is_dir():
+        raise MigrationError(f"{package} has no migrations/ directory")
+    return migrations_in(directory)
 
 
 async def migrate(connection: Any, schema: str, migrations: Sequence[Migration]) -> list[Migration]:
@@ -167,8 +170,11 @@ def main(argv: Iterable[str] | None = None) -> None:
     args = parser.parse_args(None if argv is None else list(argv))
     settings = ServiceSettings()
     schema = schema_name(args.service, settings.namespace)
-    migrations = package_migrations(args.service.replace("-", "_"))
-    applied = asyncio.run(migrate_url(args.url or settings.postgres_url, schema, migrations))
+    try:
+        migrations = package_migrations(args.service.replace("-", "_"))
+        applied = asyncio.run(migrate_url(args.url or settings.postgres_url, schema, migrations))
+    except (MigrationError, ModuleNotFoundError) as error:
+        sys.exit(f"cc-migrate: {error}")
     for migration in applied:
         print(f"{schema}: applied {migration.file_name}")
     last = migrations[-1].file_name if migrations else "no migrations"

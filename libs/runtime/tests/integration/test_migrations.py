@@ -171,3 +171,18 @@ def test_cc_migrate_applies_a_services_migrations_to_its_schema_in_the_namespace
     ]
     assert second.stdout == ""
     assert f"{schema}: up to date (0002_queue.sql)" in second.stderr
+
+
+def test_cc_migrate_says_why_it_cannot_migrate_a_service_without_migrations(
+    servers: Servers,
+) -> None:
+    assert servers.postgres_url is not None
+    command = [str(Path(sys.executable).with_name("cc-migrate")), "no-such-service"]
+    env = {**os.environ, "CC_POSTGRES_URL": servers.postgres_url}
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+
+    assert (done.returncode, done.stderr) == (
+        1,
+        "cc-migrate: No module named 'no_such_service'\n",
+    )

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from cc_runtime.migrations import MigrationError, migrations_in
+from cc_runtime.migrations import MigrationError, migrations_in, package_migrations
 
 
 def write(directory: Path, **files: str) -> Path:
@@ -45,3 +45,14 @@ def test_the_checksum_follows_the_text(tmp_path: Path) -> None:
 
     assert checksum("CREATE TABLE a ()") != checksum("CREATE TABLE b ()")
     assert checksum("CREATE TABLE a ()") == checksum("CREATE TABLE a ()")
+
+
+def test_a_package_without_a_migrations_directory_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "no_migrations_desk").mkdir()
+    (tmp_path / "no_migrations_desk" / "__init__.py").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    with pytest.raises(MigrationError, match="no_migrations_desk has no migrations/"):
+        package_migrations("no_migrations_desk")
