@@ -100,8 +100,8 @@ class Database:
         pool = self.pool
         try:
             connection = await pool.acquire(timeout=self.connect_timeout)
-        except OSError as error:
-            raise DatabaseUnavailable(f"cannot reach PostgreSQL: {error!r}") from error
+        except OSError as error:  # unreachable, or no connection free in time: wait either way
+            raise DatabaseUnavailable(f"no PostgreSQL connection: {error!r}") from error
         try:
             yield connection
         except DATABASE_UNAVAILABLE_ERRORS:
