@@ -1,22 +1,25 @@
 """HTTP routes -> handlers, nothing more: the signed PBX webhook and the queue_log bulk import.
 Writes call-events, agent-events and call-events.dlq (through the handlers)."""
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, UploadFile, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
-from cc_schemas import AnyAgentEvent, AnyCallEvent
+from cc_schemas import AnyAgentEvent, AnyCallEvent, Event
 from telephony_ingest.guard import Door, guarded_route
 from telephony_ingest.handlers import QUEUE_LOG, WEBHOOK, ImportReport, publish_events
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import NonceRepository
 from telephony_ingest.settings import Settings
 from telephony_ingest.sink import EventSink
+from telephony_ingest.webhook import WebhookEvents
 
+E = TypeVar("E", bound=Event)
 FileImporter = Callable[[BinaryIO, str], Awaitable[ImportReport | None]]
 
 SERVER_PATH_MAX_BODY_BYTES = 64 * 1024
@@ -143,7 +146,17 @@ def import_door(settings: Settings, nonces: NonceRepository, metrics: IngestMetr
     )
 
 
-def webhook_router(sink: EventSink, settings: Settings, door: Door) -> APIRouter:
+def made_alike(webhook: WebhookEvents, events: Sequence[E]) -> list[E]:
+    """The events normalised like the other sources'; 422 when a mapped one is invalid."""
+    try:
+        return [webhook.normalised(event) for event in events]
+    except ValidationError as error:
+        raise RequestValidationError(error.errors(include_url=False)) from None
+
+
+def webhook_router(
+    sink: EventSink, settings: Settings, door: Door, webhook: WebhookEvents
+) -> APIRouter:
     router = APIRouter(
         prefix="/v1",
         tags=["PBX webhook"],
@@ -165,6 +178,7 @@ def webhook_router(sink: EventSink, settings: Settings, door: Door) -> APIRouter
             Body(openapi_examples={"offered": {"value": OFFERED_EXAMPLE}}),
         ],
     ) -> Accepted:
+        [event] = made_alike(webhook, [event])
         await publish_events([event], sink)
         return Accepted(event_id=event.event_id, call_id=event.call_id)
 
@@ -180,6 +194,7 @@ def webhook_router(sink: EventSink, settings: Settings, door: Door) -> APIRouter
             AnyAgentEvent, Body(openapi_examples={"paused": {"value": PAUSED_EXAMPLE}})
         ],
     ) -> AcceptedAgentEvent:
+        [event] = made_alike(webhook, [event])
         await publish_events([event], sink)
         return AcceptedAgentEvent(event_id=event.event_id, agent_id=event.agent_id)
 
@@ -205,7 +220,7 @@ def webhook_router(sink: EventSink, settings: Settings, door: Door) -> APIRouter
             raise door.refuse(
                 413, "batch_too_large", f"at most {settings.webhook_max_batch} events per batch"
             )
-        await publish_events(batch.events, sink)
+        await publish_events(made_alike(webhook, batch.events), sink)
         return BatchAccepted(
             accepted=len(batch.events), event_ids=[e.event_id for e in batch.events]
         )

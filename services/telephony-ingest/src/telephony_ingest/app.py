@@ -22,6 +22,7 @@ from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import MongoRepository
 from telephony_ingest.settings import Settings
 from telephony_ingest.sink import KafkaEventSink
+from telephony_ingest.webhook import WebhookEvents
 
 DESCRIPTION = (
     "Takes call and agent events from the PBX middleware (signed webhook, Asterisk queue_log "
@@ -116,7 +117,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         produces=[CALL_EVENTS, AGENT_EVENTS, dlq(CALL_EVENTS)],
         routers=[
-            webhook_router(sink, settings, webhook_door(settings, repository, metrics)),
+            webhook_router(
+                sink,
+                settings,
+                webhook_door(settings, repository, metrics),
+                WebhookEvents(settings.default_region, AgentIdentities(settings.agent_aliases)),
+            ),
             import_router(import_file, settings, import_door(settings, repository, metrics)),
         ],
         on_startup=[repository.ensure_indexes],

@@ -102,7 +102,7 @@ async def test_a_signed_batch_is_published_to_call_and_agent_events(
         bootstrap, settings.topic("agent-events"), until=lambda r: len(r) >= 1
     )
     assert sorted(r.key for r in calls) == [b"1700000000.2", b"1700000000.3"]
-    assert [r.key for r in agents] == [b"PJSIP/1001"]
+    assert [r.key for r in agents] == [b"1001"]  # the agent's identity, as queue_log keys it
 
 
 def test_a_replayed_request_is_refused_and_a_re_signed_retry_accepted(client: TestClient) -> None:
@@ -333,3 +333,77 @@ def test_a_control_character_in_an_identifier_is_refused_with_422_naming_the_fie
 
     assert response.status_code == 422, response.text
     assert [e["loc"][-1] for e in response.json()["detail"]] == [field]
+
+
+def caller_offered(call_id: str, caller: dict[str, Any]) -> dict[str, Any]:
+    return {**offered(call_id), "event_id": f"pbx-{call_id}-offered", "caller": caller}
+
+
+async def test_webhook_numbers_and_agents_are_published_as_queue_log_and_ami_would_publish_them(
+    client: TestClient, settings: Settings, servers: Servers
+) -> None:
+    answered = {
+        "event_id": "pbx-1700000003.1-answered",
+        "event_type": "call.answered",
+        "occurred_at": "2026-11-23T09:30:27Z",
+        "source": "pbx-webhook",
+        "call_id": "1700000003.1",
+        "queue": "sales",
+        "agent": "Local/1127@callback-agent",
+        "wait_seconds": 27,
+    }
+    batch = {
+        "events": [
+            caller_offered("1700000003.1", {"number_raw": "+39 02 1234 5678"}),
+            caller_offered("1700000003.2", {"number_raw": "anonymous", "e164": "+390212345678"}),
+            caller_offered("1700000003.3", {"number_raw": "0212345678", "e164": "+4930123456"}),
+            answered,
+            paused("Agent/1127"),
+        ]
+    }
+
+    response = client.post("/v1/events:batch", **signed(batch))
+
+    assert response.status_code == 202, response.text
+    bootstrap = servers.kafka_bootstrap_servers
+    calls = await read_records(
+        bootstrap, settings.topic("call-events"), until=lambda r: len(r) >= 4
+    )
+    agents = await read_records(
+        bootstrap, settings.topic("agent-events"), until=lambda r: len(r) >= 1
+    )
+    published = {json.loads(r.value)["event_id"]: json.loads(r.value) for r in calls}
+    callers = {
+        event_id: (e["caller"]["e164"], e["caller"]["withheld"], e["caller"]["invalid"])
+        for event_id, e in published.items()
+        if "caller" in e
+    }
+    assert callers == {
+        "pbx-1700000003.1-offered": ("+390212345678", False, False),
+        "pbx-1700000003.2-offered": (None, True, False),
+        "pbx-1700000003.3-offered": ("+390212345678", False, False),
+    }
+    agent_call = published["pbx-1700000003.1-answered"]
+    assert (agent_call["agent"], agent_call["interface"]) == ("1127", "Local/1127@callback-agent")
+    [agent_event] = [json.loads(r.value) for r in agents]
+    assert ([r.key for r in agents], agent_event["agent_id"], agent_event["interface"]) == (
+        [b"1127"],
+        "1127",
+        "Agent/1127",
+    )
+
+
+def test_an_agent_event_answers_with_the_identity_it_was_published_under(
+    client: TestClient,
+) -> None:
+    response = client.post("/v1/agent-events", **signed(paused("PJSIP/1002-0000002a")))
+
+    assert response.status_code == 202, response.text
+    assert response.json() == {"event_id": "pbx-PJSIP/1002-0000002a-paused", "agent_id": "1002"}
+
+
+def test_an_agent_name_that_maps_to_no_identity_is_refused_with_422(client: TestClient) -> None:
+    response = client.post("/v1/agent-events", **signed(paused("  ")))
+
+    assert response.status_code == 422, response.text
+    assert "agent_id" in response.text
