@@ -2,6 +2,7 @@
 Writes call-events, agent-events and call-events.dlq (through the handlers)."""
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, TypeVar
 
@@ -134,19 +135,16 @@ def webhook_door(settings: Settings, nonces: NonceRepository, metrics: IngestMet
 
 def import_door(settings: Settings, nonces: NonceRepository, metrics: IngestMetrics) -> Door:
     token = settings.import_token
-    return Door(
+    return replace(
+        webhook_door(settings, nonces, metrics),
         source=QUEUE_LOG,
-        secret=settings.webhook_secret.get_secret_value(),
-        tolerance_seconds=settings.webhook_tolerance_seconds,
-        nonces=nonces,
-        metrics=metrics,
         token=None if token is None else token.get_secret_value(),
         accepts_tokens=True,
         refuses_browsers=True,
     )
 
 
-def made_alike(webhook: WebhookEvents, events: Sequence[E]) -> list[E]:
+def normalised(webhook: WebhookEvents, events: Sequence[E]) -> list[E]:
     """The events normalised like the other sources'; 422 when a mapped one is invalid."""
     try:
         return [webhook.normalised(event) for event in events]
@@ -178,7 +176,7 @@ def webhook_router(
             Body(openapi_examples={"offered": {"value": OFFERED_EXAMPLE}}),
         ],
     ) -> Accepted:
-        [event] = made_alike(webhook, [event])
+        [event] = normalised(webhook, [event])
         await publish_events([event], sink)
         return Accepted(event_id=event.event_id, call_id=event.call_id)
 
@@ -194,7 +192,7 @@ def webhook_router(
             AnyAgentEvent, Body(openapi_examples={"paused": {"value": PAUSED_EXAMPLE}})
         ],
     ) -> AcceptedAgentEvent:
-        [event] = made_alike(webhook, [event])
+        [event] = normalised(webhook, [event])
         await publish_events([event], sink)
         return AcceptedAgentEvent(event_id=event.event_id, agent_id=event.agent_id)
 
@@ -220,7 +218,7 @@ def webhook_router(
             raise door.refuse(
                 413, "batch_too_large", f"at most {settings.webhook_max_batch} events per batch"
             )
-        await publish_events(made_alike(webhook, batch.events), sink)
+        await publish_events(normalised(webhook, batch.events), sink)
         return BatchAccepted(
             accepted=len(batch.events), event_ids=[e.event_id for e in batch.events]
         )

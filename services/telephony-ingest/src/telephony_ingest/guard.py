@@ -76,7 +76,9 @@ class Door:
         x_signature: Annotated[str | None, Header(description="sha256=<hex>")] = None,
     ) -> None:
         """Dependency: the signature matches the body just read, and was not used before."""
-        if not isinstance(request, GuardedRequest) or request.mac is None:
+        if not isinstance(request, GuardedRequest):  # fail closed on a route left unguarded
+            raise TypeError("Door.verified needs the door's route class (guarded_route)")
+        if request.mac is None:
             return  # admitted by its token
         nonce = verify(request.mac, x_signature or "")
         if nonce is None:
