@@ -21,6 +21,7 @@ from cc_schemas import (
 )
 from kpi import omni_reports
 from kpi.agents_report import agent_report
+from kpi.outbound_report import outbound_report
 from kpi.periods import local_today
 from kpi.reports import ReportQuery, call_report, coverage, to_csv
 from kpi.state import KpiState
@@ -109,6 +110,12 @@ def kpi_router(state: KpiState) -> APIRouter:
         "calls",
         lambda s, q: call_report(s.calls, q),
         "Telephony KPIs per queue/agent/period",
+        calls,
+    )
+    report(
+        "outbound",
+        outbound_report,
+        "Outbound calls: attempts, connected, ended by outcome, talk time",
         calls,
     )
     report(

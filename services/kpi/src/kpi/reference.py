@@ -1,7 +1,7 @@
-"""A plain reference computation of every KPI (calls, agents, tickets, backlog, assignees,
-chats, interactions, CSAT, proactive contacts) straight from a list of raw events, for tests and
-benchmarks. It shares no code with the service's projection: it deduplicates, sorts and counts
-in one pass, the obvious way."""
+"""A plain reference computation of every KPI (calls, outbound calls, agents, tickets, backlog,
+assignees, chats, interactions, CSAT, proactive contacts) straight from a list of raw events,
+for tests and benchmarks. It shares no code with the service's projection: it deduplicates,
+sorts and counts in one pass, the obvious way."""
 
 from __future__ import annotations
 
@@ -334,6 +334,11 @@ def agent_kpis(
                 hour, agent, "busy_ms", round(talk * 1000) + round(hold * 1000) + round(wrap * 1000)
             )
             add(hour, agent, "handled", 1)
+    for o in _outbound(events, zone):
+        if o["agent"] and o["talk_ms"] is not None:
+            add(o["hour"], o["agent"], "busy_ms", o["talk_ms"])
+            add(o["hour"], o["agent"], "outbound_talk_ms", o["talk_ms"])
+            add(o["hour"], o["agent"], "outbound_talked", 1)
     rows = []
     for k, s in sorted(sums.items()):
         available = s["logged_in_ms"] - s["paused_ms"]
@@ -346,9 +351,92 @@ def agent_kpis(
                 "handled": s["handled"],
                 "available_ms": available,
                 "occupancy": _div(s["busy_ms"], available),
+                "outbound_talk_ms": s["outbound_talk_ms"],
+                "outbound_talked": s["outbound_talked"],
             }
         )
     return rows
+
+
+OUTBOUND_OUTCOMES = (
+    "completed",
+    "transferred",
+    "cancelled",
+    "no_answer",
+    "busy",
+    "unavailable",
+    "congestion",
+    "unknown",
+)
+
+
+def _outbound(events: list[Event], zone: ZoneInfo) -> list[dict[str, Any]]:
+    """One dict per outbound attempt: the local hour of its first event, queue, agent, how it
+    ended, whether the customer answered, and its talk time (ms) when connected and known."""
+    per_call: dict[str, list[Any]] = defaultdict(list)
+    for e in _unique(events).values():
+        if e.event_type.startswith("call.outbound_"):
+            per_call[e.call_id].append(e)  # type: ignore[attr-defined]
+    out = []
+    for evs in per_call.values():
+        evs.sort(key=lambda e: (e.occurred_at, e.event_id))
+        ends = [e for e in evs if e.event_type == "call.outbound_ended"]
+        end = ends[0] if ends else None
+        answered = any(e.event_type == "call.outbound_answered" for e in evs)
+        connected = answered or (end is not None and end.connected)
+        talk = end.talk_seconds if end is not None and connected else None
+        out.append(
+            {
+                "hour": _hour(evs[0].occurred_at, zone),
+                "queue": next((e.queue for e in evs if e.queue), ""),
+                "agent": next((e.agent for e in evs if e.agent), ""),
+                "outcome": end.outcome.value if end is not None else None,
+                "connected": connected,
+                "talk_ms": None if talk is None else round(talk * 1000),
+            }
+        )
+    return out
+
+
+def outbound_kpis(
+    events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
+) -> list[Row]:
+    sums: dict[tuple[Any, ...], Row] = {}
+    for o in _outbound(events, zone):
+        if not start <= o["hour"].date() < end:
+            continue
+        s = sums.setdefault(
+            _key(o["hour"], groups, {"queue": o["queue"], "agent": o["agent"]}), defaultdict(int)
+        )
+        s["attempts"] += 1
+        if o["connected"]:
+            s["connected"] += 1
+        elif o["outcome"] is not None:
+            s["not_connected"] += 1
+        else:
+            s["in_progress"] += 1
+        if o["outcome"] is not None:
+            s[o["outcome"]] += 1
+        if o["talk_ms"] is not None:
+            s["talked"] += 1
+            s["talk_ms"] += o["talk_ms"]
+    if not groups and not sums:
+        sums[()] = defaultdict(int)
+    return _rows(
+        groups,
+        sums,
+        lambda s: {
+            "attempts": s["attempts"],
+            "connected": s["connected"],
+            "not_connected": s["not_connected"],
+            "in_progress": s["in_progress"],
+            "talked": s["talked"],
+            "talk_ms": s["talk_ms"],
+            **{outcome: s[outcome] for outcome in OUTBOUND_OUTCOMES},
+            "connect_rate": _div(s["connected"], s["connected"] + s["not_connected"]),
+            "average_talk_seconds": _secs(s["talk_ms"], s["talked"]),
+        },
+    )
 
 
 def chat_kpis(

@@ -1,6 +1,7 @@
 """Synthetic contact-centre traffic for tests and benchmarks: calls with abandons, short abandons,
-exits, transfers and calls still waiting, agents' sessions, tickets, chats, interactions, CSAT
-answers and proactive contacts; then duplicated, shuffled and partly delivered late."""
+exits, transfers and calls still waiting, outbound attempts, agents' sessions, tickets, chats,
+interactions, CSAT answers and proactive contacts; then duplicated, shuffled and partly
+delivered late."""
 
 from __future__ import annotations
 
@@ -29,6 +30,9 @@ from cc_schemas import (
     Caller,
     CallExited,
     CallOffered,
+    CallOutboundAnswered,
+    CallOutboundDialled,
+    CallOutboundEnded,
     CallTransferred,
     ChatAgentJoined,
     ChatEnded,
@@ -43,6 +47,7 @@ from cc_schemas import (
     Event,
     ExitReason,
     InteractionRecorded,
+    OutboundOutcome,
     TicketAssigned,
     TicketClosed,
     TicketOpened,
@@ -125,6 +130,65 @@ def _one_call(rng: random.Random, call_id: str, at: datetime) -> list[Event]:
             )
         )
     return out  # else: still waiting
+
+
+CONNECTED = (OutboundOutcome.COMPLETED, OutboundOutcome.TRANSFERRED)
+UNANSWERED = [outcome for outcome in OutboundOutcome if outcome not in CONNECTED]
+
+
+def outbound_events(
+    rng: random.Random, n: int, start: datetime = START, days: int = 14
+) -> list[Event]:
+    """Outbound attempts: still dialling; unanswered, by every outcome; answered then completed
+    or transferred (talk time given or not) or still in conversation; some logged by their end
+    alone (Asterisk's OUTCALL); some without queue or agent."""
+    out: list[Event] = []
+    for i in range(n):
+        call_id = f"out-{i}"
+        at = start + timedelta(seconds=rng.uniform(0, days * 86400))
+        common = {
+            "source": SRC,
+            "call_id": call_id,
+            "queue": rng.choice(("callback", "spring-promo", None)),
+            "agent": None if rng.random() < 0.05 else rng.choice(AGENTS),
+            "dialled": Caller(number_raw="0212345678", e164="+390212345678"),
+        }
+        dial = CallOutboundDialled(event_id=f"{call_id}/dial", occurred_at=at, **common)
+        roll, answered_at = rng.random(), at + timedelta(seconds=_seconds(rng, 1, 40))
+        end = {"event_id": f"{call_id}/end", **common}
+        if roll < 0.05:
+            out.append(dial)  # still dialling
+            continue
+        end_alone = rng.random() < 0.1  # the PBX logged the end only
+        if not end_alone:
+            out.append(dial)
+        if roll < 0.5:
+            outcome = rng.choice(UNANSWERED)
+            out.append(
+                CallOutboundEnded(
+                    occurred_at=answered_at, outcome=outcome, connected=False, talk_seconds=0, **end
+                )
+            )
+            continue
+        if not end_alone:
+            out.append(
+                CallOutboundAnswered(
+                    event_id=f"{call_id}/answer", occurred_at=answered_at, **common
+                )
+            )
+            if roll > 0.96:
+                continue  # still in conversation
+        talk = _seconds(rng, 10, 900)
+        out.append(
+            CallOutboundEnded(
+                occurred_at=answered_at + timedelta(seconds=talk),
+                outcome=rng.choice(CONNECTED) if rng.random() < 0.3 else CONNECTED[0],
+                connected=True,
+                talk_seconds=talk if rng.random() < 0.9 else None,
+                **end,
+            )
+        )
+    return out
 
 
 def agent_events(rng: random.Random, days: int = 14, start: datetime = START) -> list[Event]:
@@ -400,6 +464,7 @@ def traffic(seed: int, calls: int, others: int) -> list[Message]:
     events += ticket_events(rng, others) + chat_events(rng, others)
     events += interaction_events(rng, others) + csat_events(rng, others)
     events += contact_events(rng, others)
+    events += outbound_events(random.Random(seed + 1), others * 3)  # apart: the rest unchanged
     return disorder(rng, events)
 
 

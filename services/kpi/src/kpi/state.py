@@ -1,6 +1,6 @@
-"""Everything kpi knows, as a projection of the stored events (no I/O): calls, agents and the
-omnichannel topics, and per topic how many events it holds and where they lie in time. Each
-part deduplicates on `event_id` and depends only on the set of stored events."""
+"""Everything kpi knows, as a projection of the stored events (no I/O): queue calls, outbound
+calls, agents and the omnichannel topics, and per topic how many events it holds and where they
+lie in time. Each part deduplicates on `event_id` and depends only on the set of stored events."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from cc_schemas import AgentEvent, CallEvent, Event
 from kpi.agents import AgentProjection
 from kpi.calls import CallRules, fact_of
 from kpi.omnichannel import OmnichannelProjection
+from kpi.outbound import OutboundProjection, is_outbound
 from kpi.projection import CallProjection
 
 
@@ -48,6 +49,7 @@ class KpiState:
     zone: ZoneInfo
     fcr_days: int = 7
     calls: CallProjection = field(init=False)
+    outbound: OutboundProjection = field(init=False)
     agents: AgentProjection = field(init=False)
     omni: OmnichannelProjection = field(init=False)
     topics: dict[str, TopicLog] = field(default_factory=dict)
@@ -55,6 +57,7 @@ class KpiState:
 
     def __post_init__(self) -> None:
         self.calls = CallProjection(self.rules, self.zone)
+        self.outbound = OutboundProjection(self.zone)
         self.agents = AgentProjection(self.zone)
         self.omni = OmnichannelProjection(self.zone, self.fcr_days)
 
@@ -70,6 +73,8 @@ class KpiState:
 
     def _fold(self, event: Event) -> bool:
         if isinstance(event, CallEvent):
+            if is_outbound(event):
+                return self.outbound.apply(event)
             return self.calls.apply(event.call_id, fact_of(event))
         if isinstance(event, AgentEvent):
             return self.agents.apply(event)
@@ -79,6 +84,8 @@ class KpiState:
         """Whether the event is folded in already; then it is stored too, since only stored
         events are folded (here and at start-up)."""
         if isinstance(event, CallEvent):
+            if is_outbound(event):
+                return self.outbound.knows(event)
             return self.calls.knows(event.call_id, event.event_id)
         if isinstance(event, AgentEvent):
             return self.agents.knows(event)

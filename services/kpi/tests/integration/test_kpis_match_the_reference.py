@@ -16,8 +16,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from cc_schemas import encode
-from cc_testing import RunningService, Servers, free_ports, service_process
+from cc_schemas import OutboundOutcome, encode
+from cc_testing import RunningService, Servers, eventually, free_ports, service_process
 from kpi import reference
 from kpi.simulation import Message, traffic
 
@@ -28,6 +28,7 @@ START, END = date(2026, 3, 1), date(2026, 5, 1)
 MESSAGES = traffic(seed=5, calls=10_000, others=300)
 EVENTS = [event for _, _, event in MESSAGES]
 UNIQUE = len({event.event_id for event in EVENTS})
+OUTCOMES = [outcome.value for outcome in OutboundOutcome]
 
 
 async def publish(bootstrap: str, namespace: str, messages: list[Message]) -> None:
@@ -49,11 +50,10 @@ def stored_events(kpi: RunningService) -> float:
 
 
 def wait_until_stored(kpi: RunningService, expected: int, seconds: float = 280) -> None:
-    deadline = time.monotonic() + seconds
-    while stored_events(kpi) < expected:
-        assert time.monotonic() < deadline, f"kpi stored {stored_events(kpi)} of {expected}"
-        time.sleep(0.5)
-    assert stored_events(kpi) == expected
+    def all_stored() -> None:
+        assert stored_events(kpi) == expected
+
+    eventually(all_stored, seconds, interval=0.5)
 
 
 def report(kpi: RunningService, name: str, group_by: tuple[str, ...], fmt: str = "json") -> Any:
@@ -139,6 +139,31 @@ def test_the_generated_traffic_has_every_case_the_kpis_distinguish(kpi: RunningS
     # timed-out calls waited longer than any answered one, so the two longest waits differ
     assert total["longest_wait_answered_seconds"] < total["longest_wait_seconds"]
     assert total["average_wait_abandoned_seconds"] > 5  # short abandons are left out
+
+
+OUTBOUND_GROUPINGS = [(), ("queue",), ("agent",), ("day", "queue", "agent"), ("week",)]
+
+
+@pytest.mark.parametrize("group_by", OUTBOUND_GROUPINGS, ids=lambda g: ",".join(g) or "total")
+def test_outbound_kpis_equal_the_reference_for_each_grouping(
+    kpi: RunningService, group_by: tuple[str, ...]
+) -> None:
+    expected = reference.outbound_kpis(EVENTS, ROME, START, END, group_by)
+
+    assert same(report(kpi, "outbound", group_by), expected)
+
+
+def test_the_generated_outbound_calls_have_every_case_the_kpis_distinguish(
+    kpi: RunningService,
+) -> None:
+    (total,) = report(kpi, "outbound", ())
+    (agents,) = report(kpi, "agents", ())
+
+    for measure in ("connected", "not_connected", "in_progress", "talked", *OUTCOMES):
+        assert total[measure] > 0, measure
+    assert total["talked"] < total["connected"]  # talk time not always given
+    assert {row["queue"] for row in report(kpi, "outbound", ("queue",))} >= {"", "callback"}
+    assert 0 < agents["outbound_talk_ms"] < agents["busy_ms"]
 
 
 def test_csat_ticket_and_contact_kpis_equal_the_reference(kpi: RunningService) -> None:
