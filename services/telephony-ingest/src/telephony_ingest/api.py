@@ -75,6 +75,7 @@ PAUSED_EXAMPLE: dict[str, Any] = {
     "reason": "lunch",
 }
 SIGNING_HELP = (
+    "Who may call: the PBX middleware, holding the webhook secret. "
     "Signed: `X-Timestamp` is the Unix time of sending, `X-Signature` is "
     "`sha256=` + hex HMAC-SHA256 of `<X-Timestamp>.<raw body>` with the shared secret. "
     "Requests older than five minutes, or already accepted (however the signature is "

@@ -35,6 +35,19 @@ def offered(call_id: str) -> dict[str, Any]:
     }
 
 
+def answered(call_id: str, agent: str) -> dict[str, Any]:
+    return {
+        "event_id": f"pbx-{call_id}-answered",
+        "event_type": "call.answered",
+        "occurred_at": "2026-11-23T09:30:27Z",
+        "source": "pbx-webhook",
+        "call_id": call_id,
+        "queue": "sales",
+        "agent": agent,
+        "wait_seconds": 27,
+    }
+
+
 def paused(agent_id: str) -> dict[str, Any]:
     return {
         "event_id": f"pbx-{agent_id}-paused",
@@ -230,20 +243,10 @@ def test_a_signed_body_with_a_non_finite_number_is_refused_with_422_and_the_reas
 
 
 def test_a_signed_batch_with_nan_in_a_duration_is_refused_with_422(client: TestClient) -> None:
-    answered = {
-        "event_id": "pbx-1700000000.7-answered",
-        "event_type": "call.answered",
-        "occurred_at": "2026-11-23T09:30:27Z",
-        "source": "pbx-webhook",
-        "call_id": "1700000000.7",
-        "queue": "sales",
-        "agent": "1001",
-    }
-    body = json.dumps({"events": [answered]}).replace(
-        '"agent": "1001"', '"agent": "1001", "wait_seconds": NaN'
-    )
+    body = with_number(answered("1700000000.7", "1001"), "wait_seconds", "NaN")
+    batch = b'{"events": [' + body + b"]}"
 
-    response = client.post("/v1/events:batch", **signed_bytes(body.encode()))
+    response = client.post("/v1/events:batch", **signed_bytes(batch))
 
     assert response.status_code == 422, response.text
     assert "NaN is not a JSON number" in response.text
@@ -342,22 +345,12 @@ def caller_offered(call_id: str, caller: dict[str, Any]) -> dict[str, Any]:
 async def test_webhook_numbers_and_agents_are_published_as_queue_log_and_ami_would_publish_them(
     client: TestClient, settings: Settings, servers: Servers
 ) -> None:
-    answered = {
-        "event_id": "pbx-1700000003.1-answered",
-        "event_type": "call.answered",
-        "occurred_at": "2026-11-23T09:30:27Z",
-        "source": "pbx-webhook",
-        "call_id": "1700000003.1",
-        "queue": "sales",
-        "agent": "Local/1127@callback-agent",
-        "wait_seconds": 27,
-    }
     batch = {
         "events": [
             caller_offered("1700000003.1", {"number_raw": "+39 02 1234 5678"}),
             caller_offered("1700000003.2", {"number_raw": "anonymous", "e164": "+390212345678"}),
             caller_offered("1700000003.3", {"number_raw": "0212345678", "e164": "+4930123456"}),
-            answered,
+            answered("1700000003.1", "Local/1127@callback-agent"),
             paused("Agent/1127"),
         ]
     }
