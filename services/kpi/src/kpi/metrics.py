@@ -27,6 +27,11 @@ OUTCOME_COUNTERS = {
     "exited": "Calls that left the queue unanswered (timeout, empty queue, key)",
     "answered_in_sl": "Calls answered within the service-level threshold",
 }
+OUTBOUND_COUNTERS = {
+    "attempts": "Outbound attempts",
+    "connected": "Outbound attempts the customer answered",
+    "not_connected": "Outbound attempts that ended unanswered",
+}
 TODAY_GAUGES = {
     "service_level": ("kpi_service_level_ratio", "Share answered within the threshold, today"),
     "abandon_rate": ("kpi_abandon_rate_ratio", "Abandoned / (offered - short abandons), today"),
@@ -89,6 +94,18 @@ class KpiCollector(Collector):
             for queue, measures in sorted(self.state.calls.totals.items()):
                 family.add_metric([queue], getattr(measures, name))
             yield family
+        outbound = sorted(self.state.outbound.totals.items())
+        for name, doc in OUTBOUND_COUNTERS.items():
+            family = CounterMetricFamily(f"kpi_outbound_{name}", doc, labels=["queue"])
+            for queue, totals in outbound:
+                family.add_metric([queue], getattr(totals, name))
+            yield family
+        talk = CounterMetricFamily(
+            "kpi_outbound_talk_seconds", "Talk time of connected outbound calls", labels=["queue"]
+        )
+        for queue, totals in outbound:
+            talk.add_metric([queue], totals.talk_ms / 1000)
+        yield talk
 
     def _today(self) -> Iterator[Metric]:
         today = local_today(self.now(), self.state.zone)

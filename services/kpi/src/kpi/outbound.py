@@ -138,6 +138,7 @@ class OutboundProjection:
     facts: dict[str, dict[str, OutboundFact]] = field(default_factory=lambda: defaultdict(dict))
     rows: dict[str, OutboundRow] = field(default_factory=dict)
     buckets: dict[BucketKey, OutboundMeasures] = field(default_factory=dict)
+    totals: dict[str, OutboundMeasures] = field(default_factory=dict)  # per queue, all time
 
     def apply(self, event: CallEvent) -> bool:
         """Add one outbound event; False when the attempt already had it (a redelivery)."""
@@ -161,6 +162,8 @@ class OutboundProjection:
     def _contribute(self, row: OutboundRow, sign: int) -> None:
         key = (local_hour(row.started_at, self.zone), row.queue, row.agent)
         bucket = self.buckets.setdefault(key, OutboundMeasures())
-        bucket.add(outbound_measures_of(row), sign)
+        measures = outbound_measures_of(row)
+        bucket.add(measures, sign)
+        self.totals.setdefault(row.queue, OutboundMeasures()).add(measures, sign)
         if bucket.is_empty():
             del self.buckets[key]

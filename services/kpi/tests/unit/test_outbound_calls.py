@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from prometheus_client import CollectorRegistry
 
 from cc_schemas import (
     CALL_EVENTS,
@@ -17,6 +18,7 @@ from cc_schemas import (
 )
 from kpi.agents_report import agent_report
 from kpi.calls import CallRules
+from kpi.metrics import KpiCollector
 from kpi.outbound_report import outbound_report
 from kpi.reports import ReportQuery, call_report
 from kpi.state import KpiState
@@ -130,6 +132,17 @@ def test_outbound_talk_time_is_in_the_agents_busy_time() -> None:
         2,
     )
     assert row["handled"] == 0  # queue calls only
+
+
+def test_prometheus_counts_outbound_attempts_and_talk_time_per_queue() -> None:
+    registry = CollectorRegistry()
+    registry.register(KpiCollector(fold(attempt("c1") + attempt("c2", "busy")), 0.8))
+    queue = {"queue": "callback"}
+
+    assert [
+        registry.get_sample_value(f"kpi_outbound_{name}_total", queue)
+        for name in ("attempts", "connected", "not_connected", "talk_seconds")
+    ] == [2, 1, 1, 95.5]
 
 
 @settings(max_examples=50, deadline=None)
