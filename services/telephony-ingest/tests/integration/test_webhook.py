@@ -400,3 +400,19 @@ def test_an_agent_name_that_maps_to_no_identity_is_refused_with_422(client: Test
 
     assert response.status_code == 422, response.text
     assert "agent_id" in response.text
+
+
+def test_a_body_streamed_without_content_length_is_cut_off_at_the_limit_with_413(
+    client: TestClient, settings: Settings
+) -> None:
+    body = padded_to(offered("1700000004.1"), settings.webhook_max_body_bytes + 1)
+    headers = signed_bytes(body)["headers"]
+
+    def chunks() -> Iterator[bytes]:
+        for start in range(0, len(body), 64 * 1024):
+            yield body[start : start + 64 * 1024]
+
+    response = client.post("/v1/call-events", content=chunks(), headers=headers)
+
+    assert "content-length" not in response.request.headers
+    assert response.status_code == 413, response.text[:300]
