@@ -18,10 +18,12 @@ in an import goes to the DLQ as a sample (reason `unknown_verb`, header `x-dlq-s
 across imports like any dead letter.
 """
 
+import asyncio
+import hashlib
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
@@ -51,6 +53,7 @@ LINE_TOO_LONG = "line_too_long"
 DLQ_COPY_BYTES = 16 * 1024  # what a dead letter keeps of a line too long
 BATCH_BYTES = 4 * 1024 * 1024  # of lines held in one open batch (a document of its own)
 LEASE = timedelta(minutes=10)  # an open batch older than this was left by a crash
+YIELD_EVERY = 500  # lines parsed between two turns given to the batch being committed
 
 START = Progress()
 
@@ -217,49 +220,102 @@ async def import_queue_log(
     batch: list[Candidate] = []
     batch_bytes, number, sampled = 0, start.line, set[str]()
     last = start
-    async for raw, length, end in complete_lines(source, start.offset, final=final):
-        number += 1
-        candidate = lines.decide(raw, length, number, report, sampled)
-        report.progress = Progress(end, number)
-        if candidate is not None:
-            batch.append(candidate)
-            batch_bytes += len(raw)
-        if number - last.line >= lines.context.checkpoint_lines or batch_bytes >= BATCH_BYTES:
-            await _commit(batch, lines, ledger, report)
-            batch, batch_bytes, last = [], 0, report.progress
-            if checkpoint is not None:
-                await checkpoint(last)
-    if batch or report.progress != last:
-        await _commit(batch, lines, ledger, report)
-        if checkpoint is not None:
-            await checkpoint(report.progress)
+    # One batch is committed (ledger, producer, flush) while the next one is read and parsed:
+    # the database works in its own process meanwhile. Batches commit one after the other.
+    committing: asyncio.Task[None] | None = None
+    try:
+        async for raw, length, end in complete_lines(source, start.offset, final=final):
+            number += 1
+            candidate = lines.decide(raw, length, number, report, sampled)
+            report.progress = Progress(end, number)
+            if candidate is not None:
+                batch.append(candidate)
+                batch_bytes += len(raw)
+            # Cut by what the batch holds, not by lines read: the same lines make the same
+            # batches in any file, so a batch met again is recognised whole (`batch_known`).
+            if len(batch) >= lines.context.checkpoint_lines or batch_bytes >= BATCH_BYTES:
+                step = _commit(batch, lines, ledger, report, report.progress, checkpoint)
+                committing = await _after(committing, step)
+                batch, batch_bytes, last = [], 0, report.progress
+            elif committing is not None and number % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the commit in flight go on between its awaits
+        if batch or report.progress != last:
+            step = _commit(batch, lines, ledger, report, report.progress, checkpoint)
+            committing = await _after(committing, step)
+        if committing is not None:
+            await committing
+    finally:
+        if committing is not None and not committing.done():
+            committing.cancel()
     if report.accounted != report.lines:
         counted = report.accounted
         raise ImportIncompleteError(f"{name}: {report.lines} lines read, {counted} counted")
     return report
 
 
+async def _after(
+    previous: "asyncio.Task[None] | None", step: Coroutine[None, None, None]
+) -> "asyncio.Task[None]":
+    """Start `step` once `previous` has finished (raising what it raised)."""
+    if previous is not None:
+        try:
+            await previous
+        except BaseException:
+            step.close()
+            raise
+    return asyncio.create_task(step)
+
+
 async def _commit(
-    batch: Sequence[Candidate], lines: QueueLogLines, ledger: LineLedger, report: ImportReport
+    batch: Sequence[Candidate],
+    lines: QueueLogLines,
+    ledger: LineLedger,
+    report: ImportReport,
+    read: Progress,
+    checkpoint: Checkpoint | None,
 ) -> None:
     """Hand the batch's new lines to the sink, each line once across imports, at least once
-    across crashes."""
-    if not batch:
+    across crashes; then tell `checkpoint` how far the file is read."""
+    if batch:
+        await _hand_over(batch, lines, ledger, report)
+    if checkpoint is not None:
+        await checkpoint(read)
+
+
+async def _hand_over(
+    batch: Sequence[Candidate], lines: QueueLogLines, ledger: LineLedger, report: ImportReport
+) -> None:
+    key = batch_key(batch)
+    if await ledger.batch_known(key):
+        _count_duplicates(batch, [False] * len(batch), lines, report)
         return
     expires = datetime.now(UTC) + lines.context.lease
     held = [(c.number, c.raw, c.length) for c in batch]
     opened = OpenBatch(uuid.uuid4().hex, report.name, expires, held)
     await ledger.open_batch(opened)
     new = await ledger.record([c.line_id for c in batch])
-    duplicates = report.duplicates
     for candidate, is_new in zip(batch, new, strict=True):
         if is_new:
             await lines.send(candidate, report)
-        elif not candidate.sample:
-            report.duplicates += 1
-    lines.metrics.duplicates.labels(QUEUE_LOG).inc(report.duplicates - duplicates)
+    _count_duplicates(batch, new, lines, report)
     await lines.sink.flush()
-    await ledger.close_batch(opened.batch_id)
+    await ledger.close_batch(opened.batch_id, key)
+
+
+def batch_key(batch: Sequence[Candidate]) -> str:
+    """The identity of a batch: a hash of its lines' ids, in order."""
+    digest = hashlib.blake2b(digest_size=16)
+    for candidate in batch:
+        digest.update(candidate.line_id.encode())
+    return digest.hexdigest()
+
+
+def _count_duplicates(
+    batch: Sequence[Candidate], new: Sequence[bool], lines: QueueLogLines, report: ImportReport
+) -> None:
+    duplicates = sum(1 for c, is_new in zip(batch, new, strict=True) if not is_new and not c.sample)
+    report.duplicates += duplicates
+    lines.metrics.duplicates.labels(QUEUE_LOG).inc(duplicates)
 
 
 async def recover_open_batches(lines: QueueLogLines, ledger: LineLedger) -> int:
@@ -274,7 +330,7 @@ async def recover_open_batches(lines: QueueLogLines, ledger: LineLedger) -> int:
             if candidate is not None:
                 await lines.send(candidate, report)
         await lines.sink.flush()
-        await ledger.close_batch(opened.batch_id)
+        await ledger.close_batch(opened.batch_id, opened.batch_id)
         recovered += len(opened.lines)
         log.warning(
             "queue_log batch left open by a crash handed to the broker again",

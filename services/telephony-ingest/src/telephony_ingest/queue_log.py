@@ -642,6 +642,7 @@ LAYOUTS: dict[str, Layout] = {
 
 
 def _first_error(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"])
-    return f"{where}: {first['msg']}"[:500]
+    """Every field in error (an agent's name is in `agent` and `interface`), the first reason."""
+    errors = error.errors()
+    where = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
+    return f"{where}: {errors[0]['msg']}"[:500]

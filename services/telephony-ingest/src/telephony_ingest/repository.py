@@ -8,6 +8,9 @@
   acknowledged by the broker, until it is; a batch left open by a crash is handed out again
   once its lease has expired (`expired_batches`), so that its lines are published after all.
   Small: one document per batch in flight.
+- `queue_log_batches`: one document per batch handed over whole, `_id` a hash of its lines
+  ids: a batch met again (a re-upload, a renamed or grown file) is known to be all duplicates
+  with one read by `_id`, without recording its lines one by one again.
 - `queue_log_progress`: for the live follower, per followed file (by a fingerprint of its
   first line, so that the follower finds it again after a rotation) the byte offset and line
   number up to which it has read.
@@ -17,6 +20,8 @@
 
 import contextlib
 import logging
+import struct
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -64,9 +69,15 @@ class LineLedger(Protocol):
         `line_ids`)."""
         ...
 
+    async def batch_known(self, batch_key: str) -> bool:
+        """Whether a batch of exactly these lines was handed over whole before."""
+        ...
+
     async def open_batch(self, batch: OpenBatch) -> None: ...
 
-    async def close_batch(self, batch_id: str) -> None: ...
+    async def close_batch(self, batch_id: str, batch_key: str) -> None:
+        """The batch's lines are acknowledged: forget them, remember the batch by its key."""
+        ...
 
     async def expired_batches(self, now: datetime) -> list[OpenBatch]:
         """Open batches whose lease has expired (their importer died), each handed out once
@@ -96,10 +107,34 @@ class FollowStore(LineLedger, ProgressRepository, FollowRepository, Protocol):
     """What the live follower keeps: the ledger, its read offsets and the followed file."""
 
 
+_LINE_HEADER = struct.Struct("<QQI")  # line number, its length, bytes held
+
+
+def _pack(lines: Sequence[tuple[int, bytes, int]]) -> bytes:
+    """An open batch's lines in one compressed blob: a document with one small field costs
+    FerretDB far less to insert and delete than 20,000 array items (queue_log compresses ~8x)."""
+    parts = []
+    for number, raw, length in lines:
+        parts.append(_LINE_HEADER.pack(number, length, len(raw)))
+        parts.append(raw)
+    return zlib.compress(b"".join(parts), 1)
+
+
+def _unpack(blob: bytes) -> list[tuple[int, bytes, int]]:
+    data, lines, at = zlib.decompress(blob), [], 0
+    while at < len(data):
+        number, length, held = _LINE_HEADER.unpack_from(data, at)
+        at += _LINE_HEADER.size
+        lines.append((number, data[at : at + held], length))
+        at += held
+    return lines
+
+
 class MongoRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self.lines = db["queue_log_lines"]
         self.open_batches = db["queue_log_open_batches"]
+        self.batches = db["queue_log_batches"]
         self.progress = db["queue_log_progress"]
         self.follow = db["queue_log_follow"]
         self.nonces = db["webhook_nonces"]
@@ -130,13 +165,16 @@ class MongoRepository:
                 "_id": batch.batch_id,
                 "name": batch.name,
                 "expires_at": batch.expires_at,
-                "numbers": [number for number, _, _ in batch.lines],
-                "lines": [Binary(raw) for _, raw, _ in batch.lines],
-                "lengths": [length for _, _, length in batch.lines],
+                "lines": Binary(_pack(batch.lines)),
             }
         )
 
-    async def close_batch(self, batch_id: str) -> None:
+    async def batch_known(self, batch_key: str) -> bool:
+        return await self.batches.find_one({"_id": batch_key}, {"_id": 1}) is not None
+
+    async def close_batch(self, batch_id: str, batch_key: str) -> None:
+        with contextlib.suppress(DuplicateKeyError):
+            await self.batches.insert_one({"_id": batch_key})
         await self.open_batches.delete_one({"_id": batch_id})
 
     async def expired_batches(self, now: datetime) -> list[OpenBatch]:
@@ -148,15 +186,8 @@ class MongoRepository:
                 {"$set": {"expires_at": now + RECOVERY_LEASE}},
             )
             if claimed.modified_count:
-                lines = zip(doc["numbers"], doc["lines"], doc["lengths"], strict=True)
-                found.append(
-                    OpenBatch(
-                        str(doc["_id"]),
-                        str(doc["name"]),
-                        doc["expires_at"],
-                        [(int(n), bytes(raw), int(length)) for n, raw, length in lines],
-                    )
-                )
+                lines = _unpack(bytes(doc["lines"]))
+                found.append(OpenBatch(str(doc["_id"]), str(doc["name"]), doc["expires_at"], lines))
         return found
 
     async def progress_of(self, file_id: str) -> Progress:

@@ -140,6 +140,22 @@ async def test_a_reimport_reports_duplicates_publishes_only_new_lines_and_dead_l
     assert await messages_in(settings, "agent-events") == AGENTS + 1
 
 
+async def test_a_grown_file_in_small_batches_publishes_exactly_the_lines_added(
+    settings: Settings, servers: Servers, tmp_path: Path
+) -> None:
+    small = settings.model_copy(update={"import_checkpoint_lines": 4})
+    path = tmp_path / "queue_log"
+    path.write_text(pause_lines(0, 10))
+    [first] = await import_queue_log_files([path], small)
+    path.write_text("\n" + pause_lines(0, 10) + pause_lines(10, 7))  # a blank line shifts it
+
+    [grown] = await import_queue_log_files([path], small)
+
+    assert summary(first) == (10, 10, 0, 0)
+    assert summary(grown) == (18, 7, 10, 1)
+    assert await messages_in(settings, "agent-events") == 17
+
+
 async def test_a_file_starting_with_a_blank_line_after_another_such_file_is_published_whole(
     settings: Settings, servers: Servers, tmp_path: Path
 ) -> None:
