@@ -42,7 +42,7 @@ lint:
 
 typecheck:
 	$(UV) run --frozen mypy schemas/src libs/runtime/src libs/testing/src
-	$(UV) run --frozen mypy $(wildcard services/*/src) $(wildcard tools/*/src)
+	$(UV) run --frozen mypy $(wildcard services/*/src) $(wildcard tools/*/src) libs/kpi-oracle/src
 
 pytest:
 	$(UV) run --frozen pytest

@@ -27,8 +27,8 @@ from cc_runtime import ensure_topics
 from cc_schemas import encode
 from cc_testing import free_ports, real_servers, service_process
 from cc_testing.cleanup import remove_namespaces
-from kpi import reference
-from kpi.simulation import Message, iter_call_stream
+from kpi_oracle import reference
+from kpi_oracle.simulation import Message, iter_call_stream
 
 ROME = ZoneInfo("Europe/Rome")
 YEAR = (date(2025, 1, 1), date(2026, 1, 1))

@@ -18,8 +18,8 @@ from aiokafka import AIOKafkaProducer
 
 from cc_schemas import OutboundOutcome, encode
 from cc_testing import RunningService, Servers, eventually, free_ports, service_process
-from kpi import reference
-from kpi.simulation import Message, traffic
+from kpi_oracle import reference
+from kpi_oracle.simulation import Message, traffic
 
 pytestmark = pytest.mark.infra
 
