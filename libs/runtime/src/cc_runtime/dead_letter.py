@@ -33,6 +33,7 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from cc_runtime.outages import unreachable
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS
 
 log = logging.getLogger(__name__)
@@ -194,9 +195,11 @@ class DeadLetterScope(BaseMiddleware):
         self.policy.metrics.failures.labels(
             self.policy.service, self._topic(), "infrastructure"
         ).inc()
+        # An outage's error goes with the record, so that the outage log folds it in.
         log.warning(
             "infrastructure unavailable; message will be read again",
             extra={"topic": self._topic(), "error": repr(error)},
+            exc_info=error if unreachable(error) else None,
         )
         await asyncio.sleep(self.policy.max_backoff_seconds)
 

@@ -33,6 +33,7 @@ from cc_runtime.kafka import (
 )
 from cc_runtime.logs import configure_json_logging
 from cc_runtime.migrations import migrate, package_migrations
+from cc_runtime.outages import KAFKA, MONGODB, POSTGRESQL, OutageLog
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
 from cc_runtime.settings import ServiceSettings
 
@@ -55,6 +56,7 @@ class Infrastructure:
     mongo: AsyncMongoClient[dict[str, Any]]
     consumer_metrics: ConsumerMetrics
     postgres: Database  # opened at start-up by a service that has migrations
+    outages: OutageLog
 
     @property
     def db(self) -> AsyncDatabase[dict[str, Any]]:
@@ -82,7 +84,14 @@ def connect(settings: ServiceSettings) -> Infrastructure:
         application_name=settings.service_name,
         max_size=settings.postgres_pool_size,
     )
-    return Infrastructure(settings, registry, broker, mongo, consumer_metrics, postgres)
+    outages = OutageLog(
+        {
+            KAFKA: lambda: broker.ping(READINESS_TIMEOUT_SECONDS),
+            MONGODB: lambda: mongo_answers(mongo),
+            POSTGRESQL: lambda: postgres.ping(READINESS_TIMEOUT_SECONDS),
+        }
+    )
+    return Infrastructure(settings, registry, broker, mongo, consumer_metrics, postgres, outages)
 
 
 @dataclass
@@ -114,16 +123,20 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        await _start(infra, topics, spec)
+        infra.outages.install()
         try:
-            async with AsyncExitStack() as stack:
-                for resource in spec.resources:
-                    await stack.enter_async_context(resource())
-                yield
+            await _start(infra, topics, spec)
+            try:
+                async with AsyncExitStack() as stack:
+                    for resource in spec.resources:
+                        await stack.enter_async_context(resource())
+                    yield
+            finally:
+                await infra.broker.stop()
+                await infra.mongo.close()
+                await infra.postgres.close()
         finally:
-            await infra.broker.stop()
-            await infra.mongo.close()
-            await infra.postgres.close()
+            await infra.outages.uninstall()
 
     for topic in spec.consumes:
         infra.consumer_metrics.start_at_zero(settings.service_name, settings.topic(topic))
@@ -208,25 +221,26 @@ def asyncapi(infra: Infrastructure, title: str) -> Specification:
 
 
 async def readiness(infra: Infrastructure) -> dict[str, bool]:
-    async def mongo_ok() -> bool:
-        try:
-            await asyncio.wait_for(infra.mongo.admin.command("ping"), READINESS_TIMEOUT_SECONDS)
-        except Exception:
-            return False
-        return True
-
     async def postgres_ok() -> bool | None:  # None: the service does not use PostgreSQL
         if not infra.postgres.is_open:
             return None
         return await infra.postgres.ping(READINESS_TIMEOUT_SECONDS)
 
     kafka, mongo, postgres = await asyncio.gather(
-        infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_ok(), postgres_ok()
+        infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_answers(infra.mongo), postgres_ok()
     )
     checks = {"kafka": bool(kafka), "mongodb": mongo}
     if postgres is not None:
         checks["postgresql"] = postgres
     return checks
+
+
+async def mongo_answers(mongo: AsyncMongoClient[dict[str, Any]]) -> bool:
+    try:
+        await asyncio.wait_for(mongo.admin.command("ping"), READINESS_TIMEOUT_SECONDS)
+    except Exception:
+        return False
+    return True
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

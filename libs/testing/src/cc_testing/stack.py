@@ -1,0 +1,54 @@
+"""A private local stack (`deploy/local/stack`) on free ports in a temporary state directory,
+whose servers a test may stop and start again, to see how services live through an outage."""
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from cc_testing.servers import STACK, Servers, free_ports
+
+
+@dataclass(frozen=True)
+class PrivateStack:
+    servers: Servers
+    env: dict[str, str]
+
+    def stop(self, component: str) -> None:
+        self._run("stop", component)
+
+    def start(self, component: str) -> None:
+        self._run("start", component)
+
+    def _run(self, action: str, component: str) -> None:
+        subprocess.run([str(STACK), action, component], env=self.env, check=True)  # noqa: S603
+
+
+@contextlib.contextmanager
+def private_stack() -> Iterator[PrivateStack]:
+    """Kafka and FerretDB of their own, stopped and removed at the end."""
+    state = Path(tempfile.mkdtemp(prefix="cc-private-stack-"))
+    kafka_port, controller_port, mongo_port = free_ports(3)
+    env = {
+        **os.environ,
+        "CC_STATE_DIR": str(state),
+        "CC_KAFKA_PORT": str(kafka_port),
+        "CC_KAFKA_CONTROLLER_PORT": str(controller_port),
+        "CC_MONGO_PORT": str(mongo_port),
+        "CC_KAFKA_HEAP": "512m",
+    }
+    servers = Servers(
+        f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{mongo_port}", "private local stack"
+    )
+    stack = PrivateStack(servers, env)
+    try:
+        stack.start("kafka")
+        stack.start("ferretdb")
+        yield stack
+    finally:
+        subprocess.run([str(STACK), "stop", "kafka", "ferretdb"], env=env, check=False)  # noqa: S603
+        shutil.rmtree(state, ignore_errors=True)
