@@ -1,6 +1,16 @@
 """Shared runtime of the contact-centre services: settings, Kafka and MongoDB wiring, the
-consumer policy, metrics and health. It never imports a service and holds no domain logic."""
+consumer policy, metrics, health, and who may call each route (sign-in and roles). It never
+imports a service and holds no domain logic."""
 
+from cc_runtime.access import (
+    PBX_HMAC,
+    PUBLIC,
+    SIGNED_LINK,
+    Access,
+    AccessTable,
+    CurrentPrincipal,
+    requires,
+)
 from cc_runtime.cli import run_service
 from cc_runtime.dead_letter import (
     DLQ_SUFFIX,
@@ -10,6 +20,7 @@ from cc_runtime.dead_letter import (
     PermanentError,
     ReadAgainLater,
 )
+from cc_runtime.identity import ADMIN, BACK_OFFICE, OPERATOR, PEOPLE, SUPERVISOR, Principal
 from cc_runtime.kafka import consumer_options, ensure_topics, make_broker
 from cc_runtime.service import (
     Infrastructure,
@@ -20,23 +31,39 @@ from cc_runtime.service import (
     serve,
 )
 from cc_runtime.settings import ServiceSettings
+from cc_runtime.tokens import TokenRejected, TokenVerifier
 
 __all__ = [
+    "ADMIN",
+    "BACK_OFFICE",
     "DLQ_SUFFIX",
     "HEADER_PREFIX",
+    "OPERATOR",
+    "PBX_HMAC",
+    "PEOPLE",
+    "PUBLIC",
+    "SIGNED_LINK",
+    "SUPERVISOR",
+    "Access",
+    "AccessTable",
+    "CurrentPrincipal",
     "DeadLetterPolicy",
     "DeadLetters",
     "Infrastructure",
     "PermanentError",
+    "Principal",
     "ReadAgainLater",
     "ServiceSettings",
     "ServiceSpec",
+    "TokenRejected",
+    "TokenVerifier",
     "connect",
     "consumer_options",
     "create_http_app",
     "ensure_topics",
     "make_broker",
     "readiness",
+    "requires",
     "run_service",
     "serve",
 ]

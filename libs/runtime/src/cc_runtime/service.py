@@ -3,11 +3,12 @@
 `create_http_app` gives every service the same face for people and operators: OpenAPI docs,
 `/healthz` (the process answers), `/readyz` (Kafka, MongoDB and, for a service that uses it,
 PostgreSQL answer), `/metrics` (Prometheus) and `/asyncapi` (the topics it reads and writes).
+A service that gives its access table (`ServiceSpec.access`) has every route guarded by it.
 """
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,13 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from cc_runtime.access import (
+    Access,
+    AccessMiddleware,
+    AccessTable,
+    document_access,
+    operations_access,
+)
 from cc_runtime.dead_letter import ConsumerMetrics, DeadLetters
 from cc_runtime.http_metrics import instrument_http
 from cc_runtime.kafka import (
@@ -36,6 +44,7 @@ from cc_runtime.migrations import migrate, package_migrations
 from cc_runtime.outages import KAFKA, MONGODB, POSTGRESQL, OutageLog
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
 from cc_runtime.settings import ServiceSettings
+from cc_runtime.tokens import RemoteKeys, StaticKeys, TokenVerifier
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +112,9 @@ class ServiceSpec:
     apply at start-up, before the hooks, and which `/readyz` checks. `on_startup` hooks run
     once the topics exist, before consuming starts; `resources` (own producers, background
     tasks) are entered after that and closed, in reverse order, before the broker stops.
+    `access` is the service's access table (`"METHOD /path" -> Access`, see access.py) for its
+    own routes; the runtime adds its operations routes. Without one, nothing is guarded (the
+    services not yet moved onto sign-in).
     """
 
     title: str
@@ -113,6 +125,7 @@ class ServiceSpec:
     migrations: str | None = None
     on_startup: Sequence[Hook] = field(default_factory=list)
     resources: Sequence[Resource] = field(default_factory=list)
+    access: Mapping[str, Access] | None = None
 
 
 def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
@@ -140,12 +153,47 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
 
     for topic in spec.consumes:
         infra.consumer_metrics.start_at_zero(settings.service_name, settings.topic(topic))
-    app = FastAPI(title=spec.title, description=spec.description, lifespan=lifespan)
+    app = FastAPI(
+        title=spec.title,
+        description=spec.description,
+        lifespan=lifespan,
+        swagger_ui_init_oauth={
+            "clientId": settings.oidc_client_id,
+            "usePkceWithAuthorizationCodeGrant": True,
+        },
+    )
+    table = None
+    if spec.access is not None:
+        table = operations_access(settings.metrics_access) | AccessTable(spec.access)
+        # Added before the metrics middleware, which wraps it: refusals are counted too.
+        app.add_middleware(
+            AccessMiddleware, routes=app, table=table, verifier=token_verifier(settings)
+        )
+        document_access(app, table, settings.oidc_issuer)
     instrument_http(app, infra.registry)
     app.include_router(_operations_router(infra, spec.title))
     for router in spec.routers:
         app.include_router(router)
+    if table is not None and (missing := table.missing(app)):
+        named = ", ".join(str(key) for key in missing)
+        raise ValueError(f"{spec.title}: routes missing from the access table: {named}")
     return app
+
+
+def token_verifier(settings: ServiceSettings) -> TokenVerifier:
+    """The verifier of the configured issuer's tokens, or of the trusted test key's."""
+    keys = (
+        StaticKeys.parse(settings.oidc_trusted_jwks)
+        if settings.oidc_trusted_jwks
+        else RemoteKeys(settings.oidc_issuer, settings.oidc_jwks_url or None)
+    )
+    return TokenVerifier(
+        keys,
+        issuer=settings.oidc_issuer,
+        audience=settings.oidc_audience,
+        roles_claim=settings.oidc_roles_claim,
+        leeway_seconds=settings.oidc_leeway_seconds,
+    )
 
 
 async def _start(infra: Infrastructure, topics: list[str], spec: ServiceSpec) -> None:

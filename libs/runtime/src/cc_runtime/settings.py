@@ -6,9 +6,9 @@ MongoDB databases and PostgreSQL schemas, so tests and parallel demos never see 
 data.
 """
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,6 +80,61 @@ class ServiceSettings(BaseSettings):
         description="First retry delay, doubled at each try.",
     )
 
+    platform_environment: Literal["development", "test", "production"] = Field(
+        "development",
+        validation_alias=_shared("ENVIRONMENT"),
+        description="Where the platform runs; outside development and test, test keys are refused.",
+    )
+    # Sign-in (issue 16): one issuer URL plugs in any OpenID Connect provider.
+    oidc_issuer: str = Field(
+        "http://127.0.0.1:8180/realms/contact-centre",
+        validation_alias=_shared("OIDC_ISSUER"),
+        description="OpenID Connect issuer whose tokens the service accepts (the `iss` of the "
+        "tokens; its keys are found through <issuer>/.well-known/openid-configuration).",
+    )
+    oidc_audience: str = Field(
+        "contact-centre",
+        validation_alias=_shared("OIDC_AUDIENCE"),
+        description="The `aud` a token must carry to be accepted here.",
+    )
+    oidc_client_id: str = Field(
+        "console",
+        validation_alias=_shared("OIDC_CLIENT_ID"),
+        description="The public client (PKCE) people sign in with from a browser: the "
+        "console, and the Authorize button of /docs.",
+    )
+    oidc_roles_claim: str = Field(
+        "realm_access.roles",
+        validation_alias=_shared("OIDC_ROLES_CLAIM"),
+        description="Dotted path of the token claim listing the caller's roles.",
+    )
+    oidc_jwks_url: str = Field(
+        "",
+        validation_alias=_shared("OIDC_JWKS_URL"),
+        description="Where to fetch the issuer's keys when the services reach the provider "
+        "at another address than its issuer URL (compose); empty: from discovery.",
+    )
+    oidc_trusted_jwks: str = Field(
+        "",
+        validation_alias=_shared("OIDC_TRUSTED_JWKS"),
+        description="A JWKS (inline JSON or a file path) trusted instead of the issuer's, for "
+        "tests minting their own tokens; refused outside development and test.",
+    )
+    oidc_leeway_seconds: float = Field(
+        30.0,
+        ge=0,
+        le=300,
+        validation_alias=_shared("OIDC_LEEWAY_SECONDS"),
+        description="Clock skew allowed on a token's expiry and not-before.",
+    )
+    metrics_access: Literal["loopback", "token", "open"] = Field(
+        "loopback",
+        validation_alias=_shared("METRICS_ACCESS"),
+        description="Who may read /metrics: `loopback` (open to 127.0.0.1 and ::1, a bearer "
+        "token with the `metrics` role from elsewhere), `token` (always the token), `open` "
+        "(anyone: a private network only).",
+    )
+
     http_host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     http_port: int = Field(8000, description="Port the HTTP server listens on.")
 
@@ -92,6 +147,15 @@ class ServiceSettings(BaseSettings):
         if unknown:
             raise TypeError(f"unknown settings {unknown}; known: {sorted(known)}")
         super().__init__(**values)
+
+    @model_validator(mode="after")
+    def _test_keys_only_in_development(self) -> "ServiceSettings":
+        if self.oidc_trusted_jwks and self.platform_environment == "production":
+            raise ValueError(
+                "CC_OIDC_TRUSTED_JWKS (a test key) is refused in production: unset it, or set "
+                "CC_ENVIRONMENT=development or test"
+            )
+        return self
 
     @classmethod
     def argument_names(cls) -> set[str]:
