@@ -7,6 +7,7 @@ its topics and routes come with its own issue.
 from fastapi import FastAPI
 
 from cc_runtime import ServiceSpec, connect, create_http_app
+from claims.access import ACCESS
 from claims.settings import Settings
 
 
@@ -19,5 +20,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Claim tickets opened, assigned down a chain of responsibles "
             "and closed resolved or unresolved."
         ),
+        access=ACCESS,
     )
     return create_http_app(infra, spec)

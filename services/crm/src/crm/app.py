@@ -7,6 +7,7 @@ its topics and routes come with its own issue.
 from fastapi import FastAPI
 
 from cc_runtime import ServiceSpec, connect, create_http_app
+from crm.access import ACCESS
 from crm.settings import Settings
 
 
@@ -19,5 +20,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Customers recognised at once from caller number, e-mail or social handle; "
             "their contacts, cases, attachments and orders."
         ),
+        access=ACCESS,
     )
     return create_http_app(infra, spec)

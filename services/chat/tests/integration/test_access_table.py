@@ -1,0 +1,65 @@
+"""Every route of chat answers as its access table says (the route walk, on the real servers),
+and /v1/me gives the console the signed-in person's identity and attributes."""
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.testclient import TestClient
+
+from cc_runtime.access import AccessTable, operations_access
+from cc_testing import TestIssuer, walk_routes
+from chat.access import ACCESS
+from chat.app import create_app
+from chat.settings import Settings
+
+ISSUER = TestIssuer()
+
+
+@pytest.fixture
+def client(service_env: dict[str, str]) -> Iterator[TestClient]:
+    settings = Settings(**service_env, **ISSUER.env())
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+def test_every_route_answers_as_the_access_table_says(client: TestClient) -> None:
+    table = operations_access("loopback") | AccessTable(ACCESS)
+
+    calls = walk_routes(client, table, ISSUER)
+
+    answers = {(str(c.key), c.credentials, c.status) for c in calls}
+    assert ("GET /v1/me", "none", 401) in answers
+    assert ("GET /v1/me", "role metrics", 403) in answers
+    assert ("GET /v1/me", "role back-office", 200) in answers
+
+
+def test_me_is_the_signed_in_operator_with_the_attributes_of_the_identity(
+    client: TestClient,
+) -> None:
+    headers = ISSUER.bearer(
+        ["operator"],
+        subject="5b0c7e1a-giulia",
+        preferred_username="giulia",
+        name="Giulia Russo",
+        team="customer-care",
+        skills=["orders", "returns"],
+        languages=["it", "en"],
+        seat_limit="3",
+        extension="1127",
+        pbx_agent_ids=["PJSIP/1127", "Agent/1127"],
+    )
+
+    me = client.get("/v1/me", headers=headers).json()
+
+    assert me == {
+        "subject": "5b0c7e1a-giulia",
+        "username": "giulia",
+        "name": "Giulia Russo",
+        "roles": ["operator"],
+        "team": "customer-care",
+        "skills": ["orders", "returns"],
+        "languages": ["it", "en"],
+        "seat_limit": 3,
+        "extension": "1127",
+        "pbx_agent_ids": ["PJSIP/1127", "Agent/1127"],
+    }
