@@ -134,3 +134,26 @@ def test_contact_priorities_rank_by_urgency() -> None:
         s.ContactPriority.HIGH,
         s.ContactPriority.URGENT,
     ]
+
+
+def test_an_event_without_an_actor_is_still_valid_and_has_none() -> None:
+    event = s.parse(s.AGENT_EVENTS, _raw())
+
+    assert event.actor is None
+    assert "actor" not in json.loads(s.encode(event))  # the wire of machines' events unchanged
+
+
+def test_the_actor_of_a_persons_action_travels_with_the_event() -> None:
+    raw = _raw(actor={"subject": "8c626462-919e", "role": "supervisor"})
+
+    event = s.parse(s.AGENT_EVENTS, raw)
+    again = s.parse(s.AGENT_EVENTS, s.encode(event))
+
+    assert again.actor == s.Actor(subject="8c626462-919e", role="supervisor")
+
+
+def test_an_actor_needs_a_subject_without_control_characters() -> None:
+    with pytest.raises(ValidationError, match="subject"):
+        s.parse(s.AGENT_EVENTS, _raw(actor={"subject": "", "role": "admin"}))
+    with pytest.raises(ValidationError, match="subject"):
+        s.parse(s.AGENT_EVENTS, _raw(actor={"subject": "a\x00b"}))

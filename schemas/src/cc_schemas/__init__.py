@@ -55,7 +55,7 @@ from cc_schemas.contacts import (
     DeclinedBy,
 )
 from cc_schemas.csat import CsatSubmitted
-from cc_schemas.envelope import Event, EventPart, UtcDatetime, make_event_id
+from cc_schemas.envelope import Actor, Event, EventPart, UtcDatetime, make_event_id
 from cc_schemas.interactions import Direction, InteractionChannel, InteractionRecorded
 from cc_schemas.orders import (
     AnyOrderCommand,
@@ -150,6 +150,7 @@ __all__ = [
     "TICKET_CLOSED",
     "TICKET_OPENED",
     "TOPICS",
+    "Actor",
     "AgentEvent",
     "AgentLoggedIn",
     "AgentLoggedOut",

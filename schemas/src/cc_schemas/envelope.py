@@ -46,6 +46,28 @@ def _require_event_type(schema: dict[str, Any]) -> None:
         required.insert(0, "event_type")
 
 
+class EventPart(BaseModel):
+    """Base of the small models nested inside events; same tolerance as Event."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class Actor(EventPart):
+    """Who took the action an event records (issue 16's audit): a signed-in person, or a
+    machine client acting on its own credentials. When is the event's `occurred_at`."""
+
+    subject: Id = Field(
+        description="The sign-in subject (the identity provider's `sub`): a person's one id "
+        "in every event and report.",
+        examples=["8c626462-919e-488e-9901-db6ebe239857"],
+    )
+    role: Name | None = Field(
+        default=None,
+        description="The role the action was taken in: operator, supervisor, back-office, admin.",
+        examples=["supervisor"],
+    )
+
+
 class Event(BaseModel):
     """Base of every event. Subclasses narrow `event_type` to a `Literal` with a default."""
 
@@ -74,12 +96,13 @@ class Event(BaseModel):
         examples=["pbx-webhook", "asterisk-queue-log", "asterisk-ami", "shop", "claims"],
     )
     schema_version: int = Field(default=1, ge=1, description="Version of this event's schema.")
-
-
-class EventPart(BaseModel):
-    """Base of the small models nested inside events; same tolerance as Event."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    # Left off the wire when absent, so machines' events are the bytes they were before.
+    actor: Actor | None = Field(
+        default=None,
+        exclude_if=lambda actor: actor is None,
+        description="Who did it, on events published by a person's action (an assignment, a "
+        "closed ticket, an import); absent on events of machines (the PBX, the shop).",
+    )
 
 
 def make_event_id(source: str, *parts: object) -> str:
