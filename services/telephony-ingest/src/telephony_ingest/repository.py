@@ -1,7 +1,8 @@
 """Where telephony-ingest keeps what must survive a restart. Every MongoDB call lives here.
 
 - `queue_log_lines`: the line ledger, one document per queue_log line published or
-  dead-lettered, `_id` the line's own id (the event id derived from it). Recording is one
+  dead-lettered, `_id` the line's own key (its epoch and the event id derived from it, see
+  `handlers.ledger_key`). Recording is one
   `insert_many` (unordered): the duplicate-key errors say which lines were there before. On
   FerretDB 1.x an insert is the one cheap write (updates and `$in` reads scan the collection).
 - `queue_log_open_batches`: the lines of each batch recorded in the ledger but not yet
