@@ -1,7 +1,10 @@
 """docker-compose.yml: valid for docker-compose, one built service per workspace service, all
 health-checked, published on 127.0.0.1 only; PostgreSQL of a current major version, and every
-service pointed at it."""
+service pointed at it; Keycloak of the local stack's version, importing the realm, in its own
+database, whose tokens every service and Prometheus use."""
 
+import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -21,7 +24,7 @@ SERVICE_PORTS = {
     "kpi": 8005,
     "chat": 8006,
 }
-STATEFUL = ("kafka", "postgres", "mongodb", "prometheus", "grafana")
+STATEFUL = ("kafka", "postgres", "mongodb", "prometheus", "grafana")  # keycloak's is in postgres
 # PostgreSQL majors still supported upstream (15 is the one Debian 12 ships); 18 moved the
 # image's data directory, which the volume below would have to follow.
 SUPPORTED_POSTGRES_MAJORS = ("15", "16", "17")
@@ -177,3 +180,88 @@ def test_each_service_reaches_the_platforms_postgres_database_as_its_role(
     assert url.username == postgres["POSTGRES_USER"]
     assert url.password == postgres["POSTGRES_PASSWORD"]
     assert url.path == f"/{postgres['POSTGRES_DB']}"
+
+
+REALM_FILE = ROOT / "deploy" / "keycloak" / "contact-centre-realm.json"
+KEYCLOAK_POM = ROOT / "deploy" / "local" / "keycloak" / "pom.xml"
+
+
+def _realm() -> dict[str, Any]:
+    return json.loads(REALM_FILE.read_text())
+
+
+def _volume_targets(svc: dict[str, Any]) -> dict[str, str]:
+    """target -> source of each bind or volume, in the short or the long syntax."""
+    targets = {}
+    for volume in svc.get("volumes", []):
+        if isinstance(volume, dict):
+            targets[volume["target"]] = str(volume.get("source", ""))
+        else:
+            source, target = volume.split(":")[:2]
+            targets[target] = source
+    return targets
+
+
+def test_keycloak_is_the_official_image_of_the_version_the_local_stack_runs(
+    compose: dict[str, Any],
+) -> None:
+    pom = KEYCLOAK_POM.read_text()
+    local_version = re.search(r"<keycloak.version>(.+)</keycloak.version>", pom)
+    repository, _, tag = compose["services"]["keycloak"]["image"].partition(":")
+
+    assert local_version is not None
+    assert (repository, tag) == ("quay.io/keycloak/keycloak", local_version.group(1))
+
+
+def test_keycloak_imports_the_realm_file_of_the_repository_at_start(
+    compose: dict[str, Any],
+) -> None:
+    keycloak = compose["services"]["keycloak"]
+    imported = _volume_targets(keycloak)["/opt/keycloak/data/import"]
+
+    assert "--import-realm" in keycloak["command"]
+    assert Path(imported).resolve() == REALM_FILE.parent
+    assert _realm()["realm"] == "contact-centre"
+
+
+def test_keycloak_keeps_its_data_in_its_own_database_of_the_platforms_postgres(
+    compose: dict[str, Any],
+) -> None:
+    keycloak = compose["services"]["keycloak"]
+    environment = keycloak["environment"]
+    postgres = compose["services"]["postgres"]
+    init_dir = _volume_targets(postgres)["/docker-entrypoint-initdb.d"]
+    init_sql = (Path(init_dir) / "10-keycloak.sh").read_text()
+
+    assert environment["KC_DB"] == "postgres"  # not its development H2
+    assert environment["KC_DB_URL"] == "jdbc:postgresql://postgres:5432/keycloak"
+    assert keycloak["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "CREATE DATABASE keycloak OWNER keycloak" in init_sql
+    assert environment["KC_DB_PASSWORD"] == postgres["environment"]["KEYCLOAK_DB_PASSWORD"]
+
+
+@pytest.mark.parametrize("name", sorted(SERVICE_PORTS))
+def test_each_service_trusts_the_tokens_of_the_compose_keycloak(
+    compose: dict[str, Any], name: str
+) -> None:
+    keycloak = compose["services"]["keycloak"]["environment"]
+    environment = compose["services"][name]["environment"]
+    issuer = f"{keycloak['KC_HOSTNAME']}/realms/{_realm()['realm']}"
+
+    assert environment["CC_OIDC_ISSUER"] == issuer
+    assert urlsplit(environment["CC_OIDC_JWKS_URL"]).netloc == "keycloak:8080"
+    assert ("127.0.0.1", int(urlsplit(issuer).port or 0)) in _published_ports(
+        compose["services"]["keycloak"]
+    )
+
+
+def test_prometheus_scrapes_every_service_with_the_realms_prometheus_client() -> None:
+    config = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text())
+    clients = {c["clientId"]: c for c in _realm()["clients"]}
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+
+    for name in SERVICE_PORTS:
+        oauth2 = jobs[name]["oauth2"]
+        assert oauth2["client_id"] == "prometheus", name
+        assert oauth2["client_secret"] == clients["prometheus"]["secret"], name
+        assert urlsplit(oauth2["token_url"]).netloc == "keycloak:8080", name
