@@ -3,7 +3,9 @@
 `servers`: the real Kafka, MongoDB-compatible and PostgreSQL servers of the session.
 `namespace`: a fresh `CC_NAMESPACE` per test, so its topics, consumer groups, MongoDB databases
 and PostgreSQL schemas (`<namespace>_<service>`, in the one database of `servers.postgres_url`)
-are its own. `service_env`: the environment a service of that test runs with. On shared servers
+are its own. `service_env`: the environment a service of that test runs with.
+`identity_provider`: the real Keycloak (or `CC_TEST_OIDC_ISSUER`), started only for the tests
+that ask for it. On shared servers
 (given by `CC_TEST_*`), the session's namespaces are removed at its end (`cleanup.py`).
 """
 
@@ -14,6 +16,8 @@ from collections.abc import Iterator
 import pytest
 
 from cc_testing.cleanup import remove_namespaces
+from cc_testing.identity import IdentityProvider
+from cc_testing.identity import identity_provider as provide_identity
 from cc_testing.servers import Servers, real_servers, service_environment
 
 _used_namespaces: set[str] = set()
@@ -37,3 +41,9 @@ def namespace() -> str:
 @pytest.fixture
 def service_env(servers: Servers, namespace: str) -> dict[str, str]:
     return service_environment(servers, namespace)
+
+
+@pytest.fixture(scope="session")
+def identity_provider() -> Iterator[IdentityProvider]:
+    with provide_identity() as provider:
+        yield provider

@@ -1,0 +1,106 @@
+"""The real identity provider for the tests that sign in through it, picked in DESIGN.md's
+order: `CC_TEST_OIDC_ISSUER`; else Keycloak in testcontainers when a Docker engine answers; else
+the local stack's Keycloak (with a PostgreSQL of its own), started in a private state directory
+on free ports and stopped at the end. Every provider serves deploy/keycloak's realm, whose demo
+users and clients the tests sign in with. Only tests asking for the `identity_provider` fixture
+pay for it (about 20 s warm, 80 s the first time on our machines)."""
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from cc_testing.servers import REPO_ROOT, STACK, docker_engine_answers, free_ports
+
+REALM = "contact-centre"
+REALM_FILE = REPO_ROOT / "deploy" / "keycloak" / "contact-centre-realm.json"
+KEYCLOAK_IMAGE = "quay.io/keycloak/keycloak:26.0.7"
+DEMO_PASSWORD = "demo"  # noqa: S105 - the demo users' password, in the realm file
+
+
+@dataclass(frozen=True)
+class IdentityProvider:
+    issuer: str
+    origin: str  # "environment", "testcontainers" or "local stack"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.issuer}/protocol/openid-connect/token"
+
+    def password_token(self, username: str, password: str = DEMO_PASSWORD) -> str:
+        """A person's access token, through the direct grant of the `cc-cli` client."""
+        return self._token(
+            grant_type="password", client_id="cc-cli", username=username, password=password
+        )
+
+    def client_token(self, client_id: str, secret: str) -> str:
+        """A machine client's access token (client credentials)."""
+        return self._token(
+            grant_type="client_credentials", client_id=client_id, client_secret=secret
+        )
+
+    def _token(self, **form: str) -> str:
+        response = httpx.post(self.token_url, data=form, timeout=30)
+        response.raise_for_status()
+        token: str = response.json()["access_token"]
+        return token
+
+
+@contextlib.contextmanager
+def identity_provider() -> Iterator[IdentityProvider]:
+    issuer = os.environ.get("CC_TEST_OIDC_ISSUER")
+    if issuer:
+        yield IdentityProvider(issuer.rstrip("/"), "environment")
+    elif docker_engine_answers():
+        with testcontainer_keycloak() as provider:
+            yield provider
+    else:
+        with local_stack_keycloak() as provider:
+            yield provider
+
+
+@contextlib.contextmanager
+def testcontainer_keycloak() -> Iterator[IdentityProvider]:
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+
+    container: Any = (
+        DockerContainer(KEYCLOAK_IMAGE)
+        .with_command("start-dev --import-realm")
+        .with_env("KC_BOOTSTRAP_ADMIN_USERNAME", "admin")
+        .with_env("KC_BOOTSTRAP_ADMIN_PASSWORD", "admin")
+        .with_volume_mapping(str(REALM_FILE.parent), "/opt/keycloak/data/import", "ro")
+        .with_exposed_ports(8080)
+    )
+    with container:
+        wait_for_logs(container, "Listening on:", timeout=180)
+        host, port = container.get_container_host_ip(), container.get_exposed_port(8080)
+        yield IdentityProvider(f"http://{host}:{port}/realms/{REALM}", "testcontainers")
+
+
+@contextlib.contextmanager
+def local_stack_keycloak() -> Iterator[IdentityProvider]:
+    state = Path(tempfile.mkdtemp(prefix="cc-test-keycloak-"))
+    state.chmod(0o711)  # PostgreSQL runs as `postgres` when the tests run as root
+    postgres_port, keycloak_port = free_ports(2)
+    env = {
+        **os.environ,
+        "CC_STATE_DIR": str(state),
+        "CC_POSTGRES_PORT": str(postgres_port),
+        "CC_POSTGRES_DATA_DIR": str(state / "postgres-data"),
+        "CC_POSTGRES_FSYNC": "off",
+        "CC_KEYCLOAK_PORT": str(keycloak_port),
+    }
+    try:
+        subprocess.run([str(STACK), "start", "keycloak"], env=env, check=True)  # noqa: S603
+        yield IdentityProvider(f"http://127.0.0.1:{keycloak_port}/realms/{REALM}", "local stack")
+    finally:
+        subprocess.run([str(STACK), "stop", "keycloak", "postgres"], env=env, check=False)  # noqa: S603
+        shutil.rmtree(state, ignore_errors=True)
