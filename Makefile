@@ -5,7 +5,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 STACK := deploy/local/stack
 
-.PHONY: test demo deps deps-uv deps-debian deps-kafka deps-ferretdb deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
+.PHONY: test demo deps deps-uv deps-debian deps-kafka deps-ferretdb deps-keycloak deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
 
 test: deps lint typecheck pytest
 
@@ -18,7 +18,7 @@ demo: deps
 # so the Debian packages install one after the other, in one step.
 deps: deps-uv
 	@$(MAKE) --no-print-directory -j4 --output-sync=target \
-		deps-debian deps-kafka deps-ferretdb deps-python
+		deps-debian deps-kafka deps-ferretdb deps-keycloak deps-python
 
 deps-uv:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install -q "uv==$(UV_VERSION)"
@@ -32,6 +32,9 @@ deps-kafka:
 
 deps-ferretdb:
 	@$(STACK) provision ferretdb
+
+deps-keycloak:
+	@$(STACK) provision keycloak
 
 deps-python: deps-uv
 	@$(UV) sync -q --frozen --all-packages

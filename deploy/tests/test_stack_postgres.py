@@ -1,5 +1,6 @@
 """deploy/local/stack's postgres component: a taken port gives way to a free one, kept for the
-next start and printed by `stack env`; starting what runs is a no-op with the same URL."""
+next start and printed by `stack env`; starting what runs is a no-op with the same URL; Keycloak
+has its own role and database in the cluster."""
 
 import asyncio
 import os
@@ -99,3 +100,15 @@ async def fetch_one(url: str, sql: str) -> object:
         return await connection.fetchval(sql)
     finally:
         await connection.close()
+
+
+def test_keycloak_has_a_role_and_a_database_of_its_own_in_the_stacks_cluster(
+    stack_env: dict[str, str],
+) -> None:
+    stack(stack_env, "start", "postgres")
+    platform = urlsplit(postgres_url(stack_env))
+    keycloak = platform._replace(netloc=f"keycloak:keycloak@{platform.hostname}:{platform.port}")
+
+    user = asyncio.run(current_user(keycloak._replace(path="/keycloak").geturl()))
+
+    assert user == "keycloak"
