@@ -1,0 +1,113 @@
+"""`make deps`: its provisioning steps run side by side, a failing step fails it, and with the
+caches filled nothing is fetched or built again. Maven and Go are stand-ins here that take two
+seconds and log when they run; the project cache is a temporary directory."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+STEP_SECONDS = 2
+
+# Stand-ins for the two slow steps, answering only what deploy/local/stack asks of them.
+FAKE_MVN = """#!/usr/bin/env bash
+echo "mvn start $(date +%s.%N)" >>"$RUNS"
+[ -n "${FAIL_MVN:-}" ] && { echo "mvn: Maven Central unreachable" >&2; exit 1; }
+sleep {seconds}
+for arg in "$@"; do case "$arg" in -DoutputDirectory=*) out="${arg#*=}" ;; esac; done
+touch "$out/kafka_2.13-$KAFKA_VERSION.jar"
+echo "mvn end $(date +%s.%N)" >>"$RUNS"
+"""
+FAKE_GO = """#!/usr/bin/env bash
+case "$1 $2" in
+  "mod download")
+    mkdir -p "$MODULE/build/version"
+    printf '{\\n\\t"Dir": "%s",\\n}\\n' "$MODULE" ;;
+  "mod edit") ;;
+  "build "*)
+    echo "go start $(date +%s.%N)" >>"$RUNS"
+    sleep {seconds}
+    while [ "$1" != -o ]; do shift; done
+    mkdir -p "$(dirname "$2")" && touch "$2" && chmod +x "$2"
+    echo "go end $(date +%s.%N)" >>"$RUNS" ;;
+esac
+"""
+
+
+def kafka_version() -> str:
+    pom = (REPO / "deploy/local/kafka/pom.xml").read_text()
+    return pom.split("<kafka.version>")[1].split("</kafka.version>")[0]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    tools = tmp_path / "bin"
+    tools.mkdir()
+    for name, script in (("mvn", FAKE_MVN), ("go", FAKE_GO)):
+        (tools / name).write_text(script.replace("{seconds}", str(STEP_SECONDS)))
+        (tools / name).chmod(0o755)
+    # The machine's python3 (the one with uv), not this test's environment.
+    venv = str(Path(sys.executable).parent)
+    path = [p for p in os.environ["PATH"].split(os.pathsep) if p != venv]
+    return {
+        **os.environ,
+        "PATH": os.pathsep.join([str(tools), *path]),
+        "CC_CACHE_DIR": str(tmp_path / "cache"),
+        "RUNS": str(tmp_path / "runs.log"),
+        "MODULE": str(tmp_path / "module"),
+        "KAFKA_VERSION": kafka_version(),
+    }
+
+
+def make_deps(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    make = shutil.which("make")
+    assert make is not None
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        # `uv sync` is left out (UV=true): it would touch the environment running this test.
+        [make, "--no-print-directory", "-C", str(REPO), "deps", "UV=true"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def runs(env: dict[str, str]) -> dict[str, float]:
+    path = Path(env["RUNS"])
+    lines = path.read_text().splitlines() if path.exists() else []
+    return {f"{tool} {edge}": float(at) for tool, edge, at in (line.split() for line in lines)}
+
+
+def test_kafkas_jars_and_the_ferretdb_build_are_provisioned_side_by_side(
+    env: dict[str, str],
+) -> None:
+    done = make_deps(env)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    times = runs(env)
+    assert sorted(times) == ["go end", "go start", "mvn end", "mvn start"]
+    # Each started before the other ended: they ran at the same time.
+    assert times["go start"] < times["mvn end"]
+    assert times["mvn start"] < times["go end"]
+
+
+def test_with_the_caches_filled_nothing_is_fetched_or_built_again(env: dict[str, str]) -> None:
+    assert make_deps(env).returncode == 0
+    first = runs(env)
+
+    again = make_deps(env)
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert runs(env) == first
+
+
+def test_a_failing_step_fails_deps_and_says_why(env: dict[str, str]) -> None:
+    done = make_deps({**env, "FAIL_MVN": "1"})
+
+    assert done.returncode != 0
+    assert "mvn: Maven Central unreachable" in done.stderr
