@@ -1,10 +1,8 @@
 """The consumer policy on the real broker: nothing lost, poison messages dead-lettered with
 their error, the partition never blocked, infrastructure outages waited out, not dead-lettered."""
 
-import asyncio
 import json
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import ClassVar
 
@@ -17,7 +15,7 @@ from pymongo.errors import AutoReconnect
 
 from cc_runtime import consumer_options, ensure_topics, make_broker
 from cc_runtime.settings import ServiceSettings
-from cc_testing import Servers, headers_of, produce, read_records
+from cc_testing import Servers, eventually_async, headers_of, produce, read_records
 
 pytestmark = pytest.mark.infra
 
@@ -65,11 +63,17 @@ async def consuming(
         await broker.stop()
 
 
-async def eventually(condition: Callable[[], bool], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
+async def reaches(read: Callable[[], object], expected: object) -> None:
+    """Wait until what `read` returns equals `expected`; a timeout shows both."""
+
+    async def check() -> None:
+        assert read() == expected
+
+    await eventually_async(check)
+
+
+async def committed_is(settings: PolicySettings, expected: int) -> None:
+    assert await committed_offset(settings) == expected
 
 
 async def end_offset(settings: PolicySettings, topic: str) -> int:
@@ -105,7 +109,7 @@ async def test_a_handler_that_fails_once_loses_nothing_and_commits_after_success
 
     async with consuming(settings, fail_first_time):
         await produce(settings.kafka_bootstrap_servers, settings.topic(TOPIC), [(b"k", ping(1))])
-        await eventually(lambda: len(seen) == 2)
+        await reaches(lambda: len(seen), 2)
     assert seen == [1, 1]
     assert await committed_offset(settings) == 1
 
@@ -122,7 +126,7 @@ async def test_a_poison_message_goes_to_the_dead_letter_topic_and_does_not_block
             topic,
             [(b"k", b'{"n": "not a number"}'), (b"k", b"\xff\xfe"), (b"k", ping(7))],
         )
-        await eventually(lambda: handled == [7])
+        await reaches(lambda: handled, [7])
         dead = await read_records(
             settings.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 2
         )
@@ -163,7 +167,7 @@ async def test_a_message_that_keeps_failing_is_dead_lettered_after_the_bounded_r
             settings.topic(TOPIC),
             [(b"k", ping(1)), (b"k", ping(2))],
         )
-        await eventually(lambda: handled == [2])
+        await reaches(lambda: handled, [2])
         dead = await read_records(
             settings.kafka_bootstrap_servers,
             settings.topic(TOPIC) + ".dlq",
@@ -189,7 +193,7 @@ async def test_an_infrastructure_outage_is_waited_out_and_nothing_is_dead_letter
 
     async with consuming(settings, database_down_for_five_calls) as (_, registry):
         await produce(settings.kafka_bootstrap_servers, settings.topic(TOPIC), [(b"k", ping(3))])
-        await eventually(lambda: len(calls) == 6)
+        await reaches(lambda: len(calls), 6)
 
     assert calls == [3] * 6
     assert await committed_offset(settings) == 1
@@ -223,18 +227,9 @@ async def test_a_failing_batch_sends_every_record_of_it_to_the_dead_letter_topic
         dead = await read_records(
             settings.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 3
         )
-        await eventually_async(lambda: committed_offset(settings), 3)
+        await eventually_async(lambda: committed_is(settings, 3))
     finally:
         await broker.stop()
 
     assert [r.value for r in dead] == [ping(1), b"oops", ping(3)]
     assert {headers_of(r)["x-dlq-error-type"] for r in dead} == {"ValidationError"}
-
-
-async def eventually_async(
-    read: Callable[[], Awaitable[int | None]], expected: int, seconds: float = 30
-) -> None:
-    deadline = time.monotonic() + seconds
-    while (value := await read()) != expected:
-        assert time.monotonic() < deadline, f"still {value}, expected {expected}"
-        await asyncio.sleep(0.1)
