@@ -24,12 +24,13 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException
-from fastapi.routing import RouteContext, iter_route_contexts
+from fastapi.routing import RouteContext
 from starlette.requests import HTTPConnection
-from starlette.routing import Match, WebSocketRoute
+from starlette.routing import WebSocketRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cc_runtime.identity import METRICS, Principal
+from cc_runtime.routes import effective_routes, matched_route
 from cc_runtime.tokens import KeysUnavailable, TokenRejected, TokenVerifier
 
 WEBSOCKET = "WEBSOCKET"
@@ -115,12 +116,6 @@ class AccessTable:
         return [key for key in self.rules if key not in present]
 
 
-def effective_routes(app: FastAPI) -> Iterator[RouteContext]:
-    """The app's routes with their full paths: FastAPI keeps an included router as one entry
-    of `app.routes`, whose routes it resolves (prefixes joined) on demand."""
-    return iter_route_contexts(app.routes)
-
-
 def route_keys(app: FastAPI) -> Iterator[RouteKey]:
     """Every HTTP method and socket of the app's routes, from its route list."""
     for route in effective_routes(app):
@@ -191,12 +186,11 @@ class AccessMiddleware:
         await self.app(scope, receive, send)
 
     def _matched(self, scope: Scope) -> RouteKey | None:
-        for route in effective_routes(self.routes):
-            match, _ = route.matches(scope)
-            if match is Match.FULL and route.path_format is not None:
-                method = WEBSOCKET if scope["type"] == "websocket" else scope["method"]
-                return RouteKey(method, route.path_format)
-        return None
+        route = matched_route(self.routes, scope)
+        if route is None or route.path_format is None:
+            return None
+        method = WEBSOCKET if scope["type"] == "websocket" else scope["method"]
+        return RouteKey(method, route.path_format)
 
     async def _admit(self, key: RouteKey, scope: Scope) -> Principal | None:
         access = self.table.lookup(key)

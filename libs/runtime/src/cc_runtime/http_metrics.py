@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CollectorRegistry, Counter, Histogram
-from starlette.routing import Match
+
+from cc_runtime.routes import matched_route
 
 
 def instrument_http(app: FastAPI, registry: CollectorRegistry) -> None:
@@ -36,8 +37,5 @@ def instrument_http(app: FastAPI, registry: CollectorRegistry) -> None:
 
 
 def route_template(app: FastAPI, request: Request) -> str:
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is Match.FULL:
-            return str(getattr(route, "path", "unmatched"))
-    return "unmatched"
+    route = matched_route(app, request.scope)
+    return "unmatched" if route is None else str(route.path_format)
