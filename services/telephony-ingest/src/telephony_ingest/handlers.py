@@ -24,7 +24,7 @@ import logging
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
@@ -35,12 +35,13 @@ from telephony_ingest.files import MAX_LINE_BYTES, complete_lines
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.queue_log import (
     Ignored,
+    Line,
     Mapped,
-    Rejected,
     RejectReason,
     Unknown,
+    classify_line,
     line_event_id,
-    parse_line,
+    map_line,
 )
 from telephony_ingest.repository import LineLedger, OpenBatch, Progress
 from telephony_ingest.sink import EventSink
@@ -103,13 +104,14 @@ class LineContext:
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A line that asks something of the sink: publish its event, or dead-letter it."""
+    """A line that asks something of the sink: its event published (once `line` is mapped,
+    which is done only for a line not handled before), or itself dead-lettered."""
 
     line_id: str
     number: int
     raw: bytes
     length: int
-    event: Event | None = None
+    line: Line | None = None
     reason: str = ""
     detail: str = ""
     sample: bool = False  # the first line of an unknown verb: counted as unknown, not rejected
@@ -138,7 +140,7 @@ class QueueLogLines:
             report.ignored += 1
             return None
         context = self.context
-        outcome = parse_line(
+        outcome = classify_line(
             text, region=context.region, pbx_id=context.pbx_id, identities=context.identities
         )
         if isinstance(outcome, Ignored):
@@ -146,8 +148,8 @@ class QueueLogLines:
             report.ignored += 1
             return None
         line_id = ledger_key(raw, line_event_id(context.pbx_id, text))
-        if isinstance(outcome, Mapped):
-            return Candidate(line_id, number, raw, length, event=outcome.event)
+        if isinstance(outcome, Line):
+            return Candidate(line_id, number, raw, length, line=outcome)
         if isinstance(outcome, Unknown):
             self.metrics.unknown_verb(QUEUE_LOG, outcome.verb)
             report.unknown_verbs[outcome.verb] += 1
@@ -157,13 +159,19 @@ class QueueLogLines:
             detail = f"unknown verb {outcome.verb!r} (its first line here; all are counted)"
             reason = RejectReason.UNKNOWN_VERB.value
             return Candidate(line_id, number, raw, length, None, reason, detail, sample=True)
-        return _rejected(line_id, number, raw, length, outcome)
+        reason, detail = outcome.reason.value, outcome.detail
+        return Candidate(line_id, number, raw, length, reason=reason, detail=detail)
 
     async def send(self, candidate: Candidate, report: ImportReport) -> None:
-        if candidate.event is not None:
-            await self.sink.publish(candidate.event, QUEUE_LOG)
-            report.published += 1
-            return
+        if candidate.line is not None:
+            outcome = map_line(candidate.line)
+            if isinstance(outcome, Mapped):
+                await self.sink.publish(outcome.event, QUEUE_LOG)
+                report.published += 1
+                return
+            candidate = replace(
+                candidate, line=None, reason=outcome.reason.value, detail=outcome.detail
+            )
         await self._dead_letter(candidate, report.name)
         if not candidate.sample:
             report.rejected[candidate.reason] += 1
@@ -203,11 +211,6 @@ def ledger_key(raw: bytes, line_id: str) -> str:
     if epoch.isdigit() and len(epoch) <= 11:
         return f"{int(epoch):011d}.{line_id}"
     return line_id
-
-
-def _rejected(line_id: str, number: int, raw: bytes, length: int, outcome: Rejected) -> Candidate:
-    reason = outcome.reason.value
-    return Candidate(line_id, number, raw, length, reason=reason, detail=outcome.detail)
 
 
 async def import_queue_log(

@@ -200,15 +200,35 @@ def parse_line(
     identities: AgentIdentities = _DEFAULT_IDENTITIES,
 ) -> LineOutcome:
     """The outcome of one queue_log line (without its line ending)."""
+    first = classify_line(raw, region=region, pbx_id=pbx_id, identities=identities)
+    return map_line(first) if isinstance(first, Line) else first
+
+
+def classify_line(
+    raw: str,
+    *,
+    region: str = "IT",
+    pbx_id: str = "pbx",
+    identities: AgentIdentities = _DEFAULT_IDENTITIES,
+) -> "Line | Ignored | Unknown | Rejected":
+    """The first, cheap half of `parse_line`: a split line of a mapped verb, or its outcome
+    already. An importer maps only the lines it has not handled before."""
     try:
         line = split_line(raw, region, pbx_id, identities)
-        if line.verb in IGNORED_VERBS:
-            return Ignored(line.verb)
-        mapper = MAPPERS.get(line.verb)
-        if mapper is None:
-            return Unknown(line.verb)
+    except LineError as error:
+        return Rejected(error.reason, str(error))
+    if line.verb in IGNORED_VERBS:
+        return Ignored(line.verb)
+    if line.verb not in MAPPERS:
+        return Unknown(line.verb)
+    return line
+
+
+def map_line(line: "Line") -> Mapped | Rejected:
+    """The second half of `parse_line`: the line against its verb's layout, then its event."""
+    try:
         check_layout(line, LAYOUTS[line.verb])
-        return Mapped(mapper(line))
+        return Mapped(MAPPERS[line.verb](line))
     except LineError as error:
         return Rejected(error.reason, str(error))
     except ValidationError as error:
