@@ -13,12 +13,13 @@ demo: deps
 	@deploy/local/demo
 
 # The provisioning steps are independent, so they run side by side (the FerretDB build alone
-# takes minutes cold); each step's output is printed whole when it ends, and any failure fails
-# `deps`. Each step is a no-op when its cache is filled. apt-get holds one lock for the machine,
-# so the Debian packages install one after the other, in one step.
+# takes minutes cold); their lines come as they go, each line whole (each step says what it is
+# doing, and a failing step is named by make), and any failure fails `deps`. Each step is a
+# no-op when its cache is filled. apt-get holds one lock for the machine, so the Debian
+# packages install one after the other, in one step.
+DEPS_STEPS := deps-debian deps-kafka deps-ferretdb deps-keycloak deps-python
 deps: deps-uv
-	@$(MAKE) --no-print-directory -j4 --output-sync=target \
-		deps-debian deps-kafka deps-ferretdb deps-keycloak deps-python
+	@$(MAKE) --no-print-directory -j4 --output-sync=line $(DEPS_STEPS)
 
 deps-uv:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install -q "uv==$(UV_VERSION)"

@@ -1,6 +1,7 @@
 """`make deps`: its provisioning steps run side by side, a failing step fails it, and with the
-caches filled nothing is fetched or built again. Maven and Go are stand-ins here that take two
-seconds and log when they run; the project cache is a temporary directory."""
+caches filled nothing is fetched or built again. Run on the Kafka and FerretDB steps, with
+stand-ins for Maven and Go that take two seconds and log when they run, and a temporary project
+cache."""
 
 import os
 import shutil
@@ -12,6 +13,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 STEP_SECONDS = 2
+# Not `uv sync`, which would touch the environment running this test, nor the steps the
+# stand-ins do not answer for.
+STEPS = "DEPS_STEPS=deps-kafka deps-ferretdb"
 
 # Stand-ins for the two slow steps, answering only what deploy/local/stack asks of them.
 FAKE_MVN = """#!/usr/bin/env bash
@@ -67,8 +71,7 @@ def make_deps(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     make = shutil.which("make")
     assert make is not None
     return subprocess.run(  # noqa: S603 - fixed arguments
-        # `uv sync` is left out (UV=true): it would touch the environment running this test.
-        [make, "--no-print-directory", "-C", str(REPO), "deps", "UV=true"],
+        [make, "--no-print-directory", "-C", str(REPO), "deps", STEPS],
         env=env,
         capture_output=True,
         text=True,
