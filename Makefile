@@ -5,7 +5,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 STACK := deploy/local/stack
 
-.PHONY: test demo deps deps-uv deps-debian deps-kafka deps-ferretdb deps-keycloak deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
+.PHONY: test demo deps deps-uv deps-debian deps-maven deps-ferretdb deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
 
 test: deps lint typecheck pytest
 
@@ -17,7 +17,7 @@ demo: deps
 # doing, and a failing step is named by make), and any failure fails `deps`. Each step is a
 # no-op when its cache is filled. apt-get holds one lock for the machine, so the Debian
 # packages install one after the other, in one step.
-DEPS_STEPS := deps-debian deps-kafka deps-ferretdb deps-keycloak deps-python
+DEPS_STEPS := deps-debian deps-maven deps-ferretdb deps-python
 deps: deps-uv
 	@$(MAKE) --no-print-directory -j4 --output-sync=line $(DEPS_STEPS)
 
@@ -28,14 +28,13 @@ deps-debian:
 	@command -v docker-compose >/dev/null || deploy/local/apt-install docker-compose
 	@$(STACK) provision postgres prometheus
 
-deps-kafka:
-	@$(STACK) provision kafka
+# Kafka's jars and Keycloak's distribution both come through Maven, whose local repository
+# (Maven 3.8) is not safe for two processes writing at once: one after the other, in one step.
+deps-maven:
+	@$(STACK) provision kafka keycloak
 
 deps-ferretdb:
 	@$(STACK) provision ferretdb
-
-deps-keycloak:
-	@$(STACK) provision keycloak
 
 deps-python: deps-uv
 	@$(UV) sync -q --frozen --all-packages

@@ -1,5 +1,5 @@
 """`make deps`: its provisioning steps run side by side, a failing step fails it, and with the
-caches filled nothing is fetched or built again. Run on the Kafka and FerretDB steps, with
+caches filled nothing is fetched or built again. Run on the Maven and FerretDB steps, with
 stand-ins for Maven and Go that take two seconds and log when they run, and a temporary project
 cache."""
 
@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 STEP_SECONDS = 2
 # Not `uv sync`, which would touch the environment running this test, nor the steps the
 # stand-ins do not answer for.
-STEPS = "DEPS_STEPS=deps-kafka deps-ferretdb"
+STEPS = "DEPS_STEPS=deps-maven deps-ferretdb"
 
 # Stand-ins for the two slow steps, answering only what deploy/local/stack asks of them.
 FAKE_MVN = """#!/usr/bin/env bash
@@ -42,15 +42,19 @@ esac
 """
 
 
-def kafka_version() -> str:
-    pom = (REPO / "deploy/local/kafka/pom.xml").read_text()
-    return pom.split("<kafka.version>")[1].split("</kafka.version>")[0]
+def version(component: str) -> str:
+    pom = (REPO / f"deploy/local/{component}/pom.xml").read_text()
+    return pom.split(f"<{component}.version>")[1].split(f"</{component}.version>")[0]
 
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     tools = tmp_path / "bin"
     tools.mkdir()
+    # Keycloak's distribution (fetched through Maven, after Kafka's jars) as already cached.
+    keycloak = tmp_path / "cache" / f"keycloak-{version('keycloak')}"
+    keycloak.mkdir(parents=True)
+    (keycloak / ".built-for-postgres").touch()
     for name, script in (("mvn", FAKE_MVN), ("go", FAKE_GO)):
         (tools / name).write_text(script.replace("{seconds}", str(STEP_SECONDS)))
         (tools / name).chmod(0o755)
@@ -63,7 +67,7 @@ def env(tmp_path: Path) -> dict[str, str]:
         "CC_CACHE_DIR": str(tmp_path / "cache"),
         "RUNS": str(tmp_path / "runs.log"),
         "MODULE": str(tmp_path / "module"),
-        "KAFKA_VERSION": kafka_version(),
+        "KAFKA_VERSION": version("kafka"),
     }
 
 
