@@ -109,7 +109,8 @@ class ServiceSpec:
 
     `migrations` names the package whose `migrations/` directory holds the service's numbered
     SQL files: such a service uses PostgreSQL, whose pool opens and whose pending migrations
-    apply at start-up, before the hooks, and which `/readyz` checks. `on_startup` hooks run
+    apply at start-up, before the hooks, and which `/readyz` checks. `uses_mongodb=False`
+    leaves MongoDB out of `/readyz`, for a service that keeps nothing there. `on_startup` hooks run
     once the topics exist, before consuming starts; `resources` (own producers, background
     tasks) are entered after that and closed, in reverse order, before the broker stops.
     `access` is the service's access table (`"METHOD /path" -> Access`, see access.py) for its
@@ -123,6 +124,7 @@ class ServiceSpec:
     produces: Sequence[str] = ()
     routers: Sequence[APIRouter] = ()
     migrations: str | None = None
+    uses_mongodb: bool = True
     on_startup: Sequence[Hook] = field(default_factory=list)
     resources: Sequence[Resource] = field(default_factory=list)
     access: Mapping[str, Access] | None = None
@@ -171,7 +173,7 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
         )
         document_access(app, table, settings.oidc_issuer)
     instrument_http(app, infra.registry)
-    app.include_router(_operations_router(infra, spec.title))
+    app.include_router(_operations_router(infra, spec.title, spec.uses_mongodb))
     for router in spec.routers:
         app.include_router(router)
     if table is not None and (missing := table.missing(app)):
@@ -233,7 +235,7 @@ async def _open_postgres(database: Database, package: str) -> None:
         log.info("migrated", extra={"schema": database.schema, "file": migration.file_name})
 
 
-def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
+def _operations_router(infra: Infrastructure, title: str, uses_mongodb: bool) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -242,7 +244,7 @@ def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
 
     @router.get("/readyz", summary="Readiness: Kafka, MongoDB and PostgreSQL answer")
     async def readyz() -> JSONResponse:
-        checks = await readiness(infra)
+        checks = await readiness(infra, uses_mongodb)
         ready = all(checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks},
@@ -268,16 +270,21 @@ def asyncapi(infra: Infrastructure, title: str) -> Specification:
     return AsyncAPI(infra.broker, title=title).to_specification()
 
 
-async def readiness(infra: Infrastructure) -> dict[str, bool]:
+async def readiness(infra: Infrastructure, uses_mongodb: bool = True) -> dict[str, bool]:
+    async def mongo_ok() -> bool | None:  # None: the service does not use MongoDB
+        return await mongo_answers(infra.mongo) if uses_mongodb else None
+
     async def postgres_ok() -> bool | None:  # None: the service does not use PostgreSQL
         if not infra.postgres.is_open:
             return None
         return await infra.postgres.ping(READINESS_TIMEOUT_SECONDS)
 
     kafka, mongo, postgres = await asyncio.gather(
-        infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_answers(infra.mongo), postgres_ok()
+        infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_ok(), postgres_ok()
     )
-    checks = {"kafka": bool(kafka), "mongodb": mongo}
+    checks = {"kafka": bool(kafka)}
+    if mongo is not None:
+        checks["mongodb"] = mongo
     if postgres is not None:
         checks["postgresql"] = postgres
     return checks

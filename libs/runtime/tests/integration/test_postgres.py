@@ -130,3 +130,13 @@ async def test_readiness_leaves_postgresql_out_for_a_service_that_does_not_use_i
     checks = await readiness(infra)
 
     assert "postgresql" not in checks
+
+
+async def test_readiness_leaves_mongodb_out_for_a_service_that_does_not_use_it(
+    servers: Servers, namespace: str
+) -> None:
+    infra = connect(settings_for(servers, namespace))
+
+    checks = await readiness(infra, uses_mongodb=False)
+
+    assert sorted(checks) == ["kafka"]  # the broker was never started: not ready, but asked
