@@ -23,16 +23,18 @@ from cc_schemas import (
     encode,
 )
 from proactive_engine import collector
+from proactive_engine.checkpoints import Checkpoints
 from proactive_engine.clock import Clock, EventTimeClock, WallClock
 from proactive_engine.config import EngineConfig, load_config
-from proactive_engine.handlers import Engine, Publish
+from proactive_engine.handlers import Dependencies, Limits, Publish
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.repository import MongoRepository
+from proactive_engine.owned import OwnedSessions
+from proactive_engine.repository import PostgresRepository
 from proactive_engine.request_log import KafkaRequestLog
 from proactive_engine.rules import build_rules
 from proactive_engine.settings import Settings
-from proactive_engine.store import SnapshotStore
-from proactive_engine.subscribers import register_subscribers
+from proactive_engine.store import PostgresSessionStore
+from proactive_engine.subscribers import ShopOffsets, register_subscribers
 from proactive_engine.timer import TimerSettings, run_timer
 
 TIMER_STOP_SECONDS = 10.0  # how long a shutdown waits for the timer round in progress
@@ -77,26 +79,32 @@ def create_app(
     config = config or load_config(settings.rules_file)
     collector.tune()
     infra = connect(settings)
-    repository = MongoRepository(infra.db)
-    engine = Engine(
-        store=SnapshotStore(infra.db),
-        repository=repository,
-        rules=build_rules(config),
-        config=config,
-        publish=kafka_publisher(infra.broker, settings.topic(CONTACT_REQUESTS)),
+    rules = build_rules(config)
+    owned = OwnedSessions(rules)
+    store = PostgresSessionStore(infra.postgres)
+    offsets = ShopOffsets()
+    deps = Dependencies(
+        store=store,
+        repository=PostgresRepository(infra.postgres),
         request_log=KafkaRequestLog(
             settings.kafka_bootstrap_servers, settings.topic(CONTACT_REQUESTS)
         ),
+        publish=kafka_publisher(infra.broker, settings.topic(CONTACT_REQUESTS)),
+        rules=rules,
+        config=config,
         clock=clock or (EventTimeClock() if settings.clock == "event-time" else WallClock()),
         metrics=EngineMetrics(infra.registry),
         owner=f"{settings.service_name}-{uuid.uuid4().hex[:12]}",
-        lease=timedelta(seconds=settings.lease_seconds),
-        claim_limit=settings.claim_limit,
-        retention=timedelta(hours=settings.retention_hours),
-        checkpoint_seconds=settings.checkpoint_seconds,
+        owned=owned,
+        checkpoints=Checkpoints(owned, store, offsets.commit, settings.checkpoint_seconds),
+        limits=Limits(
+            lease=timedelta(seconds=settings.lease_seconds),
+            claim_limit=settings.claim_limit,
+            retention=timedelta(hours=settings.retention_hours),
+        ),
     )
-    engine.metrics.watch(engine.owned)
-    register_subscribers(infra.broker, settings, engine, infra.dead_letters)
+    deps.metrics.watch(owned)
+    register_subscribers(infra.broker, settings, deps, offsets, infra.dead_letters)
     spec = ServiceSpec(
         title="Proactive engine",
         description=(
@@ -105,10 +113,9 @@ def create_app(
         ),
         consumes=[BROWSE_EVENTS, CART_EVENTS, ORDER_EVENTS, CHAT_EVENTS],
         produces=[CONTACT_REQUESTS],
-        on_startup=[
-            repository.ensure_indexes,
-            lambda: require_co_partitioned(settings, engine.metrics),
-        ],
+        migrations="proactive_engine",
+        uses_mongodb=False,
+        on_startup=[lambda: require_co_partitioned(settings, deps.metrics)],
     )
     app = create_http_app(infra, spec)
     timer = TimerSettings(
@@ -116,11 +123,13 @@ def create_app(
         order_refresh_seconds=settings.order_refresh_seconds,
         checkpoint_seconds=settings.checkpoint_seconds,
     )
-    _run_timer_while_serving(app, engine, timer)
+    _run_timer_while_serving(app, deps, timer)
     return app
 
 
-def _run_timer_while_serving(app: FastAPI, engine: Engine, timer_settings: TimerSettings) -> None:
+def _run_timer_while_serving(
+    app: FastAPI, deps: Dependencies, timer_settings: TimerSettings
+) -> None:
     """Start the timer once the broker runs (it publishes), stop it before the broker stops."""
     serving = app.router.lifespan_context
 
@@ -128,7 +137,7 @@ def _run_timer_while_serving(app: FastAPI, engine: Engine, timer_settings: Timer
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         async with serving(application):
             stop = asyncio.Event()
-            timer = asyncio.create_task(run_timer(engine, timer_settings, stop))
+            timer = asyncio.create_task(run_timer(deps, timer_settings, stop))
             try:
                 yield
             finally:

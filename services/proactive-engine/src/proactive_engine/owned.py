@@ -2,8 +2,8 @@
 
 Browse- and cart-events are keyed by session and consumed with a range assignor, so partition
 p of both topics belongs to one instance: that instance alone folds and fires p's sessions.
-They live here between batches; the store (`store.py`) keeps a snapshot of each change so a
-new owner (after a restart or a rebalance) starts from where the last one stopped. Deadlines sit
+They live here between batches; checkpoints store each changed one (`store.py`) so that a new
+owner (after a restart or a rebalance) starts from where the last one stopped. Deadlines sit
 in a heap ordered by time: the timer pops what is due on its clock, whether events arrive or not.
 """
 
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from proactive_engine.rules import Rule, next_deadline
-from proactive_engine.session import RawEvent, SessionState
+from proactive_engine.session import SessionState
 
 
 @dataclass(eq=False)
@@ -25,24 +25,17 @@ class LiveSession:
 
     state: SessionState
     partition: int
-    seq: int = 0  # sequence of its latest stored snapshot (0: never stored)
     due_at: datetime | None = None  # the timer's next look at it
     changes: int = 0  # how many times it changed in memory
-    saved_changes: int = 0  # ... of which its latest snapshot holds (a change may come mid-save)
-    unsaved: list[RawEvent] = field(default_factory=list)  # folded in since its latest snapshot
+    saved_changes: int = 0  # ... of which the store holds (a change may come mid-save)
     session_id: str = field(init=False)  # the state's, as a plain attribute: read for each event
 
     def __post_init__(self) -> None:
         self.session_id = self.state.session_id
 
-    def take_unsaved(self) -> list[RawEvent]:
-        """The events to store in its next snapshot, no longer counted as unsaved."""
-        events, self.unsaved = self.unsaved, []
-        return events
-
     @property
     def dirty(self) -> bool:
-        """Changed since its latest snapshot."""
+        """Changed since it was last stored."""
         return self.changes != self.saved_changes
 
 
@@ -122,13 +115,17 @@ class OwnedSessions:
         self._dirty[live.partition].add(live.session_id)
 
     def dirty(self, partition: int) -> list[LiveSession]:
-        """The partition's sessions changed since their last snapshot."""
+        """The partition's sessions changed since they were last stored."""
         marked = (self.sessions.get(s) for s in self._dirty.get(partition, ()))
         return [live for live in marked if live is not None and live.dirty]
 
-    def saved(self, partition: int) -> None:
-        """Drop the marks of the sessions the store has saved."""
-        self._dirty[partition] = {live.session_id for live in self.dirty(partition)}
+    def saved(self, stored: Iterable[tuple[LiveSession, int]]) -> None:
+        """The store holds these sessions as they were after so many changes: a session
+        changed since stays marked, for the next checkpoint."""
+        for live, changes in stored:
+            live.saved_changes = changes
+            if not live.dirty:
+                self._dirty[live.partition].discard(live.session_id)
 
     def schedule(self, live: LiveSession, at: datetime | None = None) -> None:
         """Set the session's next deadline: `at`, or the earliest of its rules."""
@@ -162,7 +159,7 @@ class OwnedSessions:
 
     def forget_idle(self, before: datetime) -> int:
         """Drop sessions with nothing pending whose last activity is older than `before` (the
-        store drops them at its next compaction); returns how many."""
+        store deletes them too, `delete_idle`); returns how many."""
         idle = [
             live
             for live in self.sessions.values()

@@ -1,28 +1,24 @@
-"""What the engine keeps in MongoDB besides session snapshots (`store.py`): orders that are late
-or held, open chats, the once-per-period throttle and the ledger of requests. Only features
-FerretDB 1.x supports; the hot path (one timer round) is inserts with unique `_id`s, which stay
-fast there and make "exactly one" atomic without transactions.
+"""What the engine keeps in PostgreSQL besides the session store's rows: orders that are late or
+held (from order-events), open chats (from chat-events) and the ledger of contact requests,
+which is also the throttle (`ledger.py` holds its rules). Every query of these tables is here.
 
-Collections: `orders` (`_id` = order id: its latest problem), `chats` (`_id` = chat id),
-`throttles` (`_id` = subject|rule|slot), `requests` (the ledger, `_id` = request id) and
-`published` (`_id` = request id, inserted once Kafka acknowledged the request).
+A timer round makes two transactions. `enter` takes the round's requests into the ledger:
+under an advisory lock per (subject, rule), so that two instances never both let one customer
+through, it reads the ledger's rows of these requests and of their subjects, lets `ledger.answer`
+decide, and inserts the new entries. After Kafka acknowledged the requests, `record_round`
+marks them published and stores the sessions whose episodes the round settled, together: a
+crash leaves either both or neither, and an entry never marked published is looked for on the
+topic before it is published again.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import math
+from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
-
-from cc_runtime.mongo import insert_new
+from cc_runtime.postgres import Database
 from cc_schemas import (
     AnyChatEvent,
     AnyOrderEvent,
@@ -32,19 +28,67 @@ from cc_schemas import (
     OrderDelayed,
     OrderHeldAtCarrier,
 )
+from proactive_engine.codec import SessionRow
+from proactive_engine.ledger import Answer, Claim, Entry, answer
+from proactive_engine.store import upsert_sessions
 
-CONCURRENCY = 8  # parallel point reads; FerretDB 1.x (SQLite) answers `$in` on _id by scanning
-THROTTLE_SLOTS = 4  # slots per throttle period: a request blocks its subject for 1 to 1.25 periods
-
-
-def _gather_limited(coros: list[Any]) -> Any:
-    semaphore = asyncio.Semaphore(CONCURRENCY)
-
-    async def limited(coro: Any) -> Any:
-        async with semaphore:
-            return await coro
-
-    return asyncio.gather(*(limited(c) for c in coros))
+RECORD_ORDER = """
+    INSERT INTO orders (order_id, problem, at, event_id) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (order_id) DO UPDATE
+        SET problem = excluded.problem, at = excluded.at, event_id = excluded.event_id
+        WHERE orders.at <= excluded.at
+"""
+ORDER_PROBLEMS = """
+    SELECT order_id, problem FROM orders
+    WHERE order_id = ANY($1::text[]) AND problem IS NOT NULL
+"""
+CHAT_STARTED = """
+    INSERT INTO chats (chat_id, session_id, customer_id, started_at) VALUES ($1, $2, $3, $4)
+    ON CONFLICT (chat_id) DO UPDATE SET
+        session_id = excluded.session_id,
+        customer_id = excluded.customer_id,
+        started_at = excluded.started_at
+"""
+CHAT_ENDED = """
+    INSERT INTO chats (chat_id, ended_at) VALUES ($1, $2)
+    ON CONFLICT (chat_id) DO UPDATE SET ended_at = excluded.ended_at
+"""
+# Two branches, one per partial index: an OR across both columns lets the planner scan a
+# whole index for `ended_at IS NULL` instead.
+OPEN_CHATS = """
+    SELECT session_id, customer_id FROM chats
+    WHERE session_id = ANY($1::text[]) AND ended_at IS NULL AND started_at IS NOT NULL
+    UNION ALL
+    SELECT session_id, customer_id FROM chats
+    WHERE customer_id = ANY($2::text[]) AND ended_at IS NULL AND started_at IS NOT NULL
+"""
+LOCK_SUBJECTS = """
+    SELECT pg_advisory_xact_lock(hashtextextended('proactive-engine throttle ' || key, 0))
+    FROM unnest($1::text[]) WITH ORDINALITY AS keys (key, n) ORDER BY n
+"""
+ENTRIES = """
+    SELECT request_id, owner, leased_at, published_at, event FROM requests
+    WHERE request_id = ANY($1::text[])
+"""
+THROTTLE_HOLDERS = """
+    SELECT requests.subject, requests.rule, requests.request_id
+    FROM unnest($1::text[], $2::text[]) AS wanted (subject, rule)
+    JOIN requests ON requests.subject = wanted.subject AND requests.rule = wanted.rule
+        AND requests.claimed_at > $3
+"""
+INSERT_ENTRIES = """
+    INSERT INTO requests
+        (request_id, session_id, subject, rule, owner, claimed_at, leased_at, event)
+    SELECT id, session, subject, rule, $5, $6, $6, event::jsonb
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $7::text[])
+        AS new (id, session, subject, rule, event)
+"""
+TAKE_OVER = "UPDATE requests SET owner = $2, leased_at = $3 WHERE request_id = ANY($1::text[])"
+MARK_PUBLISHED = """
+    UPDATE requests SET published_at = $2
+    WHERE request_id = ANY($1::text[]) AND published_at IS NULL
+"""
+PURGE_REQUESTS = "DELETE FROM requests WHERE claimed_at < $1"
 
 
 def order_problem(event: AnyOrderEvent) -> str | None:
@@ -57,177 +101,166 @@ def order_problem(event: AnyOrderEvent) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class ThrottleClaim:
-    subject: str
-    rule: str
-    request_id: str
-
-
-@dataclass(frozen=True)
-class LedgerEntry:
-    """What the ledger says of a request the engine wants to publish."""
-
-    request: ContactRequested  # the stored event: a retry publishes the same bytes
-    publish: bool  # False: published already, or another instance is publishing it
-    busy_until: datetime | None = None  # when another instance's attempt may be taken over
-    unconfirmed_since: datetime | None = None  # entered then, maybe published, never confirmed
-
-
-def throttle_slots(claim: ThrottleClaim, now: datetime, period: timedelta) -> list[str]:
-    """The slot ids a request at `now` holds: every slot that overlaps [now, now + period].
-    Another request for the same subject and rule within a period shares one of them."""
-    width = period.total_seconds() / THROTTLE_SLOTS
-    first = math.floor(now.timestamp() / width)
-    return [f"{claim.subject}|{claim.rule}|{first + i}" for i in range(THROTTLE_SLOTS + 1)]
-
-
-class MongoRepository:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.orders = db["orders"]
-        self.chats = db["chats"]
-        self.requests = db["requests"]
-        self.published = db["published"]
-        self.throttles = db["throttles"]
-
-    async def ensure_indexes(self) -> None:
-        await self.chats.create_index([("session_id", ASCENDING)])
-        await self.chats.create_index([("customer_id", ASCENDING)])
-
-    # --- orders and chats, from order-events and chat-events ---
+class Surroundings(Protocol):
+    """What the engine learns from order-events and chat-events."""
 
     async def record_order(self, event: AnyOrderEvent) -> None:
         """Keep the order's latest problem (by event time); an older event changes nothing."""
-        fields = {"problem": order_problem(event), "at": event.occurred_at, "event": event.event_id}
-        newer = {"$or": [{"at": {"$lt": event.occurred_at}}, {"at": event.occurred_at}]}
-        with contextlib.suppress(DuplicateKeyError):  # a later event of it is stored already
-            await self.orders.update_one(
-                {"_id": event.order_id, **newer}, {"$set": fields}, upsert=True
-            )
+        ...
 
-    async def order_problems(self, order_ids: Sequence[str]) -> dict[str, str]:
-        docs = await _gather_limited([self.orders.find_one({"_id": o}) for o in order_ids])
-        return {d["_id"]: d["problem"] for d in docs if d is not None and d.get("problem")}
+    async def order_problems(self, order_ids: Sequence[str]) -> dict[str, str]: ...
 
-    async def record_chat(self, event: AnyChatEvent) -> None:
-        if isinstance(event, ChatStarted):
-            fields: dict[str, Any] = {
-                "session_id": event.session_id,
-                "customer_id": event.customer_id,
-                "started_at": event.occurred_at,
-            }
-        elif isinstance(event, ChatEnded):
-            fields = {"ended_at": event.occurred_at}
-        else:
-            return
-        await self.chats.update_one({"_id": event.chat_id}, {"$set": fields}, upsert=True)
+    async def record_chat(self, event: AnyChatEvent) -> None: ...
 
     async def chatting(self, session_ids: Sequence[str], customer_ids: Sequence[str]) -> set[str]:
-        """Which of these sessions and customers are in an open chat (one query per round)."""
-        if not session_ids and not customer_ids:
-            return set()
-        parties: list[dict[str, Any]] = [{"session_id": {"$in": list(session_ids)}}]
-        if customer_ids:
-            parties.append({"customer_id": {"$in": list(customer_ids)}})
-        open_chats = {
-            "$or": parties,
-            "started_at": {"$exists": True},
-            "ended_at": {"$exists": False},
-        }
-        found: set[str] = set()
-        async for chat in self.chats.find(open_chats, {"session_id": 1, "customer_id": 1}):
-            found.update(p for p in (chat.get("session_id"), chat.get("customer_id")) if p)
-        return found
+        """Which of these sessions and customers are in an open chat."""
+        ...
 
-    # --- the timer round: throttles and the ledger ---
 
-    async def claim_throttles(
-        self, claims: Sequence[ThrottleClaim], now: datetime, period: timedelta
-    ) -> set[str]:
-        """The request ids that may go out: no other request of the same subject and rule
-        within a period. Inserts only: each claim inserts its slots, and a slot already held by
-        another request refuses it (the holder itself, a retry, keeps its claim)."""
-        docs = [
-            {"_id": slot, "request_id": c.request_id, "at": now}
-            for c in claims
-            for slot in throttle_slots(c, now, period)
-        ]
-        first_claims = _unique(docs)  # two claims of one round may want the same slot
-        inserted = await insert_new(self.throttles, first_claims)
-        ours = {d["_id"]: d["request_id"] for d in first_claims if d["_id"] in inserted}
-        allowed, refused_slots = set(), []
-        for claim in claims:
-            slots = throttle_slots(claim, now, period)
-            taken = [s for s in slots if ours.get(s) != claim.request_id]
-            if not taken or await self._all_held_by(taken, claim.request_id):
-                allowed.add(claim.request_id)
-            else:
-                refused_slots += [s for s in slots if ours.get(s) == claim.request_id]
-        if refused_slots:  # rare (one customer, two sessions): give back what it took
-            await self.throttles.delete_many({"_id": {"$in": refused_slots}})
-        return allowed
+class Ledger(Protocol):
+    """The requests a timer round publishes, and the sessions it settles."""
 
-    async def _all_held_by(self, slots: list[str], request_id: str) -> bool:
-        holders = await _gather_limited([self.throttles.find_one({"_id": s}) for s in slots])
-        return all(h is not None and h["request_id"] == request_id for h in holders)
-
-    async def begin_requests(
+    async def enter(
         self,
-        requests: Sequence[ContactRequested],
+        claims: Sequence[Claim],
         owner: str,
         now: datetime,
         lease: timedelta,
-    ) -> list[LedgerEntry]:
-        """Enter the requests into the ledger; a unique `_id` lets one instance publish each.
-        A request already in the ledger is published again only when its publication was
-        never confirmed and its owner's lease ran out (a crash between publish and confirm)."""
-        entries = {
-            r.request_id: {
-                "_id": r.request_id,
-                "owner": owner,
-                "since": now,
-                "session_id": r.session_id,
-                "rule": r.rule,
-                "event": r.model_dump(mode="json"),
-            }
-            for r in requests
-        }
-        new = await insert_new(self.requests, list(entries.values()))
-        outcomes = []
-        for request in requests:
-            if request.request_id in new:
-                outcomes.append(LedgerEntry(request, publish=True))
-            else:
-                outcomes.append(await self._known_request(request, owner, now, lease))
-        return outcomes
+        period: timedelta,
+    ) -> list[Answer]:
+        """Each claim's verdict (`ledger.answer`), the new ones entered, those taken over
+        from an instance whose lease ran out marked ours, in one transaction."""
+        ...
 
-    async def _known_request(
-        self, request: ContactRequested, owner: str, now: datetime, lease: timedelta
-    ) -> LedgerEntry:
-        if await self.published.find_one({"_id": request.request_id}) is not None:
-            return LedgerEntry(request, publish=False)
-        stored = await self.requests.find_one({"_id": request.request_id})
-        if stored is None:  # cannot be: inserts are never undone
-            return LedgerEntry(request, publish=False)
-        event = ContactRequested.model_validate(stored["event"])
-        if stored["owner"] != owner and stored["since"] > now - lease:
-            return LedgerEntry(event, publish=False, busy_until=stored["since"] + lease)
-        return LedgerEntry(event, publish=True, unconfirmed_since=stored["since"])
-
-    async def confirm_published(self, request_ids: Sequence[str], now: datetime) -> None:
-        await insert_new(self.published, [{"_id": r, "at": now} for r in request_ids])
+    async def record_round(
+        self, published: Sequence[str], at: datetime, sessions: Sequence[SessionRow]
+    ) -> None:
+        """Mark these requests published and store these sessions, in one transaction."""
+        ...
 
     async def purge(self, before: datetime) -> None:
-        """Forget throttles and ledger entries older than any session the engine still keeps
-        (FerretDB has no TTL index); each delete is one scan, so it runs rarely."""
-        await self.throttles.delete_many({"at": {"$lt": before}})
-        await self.requests.delete_many({"since": {"$lt": before}})
-        await self.published.delete_many({"at": {"$lt": before}})
+        """Forget ledger entries claimed before `before`."""
+        ...
 
 
-def _unique(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """First document of each `_id` (two claims of one round may share a slot)."""
-    seen: dict[Any, dict[str, Any]] = {}
-    for doc in docs:
-        seen.setdefault(doc["_id"], doc)
-    return list(seen.values())
+class Repository(Surroundings, Ledger, Protocol):
+    """Everything but the session store."""
+
+
+class PostgresRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    # --- orders and chats ---
+
+    async def record_order(self, event: AnyOrderEvent) -> None:
+        async with self.database.connection() as connection:
+            await connection.execute(
+                RECORD_ORDER,
+                event.order_id,
+                order_problem(event),
+                event.occurred_at,
+                event.event_id,
+            )
+
+    async def order_problems(self, order_ids: Sequence[str]) -> dict[str, str]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(ORDER_PROBLEMS, list(order_ids))
+        return {row["order_id"]: row["problem"] for row in rows}
+
+    async def record_chat(self, event: AnyChatEvent) -> None:
+        async with self.database.connection() as connection:
+            if isinstance(event, ChatStarted):
+                await connection.execute(
+                    CHAT_STARTED,
+                    event.chat_id,
+                    event.session_id,
+                    event.customer_id,
+                    event.occurred_at,
+                )
+            elif isinstance(event, ChatEnded):
+                await connection.execute(CHAT_ENDED, event.chat_id, event.occurred_at)
+
+    async def chatting(self, session_ids: Sequence[str], customer_ids: Sequence[str]) -> set[str]:
+        if not session_ids and not customer_ids:
+            return set()
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(OPEN_CHATS, list(session_ids), list(customer_ids))
+        return {party for row in rows for party in row.values() if party}
+
+    # --- the ledger ---
+
+    async def enter(
+        self,
+        claims: Sequence[Claim],
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        period: timedelta,
+    ) -> list[Answer]:
+        if not claims:
+            return []
+        ids = [c.request_id for c in claims]
+        async with self.database.transaction() as connection:
+            keys = sorted(
+                {f"{subject}|{rule}" for subject, rule in (c.throttle_key for c in claims)}
+            )
+            await connection.execute(LOCK_SUBJECTS, keys)
+            entries = {r["request_id"]: _entry(r) for r in await connection.fetch(ENTRIES, ids)}
+            holders = await self._throttle_holders(connection, claims, now - period)
+            answers = answer(claims, entries, holders, owner, now, lease)
+            await _insert_entries(connection, [a for a in answers if a.new], owner, now)
+            taken_over = [a.claim.request_id for a in answers if a.unconfirmed_since is not None]
+            if taken_over:
+                await connection.execute(TAKE_OVER, taken_over, owner, now)
+        return answers
+
+    async def _throttle_holders(
+        self, connection: Any, claims: Sequence[Claim], since: datetime
+    ) -> dict[tuple[str, str], set[str]]:
+        subjects = [c.subject for c in claims]
+        rules = [c.request.rule for c in claims]
+        holders: dict[tuple[str, str], set[str]] = defaultdict(set)
+        for row in await connection.fetch(THROTTLE_HOLDERS, subjects, rules, since):
+            holders[(row["subject"], row["rule"])].add(row["request_id"])
+        return holders
+
+    async def record_round(
+        self, published: Sequence[str], at: datetime, sessions: Sequence[SessionRow]
+    ) -> None:
+        if not published and not sessions:
+            return
+        async with self.database.transaction() as connection:
+            if published:
+                await connection.execute(MARK_PUBLISHED, list(published), at)
+            await upsert_sessions(connection, sessions)
+
+    async def purge(self, before: datetime) -> None:
+        async with self.database.connection() as connection:
+            await connection.execute(PURGE_REQUESTS, before)
+
+
+def _entry(row: Any) -> Entry:
+    return Entry(
+        request=ContactRequested.model_validate_json(row["event"]),
+        owner=row["owner"],
+        leased_at=row["leased_at"],
+        published_at=row["published_at"],
+    )
+
+
+async def _insert_entries(
+    connection: Any, new: Sequence[Answer], owner: str, now: datetime
+) -> None:
+    if not new:
+        return
+    await connection.execute(
+        INSERT_ENTRIES,
+        [a.claim.request_id for a in new],
+        [a.request.session_id for a in new],
+        [a.claim.subject for a in new],
+        [a.request.rule for a in new],
+        owner,
+        now,
+        [a.request.model_dump_json() for a in new],
+    )

@@ -14,13 +14,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, NamedTuple, Union
-
-from pydantic import Field, TypeAdapter
+from typing import Any, NamedTuple
 
 from cc_schemas import (
-    BROWSE_EVENTS,
-    CART_EVENTS,
     CartItemAdded,
     CartItemRemoved,
     CheckoutFailed,
@@ -35,21 +31,12 @@ from cc_schemas import (
     PageViewed,
     ProductViewed,
     ShopEvent,
-    topic_spec,
 )
 
 RawEvent = bytes
-"""A shop event as Kafka delivered it (the message value). The store keeps a session as these;
-folding them again gives its state."""
+"""A shop event as Kafka delivered it (the message value)."""
 
-# Both shop topics' events, told apart by their event_type, for reading stored events back.
-_SHOP_EVENT_TYPES: Any = Annotated[
-    Union[topic_spec(BROWSE_EVENTS).events + topic_spec(CART_EVENTS).events],  # noqa: UP007
-    Field(discriminator="event_type"),
-]
-_SHOP_EVENTS: TypeAdapter[ShopEvent] = TypeAdapter(_SHOP_EVENT_TYPES)
-
-MAX_EVENTS_PER_SESSION = 2000  # a bot or a stuck tab must not grow one document without bound
+MAX_EVENTS_PER_SESSION = 2000  # a bot or a stuck tab must not grow one session without bound
 
 
 class PageKind(StrEnum):
@@ -137,13 +124,6 @@ def fold_into(state: SessionState, events: Iterable[ShopEvent]) -> None:
     """Apply the events to this state in place (the engine owns its sessions' states)."""
     for event in events:
         fold_event(state, event)
-
-
-def restore(session_id: str, raw_events: Iterable[RawEvent], fired: Iterable[str]) -> SessionState:
-    """A stored session's state: its events folded again."""
-    state = SessionState(session_id=session_id, fired=frozenset(fired))
-    fold_into(state, map(_SHOP_EVENTS.validate_json, raw_events))
-    return state
 
 
 def fold_event(state: SessionState, event: ShopEvent) -> bool:

@@ -27,11 +27,10 @@ from cc_schemas import (
     parser,
 )
 from proactive_engine import collector
+from proactive_engine.checkpoints import SourcePartition
 from proactive_engine.handlers import (
-    Commit,
-    Engine,
+    Dependencies,
     ShopRecord,
-    SourcePartition,
     apply_shop_events,
     give_back_partitions,
     record_chat_event,
@@ -48,14 +47,14 @@ class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]
     partitions it got back and loads the others. The shop consumer has a group of its own, so
     the order and chat consumers joining or leaving do not move sessions."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, deps: Dependencies) -> None:
+        self.deps = deps
 
     async def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
-        await give_back_partitions(self.engine, sorted({tp.partition for tp in revoked}))
+        await give_back_partitions(self.deps, sorted({tp.partition for tp in revoked}))
 
     async def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
-        await take_partitions(self.engine, sorted({tp.partition for tp in assigned}))
+        await take_partitions(self.deps, sorted({tp.partition for tp in assigned}))
 
 
 async def read_again_later(message: KafkaMessage) -> None:
@@ -65,11 +64,22 @@ async def read_again_later(message: KafkaMessage) -> None:
         await message.nack()
 
 
-def committer(consumer: AIOKafkaConsumer) -> Commit:
-    async def commit(offsets: Mapping[SourcePartition, int]) -> None:
-        await consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
+class ShopOffsets:
+    """Commits the shop consumer's offsets when a checkpoint says so (`Checkpoints`' commit).
+    FastStream hands the consumer over with the first batch, which is before any offset can
+    be committable."""
 
-    return commit
+    def __init__(self) -> None:
+        self._consumer: AIOKafkaConsumer | None = None
+
+    def consumer_seen(self, consumer: object) -> None:
+        if self._consumer is None and isinstance(consumer, AIOKafkaConsumer):
+            self._consumer = consumer
+
+    async def commit(self, offsets: Mapping[SourcePartition, int]) -> None:
+        if self._consumer is None:
+            raise RuntimeError("no shop batch was read yet: nothing to commit")
+        await self._consumer.commit({TopicPartition(t, p): o for (t, p), o in offsets.items()})
 
 
 def by_source(
@@ -99,20 +109,24 @@ def parsed(
 
 
 def register_subscribers(
-    broker: KafkaBroker, settings: Settings, engine: Engine, dead_letters: DeadLetters
+    broker: KafkaBroker,
+    settings: Settings,
+    deps: Dependencies,
+    offsets: ShopOffsets,
+    dead_letters: DeadLetters,
 ) -> None:
     topics = {settings.topic(t): t for t in (BROWSE_EVENTS, CART_EVENTS)}
 
     async def dead_letter(record: "ConsumerRecord[Any, Any]", error: Exception) -> None:
         await dead_letters.send(record, error)
-        engine.metrics.dead_lettered.labels(record.topic).inc()
+        deps.metrics.dead_lettered.labels(record.topic).inc()
 
     @broker.subscriber(
         *topics,
         batch=True,
         max_records=settings.batch_max_records,
         partition_assignment_strategy=(RangePartitionAssignor,),
-        listener=PartitionOwnership(engine),
+        listener=PartitionOwnership(deps),
         decoder=undecoded,
         title="shop-events",
         description="Browse and cart events, folded into the owned sessions in batches",
@@ -125,18 +139,17 @@ def register_subscribers(
         },
     )
     async def on_shop_events(body: Any, message: KafkaMessage) -> None:
-        if engine.commit is None and isinstance(message.consumer, AIOKafkaConsumer):
-            engine.commit = committer(message.consumer)
+        offsets.consumer_seen(message.consumer)
         runs: dict[int, list[tuple[str, list[ConsumerRecord[Any, Any]]]]] = defaultdict(list)
-        offsets: dict[SourcePartition, int] = {}  # next offset, past the batch
+        next_offsets: dict[SourcePartition, int] = {}  # past the batch
         counts: Counter[str] = Counter()
         for (topic, partition), run in by_source(message.raw_message):
-            if partition in engine.owned.suspended:
+            if partition in deps.owned.suspended:
                 await read_again_later(message)  # fetched before a rebalance: not ours now
                 return
             runs[partition].append((topics[topic], run))
             source = (topic, partition)
-            offsets[source] = max(offsets.get(source, 0), run[-1].offset + 1)
+            next_offsets[source] = max(next_offsets.get(source, 0), run[-1].offset + 1)
             counts[topics[topic]] += len(run)
         invalid: list[tuple[ConsumerRecord[Any, Any], Exception]] = []
 
@@ -146,7 +159,7 @@ def register_subscribers(
 
         by_partition = {p: parsed(partition_runs, invalid) for p, partition_runs in runs.items()}
         try:
-            await apply_shop_events(engine, by_partition, offsets, reject_invalid)
+            await apply_shop_events(deps, by_partition, next_offsets, reject_invalid)
         except ReadAgainLater:  # a rebalance began before the batch was folded
             await read_again_later(message)
             return
@@ -158,7 +171,7 @@ def register_subscribers(
             await read_again_later(message)
             raise
         for name, count in counts.items():
-            engine.metrics.events.labels(name).inc(count)
+            deps.metrics.events.labels(name).inc(count)
         collector.freeze_after_batch()
 
     @broker.subscriber(
@@ -168,8 +181,8 @@ def register_subscribers(
         **consumer_options(settings),
     )
     async def on_order_event(event: AnyOrderEvent) -> None:
-        engine.metrics.events.labels(ORDER_EVENTS).inc()
-        await record_order_event(engine, event)
+        deps.metrics.events.labels(ORDER_EVENTS).inc()
+        await record_order_event(deps, event)
 
     @broker.subscriber(
         settings.topic(CHAT_EVENTS),
@@ -178,5 +191,5 @@ def register_subscribers(
         **consumer_options(settings),
     )
     async def on_chat_event(event: AnyChatEvent) -> None:
-        engine.metrics.events.labels(CHAT_EVENTS).inc()
-        await record_chat_event(engine, event)
+        deps.metrics.events.labels(CHAT_EVENTS).inc()
+        await record_chat_event(deps, event)

@@ -12,7 +12,7 @@ from typing import Any
 
 from proactive_engine import collector
 from proactive_engine.handlers import (
-    Engine,
+    Dependencies,
     checkpoint,
     checkpoint_if_due,
     fire_due,
@@ -32,28 +32,28 @@ class TimerSettings:
 
 
 async def run_timer(
-    engine: Engine, settings: TimerSettings, stop: asyncio.Event | None = None
+    deps: Dependencies, settings: TimerSettings, stop: asyncio.Event | None = None
 ) -> None:
     """Fire due deadlines until `stop` is set (or cancelled), with the chores (checkpoint,
     order refresh, housekeeping) in a task of their own so that a long checkpoint never holds
     a deadline back. Setting `stop` lets the current round finish, so a shutdown never leaves
     a request published but not yet confirmed; a last checkpoint then stores what changed."""
     stop = stop or asyncio.Event()
-    chores = asyncio.create_task(_run_chores(engine, settings, stop))
+    chores = asyncio.create_task(_run_chores(deps, settings, stop))
     try:
         while not stop.is_set():
-            due = await _round(engine)
-            if due < engine.claim_limit:
+            due = await _round(deps)
+            if due < deps.limits.claim_limit:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), settings.interval_seconds)
     except BaseException:
         chores.cancel()
         raise
     await chores
-    await _guarded(checkpoint(engine), "checkpoint")
+    await _guarded(checkpoint(deps), "checkpoint")
 
 
-async def _run_chores(engine: Engine, settings: TimerSettings, stop: asyncio.Event) -> None:
+async def _run_chores(deps: Dependencies, settings: TimerSettings, stop: asyncio.Event) -> None:
     chores = [
         # Batches checkpoint every checkpoint_seconds; this looks every second whether one
         # is overdue (no batches came), so that the two do not add up to twice as many.
@@ -66,16 +66,16 @@ async def _run_chores(engine: Engine, settings: TimerSettings, stop: asyncio.Eve
         for i, (chore, every) in enumerate(chores):
             if time.monotonic() >= next_run[i]:
                 next_run[i] = time.monotonic() + every
-                await _guarded(chore(engine), chore.__name__)
+                await _guarded(chore(deps), chore.__name__)
                 if chore is housekeeping:
                     collector.collect_frozen()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.interval_seconds)
 
 
-async def _round(engine: Engine) -> int:
+async def _round(deps: Dependencies) -> int:
     try:
-        return await fire_due(engine)
+        return await fire_due(deps)
     except asyncio.CancelledError:
         raise
     except Exception:

@@ -1,33 +1,36 @@
 """A checkpoint is written in the background, on the real store: batches fold while it writes,
 and it commits only the offsets it noted when it began, so a crash never commits an event that
-no stored snapshot holds."""
+no stored session holds; a checkpoint that failed commits nothing, and the next one stores
+what it held."""
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 
+from cc_runtime.migrations import migrate, package_migrations
+from cc_runtime.postgres import Database, DatabaseUnavailable
 from cc_schemas import ContactRequested, ProductViewed, encode
 from cc_testing import Servers
+from proactive_engine.checkpoints import Checkpoints, SourcePartition
 from proactive_engine.clock import ManualClock
+from proactive_engine.codec import SessionRow, live_session
 from proactive_engine.config import load_config
 from proactive_engine.handlers import (
-    Engine,
+    Dependencies,
     ShopRecord,
-    SourcePartition,
     apply_shop_events,
     checkpoint,
     take_partitions,
 )
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import LiveSession
-from proactive_engine.repository import MongoRepository
+from proactive_engine.owned import OwnedSessions
+from proactive_engine.repository import PostgresRepository
 from proactive_engine.rules import build_rules
-from proactive_engine.store import SnapshotStore, StoredSession
+from proactive_engine.store import PostgresSessionStore
 
 pytestmark = pytest.mark.infra
 
@@ -35,18 +38,33 @@ T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 BROWSE = ("browse-events", 0)
 
 
-class GatedStore(SnapshotStore):
-    """The real store, whose saves wait until the test opens the gate."""
+class GatedStore(PostgresSessionStore):
+    """The real store, whose saves wait until the test opens the gate, and fail while the
+    test says the database is away."""
 
-    def __init__(self, db: Any) -> None:
-        super().__init__(db)
+    def __init__(self, database: Database) -> None:
+        super().__init__(database)
         self.gate = asyncio.Event()
         self.waiting = asyncio.Event()
+        self.away = False
 
-    async def save(self, partition: int, sessions: Sequence[LiveSession]) -> None:
+    async def save(self, rows: Sequence[SessionRow]) -> None:
         self.waiting.set()
         await self.gate.wait()
-        await super().save(partition, sessions)
+        if self.away:
+            raise DatabaseUnavailable("PostgreSQL is away")
+        await super().save(rows)
+
+
+@pytest.fixture
+async def db(servers: Servers, namespace: str) -> AsyncIterator[Database]:
+    assert servers.postgres_url is not None
+    database = Database(servers.postgres_url, f"{namespace}_proactive_engine")
+    await database.open()
+    async with database.connection() as connection:
+        await migrate(connection, database.schema, package_migrations("proactive_engine"))
+    yield database
+    await database.close()
 
 
 def view(session: str, event_id: str, minute: float) -> ShopRecord:
@@ -63,24 +81,21 @@ def view(session: str, event_id: str, minute: float) -> ShopRecord:
     return event, encode(event)
 
 
-def event_ids(stored: StoredSession | None) -> set[str]:
-    assert stored is not None
-    return {visit.event_id for visit in stored.state.visits}
+async def event_ids(store: PostgresSessionStore, session: str) -> set[str] | None:
+    row = await store.get(session)
+    return None if row is None else {v.event_id for v in live_session(row).state.visits}
 
 
 async def test_batches_fold_while_a_checkpoint_is_written_and_it_commits_what_it_noted(
-    servers: Servers, namespace: str
+    db: Database,
 ) -> None:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url, tz_aware=True)
-    db = client[f"{namespace}_engine"]
     store = GatedStore(db)
-    engine = engine_on(store, MongoRepository(db))
     committed: list[dict[SourcePartition, int]] = []
 
     async def commit(offsets: Mapping[SourcePartition, int]) -> None:
         committed.append(dict(offsets))
 
-    engine.commit = commit
+    engine = engine_on(store, PostgresRepository(db), commit)
     await take_partitions(engine, [0])
 
     await apply_shop_events(engine, {0: [view("s1", "e1", 0)]}, {BROWSE: 1})
@@ -88,26 +103,58 @@ async def test_batches_fold_while_a_checkpoint_is_written_and_it_commits_what_it
 
     second = [view("s1", "e2", 1), view("s2", "e3", 1)]
     await asyncio.wait_for(apply_shop_events(engine, {0: second}, {BROWSE: 3}), 2)
-    assert engine.saving is not None
-    assert not engine.saving.done()
+    writing = engine.checkpoints.writing
+    assert writing is not None
+    assert not writing.done()
     assert committed == []
 
     store.gate.set()
-    await asyncio.wait_for(engine.saving, 10)
+    await asyncio.wait_for(writing, 10)
     assert committed == [{BROWSE: 1}]  # not 3: s2 was not noted, so it is not stored yet
-    assert "e1" in event_ids(await store.latest("s1"))
-    assert await store.latest("s2") is None
+    assert "e1" in (await event_ids(store, "s1") or set())
+    assert await event_ids(store, "s2") is None
 
     await checkpoint(engine)
     assert committed == [{BROWSE: 1}, {BROWSE: 3}]
-    assert event_ids(await store.latest("s1")) == {"e1", "e2"}
-    assert event_ids(await store.latest("s2")) == {"e3"}
-    await client.drop_database(db.name)
-    await client.close()
+    assert await event_ids(store, "s1") == {"e1", "e2"}
+    assert await event_ids(store, "s2") == {"e3"}
 
 
-def engine_on(store: SnapshotStore, repository: MongoRepository) -> Engine:
+async def test_a_failed_checkpoint_commits_nothing_and_the_next_stores_what_it_held(
+    db: Database,
+) -> None:
+    store = GatedStore(db)
+    store.gate.set()
+    committed: list[dict[SourcePartition, int]] = []
+
+    async def commit(offsets: Mapping[SourcePartition, int]) -> None:
+        committed.append(dict(offsets))
+
+    engine = engine_on(store, PostgresRepository(db), commit, checkpoint_seconds=3600)
+    await take_partitions(engine, [0])
+    await apply_shop_events(engine, {0: [view("s1", "e1", 0)]}, {BROWSE: 1})
+
+    store.away = True
+    await checkpoint(engine)
+    assert committed == []
+    assert [s.session_id for s in engine.owned.dirty(0)] == ["s1"]
+
+    store.away = False
+    await checkpoint(engine)
+    assert committed == [{BROWSE: 1}]
+    assert await event_ids(store, "s1") == {"e1"}
+    assert engine.owned.dirty(0) == []
+
+
+def engine_on(
+    store: PostgresSessionStore,
+    repository: PostgresRepository,
+    commit: Any,
+    checkpoint_seconds: float = 0,  # 0: every batch checkpoints, unless one is being written
+) -> Dependencies:
     config = load_config()
+    rules = build_rules(config)
+    owned = OwnedSessions(rules)
 
     async def publish(requests: Sequence[ContactRequested]) -> None:
         raise AssertionError("nothing is due in this test")
@@ -116,15 +163,16 @@ def engine_on(store: SnapshotStore, repository: MongoRepository) -> Engine:
         async def published(self, request_ids: Any, since: datetime) -> set[str]:
             return set()
 
-    return Engine(
+    return Dependencies(
         store=store,
         repository=repository,
-        rules=build_rules(config),
-        config=config,
-        publish=publish,
         request_log=NoRequestLog(),
+        publish=publish,
+        rules=rules,
+        config=config,
         clock=ManualClock(T0),
         metrics=EngineMetrics(CollectorRegistry()),
         owner="test",
-        checkpoint_seconds=0,  # every batch checkpoints, unless one is being written
+        owned=owned,
+        checkpoints=Checkpoints(owned, store, commit, checkpoint_seconds),
     )

@@ -3,8 +3,7 @@ every rule's scenario, the suppression cases, a restart and two instances in one
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,9 +13,10 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 from aiokafka.errors import KafkaConnectionError
 from fastapi import FastAPI
-from pymongo import AsyncMongoClient
 
 from cc_runtime import DeadLetters, ensure_topics
+from cc_runtime.postgres import Database
+from cc_runtime.settings import schema_name
 from cc_schemas import (
     CartItemAdded,
     ChatStarted,
@@ -34,13 +34,17 @@ from cc_schemas import (
     key_of,
     topic_of,
 )
-from cc_testing import Servers, headers_of, produce, read_records
+from cc_testing import Servers, eventually_async, headers_of, produce, read_records
 from proactive_engine import app as app_module
 from proactive_engine.app import create_app
 from proactive_engine.clock import ManualClock
+from proactive_engine.codec import live_session
+from proactive_engine.config import load_config
 from proactive_engine.handlers import Publish
+from proactive_engine.rules import build_rules, next_deadline
+from proactive_engine.session import SessionState
 from proactive_engine.settings import Settings
-from proactive_engine.store import PREFIX, SnapshotStore
+from proactive_engine.store import PostgresSessionStore
 
 pytestmark = pytest.mark.infra
 
@@ -112,28 +116,31 @@ async def metrics_of(app: FastAPI) -> dict[str, float]:
     }
 
 
-def database(servers: Servers, namespace: str) -> Any:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(servers.mongo_url, tz_aware=True)
-    return client[f"{namespace}_proactive_engine"]
+@pytest.fixture
+async def db(servers: Servers, namespace: str) -> AsyncIterator[Database]:
+    """The engine's schema in this test's namespace (its migrations create it at start-up)."""
+    assert servers.postgres_url is not None
+    database = Database(servers.postgres_url, schema_name("proactive-engine", namespace))
+    await database.open()
+    yield database
+    await database.close()
 
 
-async def poll(condition: Callable[[], Awaitable[bool]], seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while not await condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.05)
+async def stored(db: Database, session: str) -> SessionState:
+    row = await PostgresSessionStore(db).get(session)
+    assert row is not None, f"session {session} is not stored"
+    return live_session(row).state
 
 
-async def folded(db: Any, session: str, events: int) -> bool:
-    """The session's events are stored (its latest snapshot has them)."""
-    stored = await SnapshotStore(db).latest(session)
-    return stored is not None and len(stored.state.visits) >= events  # one per event
+async def folded(db: Database, session: str, events: int) -> None:
+    """The session's events are stored."""
+    assert len((await stored(db, session)).visits) >= events  # one visit per event
 
 
-async def settled(db: Any, session: str, rule: str) -> bool:
+async def settled(db: Database, session: str, rule: str) -> None:
     """The timer decided the session's rule and stored that it did."""
-    stored = await SnapshotStore(db).latest(session)
-    return stored is not None and any(k.startswith(f"{rule}|") for k in stored.state.fired)
+    fired = (await stored(db, session)).fired
+    assert [k for k in fired if k.startswith(f"{rule}|")], fired
 
 
 async def all_requests(servers: Servers, namespace: str) -> list[ContactRequested]:
@@ -219,20 +226,19 @@ RULE_NAMES = [
 
 
 async def test_each_rule_asks_for_exactly_one_contact_when_its_deadline_passes(
-    servers: Servers, namespace: str, service_env: dict[str, str]
+    servers: Servers, namespace: str, service_env: dict[str, str], db: Database
 ) -> None:
     clock = ManualClock(at(1))
-    db = database(servers, namespace)
     cases = situations("rule")
     async with engine_app(service_env, clock) as app:
         for events in cases.values():
             await send(servers, namespace, events)
         for rule, events in cases.items():
             count = sum(1 for e in events if hasattr(e, "session_id"))
-            await poll(lambda r=rule, n=count: folded(db, f"rule-{r}", n))
+            await eventually_async(lambda r=rule, n=count: folded(db, f"rule-{r}", n))
         clock.set(at(19))  # past every rule's deadline, silent sessions included
         for rule in RULE_NAMES:
-            await poll(lambda r=rule: settled(db, f"rule-{r}", r))
+            await eventually_async(lambda r=rule: settled(db, f"rule-{r}", r))
         metrics = await metrics_of(app)
 
     for rule in RULE_NAMES:
@@ -259,10 +265,9 @@ async def test_each_rule_asks_for_exactly_one_contact_when_its_deadline_passes(
 
 
 async def test_an_order_held_after_the_customer_checked_it_still_gets_them_a_call(
-    servers: Servers, namespace: str, service_env: dict[str, str]
+    servers: Servers, namespace: str, service_env: dict[str, str], db: Database
 ) -> None:
     clock = ManualClock(at(5))
-    db = database(servers, namespace)
     checks = [shop(OrderStatusChecked, "worried", n, n, order_id="o-7") for n in range(3)]
     held = OrderHeldAtCarrier(
         event_id="o-7-held",
@@ -274,10 +279,10 @@ async def test_an_order_held_after_the_customer_checked_it_still_gets_them_a_cal
     )
     async with engine_app(service_env, clock):
         await send(servers, namespace, checks)
-        await poll(lambda: folded(db, "worried", 3))
+        await eventually_async(lambda: folded(db, "worried", 3))
         await asyncio.sleep(1)  # an order refresh finds nothing wrong with the order yet
         await send(servers, namespace, [held])
-        await poll(lambda: settled(db, "worried", "order_status_repeated"))
+        await eventually_async(lambda: settled(db, "worried", "order_status_repeated"))
 
     requests = await all_requests(servers, namespace)
     assert [(r.session_id, r.rule, r.context.order_id) for r in requests] == [
@@ -286,10 +291,9 @@ async def test_an_order_held_after_the_customer_checked_it_still_gets_them_a_cal
 
 
 async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_customer(
-    servers: Servers, namespace: str, service_env: dict[str, str]
+    servers: Servers, namespace: str, service_env: dict[str, str], db: Database
 ) -> None:
     clock = ManualClock(at(1))
-    db = database(servers, namespace)
     opted_out = CustomerContext(customer_id="c-out", proactive_opt_out=True)
     ann = CustomerContext(customer_id="c-ann", contact_by_email=True)
     events = [
@@ -319,15 +323,15 @@ async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_custome
             ("ann-first", 1),
             ("ann-second", 1),
         ]:
-            await poll(lambda s=session, n=count: folded(db, s, n))
-        await poll(lambda: chat_open(db, "chat-1"))
+            await eventually_async(lambda s=session, n=count: folded(db, s, n))
+        await eventually_async(lambda: chat_open(db, "chat-1"))
         clock.set(at(20))
         for session in ["opted-out", "chatting", "ann-first", "ann-second"]:
-            await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+            await eventually_async(lambda s=session: settled(db, s, "abandoned_cart"))
         metrics = await metrics_of(app)
-        ordered = await SnapshotStore(db).latest("ordered")
-        assert ordered is not None
-        assert ordered.due_at is None  # nothing ever becomes due once ordered
+        ordered = await stored(db, "ordered")
+        rules = build_rules(load_config())
+        assert next_deadline(rules, ordered) is None  # nothing ever becomes due once ordered
 
     requests = await all_requests(servers, namespace)
     assert [(r.session_id, r.rule) for r in requests] == [("ann-first", "abandoned_cart")]
@@ -335,8 +339,9 @@ async def test_no_request_for_an_opted_out_ordered_chatting_or_throttled_custome
         assert metrics[f'proactive_engine_requests_suppressed_total{{cause="{cause}"}}'] == 1
 
 
-async def chat_open(db: Any, chat_id: str) -> bool:
-    return await db["chats"].find_one({"_id": chat_id}) is not None
+async def chat_open(db: Database, chat_id: str) -> None:
+    async with db.connection() as connection:
+        assert await connection.fetchval("SELECT count(*) FROM chats WHERE chat_id = $1", chat_id)
 
 
 def publisher_failing_for(session_id: str) -> Callable[..., Publish]:
@@ -357,27 +362,15 @@ def publisher_failing_for(session_id: str) -> Callable[..., Publish]:
     return make
 
 
-async def forget_firing(db: Any, session_id: str) -> None:
+async def forget_firing(db: Database, session_id: str) -> None:
     """What a crash right after publishing leaves: no confirmation in the ledger, and a
-    latest snapshot that does not say the rule fired."""
-    snapshots = SnapshotStore(db).db
-    rewritten = 0
-    for name in await snapshots.list_collection_names():
-        if not name.startswith(PREFIX):
-            continue
-        found = [
-            snapshot
-            async for doc in snapshots[name].find({"snapshots.s": session_id})
-            for snapshot in doc["snapshots"]
-            if snapshot["s"] == session_id
-        ]
-        if found:
-            latest = max(found, key=lambda snapshot: snapshot["q"])
-            forgotten = {**latest, "q": latest["q"] + 1, "fired": []}
-            await snapshots[name].insert_one({"snapshots": [forgotten]})
-            rewritten += 1
-    assert rewritten == 1, f"expected one stored session {session_id}, rewrote {rewritten}"
-    await db["published"].delete_many({})
+    stored session that does not say the rule fired."""
+    async with db.connection() as connection:
+        rewritten = await connection.execute(
+            "UPDATE sessions SET fired = '{}' WHERE session_id = $1", session_id
+        )
+        await connection.execute("UPDATE requests SET published_at = NULL")
+    assert rewritten == "UPDATE 1", f"expected one stored session {session_id}: {rewritten}"
 
 
 async def test_a_restarted_engine_neither_loses_nor_doubles_a_request(
@@ -385,9 +378,9 @@ async def test_a_restarted_engine_neither_loses_nor_doubles_a_request(
     namespace: str,
     service_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
+    db: Database,
 ) -> None:
     clock = ManualClock(at(1))
-    db = database(servers, namespace)
     monkeypatch.setattr(app_module, "kafka_publisher", publisher_failing_for("died-before"))
     async with engine_app(service_env, clock):
         events = [  # known customers who may be e-mailed: a channel even after the session
@@ -401,75 +394,76 @@ async def test_a_restarted_engine_neither_loses_nor_doubles_a_request(
         ]
         await send(servers, namespace, events)
         for session in ("died-after", "died-before", "while-down"):
-            await poll(lambda s=session: folded(db, s, 1))
+            await eventually_async(lambda s=session: folded(db, s, 1))
         clock.set(at(16))  # died-after is due: published and confirmed
-        await poll(lambda: settled(db, "died-after", "abandoned_cart"))
+        await eventually_async(lambda: settled(db, "died-after", "abandoned_cart"))
         clock.set(at(18))  # died-before is due: entered into the ledger, never published
-        await poll(lambda: ledger_has(db, "died-before"))
+        await eventually_async(lambda: ledger_has(db, "died-before"))
     monkeypatch.undo()
     await forget_firing(db, "died-after")  # as if it died between publish and confirm
     clock.set(at(40))  # while-down's deadline passed while no engine ran
     async with engine_app(service_env, clock):
         for session in ("died-after", "died-before", "while-down"):
-            await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+            await eventually_async(lambda s=session: settled(db, s, "abandoned_cart"))
 
     requests = await all_requests(servers, namespace)
     assert sorted(r.session_id for r in requests) == ["died-after", "died-before", "while-down"]
 
 
-async def ledger_has(db: Any, session_id: str) -> bool:
-    return await db["requests"].find_one({"session_id": session_id}) is not None
+async def ledger_has(db: Database, session_id: str) -> None:
+    async with db.connection() as connection:
+        count = "SELECT count(*) FROM requests WHERE session_id = $1"
+        assert await connection.fetchval(count, session_id)
 
 
 async def test_two_instances_in_one_group_ask_once_per_situation_across_a_rebalance(
-    servers: Servers, namespace: str, service_env: dict[str, str]
+    servers: Servers, namespace: str, service_env: dict[str, str], db: Database
 ) -> None:
     clock = ManualClock(at(1))
-    db = database(servers, namespace)
     sessions = [f"pair-{n}" for n in range(12)]
     later = [f"later-{n}" for n in range(12)]  # due only after the second instance left
     async with engine_app(service_env, clock) as first:
         await send(servers, namespace, [added(s, 1, 0) for s in sessions])
         async with engine_app(service_env, clock) as second:  # joins mid-session: rebalance
-            await poll(lambda: partitions_split(first, second))
+            await eventually_async(lambda: partitions_split(first, second))
             await send(servers, namespace, [added(s, 2, 1) for s in sessions])
             await send(servers, namespace, [added(s, 1, 20) for s in later])
             for session in sessions + later:
-                await poll(lambda s=session: folded(db, s, 1 if s in later else 2))
+                await eventually_async(lambda s=session: folded(db, s, 1 if s in later else 2))
             clock.set(at(20))  # each instance fires the sessions of its partitions
             for session in sessions:
-                await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+                await eventually_async(lambda s=session: settled(db, s, "abandoned_cart"))
         clock.set(at(40))  # the second left: the first took its partitions back, and fires
         for session in later:
-            await poll(lambda s=session: settled(db, s, "abandoned_cart"))
+            await eventually_async(lambda s=session: settled(db, s, "abandoned_cart"))
 
     requests = await all_requests(servers, namespace)
     assert sorted(r.session_id for r in requests) == sorted(sessions + later)
 
 
-async def partitions_split(first: FastAPI, second: FastAPI) -> bool:
+async def partitions_split(first: FastAPI, second: FastAPI) -> None:
     owned = [
         (await metrics_of(app))["proactive_engine_partitions_owned"] for app in (first, second)
     ]
-    return min(owned) >= 1 and sum(owned) == PARTITIONS
+    assert min(owned) >= 1, owned
+    assert sum(owned) == PARTITIONS, owned
 
 
 async def test_an_invalid_shop_event_is_dead_lettered_and_the_batch_still_applies(
-    servers: Servers, namespace: str, service_env: dict[str, str]
+    servers: Servers, namespace: str, service_env: dict[str, str], db: Database
 ) -> None:
     clock = ManualClock(at(1))
-    db = database(servers, namespace)
     topic = f"{namespace}.cart-events"
     async with engine_app(service_env, clock) as app:
         await produce(servers.kafka_bootstrap_servers, topic, [(b"bad", b"{not json")])
         await send(servers, namespace, [added("after-bad", 1, 0)])
-        await poll(lambda: folded(db, "after-bad", 1))
+        await eventually_async(lambda: folded(db, "after-bad", 1))
         dead = await read_records(
             servers.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 1
         )
         # Both records are handled (one stored, one dead-lettered): a checkpoint commits both.
         group = f"{namespace}.proactive-engine.sessions"
-        await poll(lambda: committed_in(servers, group, topic, 2))
+        await eventually_async(lambda: committed_in(servers, group, topic, 2))
         metrics = await metrics_of(app)
     assert [(r.key, r.value) for r in dead] == [(b"bad", b"{not json")]
     assert headers_of(dead[0])["x-dlq-source-topic"] == topic
@@ -484,6 +478,7 @@ async def test_a_batch_whose_dead_letter_failed_is_read_again_not_skipped(
     namespace: str,
     service_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
+    db: Database,
 ) -> None:
     """Kafka refuses the dead letter on every attempt the policy makes: the batch is read again
     afterwards, and neither its invalid record nor its valid one is committed past."""
@@ -498,15 +493,14 @@ async def test_a_batch_whose_dead_letter_failed_is_read_again_not_skipped(
         await real_send(self, *args, **kwargs)
 
     monkeypatch.setattr(DeadLetters, "send", send_unless_kafka_is_away)
-    db = database(servers, namespace)
     topic = f"{namespace}.cart-events"
     env = {**service_env, "CC_CONSUMER_BACKOFF_SECONDS": "0.01"}
     async with engine_app(env, ManualClock(at(0))):
         await produce(servers.kafka_bootstrap_servers, topic, [(b"bad", b"{not json")])
         await send(servers, namespace, [added("after-bad", 1, 0)])
-        await poll(lambda: folded(db, "after-bad", 1))
+        await eventually_async(lambda: folded(db, "after-bad", 1))
         group = f"{namespace}.proactive-engine.sessions"
-        await poll(lambda: committed_in(servers, group, topic, 2))
+        await eventually_async(lambda: committed_in(servers, group, topic, 2))
         dead = await read_records(
             servers.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 1
         )
@@ -514,7 +508,7 @@ async def test_a_batch_whose_dead_letter_failed_is_read_again_not_skipped(
     assert [(r.key, r.value) for r in dead] == [(b"bad", b"{not json")]
 
 
-async def committed_in(servers: Servers, group: str, topic: str, records: int) -> bool:
+async def committed_in(servers: Servers, group: str, topic: str, records: int) -> None:
     """The group's committed offsets on the topic add up to `records`."""
     admin = AIOKafkaAdminClient(bootstrap_servers=servers.kafka_bootstrap_servers)
     await admin.start()
@@ -522,7 +516,20 @@ async def committed_in(servers: Servers, group: str, topic: str, records: int) -
         offsets = await admin.list_consumer_group_offsets(group)
     finally:
         await admin.close()
-    return sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic) == records
+    assert sum(meta.offset for tp, meta in offsets.items() if tp.topic == topic) == records
+
+
+async def test_the_engine_is_ready_when_kafka_and_postgresql_answer(
+    service_env: dict[str, str],
+) -> None:
+    async with engine_app(service_env, ManualClock(at(0))) as app:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://engine") as client:
+            answer = await client.get("/readyz")
+    assert (answer.status_code, answer.json()) == (
+        200,
+        {"status": "ready", "checks": {"kafka": True, "postgresql": True}},
+    )
 
 
 async def test_the_engine_refuses_to_start_when_shop_topics_are_not_co_partitioned(

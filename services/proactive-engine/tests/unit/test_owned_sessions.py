@@ -1,5 +1,5 @@
 """The owned sessions in memory: the deadline heap against a plain model (property-based),
-rebalance suspension, forgetting idle sessions, and the throttle's slots."""
+rebalance suspension, forgetting idle sessions, and marking them stored."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -7,7 +7,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proactive_engine.owned import LiveSession, OwnedSessions
-from proactive_engine.repository import ThrottleClaim, throttle_slots
 from proactive_engine.session import SessionState
 
 T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
@@ -100,20 +99,15 @@ def test_forget_idle_keeps_sessions_with_a_deadline_unsaved_changes_or_recent_ac
     assert sorted(owned.sessions) == ["dirty", "pending", "recent"]
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    first=st.floats(0, 10 * 86_400),
-    gap_hours=st.floats(0, 48),
-)
-def test_two_requests_share_a_throttle_slot_exactly_when_they_are_close(
-    first: float, gap_hours: float
-) -> None:
-    period = timedelta(hours=24)
-    claim = ThrottleClaim("customer:c1", "abandoned_cart", "r")
-    a = datetime.fromtimestamp(1_800_000_000 + first, UTC)
-    b = a + timedelta(hours=gap_hours)
-    shared = set(throttle_slots(claim, a, period)) & set(throttle_slots(claim, b, period))
-    if b - a <= period:
-        assert shared  # within a period: the second finds the first's slot taken
-    if b - a > period * 1.25 + period / 4:
-        assert not shared  # well past the period: free again
+def test_a_session_changed_while_it_was_being_stored_stays_marked_for_the_next_checkpoint() -> None:
+    quiet, busy = live("quiet"), live("busy")
+    owned = owned_with(quiet, busy)
+    owned.mark_dirty(quiet)
+    owned.mark_dirty(busy)
+    noted = [(s, s.changes) for s in owned.dirty(0)]
+    owned.mark_dirty(busy)  # a batch folds into it while the checkpoint writes
+
+    owned.saved(noted)
+
+    assert [s.session_id for s in owned.dirty(0)] == ["busy"]
+    assert not quiet.dirty
