@@ -110,9 +110,6 @@ class SessionRow:
     fired: Sequence[str]
     state: bytes
 
-    def values(self) -> tuple[Any, ...]:
-        return (self.session_id, self.partition, self.last_at, list(self.fired), self.state)
-
 
 def row_of(live: LiveSession, fired: Iterable[str] | None = None) -> SessionRow | None:
     """The session's row; `fired` instead of its decided episodes when given. None for a

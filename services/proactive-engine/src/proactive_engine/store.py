@@ -12,14 +12,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Protocol
 
 from cc_runtime.postgres import Database
 from proactive_engine.codec import SessionRow
 
+# One statement per chunk of rows (unnest of one array per column): the server plans and
+# runs it once, not once per row as with executemany. `fired` travels as array literals, as
+# unnest cannot take an array of arrays of different lengths.
 UPSERT = """
     INSERT INTO sessions (session_id, partition, last_at, fired, state)
-    VALUES ($1, $2, $3, $4, $5)
+    SELECT session_id, partition, last_at, fired::text[], state
+    FROM unnest($1::text[], $2::integer[], $3::timestamptz[], $4::text[], $5::bytea[])
+        AS rows (session_id, partition, last_at, fired, state)
     ON CONFLICT (session_id) DO UPDATE SET
         partition = excluded.partition,
         last_at = excluded.last_at,
@@ -66,10 +72,25 @@ def _row(record: Any) -> SessionRow:
 
 
 async def upsert_sessions(connection: Any, rows: Sequence[SessionRow]) -> None:
-    """The rows upserted on an `asyncpg.Connection` (one pipelined statement per row, in one
-    transaction: asyncpg's executemany)."""
-    if rows:
-        await connection.executemany(UPSERT, [row.values() for row in rows])
+    """The rows upserted on an `asyncpg.Connection`, in one statement. Sorted by session id:
+    two writers (a checkpoint, a timer round) that lock rows in one order cannot deadlock."""
+    if not rows:
+        return
+    ordered = sorted(rows, key=attrgetter("session_id"))
+    await connection.execute(
+        UPSERT,
+        [row.session_id for row in ordered],
+        [row.partition for row in ordered],
+        [row.last_at for row in ordered],
+        [_array_literal(row.fired) for row in ordered],
+        [row.state for row in ordered],
+    )
+
+
+def _array_literal(items: Sequence[str]) -> str:
+    """A text[] literal (`{"a|b","c|"}`), each element quoted and escaped."""
+    quoted = ('"' + item.replace("\\", "\\\\").replace('"', '\\"') + '"' for item in items)
+    return "{" + ",".join(quoted) + "}"
 
 
 class PostgresSessionStore:

@@ -106,6 +106,19 @@ async def test_a_save_never_takes_back_a_decided_episode(db: Database) -> None:
     assert sorted(stored.fired) == ["abandoned_cart|", "long_product_dwell|"]
 
 
+async def test_decided_episodes_are_stored_as_they_are_whatever_their_characters(
+    db: Database,
+) -> None:
+    store = PostgresSessionStore(db)
+    fired = {'order_status_repeated|o "1", {x}\\ NULL', "order_status_repeated|", "a|b"}
+    await store.save([row(session("a", 0), fired=fired)])
+
+    stored = await store.get("a")
+
+    assert stored is not None
+    assert sorted(stored.fired) == sorted(fired)
+
+
 async def test_idle_sessions_of_the_given_partitions_are_deleted(db: Database) -> None:
     store = PostgresSessionStore(db)
     sessions = [
@@ -196,8 +209,8 @@ async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
         ]:
             plans[name] = await indexes_used(connection, query, *args)
     assert plans == {
-        "load": {"sessions_partition_last_at"},
-        "delete idle": {"sessions_partition_last_at"},
+        "load": {"sessions_partition"},
+        "delete idle": {"sessions_partition"},
         "order problems": {"orders_pkey"},
         "open chats": {"chats_open_session", "chats_open_customer"},
         "ledger entries": {"requests_pkey"},
