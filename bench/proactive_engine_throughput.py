@@ -30,13 +30,13 @@ timestamp, requests expected against published (distinct) and duplicate records,
 120 s after the engine has folded every event, is duplicated, or is for a session that expected
 none.
 
-    uv run python bench/proactive_engine_throughput.py --events 1000000 --sessions 100000
-Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_MONGO_URL when set, else the harness starts
-its own (cc_testing.real_servers), as the other benchmarks do.
+Then it times the load of one partition of every session stored (`--sessions`, 100,000 at the
+defaults: the run's sessions moved into one partition), as a new owner loads it: read, decoded,
+scheduled.
 
-    uv run python bench/proactive_engine_throughput.py --probe-store
-measures only the database calls a batched design would rely on (insert_many, replace_one at
-two collection sizes, find by _id, find by a partition field) and prints their rates.
+    uv run python bench/proactive_engine_throughput.py --events 1000000 --sessions 100000
+Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_POSTGRES_URL when set, else the harness
+starts its own (cc_testing.real_servers), as the other benchmarks do.
 """
 
 import argparse
@@ -58,9 +58,10 @@ from typing import Any
 
 import httpx
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from pymongo import ASCENDING, AsyncMongoClient, ReplaceOne
 
 from cc_runtime import ensure_topics
+from cc_runtime.postgres import Database
+from cc_runtime.settings import schema_name
 from cc_schemas import (
     CartItemAdded,
     CheckoutOrderPlaced,
@@ -76,12 +77,15 @@ from cc_testing import Servers, real_servers
 from cc_testing.cleanup import remove_namespaces
 from proactive_engine import collector
 from proactive_engine.app import create_app
+from proactive_engine.codec import live_session
 from proactive_engine.config import load_config
+from proactive_engine.owned import OwnedSessions
+from proactive_engine.rules import build_rules
 from proactive_engine.settings import Settings
+from proactive_engine.store import PostgresSessionStore
 
 # Set by `run()` from the servers the harness picks.
-KAFKA = ""
-MONGO = ""
+SERVERS = Servers("", "", "benchmark")
 
 TOPICS = sorted({topic_of(c) for c in (ProductViewed, CartItemAdded, CheckoutOrderPlaced)})
 REQUESTS = topic_of(ContactRequested)
@@ -242,7 +246,9 @@ class ShopStream:
 
 
 async def produce_all(ns: str, shop: ShopStream, t_gen: datetime, span: float) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=KAFKA, linger_ms=20, max_batch_size=256_000)
+    producer = AIOKafkaProducer(
+        bootstrap_servers=SERVERS.kafka_bootstrap_servers, linger_ms=20, max_batch_size=256_000
+    )
     await producer.start()
     try:
         pending = []
@@ -262,7 +268,7 @@ async def baseline(ns: str, events: int, run: int) -> float:
     the engine's heap (the interpreter keeps its memory once freed)."""
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as child:
-        pass_ = child.submit(baseline_pass, KAFKA, ns, events, run)
+        pass_ = child.submit(baseline_pass, SERVERS.kafka_bootstrap_servers, ns, events, run)
         return await asyncio.wrap_future(pass_)
 
 
@@ -337,8 +343,8 @@ async def engine_run(
     # status check in the stream, and sessions last seconds: no dwell threshold is reached).
     config = config.model_copy(update={"rules": {**config.rules, "abandoned_cart": rule}})
     settings = Settings(
-        CC_KAFKA_BOOTSTRAP_SERVERS=KAFKA,
-        CC_MONGO_URL=MONGO,
+        CC_KAFKA_BOOTSTRAP_SERVERS=SERVERS.kafka_bootstrap_servers,
+        CC_POSTGRES_URL=SERVERS.postgres_url,
         CC_NAMESPACE=ns,
     )
     gc.callbacks.append(GC_PAUSES.observe)
@@ -380,7 +386,7 @@ async def read_requests(
     then until the topic is quiet for a second, to catch late duplicates."""
     consumer = AIOKafkaConsumer(
         f"{ns}.{REQUESTS}",
-        bootstrap_servers=KAFKA,
+        bootstrap_servers=SERVERS.kafka_bootstrap_servers,
         auto_offset_reset="earliest",
         group_id=None,
     )
@@ -410,55 +416,24 @@ async def read_requests(
     return found
 
 
-async def timed(label: str, count: int, call: Any, limit: float = 60) -> None:
-    started = time.perf_counter()
+async def partition_load(ns: str) -> tuple[int, float, float]:
+    """Every stored session moved into partition 0, then loaded as a new owner loads it:
+    (sessions, seconds to read, seconds to decode and schedule)."""
+    assert SERVERS.postgres_url is not None
+    database = Database(SERVERS.postgres_url, schema_name(Settings.service_name, ns))
+    await database.open()
     try:
-        await asyncio.wait_for(call, limit)
-    except TimeoutError:
-        print(f"{label}: no answer within {limit:.0f}s")
-        return
-    seconds = time.perf_counter() - started
-    print(f"{label}: {seconds * 1000:,.0f} ms, {count / seconds:,.0f} documents/s")
-
-
-async def probe_store() -> None:
-    """Rates of the database calls a batched engine would use, on a throwaway database."""
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO, tz_aware=True)
-    db = client["probe" + uuid.uuid4().hex[:8]]
-    state = {"state": "x" * 1500}  # about the size of a stored session
-    try:
-        for size in (10, 5000, 20000):
-            col = db[f"sessions{size}"]
-            await col.create_index([("partition", ASCENDING)])
-            docs = [{"_id": f"s{i}", "partition": i % 6, **state} for i in range(size)]
-            await timed(
-                f"insert_many {size} (new _ids)", size, col.insert_many(docs, ordered=False)
-            )
-            first = [f"s{i}" for i in range(10)]
-            await timed(
-                f"10 x replace_one in a collection of {size}",
-                10,
-                asyncio.gather(*(col.replace_one({"_id": s}, {"v": 1, **state}) for s in first)),
-            )
-            replaces = [ReplaceOne({"_id": s}, {"v": 2, **state}, upsert=True) for s in first]
-            await timed(
-                f"bulk_write of 10 ReplaceOne upserts in a collection of {size}",
-                10,
-                col.bulk_write(replaces, ordered=False),
-            )
-            await timed(
-                f"10 x find_one by _id in a collection of {size}",
-                10,
-                asyncio.gather(*(col.find_one({"_id": s}) for s in first)),
-            )
-            await timed(
-                f"find by partition (1 of 6) in a collection of {size}",
-                size // 6,
-                col.find({"partition": 0}).to_list(),
-            )
+        async with database.connection() as connection:
+            await connection.execute("UPDATE sessions SET partition = 0")
+            await connection.execute("VACUUM ANALYZE sessions")
+        owned = OwnedSessions(build_rules(load_config()))
+        started = time.perf_counter()
+        rows = await PostgresSessionStore(database).load(0, datetime.now(UTC) - timedelta(hours=24))
+        read = time.perf_counter()
+        owned.assign(0, [live_session(row) for row in rows])
+        return len(owned), read - started, time.perf_counter() - read
     finally:
-        await client.drop_database(db.name)
-        await client.close()
+        await database.close()
 
 
 class GcPauses:
@@ -521,22 +496,20 @@ async def main() -> int:
         default=4,
         help="baseline passes, half before the engine and half after; the median is the reference",
     )
-    parser.add_argument("--probe-store", action="store_true", help="only the database rates")
     args = parser.parse_args()
-    if args.probe_store:
-        await probe_store()
-        return 0
     collector.tune()  # the engine's settings, as in the baseline's processes
     ns = "bench" + uuid.uuid4().hex[:8]
     try:
         return await measure(args, ns)
     finally:
-        await remove_namespaces(Servers(KAFKA, MONGO, "benchmark"), [ns])
+        await remove_namespaces(SERVERS, [ns])
 
 
 async def measure(args: argparse.Namespace, ns: str) -> int:
     """Produce, read with the baseline, run the engine; returns the exit status."""
-    await ensure_topics(KAFKA, [f"{ns}.{topic}" for topic in (*TOPICS, REQUESTS)], 6)
+    await ensure_topics(
+        SERVERS.kafka_bootstrap_servers, [f"{ns}.{topic}" for topic in (*TOPICS, REQUESTS)], 6
+    )
     shop = ShopStream(args.events, args.sessions, args.overlap, args.seed)
     expected = shop.abandoned
     span = args.events / args.event_rate
@@ -587,6 +560,11 @@ async def measure(args: argparse.Namespace, ns: str) -> int:
             + ", ".join(found.missing[:10])
             + (" ..." if len(found.missing) > 10 else "")
         )
+    sessions, read, decoded = await partition_load(ns)
+    print(
+        f"partition load: {sessions:,} sessions in {read + decoded:.2f}s "
+        f"(read {read:.2f}s, decoded and scheduled {decoded:.2f}s)"
+    )
     print(f"ratio: {rate / base_rate:.2f}")
     return 1 if failed else 0
 
@@ -596,9 +574,9 @@ def rates(passes: list[float]) -> str:
 
 
 def run() -> None:
-    global KAFKA, MONGO
+    global SERVERS
     with real_servers() as servers:
-        KAFKA, MONGO = servers.kafka_bootstrap_servers, servers.mongo_url
+        SERVERS = servers
         status = asyncio.run(main())
     sys.exit(status)
 
