@@ -111,13 +111,20 @@ def test_each_service_listens_on_all_interfaces_at_its_port_and_checks_readyz_th
     assert f"127.0.0.1:{port}/readyz" in " ".join(svc["healthcheck"]["test"])
 
 
+# The services that keep nothing in MongoDB any longer.
+ON_POSTGRES_ALONE = {"proactive-engine"}
+
+
 @pytest.mark.parametrize("name", sorted(SERVICE_PORTS))
-def test_each_service_waits_for_healthy_kafka_postgres_and_mongodb(
+def test_each_service_waits_for_healthy_kafka_and_its_databases(
     compose: dict[str, Any], name: str
 ) -> None:
     depends_on = compose["services"][name]["depends_on"]
 
-    for dependency in ("kafka", "postgres", "mongodb"):
+    on_postgres_alone = name in ON_POSTGRES_ALONE
+    expected = ["kafka", "postgres"] if on_postgres_alone else ["kafka", "postgres", "mongodb"]
+    assert ("mongodb" in depends_on) is not on_postgres_alone
+    for dependency in expected:
         assert depends_on[dependency]["condition"] == "service_healthy", dependency
 
 
