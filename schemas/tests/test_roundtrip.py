@@ -123,6 +123,43 @@ EXAMPLES: list[s.Event] = [
     s.CsatSubmitted(
         **ENV, response_id="R-1", customer_id="C-42", score=5, channel=s.InteractionChannel.CHAT
     ),
+    s.CustomerRegistered(
+        **ENV,
+        customer_id="C-42",
+        first_name="Anna",
+        last_name="Rossi",
+        phones=("+39 02 1234 5678", "347 123 4567"),
+        emails=("Anna.Rossi@Example.IT",),
+        social_handles=(s.SocialHandle(network="instagram", handle="@anna.toys"),),
+        addresses=(s.Address(line1="Via Roma 12", postcode="20121", city="Milano", country="IT"),),
+        language="it",
+        consents=(s.Consent(purpose="newsletter", granted=True, at=AT),),
+        opt_outs=("phone",),
+        loyalty_tier=s.LoyaltyTier.GOLD,
+    ),
+    s.CustomerUpdated(**ENV, customer_id="C-42", emails=("anna@example.it",)),
+    s.CustomerErased(**ENV, customer_id="C-42", reason="customer's request"),
+    s.ContactIdentified(
+        **ENV,
+        contact_id="1710408413.4211",
+        channel=s.InteractionChannel.PHONE,
+        level=s.IdentificationLevel.KNOWN,
+        matched_by=s.MatchedBy.E164,
+        presented="+390212345678",
+        customer_id="C-42",
+        candidates=(
+            s.CustomerSummary(
+                customer_id="C-42",
+                name="Anna Rossi",
+                strategic_level=s.StrategicLevel.GOLD,
+                strategic_reason="gold: 14 orders, EUR 1,240 in 12 months",
+                competence_needed="product-specialist",
+                last_contact_at=AT,
+            ),
+        ),
+        strategic_level=s.StrategicLevel.GOLD,
+        competence_needed="product-specialist",
+    ),
 ]
 EXPECTED_KEYS = {
     s.CALL_EVENTS: "1710408413.4211",
@@ -139,6 +176,8 @@ EXPECTED_KEYS = {
     s.INTERACTIONS: "C-42",
     s.CHAT_EVENTS: "chat-1",
     s.CSAT_RESPONSES: "C-42",
+    s.CUSTOMER_EVENTS: "C-42",
+    s.CONTACT_IDENTIFICATIONS: "1710408413.4211",
 }
 
 

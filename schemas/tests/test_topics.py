@@ -8,10 +8,32 @@ import pytest
 from pydantic import ValidationError
 
 import cc_schemas as s
-from cc_schemas import agents, calls, chat, contacts, csat, interactions, orders, shop, tickets
+from cc_schemas import (
+    agents,
+    calls,
+    chat,
+    contacts,
+    csat,
+    customers,
+    interactions,
+    orders,
+    shop,
+    tickets,
+)
 from cc_schemas.envelope import Event
 
-DOMAIN_MODULES = [agents, calls, chat, contacts, csat, interactions, orders, shop, tickets]
+DOMAIN_MODULES = [
+    agents,
+    calls,
+    chat,
+    contacts,
+    csat,
+    customers,
+    interactions,
+    orders,
+    shop,
+    tickets,
+]
 DESIGN_TOPICS = {
     "call-events",
     "agent-events",
@@ -27,6 +49,8 @@ DESIGN_TOPICS = {
     "interactions",
     "chat-events",
     "csat-responses",
+    "customer-events",
+    "contact-identifications",
 }
 
 
@@ -132,6 +156,7 @@ def test_a_message_without_event_type_is_rejected_even_on_a_single_event_topic()
         (s.AnyOrderCommand, s.ORDER_COMMANDS),
         (s.AnyContactOutcome, s.CONTACT_OUTCOMES),
         (s.AnyChatEvent, s.CHAT_EVENTS),
+        (s.AnyCustomerEvent, s.CUSTOMER_EVENTS),
     ],
 )
 def test_the_typed_union_aliases_list_the_events_of_their_topic(alias: object, topic: str) -> None:

@@ -12,7 +12,18 @@ from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 from pydantic import Field, TypeAdapter
 
-from cc_schemas import agents, calls, chat, contacts, csat, interactions, orders, shop, tickets
+from cc_schemas import (
+    agents,
+    calls,
+    chat,
+    contacts,
+    csat,
+    customers,
+    interactions,
+    orders,
+    shop,
+    tickets,
+)
 from cc_schemas.envelope import Event
 
 CALL_EVENTS = "call-events"
@@ -29,6 +40,8 @@ TICKET_CLOSED = "ticket-closed"
 INTERACTIONS = "interactions"
 CHAT_EVENTS = "chat-events"
 CSAT_RESPONSES = "csat-responses"
+CUSTOMER_EVENTS = "customer-events"
+CONTACT_IDENTIFICATIONS = "contact-identifications"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -100,6 +113,8 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
             _spec(INTERACTIONS, "customer_id", interactions.InteractionRecorded),
             _spec(CHAT_EVENTS, "chat_id", chat.AnyChatEvent),
             _spec(CSAT_RESPONSES, "customer_id", csat.CsatSubmitted),
+            _spec(CUSTOMER_EVENTS, "customer_id", customers.AnyCustomerEvent),
+            _spec(CONTACT_IDENTIFICATIONS, "contact_id", customers.ContactIdentified),
         )
     }
 )
