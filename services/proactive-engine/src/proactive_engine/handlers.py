@@ -100,9 +100,26 @@ class Dependencies:
 
 async def take_partitions(deps: Dependencies, partitions: Iterable[int]) -> None:
     """The rebalance ended with these partitions ours: keep the sessions of those we had,
-    load the others from the store."""
+    load the others from the store. A load that fails (the database away) is tried again by
+    `load_unloaded`, or by the partition's next batch, whichever comes first: the consumer
+    would otherwise only log the failure, and a partition without new events would never
+    fire its sessions."""
     async with deps.lock:
         for partition in deps.owned.resume(partitions):
+            try:
+                await _own(deps, partition)
+            except Exception:
+                log.exception(
+                    "partition not loaded; tried again shortly", extra={"partition": partition}
+                )
+
+
+async def load_unloaded(deps: Dependencies) -> None:
+    """Load the partitions assigned to this instance whose load failed."""
+    if not deps.owned.unloaded:
+        return
+    async with deps.lock:
+        for partition in sorted(deps.owned.unloaded):
             await _own(deps, partition)
 
 

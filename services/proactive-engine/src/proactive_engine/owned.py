@@ -46,6 +46,7 @@ class OwnedSessions:
         self.partitions: dict[int, set[str]] = {}
         self._heap: list[tuple[datetime, str]] = []
         self.suspended: set[int] = set()  # revoked, maybe about to come back: not fired
+        self.unloaded: set[int] = set()  # assigned, but their load failed: loaded later
         # partition -> sessions changed since stored
         self._dirty: defaultdict[int, set[str]] = defaultdict(set)
         self._watching: set[str] = set()  # sessions that asked about an order
@@ -60,7 +61,9 @@ class OwnedSessions:
         """A rebalance began: fire nothing of these partitions until it ends. An eager
         rebalance revokes every partition, and most come back to the same instance, which then
         keeps its sessions instead of loading them again (`resume`)."""
+        partitions = set(partitions)
         self.suspended.update(p for p in partitions if p in self.partitions)
+        self.unloaded -= partitions
 
     def resume(self, assigned: Iterable[int]) -> list[int]:
         """The rebalance ended: drop the suspended partitions that went elsewhere; returns the
@@ -69,7 +72,8 @@ class OwnedSessions:
         for partition in self.suspended - assigned:
             self.revoke(partition)
         self.suspended.clear()
-        return sorted(p for p in assigned if p not in self.partitions)
+        self.unloaded = {p for p in assigned if p not in self.partitions}
+        return sorted(self.unloaded)
 
     def is_current(self, live: LiveSession) -> bool:
         """Still owned, and not replaced by a reload of its partition meanwhile."""
@@ -77,6 +81,7 @@ class OwnedSessions:
 
     def assign(self, partition: int, loaded: Iterable[LiveSession]) -> None:
         self.revoke(partition)
+        self.unloaded.discard(partition)
         self.partitions[partition] = set()
         for live in loaded:
             self._add(live)

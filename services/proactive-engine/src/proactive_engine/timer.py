@@ -17,6 +17,7 @@ from proactive_engine.handlers import (
     checkpoint_if_due,
     fire_due,
     housekeeping,
+    load_unloaded,
     refresh_watched_orders,
 )
 
@@ -58,6 +59,7 @@ async def _run_chores(deps: Dependencies, settings: TimerSettings, stop: asyncio
         # Batches checkpoint every checkpoint_seconds; this looks every second whether one
         # is overdue (no batches came), so that the two do not add up to twice as many.
         (checkpoint_if_due, min(1.0, settings.checkpoint_seconds)),
+        (load_unloaded, 1.0),  # partitions whose load failed at the rebalance
         (refresh_watched_orders, settings.order_refresh_seconds),
         (housekeeping, settings.housekeeping_seconds),
     ]
