@@ -31,6 +31,7 @@ from cc_runtime.access import (
     document_access,
     operations_access,
 )
+from cc_runtime.browser import cors_origins, protect_browsers
 from cc_runtime.dead_letter import ConsumerMetrics, DeadLetters
 from cc_runtime.http_metrics import instrument_http
 from cc_runtime.kafka import (
@@ -173,6 +174,7 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
         )
         document_access(app, table, settings.oidc_issuer)
     instrument_http(app, infra.registry)
+    protect_browsers(app, cors_origins(settings.cors_origins))
     app.include_router(_operations_router(infra, spec.title, spec.uses_mongodb))
     for router in spec.routers:
         app.include_router(router)

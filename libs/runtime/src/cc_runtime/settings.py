@@ -127,6 +127,12 @@ class ServiceSettings(BaseSettings):
         validation_alias=_shared("OIDC_LEEWAY_SECONDS"),
         description="Clock skew allowed on a token's expiry and not-before.",
     )
+    cors_origins: str = Field(
+        "",
+        validation_alias=_shared("CORS_ORIGINS"),
+        description="Comma-separated browser origins allowed to call the service (the "
+        "console's); empty: none.",
+    )
     metrics_access: Literal["loopback", "token", "open"] = Field(
         "loopback",
         validation_alias=_shared("METRICS_ACCESS"),
