@@ -3,11 +3,13 @@ order: `CC_TEST_OIDC_ISSUER`; else Keycloak in testcontainers when a Docker engi
 the local stack's Keycloak (with a PostgreSQL of its own), started in a private state directory
 on free ports and stopped at the end. Every provider serves deploy/keycloak's realm, whose demo
 users and clients the tests sign in with. Only tests asking for the `identity_provider` fixture
-pay for it: about 80-90 s on the local stack here (a schema and a realm import into an empty
-database). Starting it in a thread while other tests ran was measured slower, not faster, on
-our 2 cores: both are CPU-bound."""
+pay for it: on the local stack here about 80-90 s the first time (a schema and a realm import
+into an empty database), then about 25 s, from a copy of that database kept in the cache
+(`seed_file`). Starting it in a thread while other tests ran was measured slower, not faster,
+on our 2 cores: both are CPU-bound."""
 
 import contextlib
+import hashlib
 import os
 import shutil
 import subprocess
@@ -100,15 +102,51 @@ def local_stack_keycloak() -> Iterator[IdentityProvider]:
         "CC_POSTGRES_FSYNC": "off",
         "CC_KEYCLOAK_PORT": str(keycloak_port),
     }
+    database = f"postgresql://keycloak:keycloak@127.0.0.1:{postgres_port}/keycloak"
+    seed = seed_file()
     try:
-        started = subprocess.run(  # noqa: S603
-            [str(STACK), "start", "keycloak"], env=env, capture_output=True, text=True
-        )
-        if started.returncode != 0:
-            raise RuntimeError(f"the local stack's Keycloak did not start:\n{started.stderr}")
+        _stack(env, "start", "postgres")
+        if seed.exists():
+            _postgres_tool("pg_restore", "--no-owner", "--exit-on-error", "-d", database, str(seed))
+        _stack(env, "start", "keycloak")
+        if not seed.exists():
+            _save_seed(database, seed)
         yield IdentityProvider(f"http://127.0.0.1:{keycloak_port}/realms/{REALM}", "local stack")
     finally:
         subprocess.run(  # noqa: S603
             [str(STACK), "stop", "keycloak", "postgres"], env=env, capture_output=True, check=False
         )
         shutil.rmtree(state, ignore_errors=True)
+
+
+def seed_file() -> Path:
+    """Keycloak's database as its first start on an empty one left it (its schema and the
+    imported realm), kept in the cache for this Keycloak and realm file: restored, it turns the
+    next session's 80-90 s first start into a warm start of about 20 s. Test keys only: the
+    realm's signing keys are in it."""
+    cache = Path(os.environ.get("CC_CACHE_DIR") or Path.home() / ".cache" / "contact-centre")
+    pom = (REPO_ROOT / "deploy" / "local" / "keycloak" / "pom.xml").read_bytes()
+    digest = hashlib.sha256(pom + REALM_FILE.read_bytes()).hexdigest()[:16]
+    return cache / "keycloak-test-seed" / f"{digest}.dump"
+
+
+def _save_seed(database: str, seed: Path) -> None:
+    seed.parent.mkdir(parents=True, exist_ok=True)
+    partial = seed.with_suffix(f".{os.getpid()}.partial")
+    _postgres_tool("pg_dump", "--format=custom", f"--file={partial}", database)
+    partial.replace(seed)  # whole or absent, whichever session writes it
+
+
+def _stack(env: dict[str, str], *args: str) -> None:
+    done = subprocess.run([str(STACK), *args], env=env, capture_output=True, text=True)  # noqa: S603
+    if done.returncode != 0:
+        raise RuntimeError(f"stack {' '.join(args)} failed:\n{done.stderr}")
+
+
+def _postgres_tool(name: str, *args: str) -> None:
+    version = os.environ.get("CC_POSTGRES_VERSION", "15")
+    done = subprocess.run(  # noqa: S603
+        [f"/usr/lib/postgresql/{version}/bin/{name}", *args], capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{name} failed:\n{done.stderr}")
