@@ -278,14 +278,15 @@ CurrentPrincipal = Annotated[Principal, Depends(principal)]
 
 def document_access(app: FastAPI, table: AccessTable, issuer: str) -> None:
     """Each operation of the OpenAPI document says what it needs (`security`, `x-access`)."""
-    generate = app.openapi
+    generate = app.openapi  # FastAPI's, which regenerates when routes were added
+    decorated: list[dict[str, Any]] = []
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = generate()
+        schema = generate()
+        if not decorated or decorated[0] is not schema:
             _decorate(schema, table, issuer)
-            app.openapi_schema = schema
-        return app.openapi_schema
+            decorated[:] = [schema]
+        return schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 

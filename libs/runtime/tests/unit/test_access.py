@@ -198,6 +198,8 @@ def test_the_openapi_document_shows_what_each_operation_needs(client: TestClient
     assert paths["/v1/faq"]["get"]["security"] == []
     assert paths["/healthz"]["get"]["x-access"]["kind"] == "public"
     assert paths["/metrics"]["get"]["security"][-1] == {}  # open on loopback
+    again = client.get("/openapi.json").json()["paths"]["/v1/reports/calls"]["get"]
+    assert again["description"].count("**Access:**") == 1
 
 
 def test_a_test_key_is_refused_in_production() -> None:
