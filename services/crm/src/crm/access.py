@@ -2,6 +2,8 @@
 operations routes (/healthz, /readyz and the docs public; /metrics open on 127.0.0.1); every
 route crm gains gets its entry here, or the app is not built."""
 
-from cc_runtime import Access
+from cc_runtime import ADMIN, Access, requires
 
-ACCESS: dict[str, Access] = {}
+ACCESS: dict[str, Access] = {
+    "POST /v1/customers/imports": requires(ADMIN),
+}

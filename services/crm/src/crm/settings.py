@@ -2,6 +2,8 @@
 
 from typing import ClassVar
 
+import phonenumbers
+from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from cc_runtime import ServiceSettings
@@ -12,3 +14,22 @@ class Settings(ServiceSettings):
 
     service_name: ClassVar[str] = "crm"
     http_port: int = 8002
+    default_region: str = Field(
+        "IT",
+        description="Region (ISO 3166-1 alpha-2) of phone numbers written without a country "
+        "prefix, in customer records, imports and caller ids.",
+    )
+    import_batch_rows: int = Field(
+        1000, ge=1, le=50_000, description="Rows of a customer import stored per transaction."
+    )
+    import_rejections_listed: int = Field(
+        1000, ge=0, description="Rejected rows an import's report lists (all are counted)."
+    )
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        region = region.upper()
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"{region!r} is not a region phonenumbers knows")
+        return region

@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import httpx
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from cc_dev import errors, topics
+from cc_dev.customers import import_customers
 from cc_dev.errors import CliError
 from cc_dev.ingest import DEVELOPMENT_SECRET, ImportCredential, import_queue_log
 from cc_dev.progress import Bar
@@ -30,7 +32,8 @@ T = TypeVar("T")
 
 app = typer.Typer(
     help="Developer tool of the contact-centre platform: topics, record, replay, simulate, "
-    "import-queue-log. Exit codes: 0 done, 1 bug, 2 bad arguments, 3 bad input file, "
+    "import-queue-log, import-customers. Exit codes: 0 done, 1 bug, 2 bad arguments, "
+    "3 bad input file, "
     "4 Kafka unreachable or refusing, 5 HTTP endpoint unreachable or refusing, 130 interrupted.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -393,3 +396,42 @@ def import_queue_log_command(
     for key, value in summary.items():
         table.add_row(key, str(value))
     out.print(table)
+
+
+@app.command("import-customers")
+def import_customers_command(
+    file: Annotated[Path, typer.Argument(help="A customer CSV (columns: see crm's README).")],
+    url: Annotated[
+        str, typer.Option(envvar="CC_DEV_CRM_URL", help="Base URL of crm.")
+    ] = "http://127.0.0.1:8002",
+    token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CC_DEV_TOKEN",
+            help="An admin's bearer token (e.g. the services client's, from the identity "
+            "provider).",
+            show_default=False,
+        ),
+    ] = None,
+    timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the import.")] = 3600,
+) -> None:
+    """Stream a customer CSV to crm's import and print its report (rejected rows by line)."""
+    try:
+        with Bar("uploading", err) as bar, httpx.Client(base_url=url, timeout=timeout) as client:
+            report = import_customers(client, file, token=token, progress=bar)
+    except CliError as error:
+        err.print(f"[bold red]error:[/] {error}", highlight=False)
+        raise typer.Exit(error.exit_code) from None
+    print_import_report(file, report)
+
+
+def print_import_report(file: Path, report: dict[str, Any]) -> None:
+    table = Table("field", "value", title=f"customer import of {file}")
+    for key in ("lines", "rows", "imported", "rejected", "possible_duplicates"):
+        table.add_row(key, str(report.get(key)))
+    out.print(table)
+    if report.get("rejections"):
+        rejected = Table("line", "reason", title="rejected rows")
+        for rejection in report["rejections"]:
+            rejected.add_row(str(rejection["line"]), rejection["reason"])
+        out.print(rejected)
