@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cc_testing.servers import STACK, Servers, free_ports
+from cc_testing.servers import STACK, Servers, free_ports, stack_environment
 
 
 @dataclass(frozen=True)
@@ -30,9 +30,11 @@ class PrivateStack:
 
 @contextlib.contextmanager
 def private_stack() -> Iterator[PrivateStack]:
-    """Kafka and FerretDB of their own, stopped and removed at the end."""
+    """Kafka, FerretDB and PostgreSQL of their own, stopped and removed at the end."""
     state = Path(tempfile.mkdtemp(prefix="cc-private-stack-"))
-    kafka_port, controller_port, mongo_port = free_ports(3)
+    # Run as root, the stack runs PostgreSQL as `postgres`, which must enter this directory.
+    state.chmod(0o711)
+    kafka_port, controller_port, mongo_port, postgres_port = free_ports(4)
     env = {
         **os.environ,
         "CC_STATE_DIR": str(state),
@@ -40,15 +42,21 @@ def private_stack() -> Iterator[PrivateStack]:
         "CC_KAFKA_CONTROLLER_PORT": str(controller_port),
         "CC_MONGO_PORT": str(mongo_port),
         "CC_KAFKA_HEAP": "512m",
+        "CC_POSTGRES_PORT": str(postgres_port),
+        "CC_POSTGRES_DATA_DIR": str(state / "postgres-data"),
+        "CC_POSTGRES_FSYNC": "off",
     }
-    servers = Servers(
-        f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{mongo_port}", "private local stack"
-    )
-    stack = PrivateStack(servers, env)
+    components = ("kafka", "ferretdb", "postgres")
     try:
-        stack.start("kafka")
-        stack.start("ferretdb")
-        yield stack
+        subprocess.run([str(STACK), "start", *components], env=env, check=True)  # noqa: S603
+        servers = Servers(
+            f"127.0.0.1:{kafka_port}",
+            f"mongodb://127.0.0.1:{mongo_port}",
+            "private local stack",
+            stack_environment(env)["CC_POSTGRES_URL"],
+            "private local stack",
+        )
+        yield PrivateStack(servers, env)
     finally:
-        subprocess.run([str(STACK), "stop", "kafka", "ferretdb"], env=env, check=False)  # noqa: S603
+        subprocess.run([str(STACK), "stop", *components], env=env, check=False)  # noqa: S603
         shutil.rmtree(state, ignore_errors=True)
