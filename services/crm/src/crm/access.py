@@ -2,8 +2,11 @@
 operations routes (/healthz, /readyz and the docs public; /metrics open on 127.0.0.1); every
 route crm gains gets its entry here, or the app is not built."""
 
-from cc_runtime import ADMIN, Access, requires
+from cc_runtime import ADMIN, OPERATOR, Access, requires
 
 ACCESS: dict[str, Access] = {
     "POST /v1/customers/imports": requires(ADMIN),
+    "GET /v1/identify": requires(OPERATOR),
+    "GET /v1/customers/{customer_id}": requires(OPERATOR),
+    "PUT /v1/customers/{customer_id}/competence": requires(OPERATOR),
 }

@@ -1,21 +1,49 @@
-"""Route -> handler, nothing more: the customer import (admin)."""
+"""Route -> handler, nothing more: the customer import (admin), identify, the customer 360 and
+the competence a customer needs (operators)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 
+from cc_runtime import CurrentPrincipal
+from crm.contact_points import InvalidContactPoint, normalise_email, normalise_phone
 from crm.customer_csv import COLUMNS, BadHeader
-from crm.handlers import ImportLimits, import_csv
-from crm.repository import CustomerRepository
+from crm.handlers import (
+    CustomerReader,
+    HistoryReader,
+    ImportLimits,
+    Recognition,
+    customer_360,
+    import_csv,
+    look_up,
+)
+from crm.recognition import Presented
+from crm.repository import CustomerRepository, PostgresSummaries
 from crm.settings import Settings
+from crm.views import (
+    BadCursor,
+    CompetenceBody,
+    CompetenceSet,
+    Customer360,
+    Identified,
+    position_of,
+)
+
+MAX_PAGE = 100
 
 
-def customer_routes(settings: Settings, repository: CustomerRepository) -> APIRouter:
+def customer_routes(
+    settings: Settings,
+    repository: CustomerRepository,
+    readers: tuple[CustomerReader, HistoryReader, PostgresSummaries],
+    recognition: Recognition,
+) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["customers"])
+    customers, history, summaries = readers
     limits = ImportLimits(
         batch_rows=settings.import_batch_rows,
         rejections_listed=settings.import_rejections_listed,
@@ -45,4 +73,81 @@ def customer_routes(settings: Settings, repository: CustomerRepository) -> APIRo
             raise HTTPException(422, detail=str(error)) from None
         return asdict(report)
 
+    @router.get(
+        "/identify",
+        summary="Who has this phone number or e-mail address",
+        description="Exactly one of `phone` (any national or international form; numbers "
+        "without a prefix are taken in CRM_DEFAULT_REGION) or `email`. 422 with the reason "
+        "when it is not a usable number or address.",
+    )
+    async def identify(
+        phone: Annotated[str | None, Query(max_length=64)] = None,
+        email: Annotated[str | None, Query(max_length=320)] = None,
+    ) -> Identified:
+        presented = _presented(phone, email, settings.default_region)
+        found, candidates = await look_up(presented, recognition, datetime.now(UTC))
+        known = len(candidates) == 1 and found.level.value == "known"
+        return Identified(
+            level=found.level,
+            matched_by=found.matched_by,
+            presented=found.presented,
+            customer_id=candidates[0].customer_id if known else None,
+            candidates=candidates,
+        )
+
+    @router.get(
+        "/customers/{customer_id}",
+        summary="Customer 360: profile, strategic level, orders in progress, contacts",
+        description="Contacts newest first, `limit` per page; `next_cursor` gives the next.",
+        responses={404: {"description": "crm does not know this customer"}},
+    )
+    async def get_customer(
+        customer_id: str,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> Customer360:
+        try:
+            before = position_of(cursor)
+        except BadCursor as error:
+            raise HTTPException(422, detail=str(error)) from None
+        found = await customer_360(
+            customer_id,
+            customers,
+            history,
+            recognition,
+            (before, limit),
+            datetime.now(UTC),
+        )
+        if found is None:
+            raise HTTPException(404, detail=f"no customer {customer_id!r}")
+        return found
+
+    @router.put(
+        "/customers/{customer_id}/competence",
+        summary="Set the competence an operator needs for this customer",
+        responses={404: {"description": "crm does not know this customer"}},
+    )
+    async def set_competence(
+        customer_id: str, body: CompetenceBody, caller: CurrentPrincipal
+    ) -> CompetenceSet:
+        if not await summaries.set_competence(customer_id, body.competence_needed, caller.subject):
+            raise HTTPException(404, detail=f"no customer {customer_id!r}")
+        return CompetenceSet(
+            customer_id=customer_id,
+            competence_needed=body.competence_needed,
+            set_by=caller.subject,
+        )
+
     return router
+
+
+def _presented(phone: str | None, email: str | None, region: str) -> Presented:
+    if (phone is None) == (email is None):
+        raise HTTPException(422, detail="give exactly one of phone or email")
+    try:
+        if phone is not None:
+            return Presented(phone=normalise_phone(phone, region))
+        assert email is not None
+        return Presented(email=normalise_email(email))
+    except InvalidContactPoint as error:
+        raise HTTPException(422, detail=str(error)) from None

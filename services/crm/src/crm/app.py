@@ -1,30 +1,70 @@
-"""Composition root of crm: settings -> infrastructure -> repository, subscribers, HTTP app.
-Reads customer-events."""
+"""Composition root of crm: settings -> infrastructure -> repositories, recognition,
+subscribers, HTTP app. Reads customer-events, order-events, ticket-opened, ticket-closed,
+call-events; writes contact-identifications."""
 
 from fastapi import FastAPI
+from faststream.kafka import KafkaBroker
 
 from cc_runtime import ServiceSpec, connect, create_http_app
-from cc_schemas import CUSTOMER_EVENTS
+from cc_schemas import (
+    CALL_EVENTS,
+    CONTACT_IDENTIFICATIONS,
+    CUSTOMER_EVENTS,
+    ORDER_EVENTS,
+    TICKET_CLOSED,
+    TICKET_OPENED,
+    ContactIdentified,
+    encode,
+    key_of,
+)
 from crm.access import ACCESS
 from crm.api import customer_routes
-from crm.repository import PostgresCustomers
+from crm.handlers import Publish, Recognition
+from crm.repository import PostgresContacts, PostgresCustomers, PostgresOrders, PostgresSummaries
 from crm.settings import Settings
+from crm.strategic import load_rule
 from crm.subscribers import register_subscribers
+
+
+def kafka_publisher(broker: KafkaBroker, topic: str) -> Publish:
+    async def publish(event: ContactIdentified) -> None:
+        await broker.publish(
+            encode(event),
+            topic,
+            key=key_of(event).encode(),
+            headers={"content-type": "application/json"},
+        )
+
+    return publish
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     infra = connect(settings)
     customers = PostgresCustomers(infra.postgres)
-    register_subscribers(infra.broker, settings, customers)
+    orders = PostgresOrders(infra.postgres)
+    contacts = PostgresContacts(infra.postgres)
+    summaries = PostgresSummaries(infra.postgres)
+    recognition = Recognition(
+        lookups=customers.lookups(),
+        summaries=summaries,
+        contacts=contacts,
+        publish=kafka_publisher(infra.broker, settings.topic(CONTACT_IDENTIFICATIONS)),
+        rule=load_rule(settings.strategic_file),
+        region=settings.default_region,
+    )
+    register_subscribers(infra.broker, settings, customers, orders, recognition)
     spec = ServiceSpec(
         title="CRM",
         description=(
             "Customers recognised at once from caller number, e-mail or social handle; "
             "their contacts, cases, attachments and orders."
         ),
-        consumes=[CUSTOMER_EVENTS],
-        routers=[customer_routes(settings, customers)],
+        consumes=[CUSTOMER_EVENTS, ORDER_EVENTS, TICKET_OPENED, TICKET_CLOSED, CALL_EVENTS],
+        produces=[CONTACT_IDENTIFICATIONS],
+        routers=[
+            customer_routes(settings, customers, (customers, contacts, summaries), recognition)
+        ],
         migrations="crm",
         uses_mongodb=False,
         access=ACCESS,

@@ -1,21 +1,56 @@
-"""crm's use cases: store a customer record from customer-events, import customers from CSV.
+"""crm's use cases: store a customer record from customer-events, import customers from CSV,
+follow orders (order-events) and claims (ticket-opened / ticket-closed), recognise callers on
+call-events and publish contact.identified (contact-identifications).
 They talk to the repository through its Protocol and do no other I/O."""
 
 from __future__ import annotations
 
 import codecs
 import logging
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, Protocol
 
 from cc_runtime import PermanentError
-from cc_schemas import AnyCustomerEvent, CustomerErased
+from cc_schemas import (
+    AnyCallEvent,
+    AnyCustomerEvent,
+    AnyOrderEvent,
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    CallExited,
+    CallOffered,
+    CallTransferred,
+    ContactIdentified,
+    CustomerErased,
+    CustomerSummary,
+    IdentificationLevel,
+    InteractionChannel,
+    TicketClosed,
+    TicketOpened,
+    make_event_id,
+)
+from crm.contact_points import caller_phone
 from crm.customer_csv import BadHeader, Header, Record, RecordSplitter, Rejected, map_row
 from crm.customers import Customer, from_profile
-from crm.repository import CustomerRepository
+from crm.orders import change_of
+from crm.recognition import Identification, Lookups, Presented, identify
+from crm.repository import (
+    ContactEnd,
+    ContactRepository,
+    ContactStart,
+    CustomerRepository,
+    OrderRepository,
+    SummaryReader,
+)
+from crm.strategic import StrategicRule
+from crm.summary import summary_of, window
+from crm.views import ContactPage, ContactView, Customer360, OrderView, PhoneView, cursor_of
 
 log = logging.getLogger(__name__)
+SOURCE = "crm"
 NOT_UTF8 = "\ufffd"
 
 
@@ -133,3 +168,190 @@ async def import_csv(
         await work.feed(decoder.decode(chunk))
     await work.feed(decoder.decode(b"", final=True))
     return await work.finish()
+
+
+async def record_order_event(event: AnyOrderEvent, orders: OrderRepository) -> bool:
+    """Apply an order's change once; False when it was applied before."""
+    return await orders.apply(event.event_id, change_of(event))
+
+
+Publish = Callable[[ContactIdentified], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What recognising a contact needs: the lookups, the summaries, the contacts it records,
+    where it publishes, the strategic rule and the region of numbers without a prefix."""
+
+    lookups: Lookups
+    summaries: SummaryReader
+    contacts: ContactRepository
+    publish: Publish
+    rule: StrategicRule
+    region: str
+    max_candidates: int = 10
+
+
+async def summaries_of(
+    customer_ids: Sequence[str], reader: SummaryReader, rule: StrategicRule, now: datetime
+) -> list[CustomerSummary]:
+    if not customer_ids:
+        return []
+    rows = await reader.summary_rows(customer_ids, window(rule, now))
+    return [summary_of(row, rule) for row in rows]
+
+
+async def look_up(
+    presented: Presented, deps: Recognition, now: datetime
+) -> tuple[Identification, list[CustomerSummary]]:
+    found = await identify(presented, deps.lookups)
+    ids = found.customer_ids[: deps.max_candidates]
+    return found, await summaries_of(ids, deps.summaries, deps.rule, now)
+
+
+async def recognise_call(event: CallOffered, deps: Recognition) -> ContactIdentified:
+    """Who is calling: the contact recorded with its identification, then published. A
+    redelivery records the same and publishes the same event_id again."""
+    caller = event.caller
+    phone = None if caller.withheld else caller_phone(caller.e164 or caller.number_raw, deps.region)
+    # Event time, not the wall clock: a replay decides what the live call decided.
+    found, candidates = await look_up(Presented(phone=phone), deps, event.occurred_at)
+    known = candidates[0] if found.level is IdentificationLevel.KNOWN and candidates else None
+    await deps.contacts.started(
+        ContactStart(
+            contact_id=event.call_id,
+            channel=InteractionChannel.PHONE.value,
+            customer_id=known.customer_id if known else None,
+            level=found.level.value,
+            presented=found.presented,
+            queue=event.queue,
+            started_at=event.occurred_at,
+        )
+    )
+    identified = ContactIdentified(
+        event_id=make_event_id(SOURCE, event.call_id, "contact.identified"),
+        occurred_at=event.occurred_at,
+        source=SOURCE,
+        contact_id=event.call_id,
+        channel=InteractionChannel.PHONE,
+        level=found.level,
+        matched_by=found.matched_by,
+        presented=found.presented,
+        customer_id=known.customer_id if known else None,
+        candidates=tuple(candidates),
+        strategic_level=known.strategic_level if known else None,
+        competence_needed=known.competence_needed if known else None,
+    )
+    await deps.publish(identified)
+    return identified
+
+
+async def record_call_event(event: AnyCallEvent, deps: Recognition) -> None:
+    """Recognise an offered call; follow its answer and end on the contact."""
+    contacts = deps.contacts
+    match event:
+        case CallOffered():
+            await recognise_call(event, deps)
+        case CallAnswered():
+            await contacts.answered(
+                event.call_id, event.occurred_at, event.agent, event.wait_seconds
+            )
+        case CallEnded():
+            await contacts.ended(
+                ContactEnd(
+                    event.call_id,
+                    event.occurred_at,
+                    event.agent,
+                    event.wait_seconds,
+                    event.talk_seconds,
+                    "answered",
+                )
+            )
+        case CallTransferred():
+            await contacts.ended(
+                ContactEnd(
+                    event.call_id,
+                    event.occurred_at,
+                    event.agent,
+                    event.wait_seconds,
+                    event.talk_seconds,
+                    "transferred",
+                )
+            )
+        case CallAbandoned() | CallExited():
+            outcome = "abandoned" if isinstance(event, CallAbandoned) else "exited"
+            await contacts.ended(
+                ContactEnd(
+                    event.call_id, event.occurred_at, None, event.wait_seconds, None, outcome
+                )
+            )
+        case _:  # ringing, ring-no-answer and outbound calls tell a contact nothing new yet
+            return
+
+
+async def record_claim(event: TicketOpened | TicketClosed, orders: OrderRepository) -> None:
+    """An open claim raises a customer's strategic level; a closed one no longer does."""
+    if isinstance(event, TicketOpened):
+        await orders.claim_opened(event.ticket_id, event.customer_id, event.occurred_at)
+    else:
+        await orders.claim_closed(event.ticket_id, event.occurred_at)
+
+
+class CustomerReader(Protocol):
+    async def records(self, customer_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    async def phones_of(self, customer_id: str) -> list[dict[str, str]]: ...
+
+    async def duplicates_of(self, customer_ids: Sequence[str]) -> dict[str, list[str]]: ...
+
+
+class HistoryReader(Protocol):
+    async def page(
+        self, customer_id: str, before: tuple[datetime, str], limit: int
+    ) -> list[dict[str, Any]]: ...
+
+    async def orders_in_progress(self, customer_id: str) -> list[dict[str, Any]]: ...
+
+
+async def customer_360(
+    customer_id: str,
+    customers: CustomerReader,
+    history: HistoryReader,
+    deps: Recognition,
+    page: tuple[tuple[datetime, str], int],
+    now: datetime,
+) -> Customer360 | None:
+    """Everything an operator sees of one customer; None when crm does not know the id."""
+    records = await customers.records([customer_id])
+    if not records:
+        return None
+    record, (before, limit) = records[0], page
+    (summary,) = await summaries_of([customer_id], deps.summaries, deps.rule, now)
+    contacts = await history.page(customer_id, before, limit + 1)
+    more = len(contacts) > limit
+    profile = record["profile"]
+    return Customer360(
+        customer_id=customer_id,
+        first_name=record["first_name"],
+        last_name=record["last_name"],
+        language=record["language"],
+        loyalty_tier=record["loyalty_tier"],
+        strategic_level=summary.strategic_level,
+        strategic_reason=summary.strategic_reason,
+        competence_needed=record["competence_needed"],
+        phones=[PhoneView(**p) for p in await customers.phones_of(customer_id)],
+        emails=profile.get("emails", []),
+        social_handles=profile.get("social_handles", []),
+        addresses=profile.get("addresses", []),
+        consents=profile.get("consents", []),
+        opt_outs=profile.get("opt_outs", []),
+        possible_duplicates=(await customers.duplicates_of([customer_id])).get(customer_id, []),
+        open_claims=summary.open_claims,
+        orders_in_progress=[OrderView(**o) for o in await history.orders_in_progress(customer_id)],
+        contacts=ContactPage(
+            contacts=[ContactView(**c) for c in contacts[:limit]],
+            next_cursor=cursor_of(contacts[limit - 1]) if more else None,
+        ),
+        updated_at=record["updated_at"],
+        source=record["source"],
+    )

@@ -1,14 +1,20 @@
 """crm's PostgreSQL tables and every query on them: customers with their phones, e-mails and
-handles (from customer-events and bulk imports), and the lookups recognition makes."""
+handles (from customer-events and bulk imports), the lookups recognition makes, orders
+(order-events), claims (ticket-opened / ticket-closed), contacts (call-events) and the summary
+an operator sees first."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
 from cc_runtime.postgres import Database
 from crm.customers import Customer
+from crm.orders import IN_PROGRESS, VALUED, OrderChange
+from crm.recognition import Lookups
 
 UPSERT_CUSTOMERS = """
     INSERT INTO customers AS c (customer_id, first_name, last_name, language, loyalty_tier,
@@ -65,6 +71,11 @@ CUSTOMER = """
 """
 
 
+PHONES_OF = """
+    SELECT raw, e164 FROM customer_phones WHERE customer_id = $1 ORDER BY position
+"""
+
+
 class CustomerRepository(Protocol):
     async def apply(self, event_id: str, customer: Customer) -> bool:
         """Store a customer-events record once; False when its event_id was applied before."""
@@ -103,6 +114,19 @@ class PostgresCustomers:
         async with self.database.connection() as connection:
             rows = await connection.fetch(query, value)
         return [row["customer_id"] for row in rows]
+
+    async def phones_of(self, customer_id: str) -> list[dict[str, str]]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(PHONES_OF, customer_id)
+        return [dict(row) for row in rows]
+
+    def lookups(self) -> Lookups:
+        return Lookups(
+            by_e164=lambda key: self.matching(BY_E164, key),
+            by_national=lambda key: self.matching(BY_NATIONAL, key),
+            by_email=lambda key: self.matching(BY_EMAIL, key),
+            by_handle=lambda key: self.matching(BY_HANDLE, key),
+        )
 
     async def records(self, customer_ids: Sequence[str]) -> list[dict[str, Any]]:
         async with self.database.connection() as connection:
@@ -144,3 +168,262 @@ async def _insert_contact_points(connection: Any, customers: Sequence[Customer])
     for sql, rows in ((INSERT_PHONES, phones), (INSERT_EMAILS, emails), (INSERT_HANDLES, handles)):
         if rows:
             await connection.execute(sql, *(list(column) for column in zip(*rows, strict=True)))
+
+
+APPLY_ORDER = """
+    INSERT INTO orders AS o (order_id, customer_id, status, status_at, status_reason, placed_at,
+                             total_cents, currency, carrier, tracking_number, tracking_url,
+                             expected_delivery)
+    VALUES ($1, $2, coalesce($3, 'placed'),
+            CASE WHEN $3::text IS NULL THEN '-infinity'::timestamptz ELSE $4 END,
+            $5, $6, $7, $8, $9, $10, $11, $12)
+    ON CONFLICT (order_id) DO UPDATE SET
+        customer_id = coalesce(excluded.customer_id, o.customer_id),
+        placed_at = coalesce(o.placed_at, excluded.placed_at),
+        total_cents = coalesce(excluded.total_cents, o.total_cents),
+        currency = coalesce(excluded.currency, o.currency),
+        carrier = coalesce(excluded.carrier, o.carrier),
+        tracking_number = coalesce(excluded.tracking_number, o.tracking_number),
+        tracking_url = coalesce(excluded.tracking_url, o.tracking_url),
+        expected_delivery = coalesce(excluded.expected_delivery, o.expected_delivery),
+        -- a status older than the one held (a replayed or late event) does not win
+        status = CASE WHEN $3 IS NOT NULL AND $4 >= o.status_at THEN $3 ELSE o.status END,
+        status_reason = CASE WHEN $3 IS NOT NULL AND $4 >= o.status_at
+                             THEN $5 ELSE o.status_reason END,
+        status_at = CASE WHEN $3 IS NOT NULL AND $4 >= o.status_at THEN $4 ELSE o.status_at END
+"""
+CLAIM_OPENED = """
+    INSERT INTO claims (ticket_id, customer_id, opened_at) VALUES ($1, $2, $3)
+    ON CONFLICT (ticket_id) DO UPDATE
+        SET customer_id = excluded.customer_id, opened_at = excluded.opened_at
+"""
+CLAIM_CLOSED = """
+    INSERT INTO claims (ticket_id, closed_at) VALUES ($1, $2)
+    ON CONFLICT (ticket_id) DO UPDATE SET closed_at = excluded.closed_at
+"""
+SET_COMPETENCE = """
+    UPDATE customers SET competence_needed = $2, competence_set_by = $3
+    WHERE customer_id = $1 RETURNING customer_id
+"""
+# What an operator sees in the first second, for each of a few customers, in one round trip.
+SUMMARIES = """
+    SELECT c.customer_id, c.first_name, c.last_name, c.language, c.loyalty_tier,
+           c.competence_needed, c.profile -> 'opt_outs' AS opt_outs,
+           v.orders_12m, v.spend_12m, v.in_progress,
+           (SELECT count(*) FROM claims WHERE customer_id = c.customer_id
+                AND closed_at IS NULL) AS open_claims,
+           (SELECT count(*) FROM contacts WHERE customer_id = c.customer_id
+                AND started_at >= $5) AS recent_contacts,
+           (SELECT max(started_at) FROM contacts
+                WHERE customer_id = c.customer_id) AS last_contact_at,
+           EXISTS (SELECT 1 FROM customer_phones mine JOIN customer_phones other
+                       ON other.e164 = mine.e164 AND other.customer_id <> mine.customer_id
+                   WHERE mine.customer_id = c.customer_id)
+           OR EXISTS (SELECT 1 FROM customer_emails mine JOIN customer_emails other
+                       ON other.address = mine.address AND other.customer_id <> mine.customer_id
+                   WHERE mine.customer_id = c.customer_id) AS possible_duplicate
+    FROM customers c
+    CROSS JOIN LATERAL (
+        SELECT count(*) FILTER (WHERE o.placed_at >= $2 AND o.status = ANY($3::text[]))
+                   AS orders_12m,
+               coalesce(sum(o.total_cents) FILTER (
+                   WHERE o.placed_at >= $2 AND o.status = ANY($3::text[]) AND o.currency = $4
+               ), 0) AS spend_12m,
+               count(*) FILTER (WHERE o.status = ANY($6::text[])) AS in_progress
+        FROM orders o WHERE o.customer_id = c.customer_id
+    ) v
+    WHERE c.customer_id = ANY($1::text[])
+    ORDER BY c.customer_id
+"""
+
+
+class OrderRepository(Protocol):
+    async def apply(self, event_id: str, change: OrderChange) -> bool:
+        """Apply an order event once; False when its event_id was applied before."""
+
+    async def claim_opened(self, ticket_id: str, customer_id: str, at: datetime) -> None: ...
+
+    async def claim_closed(self, ticket_id: str, at: datetime) -> None: ...
+
+
+class PostgresOrders:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def apply(self, event_id: str, change: OrderChange) -> bool:
+        async with self.database.transaction() as connection:
+            if await connection.fetchval(CLAIM_EVENT, event_id) is None:
+                return False
+            await connection.execute(
+                APPLY_ORDER,
+                change.order_id,
+                change.customer_id,
+                change.status,
+                change.at,
+                change.reason,
+                change.placed_at,
+                change.total_cents,
+                change.currency,
+                change.carrier,
+                change.tracking_number,
+                change.tracking_url,
+                change.expected_delivery,
+            )
+        return True
+
+    async def claim_opened(self, ticket_id: str, customer_id: str, at: datetime) -> None:
+        async with self.database.connection() as connection:
+            await connection.execute(CLAIM_OPENED, ticket_id, customer_id, at)
+
+    async def claim_closed(self, ticket_id: str, at: datetime) -> None:
+        async with self.database.connection() as connection:
+            await connection.execute(CLAIM_CLOSED, ticket_id, at)
+
+
+@dataclass(frozen=True)
+class SummaryWindow:
+    """What the summary counts: orders placed since `value_since` in `currency`, contacts
+    since `recent_since`."""
+
+    value_since: datetime
+    recent_since: datetime
+    currency: str
+
+
+class SummaryReader(Protocol):
+    async def summary_rows(
+        self, customer_ids: Sequence[str], window: SummaryWindow
+    ) -> list[dict[str, Any]]: ...
+
+
+class PostgresSummaries:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def summary_rows(
+        self, customer_ids: Sequence[str], window: SummaryWindow
+    ) -> list[dict[str, Any]]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(
+                SUMMARIES,
+                list(customer_ids),
+                window.value_since,
+                list(VALUED),
+                window.currency,
+                window.recent_since,
+                list(IN_PROGRESS),
+            )
+        return [dict(row) | {"opt_outs": json.loads(row["opt_outs"] or "[]")} for row in rows]
+
+    async def set_competence(self, customer_id: str, competence: str | None, by: str) -> bool:
+        async with self.database.connection() as connection:
+            found = await connection.fetchval(SET_COMPETENCE, customer_id, competence, by)
+        return found is not None
+
+
+CONTACT_OFFERED = """
+    INSERT INTO contacts (contact_id, channel, customer_id, level, presented, queue, started_at)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (contact_id) DO UPDATE SET
+        customer_id = excluded.customer_id, level = excluded.level,
+        presented = excluded.presented, queue = excluded.queue
+"""
+CONTACT_ANSWERED = """
+    UPDATE contacts SET answered_at = $2, agent = $3, wait_seconds = $4, outcome = 'answered'
+    WHERE contact_id = $1
+"""
+CONTACT_ENDED = """
+    UPDATE contacts SET ended_at = $2, agent = coalesce($3, agent),
+        wait_seconds = coalesce($4, wait_seconds), talk_seconds = coalesce($5, talk_seconds),
+        outcome = $6
+    WHERE contact_id = $1
+"""
+CONTACTS_PAGE = """
+    SELECT contact_id, channel, level, presented, queue, agent, started_at, answered_at,
+           ended_at, wait_seconds, talk_seconds, outcome
+    FROM contacts
+    WHERE customer_id = $1 AND (started_at, contact_id) < ($2, $3)
+    ORDER BY started_at DESC, contact_id DESC
+    LIMIT $4
+"""
+ORDERS_IN_PROGRESS = """
+    SELECT order_id, status, status_at, status_reason, placed_at, total_cents, currency,
+           carrier, tracking_number, tracking_url, expected_delivery
+    FROM orders WHERE customer_id = $1 AND status = ANY($2::text[])
+    ORDER BY placed_at DESC NULLS LAST
+"""
+
+
+@dataclass(frozen=True)
+class ContactStart:
+    contact_id: str
+    channel: str
+    customer_id: str | None
+    level: str
+    presented: str | None
+    queue: str | None
+    started_at: datetime
+
+
+@dataclass(frozen=True)
+class ContactEnd:
+    contact_id: str
+    at: datetime
+    agent: str | None
+    wait_seconds: float | None
+    talk_seconds: float | None
+    outcome: str
+
+
+class ContactRepository(Protocol):
+    async def started(self, contact: ContactStart) -> None: ...
+
+    async def answered(self, contact_id: str, at: datetime, agent: str, wait: float) -> None: ...
+
+    async def ended(self, end: ContactEnd) -> None: ...
+
+
+class PostgresContacts:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def started(self, contact: ContactStart) -> None:
+        async with self.database.connection() as connection:
+            await connection.execute(
+                CONTACT_OFFERED,
+                contact.contact_id,
+                contact.channel,
+                contact.customer_id,
+                contact.level,
+                contact.presented,
+                contact.queue,
+                contact.started_at,
+            )
+
+    async def answered(self, contact_id: str, at: datetime, agent: str, wait: float) -> None:
+        async with self.database.connection() as connection:
+            await connection.execute(CONTACT_ANSWERED, contact_id, at, agent, wait)
+
+    async def ended(self, end: ContactEnd) -> None:
+        async with self.database.connection() as connection:
+            await connection.execute(
+                CONTACT_ENDED,
+                end.contact_id,
+                end.at,
+                end.agent,
+                end.wait_seconds,
+                end.talk_seconds,
+                end.outcome,
+            )
+
+    async def page(
+        self, customer_id: str, before: tuple[datetime, str], limit: int
+    ) -> list[dict[str, Any]]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(CONTACTS_PAGE, customer_id, *before, limit)
+        return [dict(row) for row in rows]
+
+    async def orders_in_progress(self, customer_id: str) -> list[dict[str, Any]]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(ORDERS_IN_PROGRESS, customer_id, list(IN_PROGRESS))
+        return [dict(row) for row in rows]

@@ -1,5 +1,6 @@
 """Settings of crm, from `CRM_*` variables (and the shared `CC_*` ones)."""
 
+from pathlib import Path
 from typing import ClassVar
 
 import phonenumbers
@@ -7,6 +8,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import SettingsConfigDict
 
 from cc_runtime import ServiceSettings
+from crm.strategic import DEFAULT_FILE
 
 
 class Settings(ServiceSettings):
@@ -18,6 +20,10 @@ class Settings(ServiceSettings):
         "IT",
         description="Region (ISO 3166-1 alpha-2) of phone numbers written without a country "
         "prefix, in customer records, imports and caller ids.",
+    )
+    strategic_file: Path = Field(
+        DEFAULT_FILE,
+        description="TOML file of the strategic level's thresholds (crm/strategic.toml's layout).",
     )
     import_batch_rows: int = Field(
         1000, ge=1, le=50_000, description="Rows of a customer import stored per transaction."

@@ -1,0 +1,133 @@
+"""What crm's HTTP API answers: the identification, the customer 360 and its contact pages
+(cursor pagination, newest first). Pure: models and the cursor's encoding."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from cc_schemas import (
+    Consent,
+    CustomerSummary,
+    IdentificationLevel,
+    MatchedBy,
+    SocialHandle,
+    StrategicLevel,
+)
+from cc_schemas.customers import Address
+
+
+class Identified(BaseModel):
+    level: IdentificationLevel
+    matched_by: MatchedBy | None
+    presented: str | None
+    customer_id: str | None = Field(description="The customer, when known.")
+    candidates: list[CustomerSummary]
+
+
+class CompetenceBody(BaseModel):
+    competence_needed: str | None = Field(
+        max_length=80,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="The skill an operator needs for this customer (an operator skill name); "
+        "null clears it.",
+        examples=["product-specialist", "basic-guidance", "business-buyer"],
+    )
+
+
+class CompetenceSet(BaseModel):
+    customer_id: str
+    competence_needed: str | None
+    set_by: str
+
+
+class PhoneView(BaseModel):
+    raw: str
+    e164: str
+
+
+class OrderView(BaseModel):
+    order_id: str
+    status: str
+    status_at: dt.datetime | None
+    status_reason: str | None
+    placed_at: dt.datetime | None
+    total_cents: int | None
+    currency: str | None
+    carrier: str | None
+    tracking_number: str | None
+    tracking_url: str | None
+    expected_delivery: dt.date | None
+
+
+class ContactView(BaseModel):
+    contact_id: str
+    channel: str
+    level: str
+    presented: str | None
+    queue: str | None
+    agent: str | None
+    started_at: dt.datetime
+    answered_at: dt.datetime | None
+    ended_at: dt.datetime | None
+    wait_seconds: float | None
+    talk_seconds: float | None
+    outcome: str | None
+
+
+class ContactPage(BaseModel):
+    contacts: list[ContactView]
+    next_cursor: str | None = Field(description="Pass as `cursor` for older contacts.")
+
+
+class Customer360(BaseModel):
+    customer_id: str
+    first_name: str | None
+    last_name: str | None
+    language: str | None
+    loyalty_tier: str
+    strategic_level: StrategicLevel
+    strategic_reason: str
+    competence_needed: str | None
+    phones: list[PhoneView]
+    emails: list[str]
+    social_handles: list[SocialHandle]
+    addresses: list[Address]
+    consents: list[Consent]
+    opt_outs: list[str]
+    possible_duplicates: list[str] = Field(description="Customers sharing a phone or e-mail.")
+    open_claims: int
+    orders_in_progress: list[OrderView]
+    contacts: ContactPage
+    updated_at: dt.datetime
+    source: str
+
+
+class BadCursor(ValueError):
+    pass
+
+
+FIRST_PAGE = (dt.datetime.max.replace(tzinfo=dt.UTC), "")
+
+
+def cursor_of(contact: dict[str, Any]) -> str:
+    raw = f"{contact['started_at'].isoformat()}|{contact['contact_id']}"
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def position_of(cursor: str | None) -> tuple[dt.datetime, str]:
+    """Where a page starts: before the contact the cursor names (the first page: the newest)."""
+    if not cursor:
+        return FIRST_PAGE
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, contact_id = raw.partition("|")
+        started = dt.datetime.fromisoformat(at)
+    except ValueError as error:
+        raise BadCursor(f"cursor {cursor!r} is not one this API gave") from error
+    if started.tzinfo is None or not contact_id:
+        raise BadCursor(f"cursor {cursor!r} is not one this API gave")
+    return started, contact_id
