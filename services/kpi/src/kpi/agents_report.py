@@ -1,35 +1,40 @@
-"""Agent report: logged-in, paused, busy time and occupancy per agent and period (no I/O)."""
+"""Agent report: logged-in, paused, busy time and occupancy per agent and period, from the
+agents' events and the store's call and outbound buckets (no I/O)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
+from kpi.agents import AgentProjection
 from kpi.omnichannel import group
 from kpi.periods import PERIOD_KEYS
 from kpi.reports import ReportQuery, ratio
-from kpi.state import KpiState
 
 AGENT_GROUPS = ("agent", *PERIOD_KEYS)
 
 
-def agent_report(state: KpiState, query: ReportQuery) -> list[dict[str, Any]]:
+def agent_report(
+    agents: AgentProjection,
+    busy: Iterable[tuple[datetime, str, str, int, int]],
+    query: ReportQuery,
+) -> list[dict[str, Any]]:
     """Busy = talk + hold + wrap-up of the queue calls the agent handled (by the hour they were
     offered) + talk time of the agent's connected outbound calls (by the hour they were dialled);
-    available = logged in - paused; occupancy = busy / available."""
+    available = logged in - paused; occupancy = busy / available. `busy` holds (local hour,
+    agent, 'calls' or 'outbound', calls, ms) from the store."""
     query.check(AGENT_GROUPS)
     items: list[tuple[Any, dict[str, Any], dict[str, int]]] = []
-    for (hour, agent), time in state.agents.hours().items():
+    for (hour, agent), time in agents.hours().items():
         measures = {"logged_in_ms": time.logged_in_ms, "paused_ms": time.paused_ms}
         items.append((hour, {"agent": agent}, {**ZERO, **measures}))
-    for (hour, _queue, agent), bucket in state.calls.buckets.items():
-        m = bucket.measures
-        if agent and m.handled:
-            busy = m.talk_ms + m.hold_ms + m.wrapup_ms
-            items.append((hour, {"agent": agent}, {**ZERO, "busy_ms": busy, "handled": m.handled}))
-    for (hour, _queue, agent), outbound in state.outbound.buckets.items():
-        if agent and outbound.talked:
-            talk = {"outbound_talk_ms": outbound.talk_ms, "outbound_talked": outbound.talked}
-            items.append((hour, {"agent": agent}, {**ZERO, "busy_ms": outbound.talk_ms, **talk}))
+    for hour, agent, kind, count, ms in busy:
+        if kind == "calls":
+            items.append((hour, {"agent": agent}, {**ZERO, "busy_ms": ms, "handled": count}))
+        else:
+            talk = {"outbound_talk_ms": ms, "outbound_talked": count}
+            items.append((hour, {"agent": agent}, {**ZERO, "busy_ms": ms, **talk}))
     return group(items, query.group_by, query.start, query.end, _finish)
 
 

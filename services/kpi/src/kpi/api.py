@@ -1,7 +1,8 @@
 """Route -> handler, nothing more: the KPI reports over HTTP, as JSON or CSV."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
@@ -20,11 +21,10 @@ from cc_schemas import (
     TICKET_OPENED,
 )
 from kpi import omni_reports
-from kpi.agents_report import agent_report
-from kpi.outbound_report import outbound_report
+from kpi.omnichannel import OmnichannelProjection
 from kpi.periods import local_today
-from kpi.reports import ReportQuery, call_report, coverage, to_csv
-from kpi.state import KpiState
+from kpi.queries import Reports
+from kpi.reports import ReportQuery, coverage, to_csv
 
 GROUPS_DOC = (
     "Comma-separated groupings: queue, agent, hour, day, week (ISO), month, hour_of_day (0-23), "
@@ -53,11 +53,11 @@ COVERAGE_HEADERS = {
 Format = Literal["json", "csv"]
 
 
-def kpi_router(state: KpiState) -> APIRouter:
+def kpi_router(reports: Reports) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["reports"])
 
     def query(start: date | None, end: date | None, group_by: str) -> ReportQuery:
-        start = start or local_today(datetime.now(UTC), state.zone)
+        start = start or local_today(datetime.now(UTC), reports.zone)
         groups = tuple(g.strip() for g in group_by.split(",") if g.strip())
         try:
             return ReportQuery(start, end or start + timedelta(days=1), groups)
@@ -66,7 +66,7 @@ def kpi_router(state: KpiState) -> APIRouter:
 
     def report(
         name: str,
-        compute: Callable[[KpiState, ReportQuery], list[dict[str, Any]]],
+        compute: Callable[[ReportQuery], Awaitable[list[dict[str, Any]]]],
         doc: str,
         topics: tuple[str, ...],
     ) -> None:
@@ -92,68 +92,84 @@ def kpi_router(state: KpiState) -> APIRouter:
         ) -> Response:
             asked = query(start, end, group_by)
             try:
-                rows = compute(state, asked)
+                rows = await compute(asked)
             except ValueError as error:
                 raise HTTPException(422, str(error)) from error
-            covered = coverage(asked, state.span(topics))
+            covered = coverage(asked, await reports.span(topics))
             rows = [{**row, **covered} for row in rows]
             headers = {COVERAGE_HEADERS[k]: v for k, v in covered.items() if v is not None}
-            headers["X-Report-Timezone"] = state.zone.key
+            headers["X-Report-Timezone"] = reports.zone.key
             if format == "csv":
                 return PlainTextResponse(to_csv(rows), media_type="text/csv", headers=headers)
             return JSONResponse(rows, headers=headers)
 
         get_report.__name__ = f"report_{name}"
 
+    def omni(
+        topics: tuple[str, ...],
+        compute: Callable[[OmnichannelProjection, ReportQuery], list[dict[str, Any]]],
+    ) -> Callable[[ReportQuery], Awaitable[list[dict[str, Any]]]]:
+        return partial(reports.omnichannel, topics, compute)
+
     calls = (CALL_EVENTS,)
-    report(
-        "calls",
-        lambda s, q: call_report(s.calls, q),
-        "Telephony KPIs per queue/agent/period",
-        calls,
-    )
+    report("calls", reports.calls, "Telephony KPIs per queue/agent/period", calls)
     report(
         "outbound",
-        outbound_report,
+        reports.outbound,
         "Outbound calls: attempts, connected, ended by outcome, talk time",
         calls,
     )
     report(
         "agents",
-        agent_report,
+        reports.agents,
         "Agents' logged-in, paused, busy time and occupancy",
         (AGENT_EVENTS, CALL_EVENTS),
     )
     report(
-        "tickets", omni_reports.ticket_report, "Claims: volumes, outcomes, throughput time", TICKETS
+        "tickets",
+        omni(TICKETS, omni_reports.ticket_report),
+        "Claims: volumes, outcomes, throughput time",
+        TICKETS,
     )
     report(
         "backlog",
-        omni_reports.backlog_report,
+        omni(TICKETS, omni_reports.backlog_report),
         "Tickets still open at the end of each period",
         TICKETS,
     )
-    report("assignees", omni_reports.assignee_report, "Time each responsible held tickets", TICKETS)
     report(
-        "chats", omni_reports.chat_report, "Chats: first response and reply times", (CHAT_EVENTS,)
+        "assignees",
+        omni(TICKETS, omni_reports.assignee_report),
+        "Time each responsible held tickets",
+        TICKETS,
     )
+    chats = (CHAT_EVENTS,)
+    report(
+        "chats",
+        omni(chats, omni_reports.chat_report),
+        "Chats: first response and reply times",
+        chats,
+    )
+    interactions = (INTERACTIONS,)
     report(
         "interactions",
-        omni_reports.interaction_report,
+        omni(interactions, omni_reports.interaction_report),
         "Contacts per channel, FCR",
-        (INTERACTIONS,),
+        interactions,
     )
-    report("csat", omni_reports.csat_report, "CSAT: share of satisfied answers", (CSAT_RESPONSES,))
+    csat = (CSAT_RESPONSES,)
+    report("csat", omni(csat, omni_reports.csat_report), "CSAT: share of satisfied answers", csat)
+    contacts = (CONTACT_REQUESTS, CONTACT_OUTCOMES)
     report(
         "contacts",
-        omni_reports.contact_report,
+        omni(contacts, omni_reports.contact_report),
         "Proactive contact requests and outcomes",
-        (CONTACT_REQUESTS, CONTACT_OUTCOMES),
+        contacts,
     )
 
     @router.get("/queues/now", summary="Calls waiting in each queue now")
     async def queues_now() -> dict[str, int]:
         since = datetime.now(UTC) - timedelta(hours=4)
-        return dict(sorted(state.calls.waiting(since).items()))
+        return dict(sorted((await reports.store.waiting(since)).items()))
 
     return router

@@ -1,18 +1,20 @@
-"""Composition root of kpi: settings -> infrastructure -> event store, projection, subscribers,
-metrics and HTTP routes. At start-up the projection is rebuilt from the stored events."""
+"""Composition root of kpi: settings -> infrastructure -> store, subscribers, metrics and HTTP
+routes. Nothing is replayed at start-up: the KPIs are kept in PostgreSQL."""
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
 
 from cc_runtime import ServiceSpec, connect, create_http_app
 from kpi.api import kpi_router
-from kpi.handlers import rebuild
 from kpi.metrics import KpiCollector
-from kpi.repository import MongoEventStore
+from kpi.queries import Reports
+from kpi.repository import PostgresKpiStore
 from kpi.settings import Settings
-from kpi.state import KpiState
 from kpi.subscribers import CONSUMED, register_subscribers
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -20,22 +22,33 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # FastStream logs two lines per message on the broker's logger ("kpi"): at thousands of
     # events a second that is most of the CPU. Keep warnings, and kpi's own modules at INFO.
     logging.getLogger(settings.service_name).setLevel(logging.WARNING)
-    for module in ("handlers", "app"):
-        logging.getLogger(f"kpi.{module}").setLevel(logging.INFO)
+    logging.getLogger("kpi.app").setLevel(logging.INFO)
     infra = connect(settings)
-    state = KpiState(settings.call_rules, settings.zone, settings.fcr_days)
-    store = MongoEventStore(infra.db)
-    register_subscribers(infra.broker, settings, store, state, infra.dead_letters)
-    infra.registry.register(KpiCollector(state, settings.service_level_target))
-
-    async def rebuild_projection() -> None:
-        await rebuild(list(CONSUMED), store, state)
-
+    store = PostgresKpiStore(infra.postgres)
+    reports = Reports(store, settings.zone, settings.fcr_days)
+    register_subscribers(infra.broker, settings, store, infra.dead_letters)
+    collector = KpiCollector(reports, settings.service_level_target)
+    infra.registry.register(collector)
     spec = ServiceSpec(
         title="KPI",
         description="The contact centre's service KPIs, for Prometheus, Grafana and reports.",
         consumes=list(CONSUMED),
-        routers=[kpi_router(state)],
-        on_startup=[rebuild_projection],
+        routers=[kpi_router(reports)],
+        migrations="kpi",
     )
-    return create_http_app(infra, spec)
+    app = create_http_app(infra, spec)
+
+    @app.middleware("http")
+    async def read_metrics_first(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """The series are read from the store before /metrics renders them; while the store
+        is away, the last values read are served."""
+        if request.url.path == "/metrics":
+            try:
+                await collector.refresh()
+            except Exception:
+                log.warning("kpi metrics: the store did not answer", exc_info=True)
+        return await call_next(request)
+
+    return app

@@ -1,49 +1,52 @@
-"""Use cases of kpi: plain functions over the event store and the projection (which the
-metrics and reports read); no Kafka or HTTP."""
+"""Use cases of kpi: storing a consumed batch and moving the KPIs it changes, in one
+transaction of the store; no Kafka or HTTP."""
 
-import logging
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
+from typing import cast
+from zoneinfo import ZoneInfo
 
-from cc_schemas import Event
-from kpi.repository import EventStore
-from kpi.state import KpiState
-
-log = logging.getLogger(__name__)
+from cc_schemas import CALL_EVENTS, CallEvent, Event
+from kpi.calls import CallFact, CallRules, fact_of
+from kpi.fold import fold_calls, fold_outbound
+from kpi.outbound import OutboundFact, is_outbound, outbound_fact_of
+from kpi.repository import Batch, KpiStore
 
 
 async def record_events(
-    events: Sequence[tuple[str, Event]], store: EventStore, state: KpiState, received_at: datetime
+    events: Sequence[tuple[str, Event]],
+    store: KpiStore,
+    rules: CallRules,
+    zone: ZoneInfo,
+    received_at: datetime,
 ) -> int:
-    """Store a batch of (topic, event) received at `received_at` once, then fold it into the
-    KPIs; returns how many events were new to the store.
+    """Store a batch of (topic, event) received at `received_at` once and move the KPIs by the
+    events that were new, in one transaction; returns how many were new.
 
-    Everything is stored before anything is folded or committed, so a failure leaves the batch
-    to be read again; a redelivered batch stores nothing new and counts nothing twice. Events
-    the projection holds already are stored already and are not sent again (on FerretDB one
-    duplicate key makes a whole bulk insert several times slower); the store still detects
-    the other duplicates. Known events are folded too: the projection deduplicates on its own,
-    and an event stored just before a failure must not be lost on its redelivery.
+    A redelivered batch stores nothing new and so moves nothing; a failure rolls the whole
+    batch back, to be read again. The other topics' KPIs are computed from the stored events
+    when asked.
     """
-    by_topic: dict[str, list[Event]] = defaultdict(list)
-    for topic, event in events:
-        if not state.knows(event):
-            by_topic[topic].append(event)
-    new = 0
-    for topic, batch in by_topic.items():
-        new += len(await store.add_many(topic, batch, received_at))
-    for topic, event in events:
-        state.apply(topic, event, received_at)
-    return new
 
+    async def work(batch: Batch) -> int:
+        new = await batch.add_events(events, received_at)
+        calls: dict[str, list[CallFact]] = defaultdict(list)
+        outbound: dict[str, list[OutboundFact]] = defaultdict(list)
+        for topic, event in new:
+            if topic == CALL_EVENTS:  # not isinstance: see calls.fact_of
+                call = cast(CallEvent, event)
+                if is_outbound(call):
+                    outbound[call.call_id].append(outbound_fact_of(call))
+                else:
+                    calls[call.call_id].append(fact_of(call))
+        if calls:
+            known = await batch.lock_calls(list(calls))
+            await batch.save_calls(fold_calls(known, calls, rules, zone))
+        if outbound:
+            known_attempts = await batch.lock_outbound(list(outbound))
+            await batch.save_outbound(fold_outbound(known_attempts, outbound, zone))
+        await batch.count(new, received_at)
+        return len(new)
 
-async def rebuild(topics: list[str], store: EventStore, state: KpiState) -> int:
-    """Fold every stored event into an empty projection (at start-up); returns how many."""
-    count = 0
-    for topic in topics:
-        async for stored in store.replay(topic):
-            state.apply(topic, stored.event, stored.received_at)
-            count += 1
-    log.info("kpi projection rebuilt", extra={"events": count})
-    return count
+    return await store.run(work)

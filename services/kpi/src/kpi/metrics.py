@@ -1,21 +1,30 @@
-"""kpi's Prometheus metrics, read from the projection at each scrape: counters of the stored
-events, the KPI series (today = the contact centre's local calendar day) and freshness.
+"""kpi's Prometheus metrics, read from the store at each scrape: counters of the stored events,
+the KPI series (today = the contact centre's local calendar day) and freshness.
 
-The event counters are the numbers of distinct events stored, as the projection rebuilt from
-the store holds them: they survive a restart and, since the store only grows, never go down.
+The event counters are the numbers of distinct events stored, counted in the transaction that
+stores them: they survive a restart and, since the store only grows, never go down.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from cc_schemas import CALL_EVENTS, CSAT_RESPONSES, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_OPENED
+from kpi.calls import Measures
+from kpi.outbound import OutboundMeasures
 from kpi.periods import local_today
-from kpi.reports import ReportQuery, rows_from_buckets
-from kpi.state import KpiState
+from kpi.queries import Reports
+from kpi.reports import ReportQuery
+from kpi.repository import EventCount
+
+TICKETS = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED)
 
 WAITING_HORIZON = timedelta(hours=4)  # an offered call without outcome older than this is stale
 
@@ -56,15 +65,46 @@ TODAY_GAUGES = {
 }
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """What the series say, read from the store before a scrape is answered."""
+
+    counts: list[EventCount] = field(default_factory=list)
+    call_totals: dict[str, Measures] = field(default_factory=dict)
+    outbound_totals: dict[str, OutboundMeasures] = field(default_factory=dict)
+    today: list[dict[str, Any]] = field(default_factory=list)  # call report rows per queue
+    waiting: dict[str, int] = field(default_factory=dict)
+    backlog: dict[str, int] = field(default_factory=dict)
+    csat_today: dict[str, float] = field(default_factory=dict)
+
+
 class KpiCollector(Collector):
-    """The KPI series, computed from the projection when Prometheus scrapes."""
+    """The KPI series, from the snapshot `refresh` read from the store (the runtime's /metrics
+    renders collectors synchronously, so the reading happens before: see `app.py`)."""
 
     def __init__(
-        self, state: KpiState, sl_target: float, now: Callable[[], datetime] | None = None
+        self, reports: Reports, sl_target: float, now: Callable[[], datetime] | None = None
     ) -> None:
-        self.state = state
+        self.reports = reports
         self.sl_target = sl_target
         self.now = now or (lambda: datetime.now(UTC))
+        self.snapshot = Snapshot()
+
+    async def refresh(self) -> None:
+        store, now = self.reports.store, self.now()
+        today = local_today(now, self.reports.zone)
+        omni = await self.reports.projection([*TICKETS, CSAT_RESPONSES])
+        self.snapshot = Snapshot(
+            counts=await store.counts(),
+            call_totals=await store.call_totals(),
+            outbound_totals=await store.outbound_totals(),
+            today=await self.reports.calls(
+                ReportQuery(today, today + timedelta(days=1), ("queue",))
+            ),
+            waiting=await store.waiting(now - WAITING_HORIZON),
+            backlog=omni.open_tickets_by_channel(),
+            csat_today=omni.csat_of_day(today),
+        )
 
     def collect(self) -> Iterator[Metric]:
         yield from self._stored()
@@ -76,25 +116,29 @@ class KpiCollector(Collector):
         events = CounterMetricFamily(
             "kpi_events", "Events stored, by topic (redeliveries are not counted)", labels=["topic"]
         )
-        for topic, log in sorted(self.state.topics.items()):
-            events.add_metric([topic], log.events)
+        per_topic: dict[str, int] = defaultdict(int)
+        for count in self.snapshot.counts:
+            per_topic[count.topic] += count.events
+        for topic, n in sorted(per_topic.items()):
+            events.add_metric([topic], n)
         yield events
         call_events = CounterMetricFamily(
             "kpi_call_events",
             "Call events stored, by type (redeliveries are not counted)",
             labels=["event_type"],
         )
-        for event_type, count in sorted(self.state.call_event_types.items()):
-            call_events.add_metric([event_type], count)
+        for count in self.snapshot.counts:
+            if count.topic == CALL_EVENTS:
+                call_events.add_metric([count.event_type], count.events)
         yield call_events
 
     def _totals(self) -> Iterator[Metric]:
         for name, doc in OUTCOME_COUNTERS.items():
             family = CounterMetricFamily(f"kpi_calls_{name}", doc, labels=["queue"])
-            for queue, measures in sorted(self.state.calls.totals.items()):
+            for queue, measures in sorted(self.snapshot.call_totals.items()):
                 family.add_metric([queue], getattr(measures, name))
             yield family
-        outbound = sorted(self.state.outbound.totals.items())
+        outbound = sorted(self.snapshot.outbound_totals.items())
         for name, doc in OUTBOUND_COUNTERS.items():
             family = CounterMetricFamily(f"kpi_outbound_{name}", doc, labels=["queue"])
             for queue, totals in outbound:
@@ -108,36 +152,31 @@ class KpiCollector(Collector):
         yield talk
 
     def _today(self) -> Iterator[Metric]:
-        today = local_today(self.now(), self.state.zone)
-        query = ReportQuery(today, today + timedelta(days=1), ("queue",))
-        rows = rows_from_buckets(self.state.calls.buckets_of_day(today), query)
-        for field, (name, doc) in TODAY_GAUGES.items():
+        for field_name, (name, doc) in TODAY_GAUGES.items():
             family = GaugeMetricFamily(name, doc, labels=["queue"])
-            for row in rows:
-                if row[field] is not None:
-                    family.add_metric([row["queue"]], row[field])
+            for row in self.snapshot.today:
+                if row[field_name] is not None:
+                    family.add_metric([row["queue"]], row[field_name])
             yield family
         yield GaugeMetricFamily(
             "kpi_service_level_target_ratio", "Service-level target", value=self.sl_target
         )
 
     def _live(self) -> Iterator[Metric]:
-        now = self.now()
         waiting = GaugeMetricFamily("kpi_calls_waiting", "Calls in queue now", labels=["queue"])
-        for queue, count in sorted(self.state.calls.waiting(now - WAITING_HORIZON).items()):
+        for queue, count in sorted(self.snapshot.waiting.items()):
             waiting.add_metric([queue], count)
         yield waiting
         backlog = GaugeMetricFamily(
             "kpi_tickets_backlog", "Tickets opened and not closed", labels=["channel"]
         )
-        for channel, count in sorted(self.state.omni.open_tickets_by_channel().items()):
+        for channel, count in sorted(self.snapshot.backlog.items()):
             backlog.add_metric([channel], count)
         yield backlog
         csat = GaugeMetricFamily(
             "kpi_csat_ratio", "Satisfied answers share, today", labels=["channel"]
         )
-        today = local_today(now, self.state.zone)
-        for channel, value in sorted(self.state.omni.csat_of_day(today).items()):
+        for channel, value in sorted(self.snapshot.csat_today.items()):
             csat.add_metric([channel], value)
         yield csat
         yield from self._freshness()
@@ -151,10 +190,12 @@ class KpiCollector(Collector):
             "When kpi last received (and stored) a new event, wall clock",
             labels=["topic"],
         )
-        for topic, log in sorted(self.state.topics.items()):
-            if log.last_event_at is not None:
-                last.add_metric([topic], log.last_event_at.timestamp())
-            if log.last_received_at is not None:
-                received.add_metric([topic], log.last_received_at.timestamp())
+        newest: dict[str, tuple[datetime, datetime]] = {}
+        for c in self.snapshot.counts:
+            at, got = newest.get(c.topic, (c.last_event_at, c.last_received_at))
+            newest[c.topic] = (max(at, c.last_event_at), max(got, c.last_received_at))
+        for topic, (at, got) in sorted(newest.items()):
+            last.add_metric([topic], at.timestamp())
+            received.add_metric([topic], got.timestamp())
         yield last
         yield received

@@ -1,6 +1,6 @@
-"""Reports of the omnichannel, claims and proactive-contact KPIs, computed from the projection
-when asked (no I/O). Each item is bucketed by the local hour of its start (ticket opened, chat
-started, interaction started, answer given, request published)."""
+"""Reports of the omnichannel, claims and proactive-contact KPIs, computed when asked from a
+projection of the stored events (no I/O). Each item is bucketed by the local hour of its start
+(ticket opened, chat started, interaction started, answer given, request published)."""
 
 from __future__ import annotations
 
@@ -8,19 +8,18 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from cc_schemas import ClaimOutcome, Direction, InteractionRecorded, Resolution
-from kpi.omnichannel import SATISFIED, earliest, group, latest
+from kpi.omnichannel import SATISFIED, OmnichannelProjection, earliest, group, latest
 from kpi.periods import PERIOD_KEYS
 from kpi.reports import ReportQuery, ratio, seconds
-from kpi.state import KpiState
 
 Row = dict[str, Any]
 Item = tuple[datetime, dict[str, Any], dict[str, int]]
 
 
-def ticket_report(state: KpiState, query: ReportQuery) -> list[Row]:
+def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """Tickets opened in the period: open, closed resolved / unresolved, NFF, throughput."""
     query.check(("channel", "cluster", "team", *PERIOD_KEYS))
-    omni, items = state.omni, []
+    items: list[Item] = []
     for ticket in omni.tickets.values():
         opened, closed = ticket.opened, ticket.closed
         if opened is None:
@@ -62,15 +61,15 @@ def _ticket_kpis(t: dict[str, int]) -> Row:
     }
 
 
-def backlog_report(state: KpiState, query: ReportQuery) -> list[Row]:
+def backlog_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """Tickets opened before the end of each local day and not closed by then (by channel)."""
     query.check(("day", "channel"))
     rows: list[Row] = []
     day = query.start
     while day < query.end:
-        end = datetime.combine(day + timedelta(days=1), time(), state.zone)
+        end = datetime.combine(day + timedelta(days=1), time(), omni.zone)
         counts: dict[str, int] = {}
-        for ticket in state.omni.tickets.values():
+        for ticket in omni.tickets.values():
             opened, closed = ticket.opened, ticket.closed
             if opened is None or opened.occurred_at >= end:
                 continue
@@ -86,10 +85,10 @@ def backlog_report(state: KpiState, query: ReportQuery) -> list[Row]:
     return rows
 
 
-def assignee_report(state: KpiState, query: ReportQuery) -> list[Row]:
+def assignee_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """For closed tickets opened in the period: how long each responsible held them."""
     query.check(("assignee", *PERIOD_KEYS))
-    omni, items = state.omni, []
+    items: list[Item] = []
     for ticket in omni.tickets.values():
         opened = ticket.opened
         if opened is None:
@@ -111,10 +110,10 @@ def assignee_report(state: KpiState, query: ReportQuery) -> list[Row]:
     )
 
 
-def chat_report(state: KpiState, query: ReportQuery) -> list[Row]:
+def chat_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """Chats started in the period: first response time and average reply time."""
     query.check(("origin", *PERIOD_KEYS))
-    omni, items = state.omni, []
+    items: list[Item] = []
     for chat in omni.chats.values():
         started = chat.started
         if started is None:
@@ -144,10 +143,9 @@ def _chat_kpis(t: dict[str, int]) -> Row:
     }
 
 
-def interaction_report(state: KpiState, query: ReportQuery) -> list[Row]:
+def interaction_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """Interactions started in the period per channel; FCR over the resolved ones."""
     query.check(("channel", "direction", *PERIOD_KEYS))
-    omni = state.omni
     current = [i for v in omni.interactions.values() if (i := latest(v.values())) is not None]
     inbound_by_case: dict[str, list[datetime]] = {}
     for i in current:
@@ -191,10 +189,10 @@ def _interaction_kpis(t: dict[str, int]) -> Row:
     }
 
 
-def csat_report(state: KpiState, query: ReportQuery) -> list[Row]:
+def csat_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """Survey answers given in the period: share of satisfied (4-5 of 5)."""
     query.check(("channel", *PERIOD_KEYS))
-    omni, items = state.omni, []
+    items: list[Item] = []
     for versions in omni.csat.values():
         answer = latest(versions.values())
         if answer is None:
@@ -218,10 +216,10 @@ def csat_report(state: KpiState, query: ReportQuery) -> list[Row]:
 OUTCOMES = ("accepted", "declined", "converted", "expired")
 
 
-def contact_report(state: KpiState, query: ReportQuery) -> list[Row]:
+def contact_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """Proactive contact requests published in the period, by rule, and what became of them."""
     query.check(("rule", "channel", *PERIOD_KEYS))
-    omni, items = state.omni, []
+    items: list[Item] = []
     for request_id, versions in omni.requests.items():
         request = earliest(versions.values())
         if request is None:

@@ -17,15 +17,12 @@ from zoneinfo import ZoneInfo
 
 from cc_schemas import (
     CallEvent,
-    CallOutboundAnswered,
-    CallOutboundDialled,
     CallOutboundEnded,
     OutboundOutcome,
 )
 from kpi.calls import ms
 from kpi.periods import local_hour
 
-OUTBOUND_EVENTS = (CallOutboundDialled, CallOutboundAnswered, CallOutboundEnded)
 ENDED = "call.outbound_ended"
 ANSWERED = "call.outbound_answered"
 OUTCOMES = tuple(outcome.value for outcome in OutboundOutcome)
@@ -34,7 +31,7 @@ BucketKey = tuple[datetime, str, str]  # local hour, queue, agent ("" when not k
 
 
 def is_outbound(event: CallEvent) -> bool:
-    return isinstance(event, OUTBOUND_EVENTS)
+    return event.event_type.startswith("call.outbound_")  # not isinstance: see calls.fact_of
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,31 @@
 """Outbound report: attempts, connected, ended by outcome and talk time per queue, agent and
-period (no I/O)."""
+period, from the store's sums of outbound hour buckets (no I/O)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from kpi.omnichannel import group
 from kpi.outbound import COUNT_NAMES, OUTCOMES, OutboundMeasures
 from kpi.periods import PERIOD_KEYS
 from kpi.reports import ReportQuery, ratio, seconds
-from kpi.state import KpiState
 
 OUTBOUND_GROUPS = ("queue", "agent", *PERIOD_KEYS)
 
 
-def outbound_report(state: KpiState, query: ReportQuery) -> list[dict[str, Any]]:
+def outbound_report(
+    groups: Iterable[tuple[tuple[Any, ...], OutboundMeasures]], query: ReportQuery
+) -> list[dict[str, Any]]:
     """connect_rate = connected / attempts whose result is known (connected + not connected);
     average_talk_seconds over connected attempts whose talk time the PBX gave."""
     query.check(OUTBOUND_GROUPS)
-    items = [
-        (hour, {"queue": queue, "agent": agent}, _flat(measures))
-        for (hour, queue, agent), measures in state.outbound.buckets.items()
-    ]
-    rows = group(items, query.group_by, query.start, query.end, _finish)
-    if not rows and not query.group_by:
+    found = dict(groups)
+    if not found and not query.group_by:
         return [_finish(_flat(OutboundMeasures()))]
-    return rows
+    return [
+        {**dict(zip(query.group_by, key, strict=True)), **_finish(_flat(found[key]))}
+        for key in sorted(found)
+    ]
 
 
 def _flat(m: OutboundMeasures) -> dict[str, int]:

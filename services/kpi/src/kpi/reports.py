@@ -1,5 +1,5 @@
-"""Call reports: hour buckets rolled up over any period and grouping, with the derived KPIs, as
-rows for JSON or CSV (no I/O)."""
+"""Call reports: the store's sums of hour buckets per group, with the derived KPIs, as rows for
+JSON or CSV, and what every report says of its period and data (no I/O)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from kpi.calls import Measures
-from kpi.periods import PERIOD_KEYS, in_period, period_key
-from kpi.projection import Bucket, CallProjection
-from kpi.state import Span
+from kpi.periods import PERIOD_KEYS
+from kpi.repository import CallGroup, EventCount
 
 CALL_GROUPS = ("queue", "agent", *PERIOD_KEYS)
 
@@ -39,11 +38,6 @@ class ReportQuery:
             raise ValueError(f"unknown grouping {unknown}; known: {list(allowed)}")
 
 
-def group_value(groups: Sequence[str], hour: datetime, queue: str, agent: str) -> tuple[Any, ...]:
-    fixed = {"queue": queue, "agent": agent}
-    return tuple(fixed[g] if g in fixed else period_key(hour, g) for g in groups)
-
-
 def ratio(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
@@ -52,26 +46,18 @@ def seconds(total_ms: int, count: int) -> float | None:
     return total_ms / count / 1000 if count else None
 
 
-@dataclass
+@dataclass(frozen=True)
 class Longest:
-    """The longest waits of a group of buckets, in ms: overall and of answered calls."""
+    """The longest waits of a group of calls, in ms: overall and of answered calls."""
 
     overall_ms: int | None = None
     answered_ms: int | None = None
-
-    def add(self, bucket: Bucket) -> None:
-        self.overall_ms = _max(self.overall_ms, bucket.longest_wait_ms())
-        self.answered_ms = _max(self.answered_ms, bucket.longest_answered_wait_ms())
 
     def overall_seconds(self) -> float | None:
         return None if self.overall_ms is None else self.overall_ms / 1000
 
     def answered_seconds(self) -> float | None:
         return None if self.answered_ms is None else self.answered_ms / 1000
-
-
-def _max(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
 
 
 def derived(m: Measures, longest: Longest) -> Row:
@@ -107,33 +93,38 @@ def call_row(group: Row, m: Measures, longest: Longest) -> Row:
     return {**group, **measures, **derived(m, longest), **added(m, longest)}
 
 
-def call_report(projection: CallProjection, query: ReportQuery) -> list[Row]:
-    """One row per group, sorted by the group values."""
+def call_report(groups: Iterable[CallGroup], query: ReportQuery) -> list[Row]:
+    """One row per group, sorted by the group values; one row of zeros for an ungrouped
+    report of a period without calls."""
     query.check(CALL_GROUPS)
-    return rows_from_buckets(projection.buckets.items(), query)
-
-
-def rows_from_buckets(
-    buckets: Iterable[tuple[tuple[datetime, str, str], Bucket]], query: ReportQuery
-) -> list[Row]:
-    totals: dict[tuple[Any, ...], Measures] = {}
-    longest: dict[tuple[Any, ...], Longest] = {}
-    for (hour, queue, agent), bucket in buckets:
-        if not in_period(hour, query.start, query.end):
-            continue
-        key = group_value(query.group_by, hour, queue, agent)
-        totals.setdefault(key, Measures()).add(bucket.measures)
-        longest.setdefault(key, Longest()).add(bucket)
-    if not query.group_by and not totals:
-        totals[()] = Measures()
+    found = {g.key: g for g in groups}
+    if not query.group_by and not found:
+        found[()] = CallGroup((), Measures(), None, None)
     return [
         call_row(
             dict(zip(query.group_by, key, strict=True)),
-            totals[key],
-            longest.get(key, Longest()),
+            found[key].measures,
+            Longest(found[key].longest_wait_ms, found[key].longest_answered_wait_ms),
         )
-        for key in sorted(totals)
+        for key in sorted(found)
     ]
+
+
+@dataclass(frozen=True)
+class Span:
+    """Where stored events lie in event time (None when there are none)."""
+
+    first_event_at: datetime | None
+    last_event_at: datetime | None
+
+
+def span_of(counts: Iterable[EventCount], topics: Iterable[str]) -> Span:
+    """The earliest and latest event times stored on any of these topics."""
+    wanted = set(topics)
+    mine = [c for c in counts if c.topic in wanted]
+    if not mine:
+        return Span(None, None)
+    return Span(min(c.first_event_at for c in mine), max(c.last_event_at for c in mine))
 
 
 def coverage(query: ReportQuery, span: Span) -> Row:

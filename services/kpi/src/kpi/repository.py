@@ -1,70 +1,603 @@
-"""Where kpi stores what it consumed: one collection of events per topic, `_id` = event id, so a
-redelivered event collides instead of counting twice. Every MongoDB call of the service is here.
+"""Where kpi keeps what it consumed, in PostgreSQL (its own schema, `migrations/`): every event
+once, per-call and per-attempt state, hour buckets of the call and outbound measures, and per
+topic and event type how many events are stored. Every SQL statement of the service is here.
 
-A consumed batch is stored with one unordered `insert_many` per topic: every new event is
-inserted, and the duplicate-key errors (code 11000) of the others tell which ones were known.
-Each document also keeps when kpi received it (`_received_at`, wall clock), so that the time
-events last arrived survives a restart (the staleness alert reads it).
-
-The KPIs are a projection of these stored events (see `state.py`), rebuilt from them at start-up.
+A batch is written in one transaction (`PostgresKpiStore.run`): its events are inserted with
+`ON CONFLICT (event_id) DO NOTHING`, and only the ones that were new move the state and the
+buckets, so a redelivered batch changes nothing. Rows that transactions of other partitions
+share (buckets, counts) move by atomic increments (`ON CONFLICT DO UPDATE SET x = x +
+EXCLUDED.x`), each kind locked in key order so that two transactions never wait on each other
+in a circle; a deadlock all the same is retried.
 """
 
-from collections.abc import AsyncIterator, Iterable
-from datetime import datetime
-from typing import Any, NamedTuple, Protocol
+from __future__ import annotations
 
-from pymongo.asynchronous.database import AsyncDatabase
+import json
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol, TypeVar
 
-from cc_runtime.mongo import insert_new
+from asyncpg import exceptions as pg
+
+from cc_runtime.postgres import Database
 from cc_schemas import Event, topic_spec
+from kpi.calls import MEASURE_NAMES, CallFact, Measures
+from kpi.fold import CallChanges, OutboundChanges, by_day
+from kpi.outbound import COUNT_NAMES, OUTCOMES, OutboundFact, OutboundMeasures
+from kpi.periods import PERIOD_KEYS, period_key
+
+T = TypeVar("T")
+DEADLOCK_RETRIES = 5
+
+# A report's groupings as SQL over a bucket table's hour or day (local wall time): raw values,
+# which `_group_value` turns into the report's keys (cheaper than formatting them in SQL).
+HOUR_GROUPS = {
+    "queue": "queue",
+    "agent": "agent",
+    "hour": "hour",
+    "day": "date_trunc('day', hour)",
+    "week": "date_trunc('week', hour)",
+    "month": "date_trunc('month', hour)",
+    "hour_of_day": "date_part('hour', hour)",
+    "weekday": "date_part('isodow', hour)",
+}
+DAY_GROUPS = {
+    "queue": "queue",
+    "agent": "agent",
+    "day": "day::timestamp",
+    "week": "date_trunc('week', day::timestamp)",
+    "month": "date_trunc('month', day::timestamp)",
+    "weekday": "date_part('isodow', day)",
+}
+OUTBOUND_COLUMNS = (*COUNT_NAMES, *(f"ended_{o}" for o in OUTCOMES))
 
 
-def collection_name(topic: str) -> str:
-    """`call-events` -> `call_events`."""
-    return topic.replace("-", "_")
+@dataclass(frozen=True)
+class EventCount:
+    """Distinct events stored of one topic and event type, and when."""
+
+    topic: str
+    event_type: str
+    events: int
+    first_event_at: datetime
+    last_event_at: datetime
+    last_received_at: datetime
 
 
-class StoredEvent(NamedTuple):
-    event: Event
-    received_at: datetime | None  # None for events stored before kpi kept it
+@dataclass(frozen=True)
+class CallGroup:
+    """A call report's group: its values, summed measures and longest waits (ms)."""
+
+    key: tuple[Any, ...]
+    measures: Measures
+    longest_wait_ms: int | None
+    longest_answered_wait_ms: int | None
 
 
-class EventStore(Protocol):
-    async def add_many(
-        self, topic: str, events: Iterable[Event], received_at: datetime
-    ) -> set[str]:
-        """Store the events of one topic, received at `received_at`; returns the ids of those
-        that were not stored yet."""
+class Batch(Protocol):
+    """One batch's writes, inside one transaction."""
+
+    async def add_events(
+        self, events: Sequence[tuple[str, Event]], received_at: datetime
+    ) -> list[tuple[str, Event]]: ...
+
+    async def lock_calls(self, call_ids: Sequence[str]) -> dict[str, list[CallFact]]: ...
+
+    async def save_calls(self, changes: CallChanges) -> None: ...
+
+    async def lock_outbound(self, call_ids: Sequence[str]) -> dict[str, list[OutboundFact]]: ...
+
+    async def save_outbound(self, changes: OutboundChanges) -> None: ...
+
+    async def count(self, new: Sequence[tuple[str, Event]], received_at: datetime) -> None: ...
+
+
+class KpiStore(Protocol):
+    async def run(self, work: Callable[[Batch], Awaitable[T]]) -> T:
+        """Run `work` in one transaction (again, from the start, after a deadlock)."""
         ...
 
-    def replay(self, topic: str) -> AsyncIterator[StoredEvent]:
-        """Every stored event of a topic, in no particular order."""
-        ...
+    async def call_groups(
+        self, start: date, end: date, groups: Sequence[str]
+    ) -> list[CallGroup]: ...
+
+    async def outbound_groups(
+        self, start: date, end: date, groups: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], OutboundMeasures]]: ...
+
+    async def agent_busy(
+        self, start: date, end: date
+    ) -> list[tuple[datetime, str, str, int, int]]: ...
+
+    async def events_of(self, topics: Sequence[str]) -> list[Event]: ...
+
+    async def counts(self) -> list[EventCount]: ...
+
+    async def waiting(self, since: datetime) -> dict[str, int]: ...
+
+    async def call_totals(self) -> dict[str, Measures]: ...
+
+    async def outbound_totals(self) -> dict[str, OutboundMeasures]: ...
 
 
-class MongoEventStore:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.db = db
+class PostgresKpiStore:
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
-    async def add_many(
-        self, topic: str, events: Iterable[Event], received_at: datetime
-    ) -> set[str]:
-        documents = {
-            e.event_id: {
-                "_id": e.event_id,
-                "_received_at": received_at,
-                **e.model_dump(mode="json"),
-            }
-            for e in events
-        }
-        return await insert_new(self.db[collection_name(topic)], list(documents.values()))
+    async def run(self, work: Callable[[Batch], Awaitable[T]]) -> T:
+        for attempt in range(DEADLOCK_RETRIES):
+            try:
+                async with self.database.transaction() as connection:
+                    return await work(PostgresBatch(connection))
+            except (pg.DeadlockDetectedError, pg.SerializationError, StaleState):
+                if attempt == DEADLOCK_RETRIES - 1:
+                    raise
+        raise AssertionError("unreachable")
 
-    async def replay(self, topic: str) -> AsyncIterator[StoredEvent]:
-        spec = topic_spec(topic)
-        async for document in self.db[collection_name(topic)].find({}, batch_size=5000):
-            document.pop("_id", None)
-            received_at = document.pop("_received_at", None)
-            yield StoredEvent(spec.adapter.validate_python(document), received_at)
+    async def call_groups(self, start: date, end: date, groups: Sequence[str]) -> list[CallGroup]:
+        rows = await self._fetch(call_groups_sql(groups), *_range(start, end, groups))
+        n, m = len(groups), len(MEASURE_NAMES)
+        return [
+            CallGroup(_key(groups, row[:n]), Measures(*row[n : n + m]), row[-2], row[-1])
+            for row in rows
+        ]
 
-    async def count(self, topic: str) -> int:
-        return await self.db[collection_name(topic)].count_documents({})
+    async def outbound_groups(
+        self, start: date, end: date, groups: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], OutboundMeasures]]:
+        rows = await self._fetch(outbound_groups_sql(groups), _midnight(start), _midnight(end))
+        n = len(groups)
+        return [(_key(groups, row[:n]), _outbound_measures(row[n:])) for row in rows]
+
+    async def _fetch(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
+        async with self.database.connection() as connection:
+            return [tuple(r) for r in await connection.fetch(sql, *args)]
+
+    async def agent_busy(self, start: date, end: date) -> list[tuple[datetime, str, str, int, int]]:
+        """(hour, agent, kind, count, ms) of the calls agents handled ('calls': talk + hold +
+        wrap-up) and of their connected outbound calls ('outbound': talk), per local hour."""
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(AGENT_BUSY_SQL, _midnight(start), _midnight(end))
+        return [(r["hour"], r["agent"], r["kind"], r["n"], r["ms"]) for r in rows]
+
+    async def events_of(self, topics: Sequence[str]) -> list[Event]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(EVENTS_OF_SQL, list(topics))
+        return [topic_spec(r["topic"]).adapter.validate_json(r["body"]) for r in rows]
+
+    async def counts(self) -> list[EventCount]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(COUNTS_SQL)
+        return [EventCount(*r) for r in rows]
+
+    async def waiting(self, since: datetime) -> dict[str, int]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(WAITING_SQL, since)
+        return {r["queue"]: r["calls"] for r in rows}
+
+    async def call_totals(self) -> dict[str, Measures]:
+        sums = ", ".join(f"sum({m})::bigint" for m in MEASURE_NAMES)
+        sql = f"SELECT queue, {sums} FROM call_days GROUP BY queue"  # noqa: S608
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(sql)
+        return {r[0]: Measures(*tuple(r)[1:]) for r in rows}
+
+    async def outbound_totals(self) -> dict[str, OutboundMeasures]:
+        sums = ", ".join(f"sum({c})::bigint" for c in OUTBOUND_COLUMNS)
+        sql = f"SELECT queue, {sums} FROM outbound_buckets GROUP BY queue"  # noqa: S608
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(sql)
+        return {r[0]: _outbound_measures(tuple(r)[1:]) for r in rows}
+
+
+def call_groups_sql(groups: Sequence[str]) -> str:
+    """The call report's sums: from the day buckets when no grouping needs the hour (a year
+    is then 365 days of rows, not 8,760 hours), else from the hour buckets."""
+    sums = [f"sum({m})::bigint" for m in MEASURE_NAMES]
+    sums += ["max(longest_wait_ms)", "max(longest_answered_wait_ms)"]
+    if all(g in DAY_GROUPS for g in groups):
+        return _grouped_sql("call_days", "day", DAY_GROUPS, groups, sums, "offered <> 0")
+    return _grouped_sql("call_buckets", "hour", HOUR_GROUPS, groups, sums, "offered <> 0")
+
+
+def outbound_groups_sql(groups: Sequence[str]) -> str:
+    sums = [f"sum({c})::bigint" for c in OUTBOUND_COLUMNS]
+    return _grouped_sql("outbound_buckets", "hour", HOUR_GROUPS, groups, sums, "attempts <> 0")
+
+
+def _grouped_sql(
+    table: str,
+    column: str,
+    expressions: Mapping[str, str],
+    groups: Sequence[str],
+    sums: Sequence[str],
+    nonempty: str,
+) -> str:
+    """Bucket sums per group over [$1, $2) of the table's time column: one range scan of its
+    primary key (time first). Only known groupings and fixed column names reach it."""
+    keys = [expressions[g] for g in groups]
+    # Without groupings, HAVING keeps an empty period from giving one row of NULL sums.
+    tail = f"GROUP BY {', '.join(str(i + 1) for i in range(len(keys)))}" if keys else ""
+    return (
+        f"SELECT {', '.join([*keys, *sums])} FROM {table}"  # noqa: S608
+        f" WHERE {column} >= $1 AND {column} < $2 AND {nonempty} {tail or 'HAVING count(*) > 0'}"
+    )
+
+
+def _range(start: date, end: date, groups: Sequence[str]) -> tuple[date | datetime, ...]:
+    """The bounds `call_groups_sql` compares with: days, or local midnights."""
+    if all(g in DAY_GROUPS for g in groups):
+        return start, end
+    return _midnight(start), _midnight(end)
+
+
+def _key(groups: Sequence[str], values: Sequence[Any]) -> tuple[Any, ...]:
+    return tuple(_group_value(g, v) for g, v in zip(groups, values, strict=True))
+
+
+def _group_value(group: str, value: Any) -> Any:
+    """A raw group value from SQL as the report shows it (`periods.period_key`)."""
+    if group in ("hour_of_day", "weekday"):
+        return int(value)
+    if group in PERIOD_KEYS:
+        return period_key(value, group)
+    return value
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
+
+
+def _outbound_measures(values: Sequence[int]) -> OutboundMeasures:
+    counts = dict(zip(COUNT_NAMES, values[: len(COUNT_NAMES)], strict=True))
+    ended = dict(zip(OUTCOMES, values[len(COUNT_NAMES) :], strict=True))
+    return OutboundMeasures(**counts, ended=ended)
+
+
+AGENT_BUSY_SQL = """
+SELECT hour, agent, 'calls' AS kind, sum(handled)::bigint AS n,
+       sum(talk_ms + hold_ms + wrapup_ms)::bigint AS ms
+FROM call_buckets
+WHERE hour >= $1 AND hour < $2 AND agent <> '' AND handled <> 0
+GROUP BY hour, agent
+UNION ALL
+SELECT hour, agent, 'outbound', sum(talked)::bigint, sum(talk_ms)::bigint
+FROM outbound_buckets
+WHERE hour >= $1 AND hour < $2 AND agent <> '' AND talked <> 0
+GROUP BY hour, agent
+"""
+# The literal `topic <> 'call-events'` lets the planner use the partial index.
+EVENTS_OF_SQL = """
+SELECT topic, body::text AS body FROM events
+WHERE topic = ANY($1::text[]) AND topic <> 'call-events'
+"""
+COUNTS_SQL = """
+SELECT topic, event_type, events, first_event_at, last_event_at, last_received_at
+FROM event_counts ORDER BY topic, event_type
+"""
+WAITING_SQL = """
+SELECT queue, count(*) AS calls FROM call_state
+WHERE outcome = 'in_queue' AND offered_at >= $1 GROUP BY queue
+"""
+
+
+class PostgresBatch:
+    """The writes of one batch on a connection inside its transaction."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+        self.versions: dict[str, int] = {}  # of the call and attempt rows read, by call id
+
+    async def add_events(
+        self, events: Sequence[tuple[str, Event]], received_at: datetime
+    ) -> list[tuple[str, Event]]:
+        """Insert the events not stored yet; returns those (each once, in batch order)."""
+        unique = {e.event_id: (topic, e) for topic, e in reversed(events)}
+        ids = sorted(unique)  # one lock order for every transaction
+        rows = [unique[i] for i in ids]
+        new = await self.connection.fetch(
+            INSERT_EVENTS_SQL,
+            ids,
+            [t for t, _ in rows],
+            [e.event_type for _, e in rows],
+            [e.occurred_at for _, e in rows],
+            received_at,
+            [e.model_dump_json() for _, e in rows],
+        )
+        stored = {r["event_id"] for r in new}
+        seen: set[str] = set()
+        out = []
+        for topic, event in events:
+            if event.event_id in stored and event.event_id not in seen:
+                seen.add(event.event_id)
+                out.append((topic, event))
+        return out
+
+    async def lock_calls(self, call_ids: Sequence[str]) -> dict[str, list[CallFact]]:
+        """The facts stored of these calls (none for a new one), their rows locked until the
+        end of the transaction."""
+        rows = await self.connection.fetch(LOCK_CALLS_SQL, sorted(call_ids))
+        self.versions.update((r["call_id"], r["version"]) for r in rows)
+        return {r["call_id"]: [_call_fact(f) for f in json.loads(r["facts"])] for r in rows}
+
+    async def save_calls(self, changes: CallChanges) -> None:
+        updates = sorted(changes.updates, key=lambda u: u.call_id)
+        rows = [u.row for u in updates]
+        ids = [u.call_id for u in updates]
+        saved = await self.connection.fetch(
+            SAVE_CALLS_SQL,
+            ids,
+            [self.versions.get(i, 0) + 1 for i in ids],
+            [json.dumps([_call_fact_json(f) for f in u.facts]) for u in updates],
+            [u.hour for u in updates],
+            [r and r.queue for r in rows],
+            [r and r.agent for r in rows],
+            [r and r.outcome.value for r in rows],
+            [r and r.wait_ms for r in rows],
+            [r and r.offered_at for r in rows],
+        )
+        _check_saved(saved, ids)
+        if not changes.buckets:
+            return
+        keys = sorted(changes.buckets)
+        buckets = [changes.buckets[k] for k in keys]
+        measures = [[getattr(b.measures, m) for b in buckets] for m in MEASURE_NAMES]
+        await self.connection.execute(
+            UPSERT_CALL_BUCKETS_SQL,
+            *_key_columns(keys),
+            *measures,
+            [b.longest_wait_ms for b in buckets],
+            [b.longest_answered_wait_ms for b in buckets],
+        )
+        left = [k for k, b in zip(keys, buckets, strict=True) if b.recompute_longest]
+        if left:
+            await self.connection.execute(RECOMPUTE_LONGEST_SQL, *_key_columns(left))
+        await self._save_days(changes)
+
+    async def _save_days(self, changes: CallChanges) -> None:
+        """The same changes rolled up to local days; a day's longest waits are recomputed from
+        its hour buckets (just recomputed themselves) when a waited call left one."""
+        days = by_day(changes.buckets)
+        keys = sorted(days)
+        rollups = [days[k] for k in keys]
+        measures = [[getattr(b.measures, m) for b in rollups] for m in MEASURE_NAMES]
+        await self.connection.execute(
+            UPSERT_CALL_DAYS_SQL,
+            *_key_columns(keys),
+            *measures,
+            [b.longest_wait_ms for b in rollups],
+            [b.longest_answered_wait_ms for b in rollups],
+        )
+        left = [k for k, b in zip(keys, rollups, strict=True) if b.recompute_longest]
+        if left:
+            await self.connection.execute(RECOMPUTE_DAY_LONGEST_SQL, *_key_columns(left))
+
+    async def lock_outbound(self, call_ids: Sequence[str]) -> dict[str, list[OutboundFact]]:
+        rows = await self.connection.fetch(LOCK_OUTBOUND_SQL, sorted(call_ids))
+        self.versions.update((r["call_id"], r["version"]) for r in rows)
+        return {r["call_id"]: [_outbound_fact(f) for f in json.loads(r["facts"])] for r in rows}
+
+    async def save_outbound(self, changes: OutboundChanges) -> None:
+        updates = sorted(changes.updates, key=lambda u: u.call_id)
+        ids = [u.call_id for u in updates]
+        saved = await self.connection.fetch(
+            SAVE_OUTBOUND_SQL,
+            ids,
+            [self.versions.get(i, 0) + 1 for i in ids],
+            [json.dumps([_outbound_fact_json(f) for f in u.facts]) for u in updates],
+        )
+        _check_saved(saved, ids)
+        if not changes.buckets:
+            return
+        keys = sorted(changes.buckets)
+        buckets = [changes.buckets[k] for k in keys]
+        counts = [[getattr(b, c) for b in buckets] for c in COUNT_NAMES]
+        ended = [[b.ended[o] for b in buckets] for o in OUTCOMES]
+        await self.connection.execute(
+            UPSERT_OUTBOUND_BUCKETS_SQL, *_key_columns(keys), *counts, *ended
+        )
+
+    async def count(self, new: Sequence[tuple[str, Event]], received_at: datetime) -> None:
+        """Add the new events to the counts of their topic and event type."""
+        counts: dict[tuple[str, str], list[Any]] = {}
+        for topic, event in new:
+            at = event.occurred_at
+            entry = counts.setdefault((topic, event.event_type), [0, at, at])
+            entry[0] += 1
+            entry[1], entry[2] = min(entry[1], at), max(entry[2], at)
+        if not counts:
+            return
+        keys = sorted(counts)
+        await self.connection.execute(
+            UPSERT_COUNTS_SQL,
+            [t for t, _ in keys],
+            [k for _, k in keys],
+            [counts[k][0] for k in keys],
+            [counts[k][1] for k in keys],
+            [counts[k][2] for k in keys],
+            received_at,
+        )
+
+
+class StaleState(Exception):
+    """A call's row changed under the batch (two instances held its partition during a
+    rebalance): the batch is rolled back and done again on the row as it is now."""
+
+
+def _check_saved(saved: Sequence[Any], ids: Sequence[str]) -> None:
+    if len(saved) != len(ids):
+        missed = sorted(set(ids) - {r["call_id"] for r in saved})
+        raise StaleState(f"call rows changed under the batch: {missed[:5]}")
+
+
+def _key_columns(
+    keys: Iterable[tuple[Any, str, str]],
+) -> tuple[list[Any], list[str], list[str]]:
+    hours: list[Any] = []
+    queues: list[str] = []
+    agents: list[str] = []
+    for hour, queue, agent in keys:
+        hours.append(hour)
+        queues.append(queue)
+        agents.append(agent)
+    return hours, queues, agents
+
+
+def _call_fact_json(f: CallFact) -> list[Any]:
+    return [
+        f.event_id,
+        f.kind,
+        f.at.isoformat(),
+        f.queue,
+        f.agent,
+        f.wait_ms,
+        f.talk_ms,
+        f.hold_ms,
+        f.wrapup_ms,
+    ]
+
+
+def _call_fact(v: list[Any]) -> CallFact:
+    return CallFact(v[0], v[1], datetime.fromisoformat(v[2]), *v[3:])
+
+
+def _outbound_fact_json(f: OutboundFact) -> list[Any]:
+    return [
+        f.event_id,
+        f.kind,
+        f.at.isoformat(),
+        f.queue,
+        f.agent,
+        f.outcome,
+        f.connected,
+        f.talk_ms,
+    ]
+
+
+def _outbound_fact(v: list[Any]) -> OutboundFact:
+    return OutboundFact(v[0], v[1], datetime.fromisoformat(v[2]), *v[3:])
+
+
+def _placeholders(start: int, types: Sequence[str]) -> str:
+    return ", ".join(f"${start + i}::{t}[]" for i, t in enumerate(types))
+
+
+def _increments(table: str, columns: Sequence[str]) -> str:
+    return ", ".join(f"{c} = {table}.{c} + EXCLUDED.{c}" for c in columns)
+
+
+INSERT_EVENTS_SQL = """
+INSERT INTO events (event_id, topic, event_type, occurred_at, received_at, body)
+SELECT e.event_id, e.topic, e.event_type, e.occurred_at, $5, e.body::jsonb
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $6::text[])
+     AS e(event_id, topic, event_type, occurred_at, body)
+ON CONFLICT (event_id) DO NOTHING
+RETURNING event_id
+"""
+# Existing rows are locked and read; a new call has none yet. Its row is written once, by
+# SAVE_CALLS_SQL, and only over the version read (optimistic for new rows: a row another
+# transaction inserted meanwhile fails the version check, and the batch is done again).
+LOCK_CALLS_SQL = """
+SELECT call_id, facts, version FROM call_state
+WHERE call_id = ANY($1::text[]) ORDER BY call_id FOR UPDATE
+"""
+SAVE_CALLS_SQL = """
+INSERT INTO call_state AS c
+    (call_id, version, facts, hour, queue, agent, outcome, wait_ms, offered_at)
+SELECT u.call_id, u.version, u.facts, u.hour, u.queue, u.agent, u.outcome, u.wait_ms,
+       u.offered_at
+FROM unnest($1::text[], $2::int[], $3::text[], $4::timestamp[], $5::text[], $6::text[],
+            $7::text[], $8::bigint[], $9::timestamptz[])
+     AS u(call_id, version, facts, hour, queue, agent, outcome, wait_ms, offered_at)
+ORDER BY u.call_id
+ON CONFLICT (call_id) DO UPDATE SET
+    version = EXCLUDED.version, facts = EXCLUDED.facts, hour = EXCLUDED.hour,
+    queue = EXCLUDED.queue, agent = EXCLUDED.agent, outcome = EXCLUDED.outcome,
+    wait_ms = EXCLUDED.wait_ms, offered_at = EXCLUDED.offered_at
+WHERE c.version = EXCLUDED.version - 1
+RETURNING call_id
+"""
+_CALL_VALUES = (*MEASURE_NAMES, "longest_wait_ms", "longest_answered_wait_ms")
+UPSERT_CALL_BUCKETS_SQL = f"""
+INSERT INTO call_buckets AS b (hour, queue, agent, {", ".join(_CALL_VALUES)})
+SELECT * FROM unnest($1::timestamp[], $2::text[], $3::text[],
+                     {_placeholders(4, ["bigint"] * len(_CALL_VALUES))})
+ORDER BY 1, 2, 3
+ON CONFLICT (hour, queue, agent) DO UPDATE SET {_increments("b", MEASURE_NAMES)},
+    longest_wait_ms = GREATEST(b.longest_wait_ms, EXCLUDED.longest_wait_ms),
+    longest_answered_wait_ms = GREATEST(b.longest_answered_wait_ms,
+                                        EXCLUDED.longest_answered_wait_ms)
+"""  # noqa: S608 (fixed column names)
+# Every transaction that moves a call in or out of a bucket holds the bucket's row lock from
+# its upsert to its commit, so this statement sees every call the bucket holds.
+RECOMPUTE_LONGEST_SQL = """
+UPDATE call_buckets AS b
+SET longest_wait_ms = (
+        SELECT max(c.wait_ms) FROM call_state AS c
+        WHERE (c.hour, c.queue, c.agent) = (b.hour, b.queue, b.agent)
+          AND c.outcome <> 'in_queue'),
+    longest_answered_wait_ms = (
+        SELECT max(c.wait_ms) FROM call_state AS c
+        WHERE (c.hour, c.queue, c.agent) = (b.hour, b.queue, b.agent)
+          AND c.outcome = 'answered')
+FROM unnest($1::timestamp[], $2::text[], $3::text[]) AS k(hour, queue, agent)
+WHERE (b.hour, b.queue, b.agent) = (k.hour, k.queue, k.agent)
+"""
+UPSERT_CALL_DAYS_SQL = f"""
+INSERT INTO call_days AS b (day, queue, agent, {", ".join(_CALL_VALUES)})
+SELECT * FROM unnest($1::date[], $2::text[], $3::text[],
+                     {_placeholders(4, ["bigint"] * len(_CALL_VALUES))})
+ORDER BY 1, 2, 3
+ON CONFLICT (day, queue, agent) DO UPDATE SET {_increments("b", MEASURE_NAMES)},
+    longest_wait_ms = GREATEST(b.longest_wait_ms, EXCLUDED.longest_wait_ms),
+    longest_answered_wait_ms = GREATEST(b.longest_answered_wait_ms,
+                                        EXCLUDED.longest_answered_wait_ms)
+"""  # noqa: S608 (fixed column names)
+# As for the hours: a day row is locked by every transaction that changes one of its hours.
+RECOMPUTE_DAY_LONGEST_SQL = """
+UPDATE call_days AS d
+SET longest_wait_ms = m.longest, longest_answered_wait_ms = m.answered
+FROM (
+    SELECT k.day, k.queue, k.agent,
+           max(b.longest_wait_ms) AS longest, max(b.longest_answered_wait_ms) AS answered
+    FROM unnest($1::date[], $2::text[], $3::text[]) AS k(day, queue, agent)
+    LEFT JOIN call_buckets AS b
+      ON b.hour >= k.day AND b.hour < k.day + 1 AND b.queue = k.queue AND b.agent = k.agent
+    GROUP BY k.day, k.queue, k.agent
+) AS m
+WHERE (d.day, d.queue, d.agent) = (m.day, m.queue, m.agent)
+"""
+LOCK_OUTBOUND_SQL = """
+SELECT call_id, facts, version FROM outbound_state
+WHERE call_id = ANY($1::text[]) ORDER BY call_id FOR UPDATE
+"""
+SAVE_OUTBOUND_SQL = """
+INSERT INTO outbound_state AS o (call_id, version, facts)
+SELECT u.call_id, u.version, u.facts
+FROM unnest($1::text[], $2::int[], $3::text[]) AS u(call_id, version, facts)
+ORDER BY u.call_id
+ON CONFLICT (call_id) DO UPDATE SET version = EXCLUDED.version, facts = EXCLUDED.facts
+WHERE o.version = EXCLUDED.version - 1
+RETURNING call_id
+"""
+UPSERT_OUTBOUND_BUCKETS_SQL = f"""
+INSERT INTO outbound_buckets AS b (hour, queue, agent, {", ".join(OUTBOUND_COLUMNS)})
+SELECT * FROM unnest($1::timestamp[], $2::text[], $3::text[],
+                     {_placeholders(4, ["bigint"] * len(OUTBOUND_COLUMNS))})
+ORDER BY 1, 2, 3
+ON CONFLICT (hour, queue, agent) DO UPDATE SET {_increments("b", OUTBOUND_COLUMNS)}
+"""  # noqa: S608 (fixed column names)
+UPSERT_COUNTS_SQL = """
+INSERT INTO event_counts AS c
+    (topic, event_type, events, first_event_at, last_event_at, last_received_at)
+SELECT n.topic, n.event_type, n.events, n.first_at, n.last_at, $6
+FROM unnest($1::text[], $2::text[], $3::bigint[], $4::timestamptz[], $5::timestamptz[])
+     AS n(topic, event_type, events, first_at, last_at)
+ORDER BY 1, 2
+ON CONFLICT (topic, event_type) DO UPDATE SET
+    events = c.events + EXCLUDED.events,
+    first_event_at = LEAST(c.first_event_at, EXCLUDED.first_event_at),
+    last_event_at = GREATEST(c.last_event_at, EXCLUDED.last_event_at),
+    last_received_at = GREATEST(c.last_received_at, EXCLUDED.last_received_at)
+"""

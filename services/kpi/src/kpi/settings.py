@@ -21,7 +21,7 @@ class Settings(ServiceSettings):
     short_abandon_seconds: float = Field(5.0, ge=0, description="Abandons under this are short.")
     fcr_days: int = Field(7, ge=0, description="A repeat contact within N days breaks FCR.")
     batch_max_records: int = Field(
-        500, ge=1, description="Records consumed, stored and committed together."
+        2000, ge=1, description="Records consumed, stored and committed together."
     )
     call_consumers: int = Field(
         2, ge=1, description="call-events consumers: one parses a batch while another stores."

@@ -1,8 +1,8 @@
 """Topic -> handler, nothing more. Reads call-events, agent-events, ticket-opened,
 ticket-assigned, ticket-closed, chat-events, interactions, csat-responses, contact-requests and
-contact-outcomes in batches (one insert and one offset commit per batch, not per event):
-call-events with consumers of its own sharing its partitions (the volume: one folds a batch
-while another's is being stored), the other topics with one consumer between them. Writes each
+contact-outcomes in batches (one transaction and one offset commit per batch, not per event):
+call-events with consumers of its own sharing its partitions (the volume: one parses a batch
+while another's transaction runs), the other topics with one consumer between them. Writes each
 invalid record to `<topic>.dlq` and goes on with the rest of its batch."""
 
 from datetime import UTC, datetime
@@ -25,9 +25,8 @@ from cc_schemas import (
 )
 from kpi.handlers import record_events
 from kpi.intake import split_batch
-from kpi.repository import EventStore
+from kpi.repository import KpiStore
 from kpi.settings import Settings
-from kpi.state import KpiState
 
 CONSUMED = [
     CALL_EVENTS,
@@ -46,20 +45,21 @@ CONSUMED = [
 def register_subscribers(
     broker: KafkaBroker,
     settings: Settings,
-    store: EventStore,
-    state: KpiState,
+    store: KpiStore,
     dead_letters: DeadLetters,
 ) -> None:
     logical = {settings.topic(topic): topic for topic in CONSUMED}
 
     async def on_batch(message: KafkaMessage) -> None:
         batch = split_batch(message.raw_message, logical)
-        await record_events(batch.events, store, state, received_at=_now())
+        await record_events(
+            batch.events, store, settings.call_rules, settings.zone, datetime.now(UTC)
+        )
         await dead_letters.send_all(batch.invalid)
 
     description = (
         "in batches; each validated by its topic's contract (bad ones go to <topic>.dlq, the "
-        "rest of the batch goes on), stored once and folded into the KPIs"
+        "rest of the batch goes on), stored once, the KPIs moved in the same transaction"
     )
     calls, *others = logical
     for n in range(1, settings.call_consumers + 1):
@@ -81,10 +81,3 @@ def register_subscribers(
         decoder=undecoded,
         **consumer_options(settings),
     )(on_batch)
-
-
-def _now() -> datetime:
-    """The wall clock to the millisecond, as MongoDB keeps it: the projection then holds the
-    received time a restart reads back."""
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)

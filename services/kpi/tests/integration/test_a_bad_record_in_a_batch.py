@@ -8,10 +8,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
-from pymongo import MongoClient
 
 from cc_runtime import ensure_topics
 from cc_schemas import CallAbandoned, Caller, CallOffered, encode
@@ -92,6 +92,16 @@ async def end_offset(bootstrap: str, topic: str) -> int:
         await consumer.stop()
 
 
+async def stored_event_ids(servers: Servers, namespace: str) -> list[str]:
+    connection = await asyncpg.connect(servers.postgres_url)
+    try:
+        schema = f"{namespace}_kpi"  # a test's own namespace
+        rows = await connection.fetch(f'SELECT event_id FROM "{schema}".events')  # noqa: S608
+    finally:
+        await connection.close()
+    return sorted(r["event_id"] for r in rows)
+
+
 def test_a_batch_with_one_invalid_record_dead_letters_only_it_and_stores_the_others(
     kpi_after_one_batch: RunningService, servers: Servers, namespace: str
 ) -> None:
@@ -109,9 +119,7 @@ def test_a_batch_with_one_invalid_record_dead_letters_only_it_and_stores_the_oth
     assert (headers["x-dlq-source-partition"], headers["x-dlq-source-offset"]) == ("0", "1")
     assert headers["x-dlq-service"] == "kpi"
     assert headers["trace"] == "t-7"
-    with MongoClient(servers.mongo_url) as mongo:
-        stored = mongo[f"{namespace}_kpi"]["call_events"].find({}, {"_id": 1})
-        assert sorted(d["_id"] for d in stored) == ["ok-1", "ok-2"]
+    assert asyncio.run(stored_event_ids(servers, namespace)) == ["ok-1", "ok-2"]
     metrics = httpx.get(f"{kpi.url}/metrics").text
     assert 'kpi_events_total{topic="call-events"} 2.0' in metrics
     dlq_series = f'cc_dlq_messages_total{{reason="invalid",service="kpi",topic="{topic}"}} 1.0'

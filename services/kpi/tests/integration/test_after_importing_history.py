@@ -26,7 +26,15 @@ from cc_schemas import (
     CallOffered,
     encode,
 )
-from cc_testing import RunningService, Servers, eventually, free_ports, produce, service_process
+from cc_testing import (
+    RunningService,
+    Servers,
+    eventually,
+    free_ports,
+    produce,
+    service_environment,
+    service_process,
+)
 
 pytestmark = pytest.mark.infra
 
@@ -87,12 +95,7 @@ RECEIVED = "kpi_last_event_received_timestamp_seconds"
 @pytest.fixture(scope="module")
 def imported(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Imported]:
     namespace = "kpihist" + str(time.monotonic_ns())[-8:]
-    env = {
-        "CC_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
-        "CC_MONGO_URL": servers.mongo_url,
-        "CC_NAMESPACE": namespace,
-        "CC_TOPIC_PARTITIONS": "1",
-    }
+    env = {**service_environment(servers, namespace), "CC_TOPIC_PARTITIONS": "1"}
     bootstrap = servers.kafka_bootstrap_servers
     (port,) = free_ports(1)
     with service_process("kpi", port, env, tmp_path_factory.mktemp("kpi")) as first:

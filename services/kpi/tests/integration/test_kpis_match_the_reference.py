@@ -17,7 +17,14 @@ import pytest
 from aiokafka import AIOKafkaProducer
 
 from cc_schemas import OutboundOutcome, encode
-from cc_testing import RunningService, Servers, eventually, free_ports, service_process
+from cc_testing import (
+    RunningService,
+    Servers,
+    eventually,
+    free_ports,
+    service_environment,
+    service_process,
+)
 from kpi_oracle import reference
 from kpi_oracle.simulation import Message, traffic
 
@@ -75,12 +82,7 @@ def consumed(
     servers: Servers, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     namespace = "kpiref" + str(time.monotonic_ns())[-8:]
-    env = {
-        "CC_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
-        "CC_MONGO_URL": servers.mongo_url,
-        "CC_NAMESPACE": namespace,
-        "CC_TOPIC_PARTITIONS": "3",
-    }
+    env = {**service_environment(servers, namespace), "CC_TOPIC_PARTITIONS": "3"}
     (port,) = free_ports(1)
     with service_process("kpi", port, env, tmp_path_factory.mktemp("kpi")) as kpi:
         asyncio.run(publish(servers.kafka_bootstrap_servers, namespace, MESSAGES))

@@ -6,10 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from cc_schemas import TicketAssigned, TicketClosed, TicketEvent, TicketOpened
-from kpi.calls import CallRules
 from kpi.omni_reports import assignee_report
+from kpi.omnichannel import OmnichannelProjection
 from kpi.reports import ReportQuery
-from kpi.state import KpiState
 
 T0 = datetime(2026, 4, 1, 8, tzinfo=UTC)
 COMMON = {"source": "t", "ticket_id": "T-1"}
@@ -31,10 +30,10 @@ def assigned(event_id: str, hours: float, who: str) -> TicketAssigned:
 
 
 def held(events: list[TicketEvent]) -> dict[str, tuple[int, int]]:
-    state = KpiState(CallRules(), ZoneInfo("Europe/Rome"))
+    omni = OmnichannelProjection(ZoneInfo("Europe/Rome"))
     for event in events:
-        state.apply("tickets", event)
-    rows = assignee_report(state, ReportQuery(date(2026, 4, 1), date(2026, 4, 2), ("assignee",)))
+        omni.apply(event)
+    rows = assignee_report(omni, ReportQuery(date(2026, 4, 1), date(2026, 4, 2), ("assignee",)))
     return {row["assignee"]: (row["stretches"], row["held_ms"]) for row in rows}
 
 
