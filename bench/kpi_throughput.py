@@ -149,7 +149,6 @@ def main() -> None:
         env = {
             "CC_KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "CC_POSTGRES_URL": servers.postgres_url,
-            "CC_MONGO_URL": servers.mongo_url,  # the runtime's readiness still asks for it
             "CC_NAMESPACE": namespace,
             "CC_TOPIC_PARTITIONS": str(PARTITIONS),
         }

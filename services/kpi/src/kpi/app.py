@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consumes=list(CONSUMED),
         routers=[kpi_router(reports)],
         migrations="kpi",
+        uses_mongodb=False,
     )
     app = create_http_app(infra, spec)
 
