@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -36,14 +37,14 @@ from crm.contact_points import caller_phone
 from crm.customer_csv import BadHeader, Header, Record, RecordSplitter, Rejected, map_row
 from crm.customers import Customer, from_profile
 from crm.orders import change_of
-from crm.recognition import Identification, Lookups, Presented, identify
+from crm.recognition import Identification, Presented, identify
 from crm.repository import (
     ContactEnd,
     ContactRepository,
     ContactStart,
     CustomerRepository,
     OrderRepository,
-    SummaryReader,
+    Reads,
 )
 from crm.strategic import StrategicRule
 from crm.summary import summary_of, window
@@ -180,11 +181,10 @@ Publish = Callable[[ContactIdentified], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Recognition:
-    """What recognising a contact needs: the lookups, the summaries, the contacts it records,
+    """What recognising a contact needs: its reads (lookups, summaries), the contacts it records,
     where it publishes, the strategic rule and the region of numbers without a prefix."""
 
-    lookups: Lookups
-    summaries: SummaryReader
+    reading: Callable[[], AbstractAsyncContextManager[Reads]]
     contacts: ContactRepository
     publish: Publish
     rule: StrategicRule
@@ -193,7 +193,7 @@ class Recognition:
 
 
 async def summaries_of(
-    customer_ids: Sequence[str], reader: SummaryReader, rule: StrategicRule, now: datetime
+    customer_ids: Sequence[str], reader: Reads, rule: StrategicRule, now: datetime
 ) -> list[CustomerSummary]:
     if not customer_ids:
         return []
@@ -204,9 +204,10 @@ async def summaries_of(
 async def look_up(
     presented: Presented, deps: Recognition, now: datetime
 ) -> tuple[Identification, list[CustomerSummary]]:
-    found = await identify(presented, deps.lookups)
-    ids = found.customer_ids[: deps.max_candidates]
-    return found, await summaries_of(ids, deps.summaries, deps.rule, now)
+    async with deps.reading() as reads:
+        found = await identify(presented, reads.lookups)
+        ids = found.customer_ids[: deps.max_candidates]
+        return found, await summaries_of(ids, reads, deps.rule, now)
 
 
 async def recognise_call(event: CallOffered, deps: Recognition) -> ContactIdentified:
@@ -326,7 +327,8 @@ async def customer_360(
     if not records:
         return None
     record, (before, limit) = records[0], page
-    (summary,) = await summaries_of([customer_id], deps.summaries, deps.rule, now)
+    async with deps.reading() as reads:
+        (summary,) = await summaries_of([customer_id], reads, deps.rule, now)
     contacts = await history.page(customer_id, before, limit + 1)
     more = len(contacts) > limit
     profile = record["profile"]
