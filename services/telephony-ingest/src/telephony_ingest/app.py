@@ -1,25 +1,29 @@
 """Composition root of telephony-ingest: settings -> infrastructure -> sink, repositories,
-handlers, routes, and the background sources (live queue_log follower, AMI client)."""
+handlers, routes, and the background work (live queue_log follower, AMI client, housekeeping)."""
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import timedelta
 from functools import partial
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 
 from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, dlq
 from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.ami import AmiSource, Backoff, manager_config
 from telephony_ingest.api import import_door, import_router, webhook_door, webhook_router
 from telephony_ingest.follower import QueueLogFollower
 from telephony_ingest.handlers import WEBHOOK, LineContext, QueueLogLines, import_queue_log
+from telephony_ingest.housekeeping import housekeep
 from telephony_ingest.metrics import IngestMetrics
-from telephony_ingest.repository import MongoRepository
+from telephony_ingest.repository import PostgresRepository
 from telephony_ingest.settings import Settings
 from telephony_ingest.sink import KafkaEventSink
 from telephony_ingest.webhook import WebhookEvents
@@ -58,6 +62,13 @@ def counting_validation_errors(
     return handler
 
 
+async def database_unavailable(request: Request, error: Exception) -> Response:
+    """503 while PostgreSQL is away (a webhook's replay check): the sender tries again."""
+    return JSONResponse(
+        {"detail": "database_unavailable"}, status_code=503, headers={"Retry-After": "5"}
+    )
+
+
 def ami_source(
     settings: Settings, sink: KafkaEventSink, metrics: IngestMetrics
 ) -> AmiSource | None:
@@ -87,10 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     infra = connect(settings)
     metrics = IngestMetrics(infra.registry)
     sink = KafkaEventSink(settings, metrics)
-    repository = MongoRepository(infra.db)
+    repository = PostgresRepository(infra.postgres)
     lines = QueueLogLines(sink, metrics, line_context(settings))
     import_file = partial(import_queue_log, lines=lines, ledger=repository)
-    background = []
+    retention = timedelta(days=settings.ledger_retention_days)
+    background: list[Callable[[], Awaitable[None]]] = [
+        partial(housekeep, repository, retention, settings.housekeeping_seconds)
+    ]
     if settings.follow_path is not None:
         follower = QueueLogFollower(
             settings.follow_path, lines, repository, settings.follow_poll_seconds
@@ -100,7 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def sources() -> AsyncIterator[None]:
-        """The own producer, the AMI client and the live follower, for the app's lifetime."""
+        """The own producer, the AMI client, the live follower and housekeeping, for the
+        app's lifetime."""
         async with AsyncExitStack() as stack:
             await sink.start()
             stack.push_async_callback(sink.stop)
@@ -125,9 +140,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             import_router(import_file, settings, import_door(settings, repository, metrics)),
         ],
-        on_startup=[repository.ensure_indexes],
+        migrations="telephony_ingest",
+        uses_mongodb=False,
         resources=[sources],
     )
     app = create_http_app(infra, spec)
     app.add_exception_handler(RequestValidationError, counting_validation_errors(metrics))
+    for unavailable in DATABASE_UNAVAILABLE_ERRORS:
+        app.add_exception_handler(unavailable, database_unavailable)
     return app

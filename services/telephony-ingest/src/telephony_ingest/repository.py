@@ -1,43 +1,99 @@
-"""Where telephony-ingest keeps what must survive a restart. Every MongoDB call lives here.
+"""Where telephony-ingest keeps what must survive a restart, in PostgreSQL (its own schema,
+migrations in `migrations/`). Every SQL query of the service is here; each names, in a comment
+or by its WHERE clause, the index it reads (the EXPLAIN tests hold them to it).
 
-- `queue_log_lines`: the line ledger, one document per queue_log line published or
-  dead-lettered, `_id` the line's own key (its epoch and the event id derived from it, see
-  `handlers.ledger_key`). Recording is one
-  `insert_many` (unordered): the duplicate-key errors say which lines were there before. On
-  FerretDB 1.x an insert is the one cheap write (updates and `$in` reads scan the collection).
-- `queue_log_open_batches`: the lines of each batch recorded in the ledger but not yet
-  acknowledged by the broker, until it is; a batch left open by a crash is handed out again
-  once its lease has expired (`expired_batches`), so that its lines are published after all.
-  Small: one document per batch in flight.
-- `queue_log_batches`: one document per batch handed over whole, `_id` a hash of its lines
-  ids: a batch met again (a re-upload, a renamed or grown file) is known to be all duplicates
-  with one read by `_id`, without recording its lines one by one again.
-- `queue_log_progress`: for the live follower, per followed file (by a fingerprint of its
-  first line, so that the follower finds it again after a rotation) the byte offset and line
-  number up to which it has read.
-- `queue_log_follow`: per followed path, the file being followed (inode, fingerprint).
-- `webhook_nonces`: signatures of webhook requests already accepted, until they expire.
+- `queue_log_lines`: the line ledger, one row per queue_log line published or dead-lettered,
+  keyed by the line's own key (its epoch and the event id derived from it, see
+  `handlers.ledger_key`). A batch's lines are recorded with one `INSERT ... ON CONFLICT DO
+  NOTHING RETURNING`: the ids it returns are the new lines.
+- `queue_log_open_batches`: the new lines of each batch recorded in the ledger but not yet
+  acknowledged by the broker, written in the transaction that records them (so a crash leaves
+  either both or neither), removed when the broker has them; a batch left open by a crash is
+  handed out again once its lease has expired (`expired_batches`).
+- `queue_log_batches`: one row per batch handed over whole, keyed by a hash of its lines' ids:
+  a batch met again (a re-upload, a renamed or grown file) is known to be all duplicates with
+  one lookup, without recording its lines one by one again.
+- `queue_log_progress`, `queue_log_follow`: the live follower's offsets per file (by a
+  fingerprint of its first line) and the file it follows per path.
+- `webhook_nonces`: signatures of requests already accepted, until they expire.
+
+Retention: lines and remembered batches are forgotten `ledger_retention_days` after they were
+handled, nonces once expired (`forget_lines_before`, `purge_nonces`, run by housekeeping).
+
+The queue_log operations wait out a database outage (the import and the follower go on where
+they stopped once the server is back); each is safe to repeat, the ledger's recording included
+(see `open_batch`). A webhook's nonce is not retried: the request fails and its sender retries.
 """
 
-import contextlib
+import asyncio
 import logging
 import struct
 import zlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Protocol, TypeVar
 
-from bson import Binary
-from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
 
 log = logging.getLogger(__name__)
 
-PURGE_EVERY = timedelta(minutes=1)
-DUPLICATE_KEY = 11000
+T = TypeVar("T")
+
 RECOVERY_LEASE = timedelta(minutes=10)  # for the importer that recovers an expired batch
+FIRST_WAIT_SECONDS, LONGEST_WAIT_SECONDS = 0.1, 5.0
+
+# The ids in key order: two imports recording overlapping lines lock them in one order.
+RECORD_LINES = """
+    INSERT INTO queue_log_lines (line_id)
+    SELECT id FROM unnest($1::text[]) AS id ORDER BY id
+    ON CONFLICT (line_id) DO NOTHING
+    RETURNING line_id
+"""
+OPEN_BATCH = """
+    INSERT INTO queue_log_open_batches (batch_id, name, expires_at, lines) VALUES ($1, $2, $3, $4)
+"""
+OPENED_LINES = "SELECT lines FROM queue_log_open_batches WHERE batch_id = $1"  # its primary key
+BATCH_KNOWN = "SELECT true FROM queue_log_batches WHERE batch_key = $1"  # its primary key
+REMEMBER_BATCH = """
+    INSERT INTO queue_log_batches (batch_key) VALUES ($1) ON CONFLICT (batch_key) DO NOTHING
+"""
+CLOSE_BATCH = "DELETE FROM queue_log_open_batches WHERE batch_id = $1"  # its primary key
+# Claimed by moving the lease: another importer does not take it meanwhile.
+CLAIM_EXPIRED = """
+    UPDATE queue_log_open_batches SET expires_at = $2
+    WHERE expires_at < $1
+    RETURNING batch_id, name, lines
+"""
+FORGET_LINES = "DELETE FROM queue_log_lines WHERE handled_at < $1"  # queue_log_lines_handled_at
+FORGET_BATCHES = "DELETE FROM queue_log_batches WHERE handled_at < $1"
+PROGRESS_OF = "SELECT byte_offset, line FROM queue_log_progress WHERE file_id = $1"
+# Only forward: two importers of one file never move its offset back.
+SAVE_PROGRESS = """
+    INSERT INTO queue_log_progress (file_id, name, byte_offset, line, updated_at)
+    VALUES ($1, $2, $3, $4, now())
+    ON CONFLICT (file_id) DO UPDATE SET
+        name = excluded.name,
+        byte_offset = greatest(queue_log_progress.byte_offset, excluded.byte_offset),
+        line = greatest(queue_log_progress.line, excluded.line),
+        updated_at = excluded.updated_at
+"""
+FOLLOWED = "SELECT inode, device, fingerprint FROM queue_log_follow WHERE path = $1"
+SAVE_FOLLOWED = """
+    INSERT INTO queue_log_follow (path, inode, device, fingerprint, updated_at)
+    VALUES ($1, $2, $3, $4, now())
+    ON CONFLICT (path) DO UPDATE SET
+        inode = excluded.inode,
+        device = excluded.device,
+        fingerprint = excluded.fingerprint,
+        updated_at = excluded.updated_at
+"""
+FIRST_USE = """
+    INSERT INTO webhook_nonces (nonce, expires_at) VALUES ($1, $2)
+    ON CONFLICT (nonce) DO NOTHING
+    RETURNING true
+"""
+PURGE_NONCES = "DELETE FROM webhook_nonces WHERE expires_at < $1"  # webhook_nonces_expires_at
 
 
 @dataclass(frozen=True)
@@ -55,8 +111,8 @@ class FollowedFile:
 
 @dataclass(frozen=True)
 class OpenBatch:
-    """Lines recorded in the ledger whose events or dead letters the broker has not yet
-    acknowledged: (line number, the line as read, its length in bytes)."""
+    """Lines about to be recorded in the ledger whose events or dead letters the broker has not
+    yet acknowledged: (line number, the line as read, its length in bytes)."""
 
     batch_id: str
     name: str
@@ -65,16 +121,15 @@ class OpenBatch:
 
 
 class LineLedger(Protocol):
-    async def record(self, line_ids: Sequence[str]) -> list[bool]:
-        """Record the ids; for each, True when it was not recorded before (nor earlier in
-        `line_ids`)."""
-        ...
-
     async def batch_known(self, batch_key: str) -> bool:
         """Whether a batch of exactly these lines was handed over whole before."""
         ...
 
-    async def open_batch(self, batch: OpenBatch) -> None: ...
+    async def open_batch(self, batch: OpenBatch, line_ids: Sequence[str]) -> list[bool]:
+        """Record the ids of the batch's lines (`line_ids[i]` is that of `batch.lines[i]`, each
+        number once in the batch) and hold its new lines open until `close_batch`, together;
+        for each id, True when it was not recorded before (nor earlier in `line_ids`)."""
+        ...
 
     async def close_batch(self, batch_id: str, batch_key: str) -> None:
         """The batch's lines are acknowledged: forget them, remember the batch by its key."""
@@ -108,12 +163,22 @@ class FollowStore(LineLedger, ProgressRepository, FollowRepository, Protocol):
     """What the live follower keeps: the ledger, its read offsets and the followed file."""
 
 
+class Housekeeping(Protocol):
+    async def forget_lines_before(self, cutoff: datetime) -> int:
+        """Forget the lines and batches handled before `cutoff`; returns how many lines."""
+        ...
+
+    async def purge_nonces(self, now: datetime) -> int:
+        """Forget the nonces expired by `now`; returns how many."""
+        ...
+
+
 _LINE_HEADER = struct.Struct("<QQI")  # line number, its length, bytes held
 
 
 def _pack(lines: Sequence[tuple[int, bytes, int]]) -> bytes:
-    """An open batch's lines in one compressed blob: a document with one small field costs
-    FerretDB far less to insert and delete than 20,000 array items (queue_log compresses ~8x)."""
+    """An open batch's lines in one compressed blob: one row per batch, ~8x smaller than the
+    lines (queue_log compresses well), written and deleted once."""
     parts = []
     for number, raw, length in lines:
         parts.append(_LINE_HEADER.pack(number, length, len(raw)))
@@ -131,105 +196,135 @@ def _unpack(blob: bytes) -> list[tuple[int, bytes, int]]:
     return lines
 
 
-class MongoRepository:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.lines = db["queue_log_lines"]
-        self.open_batches = db["queue_log_open_batches"]
-        self.batches = db["queue_log_batches"]
-        self.progress = db["queue_log_progress"]
-        self.follow = db["queue_log_follow"]
-        self.nonces = db["webhook_nonces"]
-        self.next_purge = datetime.min.replace(tzinfo=UTC)
+def new_flags(line_ids: Sequence[str], inserted: set[str]) -> list[bool]:
+    """For each id, whether this is its first place in `line_ids` and it was inserted."""
+    flags, seen = [], set()
+    for line_id in line_ids:
+        flags.append(line_id in inserted and line_id not in seen)
+        seen.add(line_id)
+    return flags
 
-    async def ensure_indexes(self) -> None:
-        # A TTL index purges expired nonces where the server supports it; `first_use` does not
-        # rely on it: stale requests are refused by their timestamp before the nonce is checked.
-        with contextlib.suppress(OperationFailure):
-            await self.nonces.create_index([("expires_at", ASCENDING)], expireAfterSeconds=0)
 
-    async def record(self, line_ids: Sequence[str]) -> list[bool]:
-        new = [True] * len(line_ids)
-        if not line_ids:
-            return new
+async def waiting_out_outages(operation: Callable[[], Awaitable[T]], what: str) -> T:
+    """`operation()`, tried again while PostgreSQL is unreachable (backing off to 5 s)."""
+    delay = FIRST_WAIT_SECONDS
+    while True:
         try:
-            await self.lines.insert_many([{"_id": i} for i in line_ids], ordered=False)
-        except BulkWriteError as error:
-            for failure in error.details.get("writeErrors", []):
-                if failure.get("code") != DUPLICATE_KEY:
-                    raise
-                new[failure["index"]] = False
-        return new
+            return await operation()
+        except DATABASE_UNAVAILABLE_ERRORS as error:
+            log.warning(
+                "PostgreSQL unavailable; %s waits and tries again",
+                what,
+                exc_info=error,
+                extra={"retry_in_seconds": delay},
+            )
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, LONGEST_WAIT_SECONDS)
 
-    async def open_batch(self, batch: OpenBatch) -> None:
-        await self.open_batches.insert_one(
-            {
-                "_id": batch.batch_id,
-                "name": batch.name,
-                "expires_at": batch.expires_at,
-                "lines": Binary(_pack(batch.lines)),
-            }
-        )
+
+class PostgresRepository:
+    def __init__(self, database: Database) -> None:
+        self.database = database
 
     async def batch_known(self, batch_key: str) -> bool:
-        return await self.batches.find_one({"_id": batch_key}, {"_id": 1}) is not None
+        async def known() -> bool:
+            async with self.database.connection() as connection:
+                return bool(await connection.fetchval(BATCH_KNOWN, batch_key))
 
-    async def close_batch(self, batch_id: str, batch_key: str) -> None:
-        with contextlib.suppress(DuplicateKeyError):
-            await self.batches.insert_one({"_id": batch_key})
-        await self.open_batches.delete_one({"_id": batch_id})
+        return await waiting_out_outages(known, "the queue_log import")
 
-    async def expired_batches(self, now: datetime) -> list[OpenBatch]:
-        found = []
-        async for doc in self.open_batches.find({"expires_at": {"$lt": now}}):
-            # Claimed by moving its lease: another importer does not take it meanwhile.
-            claimed = await self.open_batches.update_one(
-                {"_id": doc["_id"], "expires_at": doc["expires_at"]},
-                {"$set": {"expires_at": now + RECOVERY_LEASE}},
-            )
-            if claimed.modified_count:
-                lines = _unpack(bytes(doc["lines"]))
-                found.append(OpenBatch(str(doc["_id"]), str(doc["name"]), doc["expires_at"], lines))
-        return found
-
-    async def progress_of(self, file_id: str) -> Progress:
-        found = await self.progress.find_one({"_id": file_id})
-        if found is None:
-            return Progress()
-        return Progress(offset=int(found["offset"]), line=int(found["line"]))
-
-    async def save_progress(self, file_id: str, progress: Progress, name: str) -> None:
-        # Only forward: two importers of one file never move its offset back.
-        await self.progress.update_one(
-            {"_id": file_id},
-            {
-                "$max": {"offset": progress.offset, "line": progress.line},
-                "$set": {"name": name, "updated_at": datetime.now(UTC)},
-            },
-            upsert=True,
+    async def open_batch(self, batch: OpenBatch, line_ids: Sequence[str]) -> list[bool]:
+        return await waiting_out_outages(
+            lambda: self._open_batch(batch, line_ids), "the queue_log import"
         )
 
+    async def _open_batch(self, batch: OpenBatch, line_ids: Sequence[str]) -> list[bool]:
+        async with self.database.transaction() as connection:
+            # A try whose commit was lost with its connection may have committed: its open
+            # batch then says which lines it found new (the ledger would now say none are).
+            earlier = await connection.fetchval(OPENED_LINES, batch.batch_id)
+            if earlier is not None:
+                numbers = {number for number, _, _ in _unpack(earlier)}
+                return [number in numbers for number, _, _ in batch.lines]
+            rows = await connection.fetch(RECORD_LINES, list(line_ids))
+            new = new_flags(line_ids, {row[0] for row in rows})
+            held = [line for line, is_new in zip(batch.lines, new, strict=True) if is_new]
+            await connection.execute(
+                OPEN_BATCH, batch.batch_id, batch.name, batch.expires_at, _pack(held)
+            )
+        return new
+
+    async def close_batch(self, batch_id: str, batch_key: str) -> None:
+        async def close() -> None:
+            async with self.database.transaction() as connection:
+                await connection.execute(REMEMBER_BATCH, batch_key)
+                await connection.execute(CLOSE_BATCH, batch_id)
+
+        await waiting_out_outages(close, "the queue_log import")
+
+    async def expired_batches(self, now: datetime) -> list[OpenBatch]:
+        async def claim() -> list[Any]:
+            async with self.database.connection() as connection:
+                return list(await connection.fetch(CLAIM_EXPIRED, now, now + RECOVERY_LEASE))
+
+        rows = await waiting_out_outages(claim, "the queue_log import")
+        return [
+            OpenBatch(row["batch_id"], row["name"], now, _unpack(row["lines"])) for row in rows
+        ]
+
+    async def progress_of(self, file_id: str) -> Progress:
+        async def read() -> Any:
+            async with self.database.connection() as connection:
+                return await connection.fetchrow(PROGRESS_OF, file_id)
+
+        found = await waiting_out_outages(read, "the queue_log follower")
+        if found is None:
+            return Progress()
+        return Progress(offset=found["byte_offset"], line=found["line"])
+
+    async def save_progress(self, file_id: str, progress: Progress, name: str) -> None:
+        async def save() -> None:
+            async with self.database.connection() as connection:
+                await connection.execute(
+                    SAVE_PROGRESS, file_id, name, progress.offset, progress.line
+                )
+
+        await waiting_out_outages(save, "the queue_log follower")
+
     async def followed(self, path: str) -> FollowedFile | None:
-        found = await self.follow.find_one({"_id": path})
+        async def read() -> Any:
+            async with self.database.connection() as connection:
+                return await connection.fetchrow(FOLLOWED, path)
+
+        found = await waiting_out_outages(read, "the queue_log follower")
         if found is None:
             return None
-        return FollowedFile(int(found["inode"]), int(found["device"]), str(found["fingerprint"]))
+        return FollowedFile(int(found["inode"]), int(found["device"]), found["fingerprint"])
 
     async def save_followed(self, path: str, followed: FollowedFile) -> None:
-        document = {
-            "inode": followed.inode,
-            "device": followed.device,
-            "fingerprint": followed.fingerprint,
-            "updated_at": datetime.now(UTC),
-        }
-        await self.follow.update_one({"_id": path}, {"$set": document}, upsert=True)
+        async def save() -> None:
+            async with self.database.connection() as connection:
+                await connection.execute(
+                    SAVE_FOLLOWED, path, followed.inode, followed.device, followed.fingerprint
+                )
+
+        await waiting_out_outages(save, "the queue_log follower")
 
     async def first_use(self, nonce: str, expires_at: datetime) -> bool:
-        try:
-            await self.nonces.insert_one({"_id": nonce, "expires_at": expires_at})
-        except DuplicateKeyError:
-            return False
-        now = datetime.now(UTC)
-        if now >= self.next_purge:  # at most once a minute, for servers without TTL indexes
-            self.next_purge = now + PURGE_EVERY
-            await self.nonces.delete_many({"expires_at": {"$lt": now}})
-        return True
+        async with self.database.connection() as connection:
+            return bool(await connection.fetchval(FIRST_USE, nonce, expires_at))
+
+    async def forget_lines_before(self, cutoff: datetime) -> int:
+        async with self.database.transaction() as connection:
+            await connection.execute(FORGET_BATCHES, cutoff)
+            status = await connection.execute(FORGET_LINES, cutoff)
+        return _count(status)
+
+    async def purge_nonces(self, now: datetime) -> int:
+        async with self.database.connection() as connection:
+            return _count(await connection.execute(PURGE_NONCES, now))
+
+
+def _count(status: str) -> int:
+    """The row count of a command's status (`DELETE 12`)."""
+    return int(status.rsplit(" ", 1)[-1])

@@ -53,6 +53,17 @@ class Settings(ServiceSettings):
     )
     import_checkpoint_lines: int = Field(20_000, ge=1)
 
+    ledger_retention_days: int = Field(
+        90,
+        ge=1,
+        description="Days a queue_log line is remembered in the ledger after it was handled; "
+        "a file imported again after that is published again (same event ids: consumers "
+        "deduplicate)",
+    )
+    housekeeping_seconds: float = Field(
+        60.0, gt=0, description="How often expired nonces and old ledger lines are removed"
+    )
+
     follow_path: Path | None = Field(None, description="A live queue_log to follow")
     follow_poll_seconds: float = Field(0.5, gt=0)
 

@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 
 from cc_runtime import ensure_topics
 from cc_testing import Servers, read_records
 from telephony_ingest.app import line_context
+from telephony_ingest.bulk import open_database
 from telephony_ingest.follower import QueueLogFollower
 from telephony_ingest.handlers import QueueLogLines, import_queue_log
 from telephony_ingest.metrics import IngestMetrics
-from telephony_ingest.repository import MongoRepository
+from telephony_ingest.repository import PostgresRepository
 from telephony_ingest.settings import Settings
 from telephony_ingest.sink import KafkaEventSink
 
@@ -49,12 +49,12 @@ async def parts(settings: Settings) -> AsyncIterator[dict[str, Any]]:
     await ensure_topics(settings.kafka_bootstrap_servers, topics, settings.topic_partitions)
     metrics = IngestMetrics(CollectorRegistry())
     sink = KafkaEventSink(settings, metrics)
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, tz_aware=True)
+    database = await open_database(settings)
     await sink.start()
-    repository = MongoRepository(mongo[settings.database_name])
+    repository = PostgresRepository(database)
     yield {"lines": QueueLogLines(sink, metrics, line_context(settings)), "repo": repository}
     await sink.stop()
-    await mongo.close()
+    await database.close()
 
 
 def follower(path: Path, parts: dict[str, Any]) -> QueueLogFollower:
@@ -141,7 +141,7 @@ async def test_a_restarted_follower_resumes_after_a_rotation_it_did_not_see(
     path.rename(tmp_path / "queue_log.1")
     append(path, range(6, 9))
 
-    restarted = follower(path, parts)  # a new process: only MongoDB remembers
+    restarted = follower(path, parts)  # a new process: only PostgreSQL remembers
     first_pass = await restarted.poll_once()
     second_pass = await restarted.poll_once()
 

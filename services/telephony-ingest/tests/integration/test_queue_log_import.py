@@ -13,16 +13,15 @@ import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from fastapi.testclient import TestClient
 from prometheus_client import CollectorRegistry
-from pymongo import AsyncMongoClient
 
 from cc_runtime import ensure_topics
 from cc_schemas import Event
 from cc_testing import Servers, headers_of, read_records
 from telephony_ingest.app import create_app, line_context
-from telephony_ingest.bulk import import_queue_log_files
+from telephony_ingest.bulk import import_queue_log_files, open_database
 from telephony_ingest.handlers import QueueLogLines, import_queue_log
 from telephony_ingest.metrics import IngestMetrics
-from telephony_ingest.repository import MongoRepository
+from telephony_ingest.repository import PostgresRepository
 from telephony_ingest.settings import Settings
 from telephony_ingest.sink import KafkaEventSink
 
@@ -291,8 +290,8 @@ async def test_a_batch_left_open_by_a_crash_is_published_by_the_next_import(
     path.write_text(pause_lines(0, 30))
     metrics = IngestMetrics(CollectorRegistry())
     context = replace(line_context(settings), lease=timedelta(0))
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.mongo_url, tz_aware=True)
-    ledger = MongoRepository(mongo[settings.database_name])
+    database = await open_database(settings)
+    ledger = PostgresRepository(database)
     crashed_sink, sink = KafkaEventSink(settings, metrics), KafkaEventSink(settings, metrics)
     await sink.start()
     try:
@@ -308,7 +307,7 @@ async def test_a_batch_left_open_by_a_crash_is_published_by_the_next_import(
     finally:
         await sink.stop()
         await crashed_sink.stop()
-        await mongo.close()
+        await database.close()
 
     assert summary(report) == (30, 0, 30, 0)
     reasons = await read_records(

@@ -98,7 +98,7 @@ def test_the_service_refuses_to_start_in_production_with_a_short_secret_naming_t
         "TELEPHONY_INGEST_IMPORT_TOKEN": STRONG,
         # Nothing must be reached: the settings are refused before any connection.
         "CC_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
-        "CC_MONGO_URL": "mongodb://127.0.0.1:1",
+        "CC_POSTGRES_URL": "postgresql://nobody:nothing@127.0.0.1:1/none",
     }
 
     finished = subprocess.run(  # noqa: S603
