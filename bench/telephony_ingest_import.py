@@ -3,19 +3,17 @@ raw aiokafka producer sending as many pre-serialised messages to the same broker
 
     uv run python bench/telephony_ingest_import.py [--lines 1000000]
 
-Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_MONGO_URL when set, else the harness starts
+Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_POSTGRES_URL when set, else the harness starts
 its own (cc_testing.real_servers). Ends with `ratio: X.XX` = import lines/s / raw messages/s.
 """
 
 import argparse
 import asyncio
-import contextlib
 import os
 import random
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
@@ -76,24 +74,20 @@ async def raw_producer(bootstrap: str, topic: str, messages: list[tuple[bytes, b
         await producer.stop()
 
 
-@contextlib.contextmanager
-def servers_env() -> Iterator[tuple[str, str]]:
-    with real_servers() as servers:
-        yield servers.kafka_bootstrap_servers, servers.mongo_url
-
-
-async def run(total: int, bootstrap: str, mongo: str, workdir: Path) -> None:
+async def run(total: int, servers: Servers, workdir: Path) -> None:
     namespace = "bench" + uuid.uuid4().hex[:8]
     try:
-        await measure(total, bootstrap, mongo, workdir, namespace)
+        await measure(total, servers, workdir, namespace)
     finally:
-        await remove_namespaces(Servers(bootstrap, mongo, "benchmark"), [namespace])
+        await remove_namespaces(servers, [namespace])
 
 
-async def measure(total: int, bootstrap: str, mongo: str, workdir: Path, namespace: str) -> None:
+async def measure(total: int, servers: Servers, workdir: Path, namespace: str) -> None:
+    assert servers.postgres_url is not None
+    bootstrap = servers.kafka_bootstrap_servers
     os.environ.update(
         CC_KAFKA_BOOTSTRAP_SERVERS=bootstrap,
-        CC_MONGO_URL=mongo,
+        CC_POSTGRES_URL=servers.postgres_url,
         CC_NAMESPACE=namespace,
         CC_TOPIC_PARTITIONS=str(PARTITIONS),
     )
@@ -137,8 +131,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--lines", type=int, default=1_000_000)
     args = parser.parse_args()
-    with servers_env() as (bootstrap, mongo), tempfile.TemporaryDirectory() as workdir:
-        asyncio.run(run(args.lines, bootstrap, mongo, Path(workdir)))
+    with real_servers() as servers, tempfile.TemporaryDirectory() as workdir:
+        asyncio.run(run(args.lines, servers, Path(workdir)))
 
 
 if __name__ == "__main__":

@@ -26,6 +26,15 @@ def _classify(raw: str, region: str) -> tuple[str | None, bool, bool]:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
         return None, False, True
-    if not phonenumbers.is_valid_number(number):
+    if not _valid(number, region):
         return None, False, True
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), False, False
+
+
+def _valid(number: phonenumbers.PhoneNumber, region: str) -> bool:
+    """`is_valid_number`, asking the default region first: a number valid there is valid (its
+    region is the first of its country code that it fits), and finding its region otherwise
+    costs as much again (a third of a bulk import's mapping time, new callers all)."""
+    if phonenumbers.is_valid_number_for_region(number, region):
+        return True
+    return bool(phonenumbers.is_valid_number(number))

@@ -268,9 +268,7 @@ class PostgresRepository:
                 return list(await connection.fetch(CLAIM_EXPIRED, now, now + RECOVERY_LEASE))
 
         rows = await waiting_out_outages(claim, "the queue_log import")
-        return [
-            OpenBatch(row["batch_id"], row["name"], now, _unpack(row["lines"])) for row in rows
-        ]
+        return [OpenBatch(row["batch_id"], row["name"], now, _unpack(row["lines"])) for row in rows]
 
     async def progress_of(self, file_id: str) -> Progress:
         async def read() -> Any:
