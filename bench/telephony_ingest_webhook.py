@@ -1,36 +1,65 @@
-"""Signed webhook throughput and latency of telephony-ingest, run as its own process on the real
-broker and database, next to the same server's no-op `/healthz` under the same load in the same
-run (the HTTP floor: what the server costs before validation, signature, replay check and publish).
+"""Signed webhook latency and throughput of telephony-ingest, run as its own process on the real
+broker and database, driven by a compiled load generator (vegeta), next to the same server's
+no-op `/healthz` under the same generator in the same run (the HTTP floor: what the server costs
+before validation, signature, replay check and publish).
 
-    uv run python bench/telephony_ingest_webhook.py [--requests 5000] [--concurrency 16]
+    uv run python bench/telephony_ingest_webhook.py [--rate 500] [--seconds 60]
+        [--baseline-seconds 20] [--capacity-seconds 10] [--concurrency 16]
 
-Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_MONGO_URL when set, else the harness starts
-its own (cc_testing.real_servers). Ends with `ratio: X.XX` = webhook events/s / /healthz req/s.
+Phases: the capacity of each route, closed loop (`--concurrency` requests in flight, as many as
+answered, `--capacity-seconds` each); then open loop at `--rate` requests/s (sent on schedule
+whatever the answers take), `/healthz` for `--baseline-seconds` and the webhook for `--seconds`,
+one single-event request each (`POST /v1/call-events`). Every webhook request carries its own
+event, timestamp and HMAC signature, made before its phase (a signature is accepted once), and
+vegeta reads them as JSON targets. Prints each phase's rate, p50, p99 and max, and ends with
+`ratio: X.XX` = webhook / `/healthz` requests/s at capacity.
+
+vegeta is installed on first use with `go install` from the Go module proxy into
+`$CC_CACHE_DIR/vegeta-<version>` (default ~/.cache/contact-centre), like Kafka's jars.
+Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_POSTGRES_URL when set, else the harness starts
+its own (cc_testing.real_servers).
 """
 
 import argparse
-import asyncio
+import base64
 import json
-import statistics
+import os
+import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-
-import httpx
 
 from cc_testing import free_ports, real_servers, service_environment, service_process
 from telephony_ingest.signing import sign
 
-SECRET = "bench-webhook-secret"
+SECRET = "bench-webhook-secret-of-at-least-32-bytes"
+VEGETA = "github.com/tsenart/vegeta/v12"
+VEGETA_VERSION = "v12.13.0"
 
 
-def call_offered(n: int) -> bytes:
+def vegeta_binary() -> Path:
+    """vegeta from the project's cache, built there with `go install` the first time."""
+    cache = Path(os.environ.get("CC_CACHE_DIR", Path.home() / ".cache" / "contact-centre"))
+    directory = cache / f"vegeta-{VEGETA_VERSION}"
+    binary = directory / "vegeta"
+    if not binary.exists():
+        directory.mkdir(parents=True, exist_ok=True)
+        print(f"installing vegeta {VEGETA_VERSION} into {directory}", flush=True)
+        subprocess.run(  # noqa: S603
+            ["go", "install", f"{VEGETA}@{VEGETA_VERSION}"],  # noqa: S607
+            env={**os.environ, "GOBIN": str(directory), "GOFLAGS": "-mod=mod"},
+            check=True,
+        )
+    return binary
+
+
+def call_offered(run: str, n: int) -> bytes:
     return json.dumps(
         {
-            "event_id": f"bench-{n}",
+            "event_id": f"bench-{run}-{n}",
             "event_type": "call.offered",
             "occurred_at": datetime.now(UTC).isoformat(),
             "source": "pbx-webhook",
@@ -42,77 +71,116 @@ def call_offered(n: int) -> bytes:
     ).encode()
 
 
-def signed_headers(body: bytes) -> dict[str, str]:
-    timestamp = int(time.time())
-    return {
-        "content-type": "application/json",
-        "x-timestamp": str(timestamp),
-        "x-signature": sign(SECRET, timestamp, body),
-    }
+def signed_targets(url: str, run: str, count: int, path: Path) -> Path:
+    """`count` webhook requests, each its own event and signature, as vegeta's JSON targets."""
+    with path.open("w") as out:
+        for n in range(count):
+            body = call_offered(run, n)
+            timestamp = int(time.time())
+            target = {
+                "method": "POST",
+                "url": f"{url}/v1/call-events",
+                "body": base64.b64encode(body).decode(),
+                "header": {
+                    "Content-Type": ["application/json"],
+                    "X-Timestamp": [str(timestamp)],
+                    "X-Signature": [sign(SECRET, timestamp, body)],
+                },
+            }
+            out.write(json.dumps(target) + "\n")
+    return path
 
 
-async def load(
-    requests: int, concurrency: int, send: Callable[[int], Awaitable[httpx.Response]]
-) -> tuple[float, list[float]]:
-    """Send `requests` requests from `concurrency` workers; wall seconds and each latency."""
-    latencies: list[float] = []
-    counter = iter(range(requests))
-
-    async def worker() -> None:
-        for n in counter:
-            started = time.perf_counter()
-            response = await send(n)
-            latencies.append(time.perf_counter() - started)
-            if response.status_code >= 300:
-                raise RuntimeError(f"request {n}: {response.status_code} {response.text}")
-
-    started = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return time.perf_counter() - started, latencies
+def healthz_targets(url: str, path: Path) -> Path:
+    path.write_text(json.dumps({"method": "GET", "url": f"{url}/healthz"}) + "\n")
+    return path
 
 
-def percentile(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100)[q - 1]
+@dataclass(frozen=True)
+class Result:
+    name: str
+    requests: int
+    rate: float  # successful answers per second
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    codes: dict[str, int]
+
+    def line(self) -> str:
+        return (
+            f"{self.name:<34} {self.requests:>7,} requests {self.rate:>7,.0f} /s   "
+            f"p50 {self.p50_ms:6.1f} ms   p99 {self.p99_ms:6.1f} ms   max {self.max_ms:7.1f} ms"
+            f"   {self.codes}"
+        )
 
 
-def report(name: str, count: int, seconds: float, latencies: list[float]) -> float:
-    rate = count / seconds
-    print(
-        f"{name:<24} {rate:>9,.0f} /s   p50 {percentile(latencies, 50) * 1000:6.1f} ms"
-        f"   p99 {percentile(latencies, 99) * 1000:6.1f} ms"
+def attack(vegeta: Path, name: str, targets: Path, seconds: float, rate: int, workers: int) -> Result:
+    """One vegeta attack: open loop at `rate`/s, or closed loop with `workers` when rate is 0."""
+    pacing = ["-rate", f"{rate}/1s"] if rate else ["-rate", "0", "-workers", str(workers)]
+    limits = [] if rate else ["-max-workers", str(workers)]
+    with tempfile.NamedTemporaryFile(suffix=".bin") as results:
+        subprocess.run(  # noqa: S603
+            [str(vegeta), "attack", "-format", "json", "-targets", str(targets)]
+            + pacing
+            + limits
+            + ["-duration", f"{seconds}s", "-timeout", "30s", "-output", results.name],
+            check=True,
+        )
+        done = subprocess.run(  # noqa: S603
+            [str(vegeta), "report", "-type", "json", results.name],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+    report = json.loads(done.stdout)
+    latencies = report["latencies"]
+    return Result(
+        name,
+        report["requests"],
+        report["throughput"],
+        latencies["50th"] / 1e6,
+        latencies["99th"] / 1e6,
+        latencies["max"] / 1e6,
+        report["status_codes"],
     )
-    return rate
 
 
-async def measure(url: str, requests: int, concurrency: int) -> float:
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        await load(200, concurrency, lambda n: client.get("/healthz"))  # warm-up
-
-        async def healthz(n: int) -> httpx.Response:
-            return await client.get("/healthz")
-
-        async def webhook(n: int) -> httpx.Response:
-            body = call_offered(n)
-            return await client.post("/v1/call-events", content=body, headers=signed_headers(body))
-
-        floor = report("/healthz (baseline)", requests, *await load(requests, concurrency, healthz))
-        events = report("signed webhook", requests, *await load(requests, concurrency, webhook))
-    return events / floor
+def measure(url: str, args: argparse.Namespace, work: Path) -> float:
+    vegeta = vegeta_binary()
+    healthz = healthz_targets(url, work / "healthz.json")
+    attack(vegeta, "warm-up", healthz, 3, 100, 0)
+    run = uuid.uuid4().hex[:8]
+    capacity_targets = signed_targets(url, run + "c", 1500 * args.capacity_seconds, work / "c.json")
+    floor = attack(vegeta, "/healthz, closed loop", healthz, args.capacity_seconds, 0, args.concurrency)
+    print(floor.line(), flush=True)
+    webhook = attack(
+        vegeta, "webhook, closed loop", capacity_targets, args.capacity_seconds, 0, args.concurrency
+    )
+    print(webhook.line(), flush=True)
+    at_rate = f"{args.rate}/s open loop"
+    print(attack(vegeta, f"/healthz, {at_rate}", healthz, args.baseline_seconds, args.rate, 0).line())
+    targets = signed_targets(url, run + "o", args.rate * args.seconds, work / "o.json")
+    result = attack(vegeta, f"webhook, {at_rate}", targets, args.seconds, args.rate, 0)
+    print(result.line())
+    print(f"webhook p99 at {args.rate}/s: {result.p99_ms:.1f} ms (target < 50 ms)")
+    return webhook.rate / floor.rate
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--rate", type=int, default=500)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--baseline-seconds", type=int, default=20)
+    parser.add_argument("--capacity-seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
     args = parser.parse_args()
-    with real_servers() as servers, tempfile.TemporaryDirectory() as logs:
+    with real_servers() as servers, tempfile.TemporaryDirectory() as work:
         env = service_environment(servers, "bench_webhook_" + uuid.uuid4().hex[:8])
         env |= {"TELEPHONY_INGEST_WEBHOOK_SECRET": SECRET, "CC_LOG_LEVEL": "WARNING"}
         (port,) = free_ports(1)
-        with service_process("telephony-ingest", port, env, Path(logs)) as service:
-            print(f"{args.requests} requests, {args.concurrency} concurrent, on {servers.origin}")
-            ratio = asyncio.run(measure(service.url, args.requests, args.concurrency))
+        with service_process("telephony-ingest", port, env, Path(work)) as service:
+            print(f"on {servers.origin} servers; PostgreSQL: {servers.postgres_origin}")
+            ratio = measure(service.url, args, Path(work))
     print(f"ratio: {ratio:.2f}")
 
 

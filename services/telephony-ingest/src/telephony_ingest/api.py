@@ -17,7 +17,7 @@ from telephony_ingest.handlers import QUEUE_LOG, WEBHOOK, ImportReport, publish_
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import NonceRepository
 from telephony_ingest.settings import Settings
-from telephony_ingest.sink import EventSink
+from telephony_ingest.sink import EventPublisher
 from telephony_ingest.webhook import WebhookEvents
 
 E = TypeVar("E", bound=Event)
@@ -154,7 +154,7 @@ def normalised(webhook: WebhookEvents, events: Sequence[E]) -> list[E]:
 
 
 def webhook_router(
-    sink: EventSink, settings: Settings, door: Door, webhook: WebhookEvents
+    sink: EventPublisher, settings: Settings, door: Door, webhook: WebhookEvents
 ) -> APIRouter:
     router = APIRouter(
         prefix="/v1",

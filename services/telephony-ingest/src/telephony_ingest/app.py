@@ -3,6 +3,7 @@ handlers, routes, and the background work (live queue_log follower, AMI client, 
 
 import asyncio
 import contextlib
+import gc
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
@@ -125,6 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for source in background:
                 task = asyncio.create_task(source())
                 stack.push_async_callback(_cancel, task)
+            # What start-up built (routes, models, clients) lives as long as the process: kept
+            # out of the collector's full passes, which otherwise pause every request in flight.
+            gc.collect()
+            gc.freeze()
             yield
 
     spec = ServiceSpec(

@@ -45,7 +45,7 @@ from telephony_ingest.queue_log import (
     map_line,
 )
 from telephony_ingest.repository import LineLedger, OpenBatch, Progress
-from telephony_ingest.sink import EventSink
+from telephony_ingest.sink import EventPublisher, EventSink
 
 log = logging.getLogger(__name__)
 
@@ -353,8 +353,6 @@ async def recover_open_batches(lines: QueueLogLines, ledger: LineLedger) -> int:
     return recovered
 
 
-async def publish_events(events: Sequence[Event], sink: EventSink) -> None:
+async def publish_events(events: Sequence[Event], publisher: EventPublisher) -> None:
     """Publish webhook events and wait until the broker has them all."""
-    for event in events:
-        await sink.publish(event, WEBHOOK)
-    await sink.flush()
+    await publisher.publish_now(events, WEBHOOK)

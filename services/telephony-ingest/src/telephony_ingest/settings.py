@@ -80,7 +80,13 @@ class Settings(ServiceSettings):
         "(longer than the queue's member macro / gosub / AGI runs)",
     )
 
-    producer_linger_ms: int = Field(20, ge=0)
+    producer_linger_ms: int = Field(
+        0,
+        ge=0,
+        description="How long the producer holds a webhook event for others to join its batch "
+        "(each request waits that long; events of concurrent requests share batches anyway, "
+        "while one is in flight); bulk imports fill their own batches",
+    )
     producer_compression: Literal["none", "gzip", "lz4", "zstd", "snappy"] = "none"
 
     @property

@@ -8,10 +8,17 @@ and waits until the broker acknowledged everything. Callers checkpoint their pro
 after a `flush`, so a crash repeats lines, never skips them, and the repeated events carry the
 same `event_id` (consumers deduplicate on it). Filling batches ourselves, rather than calling
 `send()` per message, is what lets a bulk import keep up with a raw producer.
+
+`publish_now` is the webhook's: many small requests at once, each waiting for its own events'
+acknowledgement. Their events go through the producer's own accumulator (`send()`), which puts
+the events of concurrent requests into shared batches; a batch of our own per request would
+wait behind the one before it on its partition (aiokafka sends one batch per partition at a
+time), so under load the requests' waits would add up.
 """
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -36,6 +43,12 @@ class EventSink(Protocol):
     ) -> None: ...
 
     async def flush(self) -> None: ...
+
+
+class EventPublisher(Protocol):
+    async def publish_now(self, events: Sequence[Event], source: str) -> None:
+        """Publish the events and wait until the broker has acknowledged them all."""
+        ...
 
 
 @dataclass
@@ -80,10 +93,25 @@ class KafkaEventSink:
     async def publish(self, event: Event, source: str) -> None:
         topic = self.topics.get(type(event)) or self._topic(type(event))
         await self._append(topic, key_of(event).encode(), encode(event), JSON_HEADERS, source)
-        counter = self.counters.get((source, event.event_type))
+        self._count(source, event.event_type)
+
+    async def publish_now(self, events: Sequence[Event], source: str) -> None:
+        started = time.perf_counter()
+        producer = self._producer()
+        sent = []
+        for event in events:
+            topic = self.topics.get(type(event)) or self._topic(type(event))
+            value, key = encode(event), key_of(event).encode()
+            sent.append(await producer.send(topic, value, key=key, headers=JSON_HEADERS))
+            self._count(source, event.event_type)
+        await asyncio.gather(*sent)
+        self.metrics.publish_seconds.labels(source).observe(time.perf_counter() - started)
+
+    def _count(self, source: str, event_type: str) -> None:
+        counter = self.counters.get((source, event_type))
         if counter is None:
-            counter = self.counters[source, event.event_type] = self.metrics.events.labels(
-                source, event.event_type
+            counter = self.counters[source, event_type] = self.metrics.events.labels(
+                source, event_type
             )
         counter.inc()
 

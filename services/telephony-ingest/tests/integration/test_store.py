@@ -92,11 +92,15 @@ async def test_housekeeping_forgets_lines_after_the_retention_and_expired_nonces
     assert await store.open_batch(batch([3]), ["old"]) == [True]  # forgotten: new again
 
 
-async def test_a_nonce_is_accepted_once(db: Database) -> None:
+async def test_a_nonce_is_accepted_once_also_among_requests_arriving_together(
+    db: Database,
+) -> None:
     nonces = PostgresRepository(db)
 
     assert await nonces.first_use("n1", NOW) is True
     assert await nonces.first_use("n1", NOW) is False
+    together = await asyncio.gather(*(nonces.first_use(n, NOW) for n in ["n2", "n1", "n2", "n3"]))
+    assert together == [True, False, False, True]
 
 
 async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
@@ -112,7 +116,7 @@ async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
             ("forget batches", sql.FORGET_BATCHES, (NOW,)),
             ("progress", sql.PROGRESS_OF, ("f",)),
             ("followed", sql.FOLLOWED, ("p",)),
-            ("first use", sql.FIRST_USE, ("n", NOW)),
+            ("first use", sql.FIRST_USE, (["n"], [NOW])),
             ("purge nonces", sql.PURGE_NONCES, (NOW,)),
         ]:
             plans[name] = await indexes_used(connection, query, *args)
