@@ -114,18 +114,16 @@ class Result:
         )
 
 
-def attack(vegeta: Path, name: str, targets: Path, seconds: float, rate: int, workers: int) -> Result:
+def attack(
+    vegeta: Path, name: str, targets: Path, seconds: float, rate: int, workers: int
+) -> Result:
     """One vegeta attack: open loop at `rate`/s, or closed loop with `workers` when rate is 0."""
     pacing = ["-rate", f"{rate}/1s"] if rate else ["-rate", "0", "-workers", str(workers)]
     limits = [] if rate else ["-max-workers", str(workers)]
     with tempfile.NamedTemporaryFile(suffix=".bin") as results:
-        subprocess.run(  # noqa: S603
-            [str(vegeta), "attack", "-format", "json", "-targets", str(targets)]
-            + pacing
-            + limits
-            + ["-duration", f"{seconds}s", "-timeout", "30s", "-output", results.name],
-            check=True,
-        )
+        command = [str(vegeta), "attack", "-format", "json", "-targets", str(targets)]
+        timing = ["-duration", f"{seconds}s", "-timeout", "30s", "-output", results.name]
+        subprocess.run([*command, *pacing, *limits, *timing], check=True)  # noqa: S603
         done = subprocess.run(  # noqa: S603
             [str(vegeta), "report", "-type", "json", results.name],
             check=True,
@@ -151,14 +149,14 @@ def measure(url: str, args: argparse.Namespace, work: Path) -> float:
     attack(vegeta, "warm-up", healthz, 3, 100, 0)
     run = uuid.uuid4().hex[:8]
     capacity_targets = signed_targets(url, run + "c", 1500 * args.capacity_seconds, work / "c.json")
-    floor = attack(vegeta, "/healthz, closed loop", healthz, args.capacity_seconds, 0, args.concurrency)
+    capacity, concurrency = args.capacity_seconds, args.concurrency
+    floor = attack(vegeta, "/healthz, closed loop", healthz, capacity, 0, concurrency)
     print(floor.line(), flush=True)
-    webhook = attack(
-        vegeta, "webhook, closed loop", capacity_targets, args.capacity_seconds, 0, args.concurrency
-    )
+    webhook = attack(vegeta, "webhook, closed loop", capacity_targets, capacity, 0, concurrency)
     print(webhook.line(), flush=True)
     at_rate = f"{args.rate}/s open loop"
-    print(attack(vegeta, f"/healthz, {at_rate}", healthz, args.baseline_seconds, args.rate, 0).line())
+    baseline = attack(vegeta, f"/healthz, {at_rate}", healthz, args.baseline_seconds, args.rate, 0)
+    print(baseline.line())
     targets = signed_targets(url, run + "o", args.rate * args.seconds, work / "o.json")
     result = attack(vegeta, f"webhook, {at_rate}", targets, args.seconds, args.rate, 0)
     print(result.line())

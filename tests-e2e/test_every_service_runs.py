@@ -21,7 +21,12 @@ pytestmark = pytest.mark.infra
 
 SERVICES = ["telephony-ingest", "crm", "claims", "proactive-engine", "kpi", "chat"]
 # Where each service keeps its state, besides Kafka: MongoDB until it moves to PostgreSQL.
-DATABASES = {"crm": ["postgresql"], "kpi": ["postgresql"], "proactive-engine": ["postgresql"]}
+DATABASES = {
+    "crm": ["postgresql"],
+    "kpi": ["postgresql"],
+    "proactive-engine": ["postgresql"],
+    "telephony-ingest": ["postgresql"],
+}
 
 
 @pytest.fixture(scope="module")

@@ -112,7 +112,7 @@ def test_each_service_listens_on_all_interfaces_at_its_port_and_checks_readyz_th
 
 
 # The services that keep nothing in MongoDB any longer.
-ON_POSTGRES_ALONE = {"crm", "kpi", "proactive-engine"}
+ON_POSTGRES_ALONE = {"crm", "kpi", "proactive-engine", "telephony-ingest"}
 
 
 @pytest.mark.parametrize("name", sorted(SERVICE_PORTS))

@@ -4,10 +4,11 @@ handlers, routes, and the background work (live queue_log follower, AMI client, 
 import asyncio
 import contextlib
 import gc
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     lines = QueueLogLines(sink, metrics, line_context(settings))
     import_file = partial(import_queue_log, lines=lines, ledger=repository)
     retention = timedelta(days=settings.ledger_retention_days)
-    background: list[Callable[[], Awaitable[None]]] = [
+    background: list[Callable[[], Coroutine[Any, Any, None]]] = [
         partial(housekeep, repository, retention, settings.housekeeping_seconds)
     ]
     if settings.follow_path is not None:
@@ -152,5 +153,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = create_http_app(infra, spec)
     app.add_exception_handler(RequestValidationError, counting_validation_errors(metrics))
     for unavailable in DATABASE_UNAVAILABLE_ERRORS:
-        app.add_exception_handler(unavailable, database_unavailable)
+        if issubclass(unavailable, Exception):
+            app.add_exception_handler(unavailable, database_unavailable)
     return app

@@ -22,10 +22,10 @@ handled, nonces once expired (`forget_lines_before`, `purge_nonces`, run by hous
 
 The queue_log operations wait out a database outage (the import and the follower go on where
 they stopped once the server is back); each is safe to repeat, the ledger's recording included
-(see `open_batch`). A webhook's nonce is not retried: the request fails and its sender retries. The nonces of
-requests that arrive together are recorded with one statement (`first_use`): at hundreds of
-requests a second, a round trip and a pooled connection per request were a large share of the
-webhook's time.
+(see `open_batch`). A webhook's nonce is not retried: the request fails (503) and its sender
+retries. The nonces of requests that arrive together are recorded with one statement
+(`first_use`): at hundreds of requests a second, a round trip and a pooled connection per
+request were a large share of the webhook's time.
 """
 
 import asyncio
@@ -334,7 +334,8 @@ class PostgresRepository:
         waiting.nonces.append(nonce)
         waiting.expiries.append(expires_at)
         waiting.answers.append(answer)
-        return await answer
+        first: bool = await answer
+        return first
 
     def _record_nonces(self) -> None:
         waiting, self.waiting_nonces = self.waiting_nonces, None
