@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 
 from cc_runtime import ServiceSpec, connect, create_http_app
+from kpi.access import ACCESS
 from kpi.api import kpi_router
 from kpi.metrics import KpiCollector
 from kpi.queries import Reports
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[kpi_router(reports)],
         migrations="kpi",
         uses_mongodb=False,
+        access=ACCESS,
     )
     app = create_http_app(infra, spec)
 
