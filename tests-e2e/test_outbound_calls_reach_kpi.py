@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from cc_testing import RunningService, eventually, free_ports, service_process
+from cc_testing import RunningService, TestIssuer, eventually, free_ports, service_process
 
 pytestmark = pytest.mark.infra
 
@@ -27,6 +27,7 @@ QUEUE_LOG = """\
 1710420330|1710420300.2|callback|Local/1127@callback-agent|OUTCHANUNAVAIL|0298765432|30
 """
 DAY = {"from": "2024-03-14", "to": "2024-03-15"}
+ISSUER = TestIssuer()
 
 
 @pytest.fixture
@@ -35,15 +36,20 @@ def platform(
 ) -> Iterator[tuple[RunningService, RunningService]]:
     ingest_port, kpi_port = free_ports(2)
     ingest_env = {**service_env, "TELEPHONY_INGEST_IMPORT_TOKEN": TOKEN}
+    kpi_env = {**service_env, **ISSUER.env()}
     with (
-        service_process("kpi", kpi_port, service_env, tmp_path) as kpi,
+        service_process("kpi", kpi_port, kpi_env, tmp_path) as kpi,
         service_process("telephony-ingest", ingest_port, ingest_env, tmp_path) as ingest,
     ):
         yield ingest, kpi
 
 
 def report(kpi: RunningService, name: str, group_by: str) -> list[dict[str, Any]]:
-    response = httpx.get(f"{kpi.url}/v1/reports/{name}", params={**DAY, "group_by": group_by})
+    response = httpx.get(
+        f"{kpi.url}/v1/reports/{name}",
+        params={**DAY, "group_by": group_by},
+        headers=ISSUER.bearer(["supervisor"]),
+    )
     assert response.status_code == 200, response.text
     rows: list[dict[str, Any]] = response.json()
     return rows

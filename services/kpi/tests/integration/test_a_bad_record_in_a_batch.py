@@ -18,6 +18,7 @@ from cc_schemas import CallAbandoned, Caller, CallOffered, encode
 from cc_testing import (
     RunningService,
     Servers,
+    TestIssuer,
     free_ports,
     headers_of,
     produce,
@@ -48,6 +49,7 @@ ABANDONED = CallAbandoned(
     position=1,
 )
 INVALID = b'{"event_id": "bad-1", "event_type": "call.offered", "queue": "sales"}'
+ISSUER = TestIssuer()
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def kpi_after_one_batch(
     batch = [(KEY, encode(OFFERED)), (KEY, INVALID), (KEY, encode(ABANDONED))]
     asyncio.run(produce(bootstrap, topic, batch, trace="t-7"))
     (port,) = free_ports(1)
-    with service_process("kpi", port, service_env, tmp_path) as kpi:
+    with service_process("kpi", port, {**service_env, **ISSUER.env()}, tmp_path) as kpi:
         wait_until_committed(bootstrap, f"{namespace}.kpi", TopicPartition(topic, 0), 3)
         yield kpi
 
@@ -125,5 +127,6 @@ def test_a_batch_with_one_invalid_record_dead_letters_only_it_and_stores_the_oth
     dlq_series = f'cc_dlq_messages_total{{reason="invalid",service="kpi",topic="{topic}"}} 1.0'
     assert dlq_series in metrics
     params = {"from": "2026-11-23", "to": "2026-11-24"}
-    (total,) = httpx.get(f"{kpi.url}/v1/reports/calls", params=params).json()
+    supervisor = ISSUER.bearer(["supervisor"])
+    (total,) = httpx.get(f"{kpi.url}/v1/reports/calls", params=params, headers=supervisor).json()
     assert (total["offered"], total["abandoned"]) == (1, 1)

@@ -29,6 +29,7 @@ from cc_schemas import (
 from cc_testing import (
     RunningService,
     Servers,
+    TestIssuer,
     eventually,
     free_ports,
     produce,
@@ -65,6 +66,7 @@ AGENT = [
     AgentLoggedOut(event_id="out", occurred_at=HISTORY_END, source="q", agent_id="1127"),
 ]
 CALLS = history()
+ISSUER = TestIssuer()
 
 
 def samples(kpi: RunningService, *names: str) -> Samples:
@@ -95,7 +97,11 @@ RECEIVED = "kpi_last_event_received_timestamp_seconds"
 @pytest.fixture(scope="module")
 def imported(servers: Servers, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Imported]:
     namespace = "kpihist" + str(time.monotonic_ns())[-8:]
-    env = {**service_environment(servers, namespace), "CC_TOPIC_PARTITIONS": "1"}
+    env = {
+        **service_environment(servers, namespace),
+        **ISSUER.env(),
+        "CC_TOPIC_PARTITIONS": "1",
+    }
     bootstrap = servers.kafka_bootstrap_servers
     (port,) = free_ports(1)
     with service_process("kpi", port, env, tmp_path_factory.mktemp("kpi")) as first:
@@ -140,7 +146,9 @@ def test_a_report_with_no_period_says_it_covers_today_and_where_the_history_lies
 ) -> None:
     today = datetime.now(ZoneInfo("Europe/Rome")).date()
 
-    response = httpx.get(f"{imported.kpi.url}/v1/reports/calls")
+    response = httpx.get(
+        f"{imported.kpi.url}/v1/reports/calls", headers=ISSUER.bearer(["supervisor"])
+    )
 
     (row,) = response.json()
     assert row["offered"] == 0
@@ -161,6 +169,7 @@ def test_a_grouped_report_without_rows_still_says_where_the_data_lies(
     response = httpx.get(
         f"{imported.kpi.url}/v1/reports/agents",
         params={"from": "2026-01-01", "to": "2026-02-01", "group_by": "agent"},
+        headers=ISSUER.bearer(["supervisor"]),
     )
 
     assert response.json() == []
@@ -175,7 +184,11 @@ def test_a_grouped_report_without_rows_still_says_where_the_data_lies(
 def test_the_history_is_in_the_report_of_its_own_period(imported: Imported) -> None:
     params = {"from": date(2025, 4, 14).isoformat(), "group_by": "queue"}
 
-    (row,) = httpx.get(f"{imported.kpi.url}/v1/reports/calls", params=params).json()
+    (row,) = httpx.get(
+        f"{imported.kpi.url}/v1/reports/calls",
+        params=params,
+        headers=ISSUER.bearer(["supervisor"]),
+    ).json()
 
     assert (row["offered"], row["answered"], row["short_abandoned"], row["exited"]) == (3, 1, 1, 1)
     assert row["period_from"] == "2025-04-14"

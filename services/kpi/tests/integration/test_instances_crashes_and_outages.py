@@ -24,6 +24,7 @@ from cc_schemas import encode
 from cc_testing import (
     RunningService,
     Servers,
+    TestIssuer,
     eventually,
     free_ports,
     service_environment,
@@ -44,6 +45,7 @@ EVENTS = [event for _, _, event in MESSAGES]
 UNIQUE = len({event.event_id for event in EVENTS})
 PARTITIONS = 4
 CALL_GROUPINGS = [(), ("queue",), ("day", "queue", "agent"), ("hour",)]
+ISSUER = TestIssuer()
 
 
 async def publish(bootstrap: str, namespace: str, messages: list[Message]) -> None:
@@ -90,7 +92,10 @@ def stored(kpi: RunningService) -> float:
 
 def report(kpi: RunningService, name: str, group_by: tuple[str, ...]) -> list[dict[str, Any]]:
     params = {"from": START.isoformat(), "to": END.isoformat(), "group_by": ",".join(group_by)}
-    response = httpx.get(f"{kpi.url}/v1/reports/{name}", params=params, timeout=30)
+    supervisor = ISSUER.bearer(["supervisor"])
+    response = httpx.get(
+        f"{kpi.url}/v1/reports/{name}", params=params, headers=supervisor, timeout=30
+    )
     assert response.status_code == 200, response.text
     rows: list[dict[str, Any]] = response.json()
     return rows
@@ -140,7 +145,11 @@ def killable_kpi(
 def test_two_instances_one_killed_mid_stream_and_restarted_give_the_reference_reports(
     servers: Servers, namespace: str, tmp_path: Path
 ) -> None:
-    env = {**service_environment(servers, namespace), "CC_TOPIC_PARTITIONS": str(PARTITIONS)}
+    env = {
+        **service_environment(servers, namespace),
+        **ISSUER.env(),
+        "CC_TOPIC_PARTITIONS": str(PARTITIONS),
+    }
     bootstrap = servers.kafka_bootstrap_servers
     topics = [f"{namespace}.{t}" for t in CONSUMED]
     asyncio.run(ensure_topics(bootstrap, topics, PARTITIONS))
@@ -186,6 +195,7 @@ def test_postgresql_stopped_mid_stream_is_waited_out_with_nothing_dead_lettered(
 ) -> None:
     env = {
         **service_environment(servers, namespace),
+        **ISSUER.env(),
         "CC_POSTGRES_URL": own_postgres.url,
         "CC_TOPIC_PARTITIONS": str(PARTITIONS),
         "CC_CONSUMER_BACKOFF_SECONDS": "0.05",

@@ -20,6 +20,7 @@ from cc_schemas import OutboundOutcome, encode
 from cc_testing import (
     RunningService,
     Servers,
+    TestIssuer,
     eventually,
     free_ports,
     service_environment,
@@ -36,6 +37,7 @@ MESSAGES = traffic(seed=5, calls=10_000, others=300)
 EVENTS = [event for _, _, event in MESSAGES]
 UNIQUE = len({event.event_id for event in EVENTS})
 OUTCOMES = [outcome.value for outcome in OutboundOutcome]
+ISSUER = TestIssuer()
 
 
 async def publish(bootstrap: str, namespace: str, messages: list[Message]) -> None:
@@ -65,7 +67,11 @@ def wait_until_stored(kpi: RunningService, expected: int, seconds: float = 280) 
 
 def report(kpi: RunningService, name: str, group_by: tuple[str, ...], fmt: str = "json") -> Any:
     params = {"from": START.isoformat(), "to": END.isoformat(), "group_by": ",".join(group_by)}
-    response = httpx.get(f"{kpi.url}/v1/reports/{name}", params={**params, "format": fmt})
+    response = httpx.get(
+        f"{kpi.url}/v1/reports/{name}",
+        params={**params, "format": fmt},
+        headers=ISSUER.bearer(["supervisor"]),
+    )
     assert response.status_code == 200, response.text
     return response.json() if fmt == "json" else response.text
 
@@ -82,7 +88,11 @@ def consumed(
     servers: Servers, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, str]]:
     namespace = "kpiref" + str(time.monotonic_ns())[-8:]
-    env = {**service_environment(servers, namespace), "CC_TOPIC_PARTITIONS": "3"}
+    env = {
+        **service_environment(servers, namespace),
+        **ISSUER.env(),
+        "CC_TOPIC_PARTITIONS": "3",
+    }
     (port,) = free_ports(1)
     with service_process("kpi", port, env, tmp_path_factory.mktemp("kpi")) as kpi:
         asyncio.run(publish(servers.kafka_bootstrap_servers, namespace, MESSAGES))
