@@ -23,6 +23,7 @@ from cc_schemas import (
     encode,
 )
 from proactive_engine import collector
+from proactive_engine.access import ACCESS
 from proactive_engine.checkpoints import Checkpoints
 from proactive_engine.clock import Clock, EventTimeClock, WallClock
 from proactive_engine.config import EngineConfig, load_config
@@ -116,6 +117,7 @@ def create_app(
         migrations="proactive_engine",
         uses_mongodb=False,
         on_startup=[lambda: require_co_partitioned(settings, deps.metrics)],
+        access=ACCESS,
     )
     app = create_http_app(infra, spec)
     timer = TimerSettings(
