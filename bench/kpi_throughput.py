@@ -31,7 +31,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from cc_runtime import ensure_topics
 from cc_schemas import CALL_EVENTS, Event, encode, parser
-from cc_testing import free_ports, real_servers, service_process
+from cc_testing import TestIssuer, free_ports, real_servers, service_process
 from cc_testing.cleanup import remove_namespaces
 from kpi_oracle import reference
 from kpi_oracle.simulation import Message, iter_call_stream
@@ -41,6 +41,7 @@ YEAR = (date(2025, 1, 1), date(2026, 1, 1))
 PARTITIONS = 6  # the platform's default
 EVENTS_PER_CALL = 2.7  # offered + outcome events, + 5 % duplicates, as the simulation makes them
 BATCH = 2000  # records per poll, as kpi's KPI_BATCH_MAX_RECORDS
+ISSUER = TestIssuer()  # kpi trusts its key; the reports take a supervisor's token
 RAW_TABLE = """
 CREATE TABLE events (event_id text NOT NULL, topic text NOT NULL, event_type text NOT NULL,
                      occurred_at timestamptz NOT NULL, received_at timestamptz NOT NULL,
@@ -151,6 +152,7 @@ def main() -> None:
             "CC_POSTGRES_URL": servers.postgres_url,
             "CC_NAMESPACE": namespace,
             "CC_TOPIC_PARTITIONS": str(PARTITIONS),
+            **ISSUER.env(),
         }
         try:
             asyncio.run(ensure_topics(bootstrap, [topic, f"{topic}.dlq"], PARTITIONS))
@@ -200,10 +202,11 @@ def year_report(url: str, expected: list[dict[str, object]], times: int) -> None
     """Time the one-year report (month x queue) `times` times; check it equals the reference."""
     params = {"from": YEAR[0].isoformat(), "to": YEAR[1].isoformat(), "group_by": "month,queue"}
     latencies = []
-    with httpx.Client(timeout=60) as client:
+    with httpx.Client(timeout=60, headers=ISSUER.bearer(["supervisor"])) as client:
         for _ in range(times):
             began = time.perf_counter()
-            rows = client.get(f"{url}/v1/reports/calls", params=params).json()
+            response = client.get(f"{url}/v1/reports/calls", params=params)
+            rows = response.raise_for_status().json()
             latencies.append(time.perf_counter() - began)
     picked = [{k: r[k] for k in e} for r, e in zip(rows, expected, strict=True)]
     cuts = statistics.quantiles(latencies, n=100)
