@@ -42,7 +42,11 @@ pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
 NOW = datetime.now(UTC).replace(microsecond=0)
-OPERATOR = ISSUER.bearer(["operator"])
+
+
+def operator() -> dict[str, str]:
+    """A fresh operator's token: one minted at import would expire in a long test session."""
+    return ISSUER.bearer(["operator"])
 
 
 @pytest.fixture
@@ -148,11 +152,11 @@ async def test_offered_calls_are_identified_published_and_shown_in_the_360(
     await send(servers, namespace, history())
 
     async def c1_is_gold() -> None:
-        found = (await client.get("/v1/identify?phone=0212345678", headers=OPERATOR)).json()
+        found = (await client.get("/v1/identify?phone=0212345678", headers=operator())).json()
         assert found["candidates"][0]["strategic_reason"] == (
             "gold: 14 orders, EUR 1,240 in 12 months"
         )
-        c3 = (await client.get("/v1/identify?phone=3471234567", headers=OPERATOR)).json()
+        c3 = (await client.get("/v1/identify?phone=3471234567", headers=operator())).json()
         assert [c["open_claims"] for c in c3["candidates"]] == [0, 1]
 
     await eventually_async(c1_is_gold)
@@ -206,7 +210,7 @@ async def test_offered_calls_are_identified_published_and_shown_in_the_360(
     ]
 
     async def talk_recorded() -> dict[str, Any]:
-        page = (await client.get("/v1/customers/C-1?limit=2", headers=OPERATOR)).json()
+        page = (await client.get("/v1/customers/C-1?limit=2", headers=operator())).json()
         assert page["contacts"]["contacts"][0]["talk_seconds"] == 184
         return page
 
@@ -241,7 +245,7 @@ async def test_offered_calls_are_identified_published_and_shown_in_the_360(
     )
     assert first["phones"] == [{"raw": "02 1234 5678", "e164": "+390212345678"}]
     cursor = first["contacts"]["next_cursor"]
-    second = await client.get(f"/v1/customers/C-1?limit=2&cursor={cursor}", headers=OPERATOR)
+    second = await client.get(f"/v1/customers/C-1?limit=2&cursor={cursor}", headers=operator())
     assert [c["contact_id"] for c in second.json()["contacts"]["contacts"]] == ["call-known-1"]
     assert second.json()["contacts"]["next_cursor"] is None
 
@@ -265,7 +269,7 @@ async def test_operators_set_the_competence_a_customer_needs_and_recognition_car
         "competence_needed": "product-specialist",
         "set_by": "op-giulia",
     }
-    found = (await client.get("/v1/identify?phone=%2B390612345678", headers=OPERATOR)).json()
+    found = (await client.get("/v1/identify?phone=%2B390612345678", headers=operator())).json()
     assert (found["level"], found["customer_id"]) == ("known", "C-7")
     assert found["candidates"][0]["competence_needed"] == "product-specialist"
 
@@ -287,7 +291,7 @@ async def test_what_crm_cannot_answer_is_a_4xx_with_the_reason(
     answers = []
 
     for path, _, detail in REFUSALS:
-        response = await client.get(path, headers=OPERATOR)
+        response = await client.get(path, headers=operator())
         shown = response.json()["detail"]
         answers.append((path, response.status_code, detail if detail in shown else shown))
 
@@ -300,7 +304,7 @@ async def test_identify_by_email_is_case_blind(
     await send(servers, namespace, [customer("C-8", emails=("Sara.Verdi@Example.IT",))])
 
     async def known() -> None:
-        found = await client.get("/v1/identify?email=sara.verdi@example.it", headers=OPERATOR)
+        found = await client.get("/v1/identify?email=sara.verdi@example.it", headers=operator())
         assert (found.json()["level"], found.json()["customer_id"]) == ("known", "C-8")
 
     await eventually_async(known)
