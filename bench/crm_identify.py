@@ -12,7 +12,7 @@ same numbers' bare `SELECT customer_id FROM customer_phones WHERE e164 = $1` ove
 HTTP path also verifies the token, ranks the candidates and reads their summary (orders, claims,
 contacts, duplicates). Prints p50 / p99 of both; ends with `ratio:` = SQL p99 / HTTP p99 (the
 share of an identify that is the lookup itself; the target is HTTP p99 < 10 ms).
-Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_MONGO_URL / CC_TEST_POSTGRES_URL, or the
+Servers: CC_TEST_KAFKA_BOOTSTRAP_SERVERS / CC_TEST_POSTGRES_URL, or the
 local stack started as the tests do. The schema and topics are dropped at the end.
 """
 

@@ -85,7 +85,7 @@ from proactive_engine.settings import Settings
 from proactive_engine.store import PostgresSessionStore
 
 # Set by `run()` from the servers the harness picks.
-SERVERS = Servers("", "", "benchmark")
+SERVERS = Servers("", "benchmark")
 
 TOPICS = sorted({topic_of(c) for c in (ProductViewed, CartItemAdded, CheckoutOrderPlaced)})
 REQUESTS = topic_of(ContactRequested)

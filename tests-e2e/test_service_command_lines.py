@@ -28,7 +28,7 @@ def run(script: str, *arguments: str) -> subprocess.CompletedProcess[str]:
     env = {
         "PATH": str(executable.parent),
         "CC_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
-        "CC_MONGO_URL": "mongodb://127.0.0.1:1",
+        "CC_POSTGRES_URL": "postgresql://u:p@127.0.0.1:1/db",
         f"{prefix}_HTTP_PORT": str(port),
     }
     return subprocess.run(
@@ -63,7 +63,7 @@ def test_help_prints_what_the_service_does_and_its_settings_and_exits_0(script: 
     assert lines[2]  # the package's description: what the service does
     for expected in (
         "  CC_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:9092",
-        "  CC_MONGO_URL=mongodb://127.0.0.1:27017",
+        "  CC_POSTGRES_URL=postgresql://contact_centre:***@127.0.0.1:5432/contact_centre",
         "  CC_LOG_LEVEL=INFO",
         f"  {prefix}_HTTP_HOST=127.0.0.1",
     ):

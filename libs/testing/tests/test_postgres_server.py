@@ -1,5 +1,5 @@
-"""Where the tests' PostgreSQL comes from: the environment first, else (without Docker) a
-throw-away cluster of the local stack that the harness starts and removes itself."""
+"""Where the tests' servers come from: the environment first, else (without Docker), for
+PostgreSQL, a throw-away cluster of the local stack that the harness starts and removes itself."""
 
 import asyncio
 
@@ -7,7 +7,12 @@ import asyncpg
 import pytest
 
 from cc_testing import Servers, service_environment
-from cc_testing.servers import LocalStackPostgres, local_stack_postgres, postgres_server
+from cc_testing.servers import (
+    LocalStackPostgres,
+    kafka_server,
+    local_stack_postgres,
+    postgres_server,
+)
 
 
 def test_an_address_in_the_environment_comes_first(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -20,12 +25,22 @@ def test_an_address_in_the_environment_comes_first(monkeypatch: pytest.MonkeyPat
         )
 
 
+def test_kafkas_address_in_the_environment_comes_first_on_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("CC_TEST_KAFKA_BOOTSTRAP_SERVERS", "kafka.example:9092")
+
+    with kafka_server() as found:
+        assert found == ("kafka.example:9092", "environment")
+
+
 def test_a_service_gets_the_postgresql_url_of_the_servers() -> None:
     url = "postgresql://u:p@h/db"
-    servers = Servers("k:9092", "mongodb://m", "environment", url, "environment")
+    servers = Servers("k:9092", "environment", url, "environment")
 
     env = service_environment(servers, "t1")
 
+    assert env["CC_KAFKA_BOOTSTRAP_SERVERS"] == "k:9092"
     assert env["CC_POSTGRES_URL"] == url
     assert env["CC_NAMESPACE"] == "t1"
 

@@ -1,4 +1,4 @@
-"""Shared runtime of the contact-centre services: settings, Kafka and MongoDB wiring, the
+"""Shared runtime of the contact-centre services: settings, Kafka and PostgreSQL wiring, the
 consumer policy, metrics, health, and who may call each route (sign-in and roles). It never
 imports a service and holds no domain logic."""
 

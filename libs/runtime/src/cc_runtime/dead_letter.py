@@ -6,7 +6,7 @@
 - A message that cannot be decoded or validated, or that keeps failing, is published to
   `<topic>.dlq` with the error, source topic, partition and offset in its headers; then it is
   committed, so a poison message never blocks its partition and nothing is dropped silently.
-- While the infrastructure itself is down (MongoDB, PostgreSQL or Kafka unreachable), or the
+- While the infrastructure itself is down (PostgreSQL or Kafka unreachable), or the
   handler says `ReadAgainLater`, a message is not dead-lettered: the policy waits, then lets
   FastStream seek back so the message is read again.
 """
@@ -25,7 +25,6 @@ from faststream import BaseMiddleware
 from faststream._internal.context.repository import ContextRepo
 from faststream.message import StreamMessage
 from prometheus_client import CollectorRegistry, Counter
-from pymongo.errors import ConnectionFailure
 from tenacity import (
     AsyncRetrying,
     retry_if_exception,
@@ -50,7 +49,6 @@ class ReadAgainLater(Exception):
 
 # The infrastructure is unreachable: waiting helps, dead-lettering would lose good messages.
 INFRASTRUCTURE_ERRORS: tuple[type[BaseException], ...] = (
-    ConnectionFailure,
     KafkaConnectionError,
     KafkaTimeoutError,
     ConnectionError,

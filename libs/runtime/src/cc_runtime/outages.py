@@ -1,10 +1,10 @@
-"""Outages of Kafka, MongoDB or PostgreSQL, logged once when they start and once when they end.
+"""Outages of Kafka or PostgreSQL, logged once when they start and once when they end.
 
 While a dependency is unreachable, every client retries: aiokafka logs each reconnection and
 fetch, FastStream each failing handler, the consumer policy and the services' own loops each
 retry, thousands of ERROR lines for a broker restart of seconds. `OutageLog` folds them into
 two lines: "kafka outage started" (ERROR, with the first error) and "kafka outage ended after
-N s" (WARNING, with how many lines it folded); the same for `mongodb` and `postgresql`. A
+N s" (WARNING, with how many lines it folded); the same for `postgresql`. A
 record belongs to an outage when its exception says the dependency is unreachable
 (`unreachable`), or when it is one of aiokafka's messages about a broker it cannot reach
 (leader and coordinator errors only extend an outage already open: they also come for a moment
@@ -20,14 +20,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 from aiokafka import errors as kafka_errors
-from pymongo.errors import ConnectionFailure
 
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS
 
 log = logging.getLogger(__name__)
 
 KAFKA = "kafka"
-MONGODB = "mongodb"
 POSTGRESQL = "postgresql"
 PROBE_INTERVAL_SECONDS = 1.0
 QUIET_SECONDS = 3.0
@@ -79,8 +77,6 @@ def unreachable(error: BaseException | None) -> str | None:
     for _ in range(CAUSE_DEPTH):
         if error is None:
             return None
-        if isinstance(error, ConnectionFailure):
-            return MONGODB
         if isinstance(error, DATABASE_UNAVAILABLE_ERRORS):
             return POSTGRESQL
         if isinstance(error, KAFKA_UNREACHABLE):

@@ -1,7 +1,7 @@
 """A running service: its settings, broker, database and metrics, served over HTTP.
 
 `create_http_app` gives every service the same face for people and operators: OpenAPI docs,
-`/healthz` (the process answers), `/readyz` (Kafka, MongoDB and, for a service that uses it,
+`/healthz` (the process answers), `/readyz` (Kafka and, for a service that keeps state,
 PostgreSQL answer), `/metrics` (Prometheus) and `/asyncapi` (the topics it reads and writes).
 A service that gives its access table (`ServiceSpec.access`) has every route guarded by it.
 """
@@ -11,7 +11,6 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
@@ -20,8 +19,6 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI, get_asyncapi_html
 from faststream.specification.base.specification import Specification
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from cc_runtime.access import (
@@ -42,7 +39,7 @@ from cc_runtime.kafka import (
 )
 from cc_runtime.logs import configure_json_logging
 from cc_runtime.migrations import migrate, package_migrations
-from cc_runtime.outages import KAFKA, MONGODB, POSTGRESQL, OutageLog
+from cc_runtime.outages import KAFKA, POSTGRESQL, OutageLog
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
 from cc_runtime.settings import ServiceSettings
 from cc_runtime.tokens import RemoteKeys, StaticKeys, TokenVerifier
@@ -63,14 +60,9 @@ class Infrastructure:
     settings: ServiceSettings
     registry: CollectorRegistry
     broker: KafkaBroker
-    mongo: AsyncMongoClient[dict[str, Any]]
     consumer_metrics: ConsumerMetrics
     postgres: Database  # opened at start-up by a service that has migrations
     outages: OutageLog
-
-    @property
-    def db(self) -> AsyncDatabase[dict[str, Any]]:
-        return self.mongo[self.settings.database_name]
 
     @property
     def dead_letters(self) -> DeadLetters:
@@ -83,9 +75,6 @@ class Infrastructure:
 def connect(settings: ServiceSettings) -> Infrastructure:
     """Build the clients; nothing connects until the app starts."""
     registry = CollectorRegistry()
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
-        settings.mongo_url, tz_aware=True, serverSelectionTimeoutMS=5000, connect=False
-    )
     consumer_metrics = ConsumerMetrics(registry)
     broker = make_broker(settings, registry, consumer_metrics)
     postgres = Database(
@@ -97,11 +86,10 @@ def connect(settings: ServiceSettings) -> Infrastructure:
     outages = OutageLog(
         {
             KAFKA: lambda: broker.ping(READINESS_TIMEOUT_SECONDS),
-            MONGODB: lambda: mongo_answers(mongo),
             POSTGRESQL: lambda: postgres.ping(READINESS_TIMEOUT_SECONDS),
         }
     )
-    return Infrastructure(settings, registry, broker, mongo, consumer_metrics, postgres, outages)
+    return Infrastructure(settings, registry, broker, consumer_metrics, postgres, outages)
 
 
 @dataclass
@@ -110,8 +98,8 @@ class ServiceSpec:
 
     `migrations` names the package whose `migrations/` directory holds the service's numbered
     SQL files: such a service uses PostgreSQL, whose pool opens and whose pending migrations
-    apply at start-up, before the hooks, and which `/readyz` checks. `uses_mongodb=False`
-    leaves MongoDB out of `/readyz`, for a service that keeps nothing there. `on_startup` hooks run
+    apply at start-up, before the hooks, and which `/readyz` checks (a service without
+    migrations keeps no state: its `/readyz` asks Kafka alone). `on_startup` hooks run
     once the topics exist, before consuming starts; `resources` (own producers, background
     tasks) are entered after that and closed, in reverse order, before the broker stops.
     `access` is the service's access table (`"METHOD /path" -> Access`, see access.py) for its
@@ -125,7 +113,6 @@ class ServiceSpec:
     produces: Sequence[str] = ()
     routers: Sequence[APIRouter] = ()
     migrations: str | None = None
-    uses_mongodb: bool = True
     on_startup: Sequence[Hook] = field(default_factory=list)
     resources: Sequence[Resource] = field(default_factory=list)
     access: Mapping[str, Access] | None = None
@@ -149,7 +136,6 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
                     yield
             finally:
                 await infra.broker.stop()
-                await infra.mongo.close()
                 await infra.postgres.close()
         finally:
             await infra.outages.uninstall()
@@ -175,7 +161,7 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
         document_access(app, table, settings.oidc_issuer)
     instrument_http(app, infra.registry)
     protect_browsers(app, cors_origins(settings.cors_origins))
-    app.include_router(_operations_router(infra, spec.title, spec.uses_mongodb))
+    app.include_router(_operations_router(infra, spec.title))
     for router in spec.routers:
         app.include_router(router)
     if table is not None and (missing := table.missing(app)):
@@ -237,16 +223,16 @@ async def _open_postgres(database: Database, package: str) -> None:
         log.info("migrated", extra={"schema": database.schema, "file": migration.file_name})
 
 
-def _operations_router(infra: Infrastructure, title: str, uses_mongodb: bool) -> APIRouter:
+def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @router.get("/readyz", summary="Readiness: Kafka, MongoDB and PostgreSQL answer")
+    @router.get("/readyz", summary="Readiness: Kafka and PostgreSQL answer")
     async def readyz() -> JSONResponse:
-        checks = await readiness(infra, uses_mongodb)
+        checks = await readiness(infra)
         ready = all(checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not ready", "checks": checks},
@@ -272,32 +258,19 @@ def asyncapi(infra: Infrastructure, title: str) -> Specification:
     return AsyncAPI(infra.broker, title=title).to_specification()
 
 
-async def readiness(infra: Infrastructure, uses_mongodb: bool = True) -> dict[str, bool]:
-    async def mongo_ok() -> bool | None:  # None: the service does not use MongoDB
-        return await mongo_answers(infra.mongo) if uses_mongodb else None
-
+async def readiness(infra: Infrastructure) -> dict[str, bool]:
     async def postgres_ok() -> bool | None:  # None: the service does not use PostgreSQL
         if not infra.postgres.is_open:
             return None
         return await infra.postgres.ping(READINESS_TIMEOUT_SECONDS)
 
-    kafka, mongo, postgres = await asyncio.gather(
-        infra.broker.ping(READINESS_TIMEOUT_SECONDS), mongo_ok(), postgres_ok()
+    kafka, postgres = await asyncio.gather(
+        infra.broker.ping(READINESS_TIMEOUT_SECONDS), postgres_ok()
     )
     checks = {"kafka": bool(kafka)}
-    if mongo is not None:
-        checks["mongodb"] = mongo
     if postgres is not None:
         checks["postgresql"] = postgres
     return checks
-
-
-async def mongo_answers(mongo: AsyncMongoClient[dict[str, Any]]) -> bool:
-    try:
-        await asyncio.wait_for(mongo.admin.command("ping"), READINESS_TIMEOUT_SECONDS)
-    except Exception:
-        return False
-    return True
 
 
 def serve(app: FastAPI, settings: ServiceSettings) -> None:

@@ -1,9 +1,8 @@
 """Settings every service shares, read from the environment with working local defaults.
 
 Infrastructure addresses use one set of `CC_*` variables for all services; a service's own
-settings use its prefix (`KPI_HTTP_PORT`). `CC_NAMESPACE` isolates topics, consumer groups,
-MongoDB databases and PostgreSQL schemas, so tests and parallel demos never see each other's
-data.
+settings use its prefix (`KPI_HTTP_PORT`). `CC_NAMESPACE` isolates topics, consumer groups
+and PostgreSQL schemas, so tests and parallel demos never see each other's data.
 """
 
 from typing import Any, ClassVar, Literal
@@ -34,17 +33,12 @@ class ServiceSettings(BaseSettings):
         validation_alias=_shared("KAFKA_BOOTSTRAP_SERVERS"),
         description="Kafka brokers, host:port[,host:port...].",
     )
-    mongo_url: str = Field(
-        "mongodb://127.0.0.1:27017",
-        validation_alias=_shared("MONGO_URL"),
-        description="MongoDB (or FerretDB).",
-    )
     namespace: str = Field(
         "",
         validation_alias=_shared("NAMESPACE"),
         pattern=r"^[a-z0-9_]*$",
-        description="Prefix of topics, consumer groups and databases, to run isolated copies "
-        "side by side.",
+        description="Prefix of topics, consumer groups and PostgreSQL schemas, to run isolated "
+        "copies side by side.",
     )
     topic_partitions: int = Field(
         6,
@@ -184,11 +178,6 @@ class ServiceSettings(BaseSettings):
     @property
     def consumer_group(self) -> str:
         return self.topic(self.service_name)
-
-    @property
-    def database_name(self) -> str:
-        base = self.service_name.replace("-", "_")
-        return f"{self.namespace}_{base}" if self.namespace else base
 
     @property
     def postgres_schema(self) -> str:

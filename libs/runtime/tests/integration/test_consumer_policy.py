@@ -11,9 +11,9 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from faststream.kafka import KafkaBroker
 from prometheus_client import CollectorRegistry
 from pydantic import BaseModel
-from pymongo.errors import AutoReconnect
 
 from cc_runtime import consumer_options, ensure_topics, make_broker
+from cc_runtime.postgres import DatabaseUnavailable
 from cc_runtime.settings import ServiceSettings
 from cc_testing import Servers, eventually_async, headers_of, produce, read_records
 
@@ -189,7 +189,7 @@ async def test_an_infrastructure_outage_is_waited_out_and_nothing_is_dead_letter
     def database_down_for_five_calls(message: Ping) -> None:
         calls.append(message.n)
         if len(calls) <= 5:
-            raise AutoReconnect("connection refused")
+            raise DatabaseUnavailable("connection refused")
 
     async with consuming(settings, database_down_for_five_calls) as (_, registry):
         await produce(settings.kafka_bootstrap_servers, settings.topic(TOPIC), [(b"k", ping(3))])

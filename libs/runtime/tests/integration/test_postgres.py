@@ -88,7 +88,6 @@ async def test_ping_answers_whether_the_server_does(database: Database) -> None:
 def settings_for(servers: Servers, namespace: str) -> DeskSettings:
     return DeskSettings(
         CC_KAFKA_BOOTSTRAP_SERVERS=servers.kafka_bootstrap_servers,
-        CC_MONGO_URL=servers.mongo_url,
         CC_POSTGRES_URL=servers.postgres_url,
         CC_NAMESPACE=namespace,
     )
@@ -122,21 +121,11 @@ async def test_a_service_with_migrations_applies_them_at_start_up_and_reports_po
     assert not infra.postgres.is_open  # closed with the app
 
 
-async def test_readiness_leaves_postgresql_out_for_a_service_that_does_not_use_it(
+async def test_readiness_asks_kafka_alone_of_a_service_that_keeps_no_state(
     servers: Servers, namespace: str
 ) -> None:
     infra = connect(settings_for(servers, namespace))
 
     checks = await readiness(infra)
-
-    assert "postgresql" not in checks
-
-
-async def test_readiness_leaves_mongodb_out_for_a_service_that_does_not_use_it(
-    servers: Servers, namespace: str
-) -> None:
-    infra = connect(settings_for(servers, namespace))
-
-    checks = await readiness(infra, uses_mongodb=False)
 
     assert sorted(checks) == ["kafka"]  # the broker was never started: not ready, but asked

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 from aiokafka.errors import KafkaConnectionError, NotLeaderForPartitionError
-from pymongo.errors import ServerSelectionTimeoutError
+from asyncpg.exceptions import CannotConnectNowError
 
 from cc_runtime.outages import OutageLog, unreachable
+from cc_runtime.postgres import DatabaseUnavailable
 
 FAST = {"quiet_seconds": 0.05, "pending_seconds": 5.0, "probe_interval_seconds": 0.01}
 
@@ -92,26 +93,26 @@ async def test_a_kafka_outage_is_one_error_when_it_starts_and_one_warning_when_i
 async def test_a_database_outage_is_told_by_the_errors_exception_or_its_cause(
     shown: Collected,
 ) -> None:
-    mongo = Dependency()
-    outages = OutageLog({"mongodb": mongo.answers}, **FAST)
+    postgres = Dependency()
+    outages = OutageLog({"postgresql": postgres.answers}, **FAST)
     outages.install()
     try:
         for _ in range(3):
             try:
                 try:
-                    raise ServerSelectionTimeoutError("127.0.0.1:27017: connection refused")
-                except ServerSelectionTimeoutError as error:
+                    raise DatabaseUnavailable("127.0.0.1:5432: connection refused")
+                except DatabaseUnavailable as error:
                     raise RuntimeError("checkpoint failed") from error
             except RuntimeError:
                 logging.getLogger("proactive_engine.timer").exception("timer round failed")
-        mongo.up = True
+        postgres.up = True
         await shown.until_closed()
     finally:
         await outages.uninstall()
 
     assert [m.split(" after ")[0] for _, m in shown.lines()] == [
-        "mongodb outage started",
-        "mongodb outage ended",
+        "postgresql outage started",
+        "postgresql outage ended",
     ]
 
 
@@ -172,7 +173,7 @@ async def test_at_debug_level_the_folded_lines_are_shown_too(shown: Collected) -
 
 def test_which_dependency_an_error_says_is_unreachable() -> None:
     assert unreachable(KafkaConnectionError()) == "kafka"
-    assert unreachable(ServerSelectionTimeoutError("down")) == "mongodb"
+    assert unreachable(CannotConnectNowError("the database system is starting up")) == "postgresql"
     assert unreachable(NotLeaderForPartitionError()) is None
     assert unreachable(ValueError("bad data")) is None
     assert unreachable(None) is None

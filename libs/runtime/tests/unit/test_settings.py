@@ -18,11 +18,10 @@ def test_without_a_namespace_names_are_the_logical_ones(monkeypatch: pytest.Monk
 
     assert settings.topic("call-events") == "call-events"
     assert settings.consumer_group == "billing-desk"
-    assert settings.database_name == "billing_desk"
     assert settings.postgres_schema == "billing_desk"
 
 
-def test_a_namespace_isolates_topics_groups_databases_and_schemas(
+def test_a_namespace_isolates_topics_groups_and_schemas(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CC_NAMESPACE", "t42")
@@ -30,7 +29,6 @@ def test_a_namespace_isolates_topics_groups_databases_and_schemas(
 
     assert settings.topic("call-events") == "t42.call-events"
     assert settings.consumer_group == "t42.billing-desk"
-    assert settings.database_name == "t42_billing_desk"
     assert settings.postgres_schema == "t42_billing_desk"
 
 

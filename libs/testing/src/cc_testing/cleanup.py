@@ -1,15 +1,13 @@
-"""Removing what tests and benchmarks leave on shared servers: the topics, MongoDB databases
-and PostgreSQL schemas of their namespaces. Servers a session started itself go away with it;
-shared ones (`CC_TEST_*`, the dev stack) would otherwise collect thousands of topics and
-hundreds of databases, which slow the broker and the database for every later run. Consumer
+"""Removing what tests and benchmarks leave on shared servers: the topics and PostgreSQL
+schemas of their namespaces. Servers a session started itself go away with it; shared ones
+(`CC_TEST_*`, the dev stack) would otherwise collect thousands of topics and hundreds of
+schemas, which slow the broker and the database for every later run. Consumer
 groups are left to the broker, which expires their offsets (`offsets.retention.minutes`)."""
 
 from collections.abc import Collection
-from typing import Any
 
 import asyncpg
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo import AsyncMongoClient
 
 from cc_testing.servers import Servers
 
@@ -17,12 +15,10 @@ TOPICS_PER_REQUEST = 200
 
 
 async def remove_namespaces(servers: Servers, namespaces: Collection[str]) -> None:
-    """Delete the topics (`<namespace>.…`), drop the MongoDB databases and the PostgreSQL
-    schemas (`<namespace>_…`)."""
+    """Delete the topics (`<namespace>.…`) and drop the PostgreSQL schemas (`<namespace>_…`)."""
     if not namespaces:
         return
     await _delete_topics(servers.kafka_bootstrap_servers, tuple(f"{n}." for n in namespaces))
-    await _drop_databases(servers.mongo_url, tuple(f"{n}_" for n in namespaces))
     if servers.postgres_url is not None:
         await drop_schemas(servers.postgres_url, tuple(f"{n}_" for n in namespaces))
 
@@ -36,16 +32,6 @@ async def _delete_topics(bootstrap_servers: str, prefixes: tuple[str, ...]) -> N
             await admin.delete_topics(topics[start : start + TOPICS_PER_REQUEST])
     finally:
         await admin.close()
-
-
-async def _drop_databases(mongo_url: str, prefixes: tuple[str, ...]) -> None:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(mongo_url)
-    try:
-        for name in await client.list_database_names():
-            if name.startswith(prefixes):
-                await client.drop_database(name)
-    finally:
-        await client.close()
 
 
 async def drop_schemas(postgres_url: str, prefixes: tuple[str, ...]) -> None:

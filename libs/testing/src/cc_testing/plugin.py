@@ -1,12 +1,12 @@
 """pytest fixtures of the platform (registered through the `pytest11` entry point).
 
-`servers`: the real Kafka, MongoDB-compatible and PostgreSQL servers of the session.
-`namespace`: a fresh `CC_NAMESPACE` per test, so its topics, consumer groups, MongoDB databases
-and PostgreSQL schemas (`<namespace>_<service>`, in the one database of `servers.postgres_url`)
-are its own. `service_env`: the environment a service of that test runs with.
+`servers`: the real Kafka and PostgreSQL servers of the session.
+`namespace`: a fresh `CC_NAMESPACE` per test, so its topics, consumer groups and PostgreSQL
+schemas (`<namespace>_<service>`, in the one database of `servers.postgres_url`) are its own.
+`service_env`: the environment a service of that test runs with.
 `identity_provider`: the real Keycloak (or `CC_TEST_OIDC_ISSUER`), started only for the tests
-that ask for it. On shared servers
-(given by `CC_TEST_*`), the session's namespaces are removed at its end (`cleanup.py`).
+that ask for it. On shared servers (given by `CC_TEST_*`), the session's namespaces are removed
+at its end (`cleanup.py`).
 """
 
 import asyncio

@@ -1,11 +1,10 @@
-"""Real servers for the tests, picked in the order DESIGN.md gives, for Kafka with MongoDB and
-for PostgreSQL each on its own:
+"""Real servers for the tests, picked in the order DESIGN.md gives, for Kafka and for
+PostgreSQL each on its own:
 
-1. addresses in the environment (`CC_TEST_KAFKA_BOOTSTRAP_SERVERS` and `CC_TEST_MONGO_URL`;
-   `CC_TEST_POSTGRES_URL`);
-2. testcontainers (Kafka and MongoDB; PostgreSQL) when a Docker engine answers;
-3. the locally provisioned servers of `deploy/local/stack` (Kafka and FerretDB; PostgreSQL),
-   started in a private state directory on free ports and stopped at the end of the session.
+1. addresses in the environment (`CC_TEST_KAFKA_BOOTSTRAP_SERVERS`; `CC_TEST_POSTGRES_URL`);
+2. testcontainers (Kafka; PostgreSQL) when a Docker engine answers;
+3. the locally provisioned servers of `deploy/local/stack` (Kafka; PostgreSQL), started in a
+   private state directory on free ports and stopped at the end of the session.
 """
 
 import contextlib
@@ -27,8 +26,7 @@ POSTGRES_IMAGE = "postgres:17"
 @dataclass(frozen=True)
 class Servers:
     kafka_bootstrap_servers: str
-    mongo_url: str
-    origin: str  # of Kafka and MongoDB: "environment", "testcontainers" or "local stack"
+    origin: str  # of Kafka: "environment", "testcontainers" or "local stack"
     # The platform's database; services keep their tables in the schema `<namespace>_<name>`.
     # None where a caller (a benchmark's clean-up) has no PostgreSQL.
     postgres_url: str | None = None
@@ -50,7 +48,6 @@ def service_environment(servers: Servers, namespace: str) -> dict[str, str]:
     """The environment of a service process using these servers, in its own namespace."""
     env = {
         "CC_KAFKA_BOOTSTRAP_SERVERS": servers.kafka_bootstrap_servers,
-        "CC_MONGO_URL": servers.mongo_url,
         "CC_NAMESPACE": namespace,
         "CC_TOPIC_PARTITIONS": "3",
         "CC_CONSUMER_BACKOFF_SECONDS": "0.05",
@@ -62,22 +59,22 @@ def service_environment(servers: Servers, namespace: str) -> dict[str, str]:
 
 @contextlib.contextmanager
 def real_servers() -> Iterator[Servers]:
-    with kafka_and_mongo() as (kafka, mongo, origin), postgres_server() as postgres:
-        yield Servers(kafka, mongo, origin, postgres.url, postgres.origin)
+    with kafka_server() as (kafka, origin), postgres_server() as postgres:
+        yield Servers(kafka, origin, postgres.url, postgres.origin)
 
 
 @contextlib.contextmanager
-def kafka_and_mongo() -> Iterator[tuple[str, str, str]]:
+def kafka_server() -> Iterator[tuple[str, str]]:
+    """Kafka's bootstrap servers, and where they come from."""
     kafka = os.environ.get("CC_TEST_KAFKA_BOOTSTRAP_SERVERS")
-    mongo = os.environ.get("CC_TEST_MONGO_URL")
-    if kafka and mongo:
-        yield kafka, mongo, "environment"
+    if kafka:
+        yield kafka, "environment"
     elif docker_engine_answers():
-        with testcontainer_servers() as servers:
-            yield servers
+        with testcontainer_kafka() as server:
+            yield server
     else:
-        with local_stack_servers() as servers:
-            yield servers
+        with local_stack_kafka() as server:
+            yield server
 
 
 @contextlib.contextmanager
@@ -110,15 +107,11 @@ def docker_engine_answers() -> bool:
 
 
 @contextlib.contextmanager
-def testcontainer_servers() -> Iterator[tuple[str, str, str]]:
+def testcontainer_kafka() -> Iterator[tuple[str, str]]:
     from testcontainers.kafka import KafkaContainer
-    from testcontainers.mongodb import MongoDbContainer
 
-    with (
-        KafkaContainer("apache/kafka:4.1.0").with_kraft() as kafka,
-        MongoDbContainer("mongo:7") as mongo,
-    ):
-        yield kafka.get_bootstrap_server(), mongo.get_connection_url(), "testcontainers"
+    with KafkaContainer("apache/kafka:4.1.0").with_kraft() as kafka:
+        yield kafka.get_bootstrap_server(), "testcontainers"
 
 
 @contextlib.contextmanager
@@ -130,21 +123,20 @@ def testcontainer_postgres() -> Iterator[PostgresServer]:
 
 
 @contextlib.contextmanager
-def local_stack_servers() -> Iterator[tuple[str, str, str]]:
+def local_stack_kafka() -> Iterator[tuple[str, str]]:
     state = Path(tempfile.mkdtemp(prefix="cc-test-stack-"))
-    kafka_port, controller_port, mongo_port = free_ports(3)
+    kafka_port, controller_port = free_ports(2)
     env = {
         **os.environ,
         "CC_STATE_DIR": str(state),
         "CC_KAFKA_PORT": str(kafka_port),
         "CC_KAFKA_CONTROLLER_PORT": str(controller_port),
-        "CC_MONGO_PORT": str(mongo_port),
     }
     try:
-        subprocess.run([str(STACK), "start", "kafka", "ferretdb"], env=env, check=True)  # noqa: S603
-        yield f"127.0.0.1:{kafka_port}", f"mongodb://127.0.0.1:{mongo_port}", "local stack"
+        subprocess.run([str(STACK), "start", "kafka"], env=env, check=True)  # noqa: S603
+        yield f"127.0.0.1:{kafka_port}", "local stack"
     finally:
-        subprocess.run([str(STACK), "stop", "kafka", "ferretdb"], env=env, check=False)  # noqa: S603
+        subprocess.run([str(STACK), "stop", "kafka"], env=env, check=False)  # noqa: S603
         shutil.rmtree(state, ignore_errors=True)
 
 

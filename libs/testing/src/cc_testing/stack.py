@@ -30,28 +30,26 @@ class PrivateStack:
 
 @contextlib.contextmanager
 def private_stack() -> Iterator[PrivateStack]:
-    """Kafka, FerretDB and PostgreSQL of their own, stopped and removed at the end."""
+    """Kafka and PostgreSQL of their own, stopped and removed at the end."""
     state = Path(tempfile.mkdtemp(prefix="cc-private-stack-"))
     # Run as root, the stack runs PostgreSQL as `postgres`, which must enter this directory.
     state.chmod(0o711)
-    kafka_port, controller_port, mongo_port, postgres_port = free_ports(4)
+    kafka_port, controller_port, postgres_port = free_ports(3)
     env = {
         **os.environ,
         "CC_STATE_DIR": str(state),
         "CC_KAFKA_PORT": str(kafka_port),
         "CC_KAFKA_CONTROLLER_PORT": str(controller_port),
-        "CC_MONGO_PORT": str(mongo_port),
         "CC_KAFKA_HEAP": "512m",
         "CC_POSTGRES_PORT": str(postgres_port),
         "CC_POSTGRES_DATA_DIR": str(state / "postgres-data"),
         "CC_POSTGRES_FSYNC": "off",
     }
-    components = ("kafka", "ferretdb", "postgres")
+    components = ("kafka", "postgres")
     try:
         subprocess.run([str(STACK), "start", *components], env=env, check=True)  # noqa: S603
         servers = Servers(
             f"127.0.0.1:{kafka_port}",
-            f"mongodb://127.0.0.1:{mongo_port}",
             "private local stack",
             stack_environment(env)["CC_POSTGRES_URL"],
             "private local stack",

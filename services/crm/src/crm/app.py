@@ -65,7 +65,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             customer_routes(settings, customers, (customers, contacts, summaries), recognition)
         ],
         migrations="crm",
-        uses_mongodb=False,
         access=ACCESS,
     )
     return create_http_app(infra, spec)

@@ -36,7 +36,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consumes=list(CONSUMED),
         routers=[kpi_router(reports)],
         migrations="kpi",
-        uses_mongodb=False,
         access=ACCESS,
     )
     app = create_http_app(infra, spec)

@@ -115,7 +115,6 @@ def create_app(
         consumes=[BROWSE_EVENTS, CART_EVENTS, ORDER_EVENTS, CHAT_EVENTS],
         produces=[CONTACT_REQUESTS],
         migrations="proactive_engine",
-        uses_mongodb=False,
         on_startup=[lambda: require_co_partitioned(settings, deps.metrics)],
         access=ACCESS,
     )

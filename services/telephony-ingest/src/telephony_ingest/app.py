@@ -147,7 +147,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             import_router(import_file, settings, import_door(settings, repository, metrics)),
         ],
         migrations="telephony_ingest",
-        uses_mongodb=False,
         resources=[sources],
     )
     app = create_http_app(infra, spec)
