@@ -5,21 +5,21 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 STACK := deploy/local/stack
 
-.PHONY: test demo deps deps-uv deps-debian deps-maven deps-ferretdb deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
+.PHONY: test demo deps deps-uv deps-debian deps-maven deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
 
 test: deps lint typecheck pytest
 
 demo: deps
 	@deploy/local/demo
 
-# The provisioning steps are independent, so they run side by side (the FerretDB build alone
-# takes minutes cold); their lines come as they go, each line whole (each step says what it is
-# doing, and a failing step is named by make), and any failure fails `deps`. Each step is a
-# no-op when its cache is filled. apt-get holds one lock for the machine, so the Debian
-# packages install one after the other, in one step.
-DEPS_STEPS := deps-debian deps-maven deps-ferretdb deps-python
+# The provisioning steps are independent, so they run side by side (Kafka's jars and Keycloak's
+# distribution beside `uv sync`, each tens of seconds cold); their lines come as they go, each
+# line whole (each step says what it is doing, and a failing step is named by make), and any
+# failure fails `deps`. Each step is a no-op when its cache is filled. apt-get holds one lock
+# for the machine, so the Debian packages install one after the other, in one step.
+DEPS_STEPS := deps-debian deps-maven deps-python
 deps: deps-uv
-	@$(MAKE) --no-print-directory -j4 --output-sync=line $(DEPS_STEPS)
+	@$(MAKE) --no-print-directory -j3 --output-sync=line $(DEPS_STEPS)
 
 deps-uv:
 	@python3 -m uv --version 2>/dev/null | grep -q "$(UV_VERSION)" || python3 -m pip install -q "uv==$(UV_VERSION)"
@@ -32,9 +32,6 @@ deps-debian:
 # (Maven 3.8) is not safe for two processes writing at once: one after the other, in one step.
 deps-maven:
 	@$(STACK) provision kafka keycloak
-
-deps-ferretdb:
-	@$(STACK) provision ferretdb
 
 deps-python: deps-uv
 	@$(UV) sync -q --frozen --all-packages
@@ -51,7 +48,7 @@ pytest:
 	$(UV) run --frozen pytest
 
 stack-start:
-	@$(STACK) start kafka ferretdb postgres prometheus
+	@$(STACK) start kafka postgres prometheus
 
 stack-stop:
 	@$(STACK) stop

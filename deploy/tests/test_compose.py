@@ -24,7 +24,7 @@ SERVICE_PORTS = {
     "kpi": 8005,
     "chat": 8006,
 }
-STATEFUL = ("kafka", "postgres", "mongodb", "prometheus", "grafana")  # keycloak's is in postgres
+STATEFUL = ("kafka", "postgres", "prometheus", "grafana")  # keycloak's is in postgres
 # PostgreSQL majors still supported upstream (15 is the one Debian 12 ships); 18 moved the
 # image's data directory, which the volume below would have to follow.
 SUPPORTED_POSTGRES_MAJORS = ("15", "16", "17")
@@ -111,20 +111,14 @@ def test_each_service_listens_on_all_interfaces_at_its_port_and_checks_readyz_th
     assert f"127.0.0.1:{port}/readyz" in " ".join(svc["healthcheck"]["test"])
 
 
-# The services that keep nothing in MongoDB any longer.
-ON_POSTGRES_ALONE = {"crm", "kpi", "proactive-engine", "telephony-ingest"}
-
-
 @pytest.mark.parametrize("name", sorted(SERVICE_PORTS))
-def test_each_service_waits_for_healthy_kafka_and_its_databases(
+def test_each_service_waits_for_healthy_kafka_and_postgresql(
     compose: dict[str, Any], name: str
 ) -> None:
     depends_on = compose["services"][name]["depends_on"]
 
-    on_postgres_alone = name in ON_POSTGRES_ALONE
-    expected = ["kafka", "postgres"] if on_postgres_alone else ["kafka", "postgres", "mongodb"]
-    assert ("mongodb" in depends_on) is not on_postgres_alone
-    for dependency in expected:
+    assert sorted(depends_on) == ["kafka", "postgres"]
+    for dependency in depends_on:
         assert depends_on[dependency]["condition"] == "service_healthy", dependency
 
 
