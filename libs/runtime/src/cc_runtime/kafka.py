@@ -12,11 +12,14 @@ from faststream.kafka.prometheus import KafkaPrometheusMiddleware
 from faststream.message import StreamMessage
 from faststream.middlewares import AckPolicy
 from prometheus_client import CollectorRegistry
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_fixed
 
 from cc_runtime.dead_letter import DLQ_SUFFIX, ConsumerMetrics, DeadLetterPolicy, DeadLetterPublish
 from cc_runtime.settings import ServiceSettings
 
 log = logging.getLogger(__name__)
+
+METADATA_WAIT_SECONDS = 30.0
 
 
 def make_broker(
@@ -93,9 +96,40 @@ async def ensure_topics(
             with contextlib.suppress(TopicAlreadyExistsError):  # another instance was first
                 await admin.create_topics(new)
             log.info("created topics", extra={"topics": missing})
+        # Also topics another instance has just created: the same moment applies to them.
+        await _until_in_metadata(admin, sorted(set(topics)))
         return missing
     finally:
         await admin.close()
+
+
+async def _until_in_metadata(admin: AIOKafkaAdminClient, topics: list[str]) -> None:
+    """Wait until the broker's metadata shows every topic with a leader for each partition.
+
+    A broker applies a created topic to its metadata a moment after CreateTopics answers; a
+    consumer subscribing in that moment is told the topic does not exist and gets no partition
+    of it until its next metadata refresh (five minutes by default)."""
+    async for attempt in AsyncRetrying(
+        stop=stop_after_delay(METADATA_WAIT_SECONDS),
+        wait=wait_fixed(0.05),
+        retry=retry_if_exception_type(TopicsNotReadyError),
+        reraise=True,
+    ):
+        with attempt:
+            described = await admin.describe_topics(topics)
+            ready = {
+                t["topic"]
+                for t in described
+                if t["error_code"] == 0
+                and t["partitions"]
+                and all(p["leader"] >= 0 for p in t["partitions"])
+            }
+            if not_ready := sorted(set(topics) - ready):
+                raise TopicsNotReadyError(f"not in the broker's metadata yet: {not_ready}")
+
+
+class TopicsNotReadyError(RuntimeError):
+    """Created topics the broker's metadata does not show yet."""
 
 
 async def partition_counts(bootstrap_servers: str, topics: Iterable[str]) -> dict[str, int]:
