@@ -125,16 +125,10 @@ def testcontainer_postgres() -> Iterator[PostgresServer]:
 @contextlib.contextmanager
 def local_stack_kafka() -> Iterator[tuple[str, str]]:
     state = Path(tempfile.mkdtemp(prefix="cc-test-stack-"))
-    kafka_port, controller_port = free_ports(2)
-    env = {
-        **os.environ,
-        "CC_STATE_DIR": str(state),
-        "CC_KAFKA_PORT": str(kafka_port),
-        "CC_KAFKA_CONTROLLER_PORT": str(controller_port),
-    }
+    env = stack_on_free_ports(state, kafka=True)
     try:
         subprocess.run([str(STACK), "start", "kafka"], env=env, check=True)  # noqa: S603
-        yield f"127.0.0.1:{kafka_port}", "local stack"
+        yield f"127.0.0.1:{env['CC_KAFKA_PORT']}", "local stack"
     finally:
         subprocess.run([str(STACK), "stop", "kafka"], env=env, check=False)  # noqa: S603
         shutil.rmtree(state, ignore_errors=True)
@@ -146,16 +140,7 @@ class LocalStackPostgres:
 
     def __init__(self) -> None:
         self.state = Path(tempfile.mkdtemp(prefix="cc-test-postgres-"))
-        # Run as root, the stack runs PostgreSQL as `postgres`, which must enter this
-        # directory (enter only: it cannot list it, and its own data directory is private).
-        self.state.chmod(0o711)
-        self.env = {
-            **os.environ,
-            "CC_STATE_DIR": str(self.state),
-            "CC_POSTGRES_PORT": str(free_ports(1)[0]),
-            "CC_POSTGRES_DATA_DIR": str(self.state / "postgres-data"),
-            "CC_POSTGRES_FSYNC": "off",
-        }
+        self.env = stack_on_free_ports(self.state, postgres=True)
         self.url = ""
 
     def start(self) -> None:
@@ -178,6 +163,27 @@ def local_stack_postgres() -> Iterator[PostgresServer]:
         yield PostgresServer(server.url, "local stack")
     finally:
         server.remove()
+
+
+def stack_on_free_ports(
+    state: Path, *, kafka: bool = False, postgres: bool = False
+) -> dict[str, str]:
+    """The environment of a throw-away local stack keeping its state in `state`, its servers
+    on free ports (PostgreSQL with fsync off: its data is thrown away)."""
+    ports = iter(free_ports(2 * kafka + postgres))  # taken at once, so all differ
+    env = {**os.environ, "CC_STATE_DIR": str(state)}
+    if kafka:
+        env |= {"CC_KAFKA_PORT": str(next(ports)), "CC_KAFKA_CONTROLLER_PORT": str(next(ports))}
+    if postgres:
+        # Run as root, the stack runs PostgreSQL as `postgres`, which must enter this
+        # directory (enter only: it cannot list it, and its own data directory is private).
+        state.chmod(0o711)
+        env |= {
+            "CC_POSTGRES_PORT": str(next(ports)),
+            "CC_POSTGRES_DATA_DIR": str(state / "postgres-data"),
+            "CC_POSTGRES_FSYNC": "off",
+        }
+    return env
 
 
 def stack_environment(env: dict[str, str]) -> dict[str, str]:

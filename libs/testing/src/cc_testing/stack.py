@@ -2,7 +2,6 @@
 whose servers a test may stop and start again, to see how services live through an outage."""
 
 import contextlib
-import os
 import shutil
 import subprocess
 import tempfile
@@ -10,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from cc_testing.servers import STACK, Servers, free_ports, stack_environment
+from cc_testing.servers import STACK, Servers, stack_environment, stack_on_free_ports
 
 
 @dataclass(frozen=True)
@@ -32,24 +31,12 @@ class PrivateStack:
 def private_stack() -> Iterator[PrivateStack]:
     """Kafka and PostgreSQL of their own, stopped and removed at the end."""
     state = Path(tempfile.mkdtemp(prefix="cc-private-stack-"))
-    # Run as root, the stack runs PostgreSQL as `postgres`, which must enter this directory.
-    state.chmod(0o711)
-    kafka_port, controller_port, postgres_port = free_ports(3)
-    env = {
-        **os.environ,
-        "CC_STATE_DIR": str(state),
-        "CC_KAFKA_PORT": str(kafka_port),
-        "CC_KAFKA_CONTROLLER_PORT": str(controller_port),
-        "CC_KAFKA_HEAP": "512m",
-        "CC_POSTGRES_PORT": str(postgres_port),
-        "CC_POSTGRES_DATA_DIR": str(state / "postgres-data"),
-        "CC_POSTGRES_FSYNC": "off",
-    }
+    env = {**stack_on_free_ports(state, kafka=True, postgres=True), "CC_KAFKA_HEAP": "512m"}
     components = ("kafka", "postgres")
     try:
         subprocess.run([str(STACK), "start", *components], env=env, check=True)  # noqa: S603
         servers = Servers(
-            f"127.0.0.1:{kafka_port}",
+            f"127.0.0.1:{env['CC_KAFKA_PORT']}",
             "private local stack",
             stack_environment(env)["CC_POSTGRES_URL"],
             "private local stack",
