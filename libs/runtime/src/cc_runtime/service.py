@@ -102,8 +102,10 @@ class ServiceSpec:
     migrations keeps no state: its `/readyz` asks Kafka alone). `on_startup` hooks run
     once the topics exist, before consuming starts; `resources` (own producers, background
     tasks) are entered after that and closed, in reverse order, before the broker stops.
-    `access` is the service's access table (`"METHOD /path" -> Access`, see access.py) for its
-    own routes; the runtime adds its operations routes. Without one, nothing is guarded (the
+    `on_scrape` hooks run inside `/metrics`, after its access check, before the registry is
+    rendered (collectors render synchronously: a hook reads what they will serve). `access`
+    is the service's access table (`"METHOD /path" -> Access`, see access.py) for its own
+    routes; the runtime adds its operations routes. Without one, nothing is guarded (the
     services not yet moved onto sign-in).
     """
 
@@ -115,6 +117,7 @@ class ServiceSpec:
     migrations: str | None = None
     on_startup: Sequence[Hook] = field(default_factory=list)
     resources: Sequence[Resource] = field(default_factory=list)
+    on_scrape: Sequence[Hook] = field(default_factory=list)
     access: Mapping[str, Access] | None = None
 
 
@@ -161,7 +164,7 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
         document_access(app, table, settings.oidc_issuer)
     instrument_http(app, infra.registry)
     protect_browsers(app, cors_origins(settings.cors_origins))
-    app.include_router(_operations_router(infra, spec.title))
+    app.include_router(_operations_router(infra, spec))
     for router in spec.routers:
         app.include_router(router)
     if table is not None and (missing := table.missing(app)):
@@ -223,7 +226,8 @@ async def _open_postgres(database: Database, package: str) -> None:
         log.info("migrated", extra={"schema": database.schema, "file": migration.file_name})
 
 
-def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
+def _operations_router(infra: Infrastructure, spec: ServiceSpec) -> APIRouter:
+    title = spec.title
     router = APIRouter(tags=["operations"])
 
     @router.get("/healthz", summary="Liveness: the process answers")
@@ -241,6 +245,8 @@ def _operations_router(infra: Infrastructure, title: str) -> APIRouter:
 
     @router.get("/metrics", summary="Prometheus metrics", response_class=Response)
     async def metrics() -> Response:
+        for hook in spec.on_scrape:
+            await hook()
         return Response(generate_latest(infra.registry), media_type=CONTENT_TYPE_LATEST)
 
     @router.get("/asyncapi.json", summary="AsyncAPI document of the topics")

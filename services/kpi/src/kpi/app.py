@@ -2,9 +2,8 @@
 routes. Nothing is replayed at start-up: the KPIs are kept in PostgreSQL."""
 
 import logging
-from collections.abc import Awaitable, Callable
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI
 
 from cc_runtime import ServiceSpec, connect, create_http_app
 from kpi.access import ACCESS
@@ -30,27 +29,22 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_subscribers(infra.broker, settings, store, infra.dead_letters)
     collector = KpiCollector(reports, settings.service_level_target)
     infra.registry.register(collector)
+
+    async def read_metrics() -> None:
+        """The series are read from the store before /metrics renders them; while the store
+        is away, the last values read are served."""
+        try:
+            await collector.refresh()
+        except Exception:
+            log.warning("kpi metrics: the store did not answer", exc_info=True)
+
     spec = ServiceSpec(
         title="KPI",
         description="The contact centre's service KPIs, for Prometheus, Grafana and reports.",
         consumes=list(CONSUMED),
         routers=[kpi_router(reports)],
         migrations="kpi",
+        on_scrape=[read_metrics],
         access=ACCESS,
     )
-    app = create_http_app(infra, spec)
-
-    @app.middleware("http")
-    async def read_metrics_first(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        """The series are read from the store before /metrics renders them; while the store
-        is away, the last values read are served."""
-        if request.url.path == "/metrics":
-            try:
-                await collector.refresh()
-            except Exception:
-                log.warning("kpi metrics: the store did not answer", exc_info=True)
-        return await call_next(request)
-
-    return app
+    return create_http_app(infra, spec)

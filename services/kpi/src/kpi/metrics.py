@@ -80,7 +80,8 @@ class Snapshot:
 
 class KpiCollector(Collector):
     """The KPI series, from the snapshot `refresh` read from the store (the runtime's /metrics
-    renders collectors synchronously, so the reading happens before: see `app.py`)."""
+    renders collectors synchronously, so the reading happens before, in its on_scrape hook:
+    see `app.py`)."""
 
     def __init__(
         self, reports: Reports, sl_target: float, now: Callable[[], datetime] | None = None
