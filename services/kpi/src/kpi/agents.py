@@ -61,10 +61,6 @@ class AgentProjection:
         self._hours.pop(event.agent_id, None)  # recomputed on the next read
         return True
 
-    def knows(self, event: AgentEvent) -> bool:
-        known = self.events.get(event.agent_id)
-        return known is not None and event.event_id in known
-
     def hours(self) -> dict[AgentHour, AgentTime]:
         result: dict[AgentHour, AgentTime] = {}
         for agent in self.events:

@@ -141,12 +141,6 @@ class OmnichannelProjection:
         known[event.event_id] = event
         return True
 
-    def knows(self, event: Event) -> bool:
-        """Whether the event is folded in already (looks without creating its entity)."""
-        entities, entity_id = self._home(event)
-        entity = entities.get(entity_id)
-        return entity is not None and event.event_id in _events_of(entity)
-
     def _home(self, event: Event) -> tuple[dict[str, Any], str]:
         """The entities of the event's kind, and the id of the one it belongs to."""
         if isinstance(event, TicketEvent):

@@ -10,10 +10,8 @@ outcome. Talk time counts where the PBX gives it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from cc_schemas import (
     CallEvent,
@@ -21,13 +19,10 @@ from cc_schemas import (
     OutboundOutcome,
 )
 from kpi.calls import ms
-from kpi.periods import local_hour
 
 ENDED = "call.outbound_ended"
 ANSWERED = "call.outbound_answered"
 OUTCOMES = tuple(outcome.value for outcome in OutboundOutcome)
-
-BucketKey = tuple[datetime, str, str]  # local hour, queue, agent ("" when not known)
 
 
 def is_outbound(event: CallEvent) -> bool:
@@ -110,9 +105,6 @@ class OutboundMeasures:
         for outcome, count in other.ended.items():
             self.ended[outcome] += sign * count
 
-    def is_empty(self) -> bool:
-        return self.attempts == 0
-
 
 COUNT_NAMES = tuple(f.name for f in fields(OutboundMeasures) if f.name != "ended")
 
@@ -127,40 +119,3 @@ def outbound_measures_of(row: OutboundRow) -> OutboundMeasures:
     if row.talk_ms is not None:
         m.talked, m.talk_ms = 1, row.talk_ms
     return m
-
-
-@dataclass
-class OutboundProjection:
-    zone: ZoneInfo
-    facts: dict[str, dict[str, OutboundFact]] = field(default_factory=lambda: defaultdict(dict))
-    rows: dict[str, OutboundRow] = field(default_factory=dict)
-    buckets: dict[BucketKey, OutboundMeasures] = field(default_factory=dict)
-    totals: dict[str, OutboundMeasures] = field(default_factory=dict)  # per queue, all time
-
-    def apply(self, event: CallEvent) -> bool:
-        """Add one outbound event; False when the attempt already had it (a redelivery)."""
-        known = self.facts[event.call_id]
-        if event.event_id in known:
-            return False
-        known[event.event_id] = outbound_fact_of(event)
-        row = derive_outbound_row(list(known.values()))
-        old = self.rows.get(event.call_id)
-        if row != old:
-            if old is not None:
-                self._contribute(old, -1)
-            self._contribute(row, +1)
-            self.rows[event.call_id] = row
-        return True
-
-    def knows(self, event: CallEvent) -> bool:
-        known = self.facts.get(event.call_id)
-        return known is not None and event.event_id in known
-
-    def _contribute(self, row: OutboundRow, sign: int) -> None:
-        key = (local_hour(row.started_at, self.zone), row.queue, row.agent)
-        bucket = self.buckets.setdefault(key, OutboundMeasures())
-        measures = outbound_measures_of(row)
-        bucket.add(measures, sign)
-        self.totals.setdefault(row.queue, OutboundMeasures()).add(measures, sign)
-        if bucket.is_empty():
-            del self.buckets[key]
