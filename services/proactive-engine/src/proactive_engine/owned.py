@@ -101,9 +101,6 @@ class OwnedSessions:
             self._add(live, schedule=False)  # nothing is due in an empty session
         return live
 
-    def of_partition(self, partition: int) -> list[LiveSession]:
-        return [self.sessions[s] for s in self.partitions.get(partition, ())]
-
     def count(self, partition: int) -> int:
         return len(self.partitions.get(partition, ()))
 
