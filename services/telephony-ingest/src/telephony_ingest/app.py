@@ -72,7 +72,7 @@ async def database_unavailable(request: Request, error: Exception) -> Response:
 
 
 def ami_source(
-    settings: Settings, sink: KafkaEventSink, metrics: IngestMetrics
+    settings: Settings, sink: KafkaEventSink, metrics: IngestMetrics, identities: AgentIdentities
 ) -> AmiSource | None:
     if settings.ami_host is None:
         return None
@@ -90,7 +90,7 @@ def ami_source(
         metrics,
         settings.default_region,
         settings.pbx_id,
-        AgentIdentities(settings.agent_aliases),
+        identities,
         settings.ami_leave_grace_seconds,
     )
 
@@ -112,7 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.follow_path, lines, repository, settings.follow_poll_seconds
         )
         background.append(follower.run)
-    ami = ami_source(settings, sink, metrics)
+    # One identity map for the three sources: an agent is named alike whichever reports them.
+    identities = lines.context.identities
+    ami = ami_source(settings, sink, metrics, identities)
 
     @asynccontextmanager
     async def sources() -> AsyncIterator[None]:
@@ -142,7 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 sink,
                 settings,
                 webhook_door(settings, repository, metrics),
-                WebhookEvents(settings.default_region, AgentIdentities(settings.agent_aliases)),
+                WebhookEvents(settings.default_region, identities),
             ),
             import_router(import_file, settings, import_door(settings, repository, metrics)),
         ],
