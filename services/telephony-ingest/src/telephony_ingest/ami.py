@@ -19,7 +19,7 @@ from panoramisk import Manager
 from cc_runtime import HEADER_PREFIX
 from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.ami_calls import CallsInQueue, Decided, Untracked, queue_entry
-from telephony_ingest.ami_events import Receipt, ignored_kind, map_frame
+from telephony_ingest.ami_events import Receipt, frame_text, ignored_kind, map_frame
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.queue_log import Ignored, Rejected
 from telephony_ingest.sink import EventSink
@@ -166,9 +166,10 @@ class AmiSource:
             return
         async with self.lock:  # one frame at a time keeps a call's events in order
             if isinstance(outcome, Rejected):
-                frame = "".join(f"{k}: {v}\r\n" for k, v in message.items())
                 call_id = message.get("Uniqueid")
-                await self._dead_letter(frame, call_id, outcome.reason.value, outcome.detail)
+                await self._dead_letter(
+                    frame_text(message), call_id, outcome.reason.value, outcome.detail
+                )
             await self._publish(decided)
             await self.sink.flush()
 

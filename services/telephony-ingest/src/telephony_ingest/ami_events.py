@@ -207,7 +207,12 @@ class Frame:
         return {**self.call(), "agent": self.agent(), "interface": self.interface()}
 
     def raw(self) -> str:
-        return "".join(f"{k}: {v}\r\n" for k, v in self.original.items())
+        return frame_text(self.original)
+
+
+def frame_text(headers: Mapping[str, object]) -> str:
+    """A frame's headers as received (`Key: Value` lines), for a dead letter."""
+    return "".join(f"{k}: {v}\r\n" for k, v in headers.items())
 
 
 def map_frame(
