@@ -45,7 +45,14 @@ from cc_schemas import (
 )
 from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.phone import normalise_caller
-from telephony_ingest.queue_log import Ignored, LineError, Mapped, Rejected, RejectReason
+from telephony_ingest.queue_log import (
+    END_OF_DATETIME,
+    Ignored,
+    LineError,
+    Mapped,
+    Rejected,
+    RejectReason,
+)
 
 SOURCE = "asterisk-ami"
 ENDED_BY = {"caller": EndedBy.CALLER, "agent": EndedBy.AGENT, "transfer": EndedBy.TRANSFER}
@@ -55,7 +62,6 @@ ENDED_BY = {"caller": EndedBy.CALLER, "agent": EndedBy.AGENT, "transfer": EndedB
 MEMBER_NAMES = ("MemberName", "AgentName", "Interface", "Location", "Member", "AgentCalled",
                 "StateInterface")  # fmt: skip
 INTERFACES = ("Interface", "Location", "Member", "AgentCalled")
-_LAST_EPOCH = 253_402_300_800  # the first second of year 10000
 _NO_IDENTITIES = AgentIdentities()
 
 
@@ -176,7 +182,7 @@ class Frame:
             seconds = float(self.get("Timestamp"))
         except ValueError:
             return None
-        return seconds if 0 < seconds < _LAST_EPOCH else None
+        return seconds if 0 < seconds < END_OF_DATETIME else None
 
     def event_id(self) -> str:
         stamp = self.pbx_time()

@@ -81,6 +81,8 @@ VERB = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 # event keys and metric labels).
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL, C1: as the event contract
 _DEFAULT_IDENTITIES = AgentIdentities()
+# The first second of year 10000: a datetime holds the seconds before it (AMI's too).
+END_OF_DATETIME = 253_402_300_800
 
 
 class RejectReason(StrEnum):
@@ -320,7 +322,7 @@ def _named(value: str) -> str | None:
 def _timestamp(epoch: str) -> datetime:
     try:
         seconds = float(epoch)
-        if not 0 < seconds < 253_402_300_800:  # up to the last second of year 9999
+        if not 0 < seconds < END_OF_DATETIME:  # up to the last second of year 9999
             raise ValueError("out of range")
         return datetime.fromtimestamp(seconds, UTC)
     except (ValueError, OverflowError, OSError) as error:
