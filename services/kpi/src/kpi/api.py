@@ -16,14 +16,11 @@ from cc_schemas import (
     CONTACT_REQUESTS,
     CSAT_RESPONSES,
     INTERACTIONS,
-    TICKET_ASSIGNED,
-    TICKET_CLOSED,
-    TICKET_OPENED,
 )
 from kpi import omni_reports
 from kpi.omnichannel import OmnichannelProjection
 from kpi.periods import local_today
-from kpi.queries import Reports
+from kpi.queries import TICKETS, Reports
 from kpi.reports import ReportQuery, coverage, to_csv
 
 GROUPS_DOC = (
@@ -42,7 +39,6 @@ EXAMPLE = {
     "data_first_event_at": "2025-04-14T07:02:11.120000Z",
     "data_last_event_at": "2026-11-23T16:40:03.500000Z",
 }
-TICKETS = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED)
 COVERAGE_HEADERS = {
     "period_from": "X-Report-Period-From",
     "period_to": "X-Report-Period-To",

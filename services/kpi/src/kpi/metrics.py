@@ -16,15 +16,13 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from cc_schemas import CALL_EVENTS, CSAT_RESPONSES, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_OPENED
+from cc_schemas import CALL_EVENTS, CSAT_RESPONSES
 from kpi.calls import Measures
 from kpi.outbound import OutboundMeasures
 from kpi.periods import local_today
-from kpi.queries import Reports
+from kpi.queries import TICKETS, Reports
 from kpi.reports import ReportQuery
 from kpi.repository import EventCount
-
-TICKETS = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED)
 
 WAITING_HORIZON = timedelta(hours=4)  # an offered call without outcome older than this is stale
 

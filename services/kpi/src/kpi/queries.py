@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cc_schemas import AGENT_EVENTS, AgentEvent
+from cc_schemas import AGENT_EVENTS, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_OPENED, AgentEvent
 from kpi.agents import AgentProjection
 from kpi.agents_report import agent_report
 from kpi.omnichannel import OmnichannelProjection
@@ -21,6 +21,7 @@ from kpi.reports import CALL_GROUPS, ReportQuery, Span, call_report, span_of
 from kpi.repository import KpiStore
 
 Row = dict[str, Any]
+TICKETS = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED)  # the claims reports' topics
 
 
 @dataclass(frozen=True)
