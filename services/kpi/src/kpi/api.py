@@ -102,10 +102,13 @@ def kpi_router(reports: Reports) -> APIRouter:
         get_report.__name__ = f"report_{name}"
 
     def omni(
-        topics: tuple[str, ...],
+        name: str,
         compute: Callable[[OmnichannelProjection, ReportQuery], list[dict[str, Any]]],
-    ) -> Callable[[ReportQuery], Awaitable[list[dict[str, Any]]]]:
-        return partial(reports.omnichannel, topics, compute)
+        doc: str,
+        topics: tuple[str, ...],
+    ) -> None:
+        """A report computed from the omnichannel projection of its topics' stored events."""
+        report(name, partial(reports.omnichannel, topics, compute), doc, topics)
 
     calls = (CALL_EVENTS,)
     report("calls", reports.calls, "Telephony KPIs per queue/agent/period", calls)
@@ -121,46 +124,34 @@ def kpi_router(reports: Reports) -> APIRouter:
         "Agents' logged-in, paused, busy time and occupancy",
         (AGENT_EVENTS, CALL_EVENTS),
     )
-    report(
-        "tickets",
-        omni(TICKETS, omni_reports.ticket_report),
-        "Claims: volumes, outcomes, throughput time",
-        TICKETS,
+    omni(
+        "tickets", omni_reports.ticket_report, "Claims: volumes, outcomes, throughput time", TICKETS
     )
-    report(
+    omni(
         "backlog",
-        omni(TICKETS, omni_reports.backlog_report),
+        omni_reports.backlog_report,
         "Tickets still open at the end of each period",
         TICKETS,
     )
-    report(
-        "assignees",
-        omni(TICKETS, omni_reports.assignee_report),
-        "Time each responsible held tickets",
-        TICKETS,
-    )
-    chats = (CHAT_EVENTS,)
-    report(
+    omni("assignees", omni_reports.assignee_report, "Time each responsible held tickets", TICKETS)
+    omni(
         "chats",
-        omni(chats, omni_reports.chat_report),
+        omni_reports.chat_report,
         "Chats: first response and reply times",
-        chats,
+        (CHAT_EVENTS,),
     )
-    interactions = (INTERACTIONS,)
-    report(
+    omni(
         "interactions",
-        omni(interactions, omni_reports.interaction_report),
+        omni_reports.interaction_report,
         "Contacts per channel, FCR",
-        interactions,
+        (INTERACTIONS,),
     )
-    csat = (CSAT_RESPONSES,)
-    report("csat", omni(csat, omni_reports.csat_report), "CSAT: share of satisfied answers", csat)
-    contacts = (CONTACT_REQUESTS, CONTACT_OUTCOMES)
-    report(
+    omni("csat", omni_reports.csat_report, "CSAT: share of satisfied answers", (CSAT_RESPONSES,))
+    omni(
         "contacts",
-        omni(contacts, omni_reports.contact_report),
+        omni_reports.contact_report,
         "Proactive contact requests and outcomes",
-        contacts,
+        (CONTACT_REQUESTS, CONTACT_OUTCOMES),
     )
 
     @router.get("/queues/now", summary="Calls waiting in each queue now")
