@@ -14,7 +14,9 @@ def eventually(check: Callable[[], T], seconds: float = 30.0, interval: float = 
     """Call `check` until it returns without an AssertionError, and return what it returned.
 
     After `seconds`, the last AssertionError is raised as it is, so the failure shows the
-    values compared (pytest's assertion rewriting) rather than a bare timeout.
+    values compared (pytest's assertion rewriting) rather than a bare timeout. Any other error
+    ends the wait at once: a check reading what may not be there yet compares whole lists or
+    asserts first, never indexes (an IndexError on an empty list is not waited out).
     """
     deadline = time.monotonic() + seconds
     while True:
