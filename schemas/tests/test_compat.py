@@ -105,6 +105,11 @@ def test_an_identical_schema_has_no_breaking_change() -> None:
             id="enum-value-removed",
         ),
         pytest.param(
+            lambda n: n["$defs"].update(EndedBy={"type": "string", "pattern": "^[a-z]{1,6}$"}),
+            "ended_by: narrowed: pattern None -> '^[a-z]{1,6}$'",
+            id="enum-opened-into-a-pattern-an-old-value-fails",
+        ),
+        pytest.param(
             lambda n: n["properties"]["event_type"].update(const="call.finished"),
             "event_type: const changed from 'call.ended' to 'call.finished'",
             id="event-type-changed",
@@ -168,6 +173,10 @@ def test_each_kind_of_breaking_change_is_reported(edit: Any, expected: str) -> N
                 n["properties"].update(caller={"$ref": "#/$defs/CallerV2"}),
             ),
             id="referenced-model-renamed",
+        ),
+        pytest.param(
+            lambda n: n["$defs"].update(EndedBy={"type": "string", "pattern": "^[a-z]+$"}),
+            id="enum-opened-into-a-pattern-every-old-value-matches",
         ),
     ],
 )

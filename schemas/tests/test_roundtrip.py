@@ -103,6 +103,15 @@ EXAMPLES: list[s.Event] = [
         outcome=s.ClaimOutcome.SPARE_PART_SENT,
         closed_by="op-7",
     ),
+    s.TicketStateChanged(
+        **ENV,
+        ticket_id="T-1",
+        from_state=s.TicketState.OPEN,
+        to_state=s.TicketState.PENDING_CUSTOMER,
+        changed_by="op-7",
+        reason="photo of the damage asked",
+    ),
+    s.TicketMerged(**ENV, ticket_id="T-1", into_ticket_id="T-2", merged_by="sup-1"),
     s.InteractionRecorded(
         **ENV,
         interaction_id="I-1",
@@ -173,6 +182,7 @@ EXPECTED_KEYS = {
     s.TICKET_OPENED: "T-1",
     s.TICKET_ASSIGNED: "T-1",
     s.TICKET_CLOSED: "T-1",
+    s.TICKET_CHANGES: "T-1",
     s.INTERACTIONS: "C-42",
     s.CHAT_EVENTS: "chat-1",
     s.CSAT_RESPONSES: "C-42",

@@ -46,6 +46,7 @@ DESIGN_TOPICS = {
     "ticket-opened",
     "ticket-assigned",
     "ticket-closed",
+    "ticket-changes",
     "interactions",
     "chat-events",
     "csat-responses",

@@ -12,6 +12,7 @@ pydantic emits: `type`, `const`, `enum`, bounds, `pattern`, `format`, `propertie
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -103,7 +104,7 @@ class _Checker:
             if key in new and (key not in old or new[key] < old[key]):
                 self._report(path, f"narrowed: {key} {old.get(key)!r} -> {new[key]!r}")
         for key in ("pattern", "format"):
-            if key in new and new[key] != old.get(key):
+            if key in new and new[key] != old.get(key) and not _only_valued(old, key, new[key]):
                 self._report(path, f"narrowed: {key} {old.get(key)!r} -> {new[key]!r}")
 
     def _compare_objects(self, old: Schema, new: Schema, path: str) -> None:
@@ -181,6 +182,17 @@ def _allowed_values(node: Schema) -> list[Any] | None:
     if "enum" in node:
         return list(node["enum"])
     return None
+
+
+def _only_valued(old: Schema, key: str, pattern: str) -> bool:
+    """A closed list of values opened into a pattern every one of them matches (an enum made a
+    configurable code) accepts all it accepted: no narrowing."""
+    values = _allowed_values(old)
+    return (
+        key == "pattern"
+        and values is not None
+        and all(isinstance(v, str) and re.search(pattern, v) for v in values)
+    )
 
 
 def _describe(node: Schema) -> str:

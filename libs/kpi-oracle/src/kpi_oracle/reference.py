@@ -204,7 +204,7 @@ def ticket_kpis(
         hour = _hour(o.occurred_at, zone)
         if not start <= hour.date() < end:
             continue
-        extra = {"channel": o.channel.value, "cluster": o.cluster.value, "team": o.team.value}
+        extra = {"channel": o.channel.value, "cluster": o.cluster, "team": o.team.value}
         s = sums.setdefault(_key(hour, groups, extra), defaultdict(int))
         s["opened"] += 1
         c = closed.get(tid)

@@ -139,9 +139,7 @@ class Outcome:
     changes: tuple[Change, ...] = field(default=())
 
 
-def open_ticket(
-    ticket_id: str, by: str, at: datetime, first: Responsible | None = None
-) -> Outcome:
+def open_ticket(ticket_id: str, by: str, at: datetime, first: Responsible | None = None) -> Outcome:
     """A new ticket; with a first responsible it is open at once, in their hands."""
     ticket = Ticket(ticket_id=ticket_id, state=State.NEW, opened_at=at, opened_by=by)
     opened = Change("opened", at, by, None, State.NEW)
@@ -151,9 +149,7 @@ def open_ticket(
     return Outcome(replace(assigned.ticket, version=1), (opened, *assigned.changes))
 
 
-def assign(
-    ticket: Ticket, to: Responsible, by: str, at: datetime, reason: str | None
-) -> Outcome:
+def assign(ticket: Ticket, to: Responsible, by: str, at: datetime, reason: str | None) -> Outcome:
     """Hand the ticket to `to`: the holder's stint ends and `to`'s begins, at `at`."""
     _require(ticket, LIVE - {State.RESOLVED}, "assign")
     if ticket.responsible == to:
@@ -165,9 +161,7 @@ def assign(
     return _moved(ticket, change, stints=stints)
 
 
-def wait_for(
-    ticket: Ticket, waiting: WaitingFor, by: str, at: datetime, reason: str
-) -> Outcome:
+def wait_for(ticket: Ticket, waiting: WaitingFor, by: str, at: datetime, reason: str) -> Outcome:
     _require(ticket, {State.OPEN}, f"wait for the {waiting.value}")
     return _moved(ticket, Change("waiting", at, by, ticket.state, PENDING[waiting], reason))
 
@@ -210,16 +204,15 @@ def close(
 def reopen(ticket: Ticket, by: str, at: datetime, reason: str, rules: Rules) -> Outcome:
     """Back to `open` with its last responsible, within the reopen window after closing."""
     _require(ticket, {State.CLOSED}, "reopen")
-    assert ticket.closed_at is not None and ticket.last_responsible is not None
+    assert ticket.closed_at is not None
+    assert ticket.last_responsible is not None
     if at - ticket.closed_at > rules.reopen_window:
         days = rules.reopen_window.days
         raise Refused(f"ticket {ticket.ticket_id} was closed more than {days} days ago")
     _require_not_before(ticket, at)
     stints = (*ticket.stints, Stint(ticket.last_responsible, at, by, reason))
     change = Change("reopened", at, by, State.CLOSED, State.OPEN, reason)
-    return _moved(
-        ticket, change, stints=stints, decision=None, resolution=None, closed_at=None
-    )
+    return _moved(ticket, change, stints=stints, decision=None, resolution=None, closed_at=None)
 
 
 def merge(ticket: Ticket, into: str, by: str, at: datetime, reason: str | None) -> Outcome:

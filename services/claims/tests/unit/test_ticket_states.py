@@ -3,6 +3,7 @@ refused exactly when the issue's table forbids it, and the invariants always hol
 responsible at a time, stints that add up to the time the ticket was held, a closed ticket with
 its resolution."""
 
+import itertools
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -33,8 +34,12 @@ from claims.domain import (
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 RULES = Rules(reopen_window=timedelta(days=30))
 PEOPLE = st.sampled_from(
-    [Responsible("anna", "contact_centre"), Responsible("marco", "marketing"),
-     Responsible("lia", "contact_centre"), Responsible("sup-1", "supplier")]
+    [
+        Responsible("anna", "contact_centre"),
+        Responsible("marco", "marketing"),
+        Responsible("lia", "contact_centre"),
+        Responsible("sup-1", "supplier"),
+    ]
 )
 PENDING = {State.PENDING_CUSTOMER, State.PENDING_TEAM, State.PENDING_SUPPLIER}
 # The issue's table, written out independently of the module's own sets.
@@ -135,8 +140,9 @@ class TicketMachine(RuleBasedStateMachine):
     @invariant()
     def stints_follow_each_other_and_add_up(self) -> None:
         stints = self.ticket.stints
-        for earlier, later in zip(stints, stints[1:], strict=False):
-            assert earlier.ended_at is not None and earlier.ended_at <= later.started_at
+        for earlier, later in itertools.pairwise(stints):
+            assert earlier.ended_at is not None
+            assert earlier.ended_at <= later.started_at
         total = sum(held_time(self.ticket, self.now).values(), timedelta())
         assert total == self.held_by_model
 
@@ -178,9 +184,7 @@ def test_the_chain_back_to_the_contact_centre_counts_two_stints() -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("days", "refused"), [(29, False), (31, True)], ids=["inside", "after"]
-)
+@pytest.mark.parametrize(("days", "refused"), [(29, False), (31, True)], ids=["inside", "after"])
 def test_reopening_is_refused_after_the_window(days: int, refused: bool) -> None:
     anna = Responsible("anna", "contact_centre")
     ticket = open_ticket("T-1", "anna", START, first=anna).ticket

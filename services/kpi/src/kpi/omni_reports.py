@@ -30,7 +30,7 @@ def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
                 omni.hour(opened.occurred_at),
                 {
                     "channel": opened.channel.value,
-                    "cluster": opened.cluster.value,
+                    "cluster": opened.cluster,
                     "team": opened.team.value,
                 },
                 {
