@@ -1,7 +1,25 @@
 """Who may call each route of claims: its one access table (issue 16). The runtime adds its
 operations routes (/healthz, /readyz and the docs public; /metrics open on 127.0.0.1); every
-route claims gains gets its entry here, or the app is not built."""
+route claims gains gets its entry here, or the app is not built.
 
-from cc_runtime import Access
+Operators open, work and close claims; back-office users (marketing, logistics, quality) work
+the claims handed to them and decide on them, but neither open nor close them (the contact
+centre owns the customer); supervisors, who are operators too, also merge and read reports."""
 
-ACCESS: dict[str, Access] = {}
+from cc_runtime import BACK_OFFICE, OPERATOR, SUPERVISOR, Access, requires
+
+WORKERS = requires(OPERATOR, BACK_OFFICE)
+
+ACCESS: dict[str, Access] = {
+    "POST /v1/tickets": requires(OPERATOR),
+    "GET /v1/tickets": WORKERS,
+    "GET /v1/tickets/{ticket_id}": WORKERS,
+    "POST /v1/tickets/{ticket_id}/assign": WORKERS,
+    "POST /v1/tickets/{ticket_id}/wait": WORKERS,
+    "POST /v1/tickets/{ticket_id}/resume": WORKERS,
+    "POST /v1/tickets/{ticket_id}/resolve": WORKERS,
+    "POST /v1/tickets/{ticket_id}/close": requires(OPERATOR),
+    "POST /v1/tickets/{ticket_id}/reopen": requires(OPERATOR),
+    "POST /v1/tickets/{ticket_id}/merge": requires(SUPERVISOR),
+    "GET /v1/reports/responsibles": requires(SUPERVISOR),
+}

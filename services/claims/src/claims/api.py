@@ -1,0 +1,297 @@
+"""Route -> use case, nothing more: open a claim, read it, act on it (assign, wait, resume,
+resolve, close, reopen, merge), the queues, and the responsibles' time.
+
+Commands carry `If-Match: "<version>"`, the version (ETag) of the ticket their caller read:
+of two people acting on the same version exactly one wins, the other gets 409 with the ticket
+as it is now. Without If-Match a command is 428."""
+
+import base64
+import binascii
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi.responses import JSONResponse
+
+from cc_runtime import CurrentPrincipal
+from cc_runtime.identity import Principal
+from cc_schemas import Actor
+from claims import domain
+from claims.details import PRIORITY_RANK, Details, UnknownCluster
+from claims.domain import Priority, Responsible, State
+from claims.handlers import Claims, Command, Conflict, NotFound, act, open_claim
+from claims.repository import PostgresTickets, QueueFilter
+from claims.views import (
+    AssignBody,
+    CloseBody,
+    HeldTime,
+    MergeBody,
+    OpenBody,
+    QueuePage,
+    ReopenBody,
+    ResolveBody,
+    ResumeBody,
+    TicketView,
+    WaitBody,
+    ticket_view,
+)
+
+MAX_PAGE = 100
+PENDING_STATES = (State.PENDING_CUSTOMER, State.PENDING_TEAM, State.PENDING_SUPPLIER)
+COMMAND: dict[str, Any] = {
+    "response_model": TicketView,
+    "responses": {
+        404: {"description": "no such ticket"},
+        409: {"description": "the ticket changed since it was read, or its state refuses"},
+        428: {"description": "If-Match missing"},
+    },
+}
+IfMatch = Annotated[
+    str | None,
+    Header(description='The version (ETag) of the ticket as read, e.g. `"3"`.'),
+]
+
+
+def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["tickets"])
+
+    @router.post("/tickets", status_code=201, summary="Open a claim")
+    async def open_ticket(
+        body: OpenBody, caller: CurrentPrincipal, response: Response
+    ) -> TicketView:
+        first = (
+            Responsible(body.assignee.person, body.assignee.team.value) if body.assignee else None
+        )
+        try:
+            stored = await open_claim(claims, _details(body), first, _actor(caller), _now())
+        except UnknownCluster as error:
+            raise HTTPException(422, detail=str(error)) from None
+        response.headers["Location"] = f"/v1/tickets/{stored.ticket.ticket_id}"
+        response.headers["ETag"] = _etag(stored.ticket.version)
+        return ticket_view(stored, _now())
+
+    @router.get(
+        "/tickets/{ticket_id}",
+        summary="A ticket with its assignment chain and timeline",
+        responses={404: {"description": "no such ticket"}},
+    )
+    async def get_ticket(ticket_id: str, response: Response) -> TicketView:
+        stored = await tickets.get(ticket_id)
+        if stored is None:
+            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+        response.headers["ETag"] = _etag(stored.ticket.version)
+        view = ticket_view(stored, _now())
+        view.timeline = await tickets.timeline(ticket_id)
+        return view
+
+    async def run(
+        ticket_id: str, command: Command, caller: Principal, if_match: str | None
+    ) -> Response:
+        expected = _version(if_match)
+        try:
+            stored = await act(claims, ticket_id, expected, command, _actor(caller))
+        except NotFound as error:
+            raise HTTPException(404, detail=str(error)) from None
+        except Conflict as conflict:
+            current = ticket_view(conflict.current, _now()).model_dump(mode="json")
+            return JSONResponse(
+                {"detail": str(conflict), "reason": "conflict", "ticket": current},
+                status_code=409,
+                headers={"ETag": _etag(conflict.current.ticket.version)},
+            )
+        view = ticket_view(stored, _now())
+        return JSONResponse(
+            view.model_dump(mode="json"), headers={"ETag": _etag(stored.ticket.version)}
+        )
+
+    @router.post(
+        "/tickets/{ticket_id}/assign", summary="Hand the ticket to a responsible", **COMMAND
+    )
+    async def assign(
+        ticket_id: str, body: AssignBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        to = Responsible(body.person, body.team.value)
+        now = _now()
+        return await run(
+            ticket_id,
+            lambda t: domain.assign(t, to, caller.subject, now, body.reason),
+            caller,
+            if_match,
+        )
+
+    @router.post(
+        "/tickets/{ticket_id}/wait",
+        summary="Wait for the customer, a team or a supplier",
+        **COMMAND,
+    )
+    async def wait(
+        ticket_id: str, body: WaitBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        now = _now()
+        return await run(
+            ticket_id,
+            lambda t: domain.wait_for(t, body.waiting_for, caller.subject, now, body.reason),
+            caller,
+            if_match,
+        )
+
+    @router.post("/tickets/{ticket_id}/resume", summary="Back to open from a wait", **COMMAND)
+    async def resume(
+        ticket_id: str, body: ResumeBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        now = _now()
+        return await run(
+            ticket_id,
+            lambda t: domain.resume(t, caller.subject, now, body.reason),
+            caller,
+            if_match,
+        )
+
+    @router.post(
+        "/tickets/{ticket_id}/resolve",
+        summary="Record the decision, who took it and why",
+        **COMMAND,
+    )
+    async def resolve(
+        ticket_id: str, body: ResolveBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        now = _now()
+        outcome = body.outcome.value
+        return await run(
+            ticket_id,
+            lambda t: domain.resolve(t, outcome, caller.subject, now, body.reason),
+            caller,
+            if_match,
+        )
+
+    @router.post("/tickets/{ticket_id}/close", summary="Close resolved or unresolved", **COMMAND)
+    async def close(
+        ticket_id: str, body: CloseBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        now = _now()
+        return await run(
+            ticket_id,
+            lambda t: domain.close(t, body.resolution, caller.subject, now, body.reason),
+            caller,
+            if_match,
+        )
+
+    @router.post(
+        "/tickets/{ticket_id}/reopen", summary="Reopen a closed ticket within the window", **COMMAND
+    )
+    async def reopen(
+        ticket_id: str, body: ReopenBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        now = _now()
+        return await run(
+            ticket_id,
+            lambda t: domain.reopen(t, caller.subject, now, body.reason, claims.rules),
+            caller,
+            if_match,
+        )
+
+    @router.post("/tickets/{ticket_id}/merge", summary="Merge into another ticket", **COMMAND)
+    async def merge(
+        ticket_id: str, body: MergeBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        if await tickets.get(body.into) is None:
+            raise HTTPException(422, detail=f"no ticket {body.into!r} to merge into")
+        now = _now()
+        return await run(
+            ticket_id,
+            lambda t: domain.merge(t, body.into, caller.subject, now, body.reason),
+            caller,
+            if_match,
+        )
+
+    @router.get("/tickets", summary="A queue: live tickets, highest priority first, then oldest")
+    async def queue(
+        caller: CurrentPrincipal,
+        view: Literal["mine", "unassigned", "team", "pending", "all"] = "mine",
+        team: Annotated[str | None, Query(max_length=40)] = None,
+        cluster: Annotated[str | None, Query(max_length=64)] = None,
+        product_code: Annotated[str | None, Query(max_length=64)] = None,
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+        cursor: Annotated[str | None, Query(max_length=200)] = None,
+    ) -> QueuePage:
+        which = QueueFilter(
+            team=team,
+            assignee=caller.subject if view == "mine" else None,
+            unassigned=view == "unassigned",
+            states=PENDING_STATES if view == "pending" else (),
+            cluster=cluster,
+            product_code=product_code,
+        )
+        found = await tickets.queue(which, limit, _position(cursor))
+        now = _now()
+        last = found[-1] if len(found) == limit else None
+        return QueuePage(
+            tickets=[ticket_view(s, now) for s in found],
+            next_cursor=_cursor(last.details.priority, last.ticket) if last else None,
+        )
+
+    @router.get(
+        "/reports/responsibles",
+        summary="Time each responsible held tickets, per team, in a period (calendar time)",
+    )
+    async def responsibles(
+        since: datetime | None = None, until: datetime | None = None
+    ) -> list[HeldTime]:
+        until = until or _now()
+        since = since or until - timedelta(days=30)
+        if since.tzinfo is None or until.tzinfo is None or since >= until:
+            raise HTTPException(422, detail="since and until need a zone, since before until")
+        return [HeldTime(**row) for row in await tickets.held_time(since, until)]
+
+    return router
+
+
+def _details(body: OpenBody) -> Details:
+    return Details(
+        customer_id=body.customer_id,
+        channel=body.channel.value,
+        cluster=body.cluster,
+        subject=body.subject,
+        description=body.description,
+        priority=Priority(body.priority.value),
+        order_id=body.order_id,
+        product_code=body.product_code,
+        case_id=body.case_id,
+        tags=tuple(body.tags),
+    )
+
+
+def _actor(caller: Principal) -> Actor:
+    return Actor(subject=caller.subject, role=caller.role)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def _version(if_match: str | None) -> int:
+    if if_match is None:
+        raise HTTPException(428, detail='send If-Match: "<version>" with the version you read')
+    text = if_match.strip().removeprefix("W/").strip('"')
+    if not text.isdigit():
+        raise HTTPException(422, detail=f"If-Match {if_match!r} is not a ticket version")
+    return int(text)
+
+
+def _cursor(priority: Priority, ticket: domain.Ticket) -> str:
+    raw = f"{PRIORITY_RANK[priority]}|{ticket.opened_at.isoformat()}|{ticket.ticket_id}"
+    return base64.urlsafe_b64encode(raw.encode()).decode()
+
+
+def _position(cursor: str | None) -> tuple[int, datetime, str] | None:
+    if cursor is None:
+        return None
+    try:
+        rank, at, ticket_id = base64.urlsafe_b64decode(cursor).decode().split("|", 2)
+        return int(rank), datetime.fromisoformat(at), ticket_id
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise HTTPException(422, detail="cursor is not one this API gave") from None

@@ -1,0 +1,99 @@
+"""The transactional outbox: events are written in the transaction of the change that caused
+them and published afterwards by one relay, in the order they were written.
+
+A command's transaction stores the ticket and its events together, so the broker never hears
+of a change that was rolled back, and a crash between commit and publish only delays the
+events (the relay sends them at the next start). One relay runs at a time across instances (a
+transaction-scoped advisory lock), which keeps each ticket's events in order on its partition.
+Delivery is at least once: an event published but not yet deleted when the process dies is
+published again, and consumers deduplicate on `event_id` as every consumer here does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
+from cc_schemas import Event, encode, key_of
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[str, bytes, bytes], Awaitable[None]]  # topic, key, value
+RELAY_LOCK = "claims-outbox-relay"
+BATCH = 500
+
+
+async def add(connection: Any, events: Sequence[tuple[str, Event]]) -> None:
+    """Write `(topic, event)` pairs in the caller's transaction."""
+    await connection.executemany(
+        "INSERT INTO outbox (topic, key, value) VALUES ($1, $2, $3)",
+        [(topic, key_of(event), encode(event)) for topic, event in events],
+    )
+
+
+class Relay:
+    """Publishes what the outbox holds: when told something was written (`wake`), and every
+    `interval` seconds for what an earlier process left behind."""
+
+    def __init__(self, database: Database, publish: Publish, interval: float = 1.0) -> None:
+        self._database = database
+        self._publish = publish
+        self._interval = interval
+        self._written = asyncio.Event()
+
+    def wake(self) -> None:
+        self._written.set()
+
+    async def drain(self) -> int:
+        """Publish and delete everything written so far; the number published. Returns 0 at
+        once when another relay holds the lock (it publishes them)."""
+        sent = 0
+        while batch := await self._publish_batch():
+            sent += batch
+        return sent
+
+    async def _publish_batch(self) -> int:
+        async with self._database.transaction() as connection:
+            locked = await connection.fetchval(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", RELAY_LOCK
+            )
+            if not locked:
+                return 0
+            rows = await connection.fetch(
+                "SELECT id, topic, key, value FROM outbox ORDER BY id LIMIT $1", BATCH
+            )
+            for row in rows:
+                await self._publish(row["topic"], row["key"].encode(), row["value"])
+            if rows:
+                await connection.execute(
+                    "DELETE FROM outbox WHERE id = ANY($1::bigint[])", [r["id"] for r in rows]
+                )
+            return len(rows)
+
+    async def run(self) -> None:
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._written.wait(), self._interval)
+            self._written.clear()
+            try:
+                await self.drain()
+            except DATABASE_UNAVAILABLE_ERRORS as error:  # waited out: the rows stay
+                log.warning("outbox relay waits for PostgreSQL", extra={"error": repr(error)})
+            except Exception:  # the broker refused: the rows stay, the next round retries
+                log.exception("outbox relay could not publish; retrying")
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Relay]:
+        task = asyncio.create_task(self.run(), name="claims-outbox-relay")
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            with contextlib.suppress(Exception):  # a last round so a clean stop leaves nothing
+                await self.drain()

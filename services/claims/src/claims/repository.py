@@ -1,0 +1,316 @@
+"""Every SQL query of claims: tickets with their stints and timeline, written with their
+outbox events in one transaction; the queue and the report on responsibles' time."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from cc_runtime.postgres import Database
+from cc_schemas import Actor, Event
+from claims import outbox
+from claims.details import PRIORITY_RANK, Details
+from claims.domain import (
+    Change,
+    Decision,
+    Priority,
+    Resolution,
+    Responsible,
+    State,
+    Stint,
+    Ticket,
+)
+
+
+@dataclass(frozen=True)
+class Stored:
+    details: Details
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class Written:
+    """One command's result to store: the ticket after it, its changes, who made them and the
+    events they publish."""
+
+    stored: Stored
+    changes: tuple[Change, ...]
+    actor: Actor
+    events: Sequence[tuple[str, Event]]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    team: str | None = None
+    assignee: str | None = None
+    unassigned: bool = False
+    states: tuple[State, ...] = ()
+    cluster: str | None = None
+    product_code: str | None = None
+
+
+class TicketRepository(Protocol):
+    async def next_ticket_id(self) -> str: ...
+    async def get(self, ticket_id: str) -> Stored | None: ...
+    async def create(self, written: Written) -> None: ...
+    async def update(self, expected_version: int, written: Written) -> bool: ...
+
+
+class PostgresTickets:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def next_ticket_id(self) -> str:
+        async with self._database.connection() as connection:
+            return f"T-{await connection.fetchval('SELECT nextval($1)', 'ticket_numbers')}"
+
+    async def get(self, ticket_id: str) -> Stored | None:
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow("SELECT * FROM tickets WHERE ticket_id = $1", ticket_id)
+            if row is None:
+                return None
+            stints = await connection.fetch(
+                "SELECT * FROM ticket_stints WHERE ticket_id = $1 ORDER BY position", ticket_id
+            )
+        return Stored(_details(row), _ticket(row, stints))
+
+    async def create(self, written: Written) -> None:
+        async with self._database.transaction() as connection:
+            await connection.execute(_INSERT, *_ticket_columns(written.stored))
+            await _write_chain(connection, written)
+
+    async def update(self, expected_version: int, written: Written) -> bool:
+        """False, with nothing written, when the ticket is no longer at `expected_version`."""
+        async with self._database.transaction() as connection:
+            status = await connection.execute(
+                _UPDATE, *_ticket_columns(written.stored), expected_version
+            )
+            if status != "UPDATE 1":
+                return False
+            await _write_chain(connection, written)
+            return True
+
+    async def timeline(self, ticket_id: str) -> list[dict[str, Any]]:
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT kind, at, by_subject, by_role, from_state, to_state, reason "
+                "FROM ticket_changes WHERE ticket_id = $1 ORDER BY position",
+                ticket_id,
+            )
+        return [dict(r) for r in rows]
+
+    async def queue(
+        self, which: QueueFilter, limit: int, after: tuple[int, datetime, str] | None
+    ) -> list[Stored]:
+        """Live tickets matching `which`, highest priority first, then oldest; `after` is the
+        (priority rank, opened at, id) of the last one of the previous page."""
+        conditions, arguments = _queue_conditions(which)
+        if after is not None:
+            arguments += list(after)
+            n = len(arguments)
+            conditions.append(
+                f"(-priority_rank, opened_at, ticket_id) > (-${n - 2}::smallint, ${n - 1}, ${n})"
+            )
+        arguments.append(limit)
+        sql = (
+            f"SELECT * FROM tickets WHERE {' AND '.join(conditions)} "  # noqa: S608 (our own clauses)
+            f"ORDER BY priority_rank DESC, opened_at, ticket_id LIMIT ${len(arguments)}"
+        )
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(sql, *arguments)
+            stints = await connection.fetch(
+                "SELECT * FROM ticket_stints WHERE ticket_id = ANY($1::text[]) "
+                "ORDER BY ticket_id, position",
+                [r["ticket_id"] for r in rows],
+            )
+        by_ticket: dict[str, list[Any]] = {}
+        for stint in stints:
+            by_ticket.setdefault(stint["ticket_id"], []).append(stint)
+        return [Stored(_details(r), _ticket(r, by_ticket.get(r["ticket_id"], []))) for r in rows]
+
+    async def held_time(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
+        """Per responsible and team, within [since, until): calendar seconds holding tickets,
+        stints begun (hand-overs received) and tickets held."""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(_HELD_TIME, since, until)
+        return [dict(r) for r in rows]
+
+
+async def _write_chain(connection: Any, written: Written) -> None:
+    ticket = written.stored.ticket
+    await connection.execute("DELETE FROM ticket_stints WHERE ticket_id = $1", ticket.ticket_id)
+    await connection.executemany(
+        "INSERT INTO ticket_stints (ticket_id, position, person, team, started_at, ended_at, "
+        "assigned_by, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        [
+            (
+                ticket.ticket_id,
+                i,
+                s.holder.person,
+                s.holder.team,
+                s.started_at,
+                s.ended_at,
+                s.assigned_by,
+                s.reason,
+            )
+            for i, s in enumerate(ticket.stints)
+        ],
+    )
+    first = await connection.fetchval(
+        "SELECT coalesce(max(position) + 1, 0) FROM ticket_changes WHERE ticket_id = $1",
+        ticket.ticket_id,
+    )
+    await connection.executemany(
+        "INSERT INTO ticket_changes (ticket_id, position, kind, at, by_subject, by_role, "
+        "from_state, to_state, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        [
+            (
+                ticket.ticket_id,
+                first + i,
+                c.kind,
+                c.at,
+                c.by,
+                written.actor.role,
+                c.from_state.value if c.from_state else None,
+                c.to_state.value,
+                c.reason,
+            )
+            for i, c in enumerate(written.changes)
+        ],
+    )
+    await outbox.add(connection, written.events)
+
+
+_COLUMNS = (
+    "ticket_id, version, state, customer_id, order_id, product_code, case_id, channel, cluster, "
+    "priority, priority_rank, subject, description, tags, opened_at, opened_by, assignee, team, "
+    "decision, resolution, closed_at, merged_into"
+)
+_PLACES = ", ".join(f"${i}" for i in range(1, 23))
+_INSERT = f"INSERT INTO tickets ({_COLUMNS}) VALUES ({_PLACES})"  # noqa: S608 (constants)
+_SETS = ", ".join(f"{name} = ${i}" for i, name in enumerate(_COLUMNS.split(", "), 1) if i > 1)
+_UPDATE = f"UPDATE tickets SET {_SETS} WHERE ticket_id = $1 AND version = $23"  # noqa: S608
+
+_HELD_TIME = """
+SELECT person, team,
+       sum(extract(epoch FROM least(coalesce(ended_at, $2), $2) - greatest(started_at, $1)))
+           AS held_seconds,
+       count(*) FILTER (WHERE started_at >= $1) AS stints_begun,
+       count(DISTINCT ticket_id) AS tickets
+FROM ticket_stints
+WHERE started_at < $2 AND coalesce(ended_at, $2) > $1
+GROUP BY person, team
+ORDER BY team, person
+"""
+
+
+def _ticket_columns(stored: Stored) -> tuple[Any, ...]:
+    t, d = stored.ticket, stored.details
+    holder = t.responsible or t.last_responsible
+    decision = t.decision
+    return (
+        t.ticket_id,
+        t.version,
+        t.state.value,
+        d.customer_id,
+        d.order_id,
+        d.product_code,
+        d.case_id,
+        d.channel,
+        d.cluster,
+        d.priority.value,
+        PRIORITY_RANK[d.priority],
+        d.subject,
+        d.description,
+        list(d.tags),
+        t.opened_at,
+        t.opened_by,
+        t.responsible.person if t.responsible else None,
+        holder.team if holder else None,
+        json.dumps(_decision_json(decision)) if decision else None,
+        t.resolution.value if t.resolution else None,
+        t.closed_at,
+        t.merged_into,
+    )
+
+
+def _decision_json(decision: Decision) -> dict[str, str]:
+    return {
+        "outcome": decision.outcome,
+        "decided_by": decision.decided_by,
+        "reason": decision.reason,
+        "decided_at": decision.decided_at.isoformat(),
+    }
+
+
+def _details(row: Any) -> Details:
+    return Details(
+        customer_id=row["customer_id"],
+        channel=row["channel"],
+        cluster=row["cluster"],
+        subject=row["subject"],
+        description=row["description"],
+        priority=Priority(row["priority"]),
+        order_id=row["order_id"],
+        product_code=row["product_code"],
+        case_id=row["case_id"],
+        tags=tuple(row["tags"]),
+    )
+
+
+def _ticket(row: Any, stints: Sequence[Any]) -> Ticket:
+    decision = json.loads(row["decision"]) if row["decision"] else None
+    return Ticket(
+        ticket_id=row["ticket_id"],
+        state=State(row["state"]),
+        opened_at=row["opened_at"],
+        opened_by=row["opened_by"],
+        stints=tuple(
+            Stint(
+                holder=Responsible(s["person"], s["team"]),
+                started_at=s["started_at"],
+                assigned_by=s["assigned_by"],
+                reason=s["reason"],
+                ended_at=s["ended_at"],
+            )
+            for s in stints
+        ),
+        decision=Decision(
+            outcome=decision["outcome"],
+            decided_by=decision["decided_by"],
+            reason=decision["reason"],
+            decided_at=datetime.fromisoformat(decision["decided_at"]),
+        )
+        if decision
+        else None,
+        resolution=Resolution(row["resolution"]) if row["resolution"] else None,
+        closed_at=row["closed_at"],
+        merged_into=row["merged_into"],
+        version=row["version"],
+    )
+
+
+def _queue_conditions(which: QueueFilter) -> tuple[list[str], list[Any]]:
+    conditions = ["state NOT IN ('closed', 'merged')"]
+    arguments: list[Any] = []
+
+    def where(sql: str, value: Any) -> None:
+        arguments.append(value)
+        conditions.append(sql.replace("?", f"${len(arguments)}"))
+
+    if which.team is not None:
+        where("team = ?", which.team)
+    if which.unassigned:
+        conditions.append("assignee IS NULL")
+    elif which.assignee is not None:
+        where("assignee = ?", which.assignee)
+    if which.states:
+        where("state = ANY(?::text[])", [s.value for s in which.states])
+    if which.cluster is not None:
+        where("cluster = ?", which.cluster)
+    if which.product_code is not None:
+        where("product_code = ?", which.product_code)
+    return conditions, arguments

@@ -1,0 +1,176 @@
+"""What claims' HTTP API reads and answers: command bodies and the ticket as people see it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from cc_schemas import ClaimOutcome, Team, TicketChannel, TicketPriority
+from cc_schemas.envelope import Id, Name
+from claims.domain import Resolution, State, WaitingFor
+from claims.repository import Stored
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
+Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ResponsibleBody(Body):
+    person: Id = Field(description="The responsible's sign-in subject.")
+    team: Team
+
+
+class OpenBody(Body):
+    customer_id: Id
+    channel: TicketChannel
+    cluster: Name = Field(description="One of the configured cluster codes (CLAIMS_CLUSTERS).")
+    subject: Subject
+    description: Annotated[str, StringConstraints(max_length=10_000)] = ""
+    priority: TicketPriority = TicketPriority.NORMAL
+    order_id: Id | None = None
+    product_code: Id | None = None
+    case_id: Id | None = None
+    tags: list[Annotated[str, StringConstraints(min_length=1, max_length=40)]] = Field(
+        default_factory=list, max_length=20
+    )
+    assignee: ResponsibleBody | None = Field(
+        default=None, description="Who holds it from the start; without one it is `new`."
+    )
+
+
+class AssignBody(ResponsibleBody):
+    reason: Text | None = None
+
+
+class WaitBody(Body):
+    waiting_for: WaitingFor
+    reason: Text
+
+
+class ResumeBody(Body):
+    reason: Text | None = None
+
+
+class ResolveBody(Body):
+    outcome: ClaimOutcome
+    reason: Text
+
+
+class CloseBody(Body):
+    resolution: Resolution
+    reason: Text | None = Field(default=None, description="Required when unresolved.")
+
+
+class ReopenBody(Body):
+    reason: Text
+
+
+class MergeBody(Body):
+    into: Id = Field(description="The ticket that carries on.")
+    reason: Text | None = None
+
+
+class StintView(BaseModel):
+    person: str
+    team: str
+    started_at: datetime
+    ended_at: datetime | None
+    held_seconds: float
+    assigned_by: str
+    reason: str | None
+
+
+class TicketView(BaseModel):
+    ticket_id: str
+    version: int
+    state: State
+    customer_id: str
+    channel: str
+    cluster: str
+    subject: str
+    description: str
+    priority: str
+    order_id: str | None
+    product_code: str | None
+    case_id: str | None
+    tags: list[str]
+    opened_at: datetime
+    opened_by: str
+    responsible: ResponsibleBody | None
+    decision: dict[str, Any] | None
+    resolution: Resolution | None
+    closed_at: datetime | None
+    merged_into: str | None
+    chain: list[StintView]
+    timeline: list[dict[str, Any]] | None = None
+
+
+def ticket_view(stored: Stored, now: datetime) -> TicketView:
+    t, d = stored.ticket, stored.details
+    holder = t.responsible
+    return TicketView(
+        ticket_id=t.ticket_id,
+        version=t.version,
+        state=t.state,
+        customer_id=d.customer_id,
+        channel=d.channel,
+        cluster=d.cluster,
+        subject=d.subject,
+        description=d.description,
+        priority=d.priority.value,
+        order_id=d.order_id,
+        product_code=d.product_code,
+        case_id=d.case_id,
+        tags=list(d.tags),
+        opened_at=t.opened_at,
+        opened_by=t.opened_by,
+        responsible=ResponsibleBody(person=holder.person, team=Team(holder.team))
+        if holder
+        else None,
+        decision=_decision(stored),
+        resolution=t.resolution,
+        closed_at=t.closed_at,
+        merged_into=t.merged_into,
+        chain=[
+            StintView(
+                person=s.holder.person,
+                team=s.holder.team,
+                started_at=s.started_at,
+                ended_at=s.ended_at,
+                held_seconds=s.held(now).total_seconds(),
+                assigned_by=s.assigned_by,
+                reason=s.reason,
+            )
+            for s in t.stints
+        ],
+    )
+
+
+def _decision(stored: Stored) -> dict[str, Any] | None:
+    decision = stored.ticket.decision
+    if decision is None:
+        return None
+    return {
+        "outcome": decision.outcome,
+        "decided_by": decision.decided_by,
+        "reason": decision.reason,
+        "decided_at": decision.decided_at,
+    }
+
+
+class QueuePage(BaseModel):
+    tickets: list[TicketView]
+    next_cursor: str | None
+
+
+class HeldTime(BaseModel):
+    person: str
+    team: str
+    held_seconds: float
+    stints_begun: int
+    tickets: int

@@ -1,0 +1,255 @@
+"""Claims on the real broker and database: a claim runs the chain contact centre -> marketing
+-> contact centre, waits on a supplier, is decided and closed; its chain, timeline and events
+say who did what; two people acting on the same version -> exactly one wins; bad input is a 4xx
+with the reason, and the outbox publishes what an earlier process left behind."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cc_runtime.postgres import Database
+from cc_runtime.settings import schema_name
+from cc_schemas import (
+    TICKET_ASSIGNED,
+    TICKET_CHANGES,
+    TICKET_CLOSED,
+    TICKET_OPENED,
+    TicketStateChanged,
+    parse,
+)
+from cc_testing import Servers, TestIssuer, read_records
+from claims.app import create_app
+from claims.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+ISSUER = TestIssuer()
+
+
+def anna() -> dict[str, str]:
+    return ISSUER.bearer(["operator"], subject="anna")
+
+
+def marco() -> dict[str, str]:
+    return ISSUER.bearer(["back-office"], subject="marco")
+
+
+def supervisor() -> dict[str, str]:
+    return ISSUER.bearer(["supervisor"], subject="sara")
+
+
+@pytest.fixture
+async def app(service_env: dict[str, str]) -> AsyncIterator[FastAPI]:
+    application = create_app(Settings(**service_env, **ISSUER.env()))  # type: ignore[arg-type]
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://claims") as client:
+        yield client
+
+
+CLAIM = {
+    "customer_id": "C-1",
+    "channel": "phone",
+    "cluster": "warranty_replacement",
+    "subject": "Train does not move",
+    "description": "Bought in March, the engine does not start.",
+    "priority": "high",
+    "order_id": "O-13",
+    "product_code": "TRN-2040",
+    "assignee": {"person": "anna", "team": "contact_centre"},
+}
+
+
+async def step(
+    client: httpx.AsyncClient, ticket: dict[str, Any], action: str, who: dict[str, str], **body: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/v1/tickets/{ticket['ticket_id']}/{action}",
+        json=body,
+        headers=who | {"If-Match": f'"{ticket["version"]}"'},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_a_claim_runs_the_chain_and_publishes_each_step(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    opened = await client.post("/v1/tickets", json=CLAIM, headers=anna())
+    assert opened.status_code == 201, opened.text
+    ticket = opened.json()
+    assert (ticket["state"], ticket["responsible"], opened.headers["ETag"]) == (
+        "open",
+        {"person": "anna", "team": "contact_centre"},
+        '"1"',
+    )
+    ticket = await step(
+        client, ticket, "assign", anna(), person="marco", team="marketing", reason="instructions?"
+    )
+    ticket = await step(client, ticket, "wait", marco(), waiting_for="supplier", reason="asked")
+    ticket = await step(client, ticket, "resume", marco(), reason="supplier says: user error")
+    ticket = await step(
+        client, ticket, "assign", marco(), person="anna", team="contact_centre", reason="pdf"
+    )
+    ticket = await step(
+        client, ticket, "resolve", anna(), outcome="no_fault_found", reason="isolating tab"
+    )
+    ticket = await step(client, ticket, "close", anna(), resolution="resolved")
+
+    found = (await client.get(f"/v1/tickets/{ticket['ticket_id']}", headers=marco())).json()
+    assert [(s["person"], s["team"], s["ended_at"] is not None) for s in found["chain"]] == [
+        ("anna", "contact_centre", True),
+        ("marco", "marketing", True),
+        ("anna", "contact_centre", True),
+    ]
+    assert [(c["kind"], c["by_subject"], c["by_role"]) for c in found["timeline"]] == [
+        ("opened", "anna", "operator"),
+        ("assigned", "anna", "operator"),
+        ("assigned", "anna", "operator"),
+        ("waiting", "marco", "back-office"),
+        ("resumed", "marco", "back-office"),
+        ("assigned", "marco", "back-office"),
+        ("resolved", "anna", "operator"),
+        ("closed", "anna", "operator"),
+    ]
+    assert (found["state"], found["resolution"], found["decision"]["outcome"]) == (
+        "closed",
+        "resolved",
+        "no_fault_found",
+    )
+
+    topics = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CHANGES, TICKET_CLOSED)
+    expected = {TICKET_OPENED: 1, TICKET_ASSIGNED: 2, TICKET_CHANGES: 3, TICKET_CLOSED: 1}
+    published = {}
+    for topic in topics:
+        records = await read_records(
+            servers.kafka_bootstrap_servers,
+            f"{namespace}.{topic}",
+            until=lambda got, n=expected[topic]: len(got) >= n,
+        )
+        published[topic] = [parse(topic, r.value) for r in records]
+    assert {t: len(events) for t, events in published.items()} == expected
+    assigned = published[TICKET_ASSIGNED]
+    assert [(e.assignee, e.previous_assignee, e.actor.subject) for e in assigned] == [  # type: ignore[attr-defined,union-attr]
+        ("marco", "anna", "anna"),
+        ("anna", "marco", "marco"),
+    ]
+    changes = published[TICKET_CHANGES]
+    assert [
+        (e.to_state.value, e.outcome) for e in changes if isinstance(e, TicketStateChanged)
+    ] == [("pending_supplier", None), ("open", None), ("resolved", "no_fault_found")]
+    closed = published[TICKET_CLOSED][0]
+    assert (closed.resolution.value, closed.outcome.value, closed.closed_by) == (  # type: ignore[attr-defined]
+        "resolved",
+        "no_fault_found",
+        "anna",
+    )
+
+
+async def test_of_two_people_acting_on_the_same_version_exactly_one_wins(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    headers = {"If-Match": f'"{ticket["version"]}"'}
+
+    async def take(person: str, team: str) -> httpx.Response:
+        return await client.post(
+            f"/v1/tickets/{ticket['ticket_id']}/assign",
+            json={"person": person, "team": team},
+            headers=anna() | headers,
+        )
+
+    answers = await asyncio.gather(take("marco", "marketing"), take("lia", "logistics"))
+
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    winner = next(a for a in answers if a.status_code == 200).json()
+    loser = next(a for a in answers if a.status_code == 409).json()
+    assert loser["ticket"]["responsible"] == winner["responsible"]
+    assert loser["ticket"]["version"] == winner["version"] == ticket["version"] + 1
+    assert "changed since version 1" in loser["detail"]
+
+
+async def test_bad_commands_get_a_4xx_with_the_reason(client: httpx.AsyncClient) -> None:
+    unknown = await client.post(
+        "/v1/tickets", json=CLAIM | {"cluster": "teleportation"}, headers=anna()
+    )
+    assert (unknown.status_code, "unknown cluster 'teleportation'" in unknown.text) == (422, True)
+    extra = await client.post("/v1/tickets", json=CLAIM | {"colour": "red"}, headers=anna())
+    assert extra.status_code == 422
+
+    ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    path = f"/v1/tickets/{ticket['ticket_id']}"
+    no_version = await client.post(f"{path}/close", json={"resolution": "resolved"}, headers=anna())
+    assert no_version.status_code == 428
+    undecided = await client.post(
+        f"{path}/close", json={"resolution": "resolved"}, headers=anna() | {"If-Match": '"1"'}
+    )
+    assert (undecided.status_code, undecided.json()["detail"]) == (
+        409,
+        f"cannot close as resolved (it needs a decision first): ticket {ticket['ticket_id']} "
+        "is open",
+    )
+    missing = await client.post(
+        "/v1/tickets/T-404/resume", json={}, headers=anna() | {"If-Match": '"1"'}
+    )
+    assert missing.status_code == 404
+    into_nothing = await client.post(
+        f"{path}/merge", json={"into": "T-404"}, headers=supervisor() | {"If-Match": '"1"'}
+    )
+    assert into_nothing.status_code == 422
+    forbidden = await client.post(
+        f"{path}/close",
+        json={"resolution": "unresolved", "reason": "x"},
+        headers=marco() | {"If-Match": '"1"'},
+    )
+    assert forbidden.status_code == 403
+
+
+async def test_time_per_responsible_counts_each_stint(client: httpx.AsyncClient) -> None:
+    ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    ticket = await step(client, ticket, "assign", anna(), person="marco", team="marketing")
+    await step(client, ticket, "assign", marco(), person="anna", team="contact_centre")
+
+    rows = (await client.get("/v1/reports/responsibles", headers=supervisor())).json()
+
+    assert [(r["person"], r["team"], r["stints_begun"], r["tickets"]) for r in rows] == [
+        ("anna", "contact_centre", 2, 1),
+        ("marco", "marketing", 1, 1),
+    ]
+    assert all(r["held_seconds"] >= 0 for r in rows)
+
+
+async def test_the_relay_publishes_what_an_earlier_process_left_in_the_outbox(
+    service_env: dict[str, str], servers: Servers, namespace: str
+) -> None:
+    settings = Settings(**service_env, **ISSUER.env())  # type: ignore[arg-type]
+    first = create_app(settings)
+    async with first.router.lifespan_context(first):
+        pass  # migrated; nothing written yet
+    database = Database(servers.postgres_url or "", schema_name("claims", namespace))
+    await database.open()
+    async with database.connection() as connection:  # as if a process died after commit
+        await connection.execute(
+            "INSERT INTO outbox (topic, key, value) VALUES ($1, 'T-1', $2)",
+            TICKET_CLOSED,
+            b'{"left": "behind"}',
+        )
+    await database.close()
+
+    second = create_app(settings)
+    async with second.router.lifespan_context(second):
+        records = await read_records(
+            servers.kafka_bootstrap_servers,
+            f"{namespace}.{TICKET_CLOSED}",
+            until=lambda got: len(got) >= 1,
+        )
+    assert [(r.key, r.value) for r in records] == [(b"T-1", b'{"left": "behind"}')]
