@@ -11,6 +11,7 @@ from cc_runtime.access import (
     CurrentPrincipal,
     requires,
 )
+from cc_runtime.audit import AuditEntry, AuditTrail, PostgresAuditTrail, WriteBy
 from cc_runtime.cli import run_service
 from cc_runtime.dead_letter import (
     DLQ_SUFFIX,
@@ -46,17 +47,21 @@ __all__ = [
     "SUPERVISOR",
     "Access",
     "AccessTable",
+    "AuditEntry",
+    "AuditTrail",
     "CurrentPrincipal",
     "DeadLetterPolicy",
     "DeadLetters",
     "Infrastructure",
     "PermanentError",
+    "PostgresAuditTrail",
     "Principal",
     "ReadAgainLater",
     "ServiceSettings",
     "ServiceSpec",
     "TokenRejected",
     "TokenVerifier",
+    "WriteBy",
     "connect",
     "consumer_options",
     "create_http_app",
