@@ -1,7 +1,7 @@
 """Outbound calls end to end, each service its own process on the real broker and database: a
-queue_log of a call-back setup uploaded to telephony-ingest (OUTDIAL, OUTANSWER, OUTTRANSFER,
-OUTCHANUNAVAIL, the agent named by two interfaces) reaches kpi's outbound report and the agent's
-busy time."""
+queue_log of a call-back setup uploaded to telephony-ingest by an administrator (OUTDIAL,
+OUTANSWER, OUTTRANSFER, OUTCHANUNAVAIL, the agent named by two interfaces) reaches kpi's
+outbound report and the agent's busy time. Both services trust the test issuer's key."""
 
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +14,6 @@ from cc_testing import RunningService, TestIssuer, eventually, free_ports, servi
 
 pytestmark = pytest.mark.infra
 
-TOKEN = "e2e-import-token-of-at-least-32-bytes"
 # 2024-03-14, 13:40 in Rome: one attempt answered and transferred after 178 s of talk, one
 # that could not reach the customer; the agent is Local/1127@callback-agent and Agent/1127.
 QUEUE_LOG = """\
@@ -35,11 +34,10 @@ def platform(
     service_env: dict[str, str], tmp_path: Path
 ) -> Iterator[tuple[RunningService, RunningService]]:
     ingest_port, kpi_port = free_ports(2)
-    ingest_env = {**service_env, "TELEPHONY_INGEST_IMPORT_TOKEN": TOKEN}
-    kpi_env = {**service_env, **ISSUER.env()}
+    env = {**service_env, **ISSUER.env()}
     with (
-        service_process("kpi", kpi_port, kpi_env, tmp_path) as kpi,
-        service_process("telephony-ingest", ingest_port, ingest_env, tmp_path) as ingest,
+        service_process("kpi", kpi_port, env, tmp_path) as kpi,
+        service_process("telephony-ingest", ingest_port, env, tmp_path) as ingest,
     ):
         yield ingest, kpi
 
@@ -63,7 +61,7 @@ def test_outbound_calls_imported_from_queue_log_are_in_the_outbound_report_and_b
     response = httpx.post(
         f"{ingest.url}/v1/queue-log/imports",
         files={"file": ("queue_log", QUEUE_LOG)},
-        headers={"authorization": f"Bearer {TOKEN}"},
+        headers=ISSUER.bearer(["admin"]),
     )
 
     assert response.status_code == 200, response.text

@@ -1,19 +1,19 @@
-"""HTTP routes -> handlers, nothing more: the signed PBX webhook and the queue_log bulk import.
-Writes call-events, agent-events and call-events.dlq (through the handlers)."""
+"""HTTP routes -> handlers, nothing more: the signed PBX webhook and the queue_log bulk import
+(who may call each: access.py). Writes call-events, agent-events and call-events.dlq (through
+the handlers)."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, BinaryIO, TypeVar
 
 from fastapi import APIRouter, Body, Depends, HTTPException, UploadFile, status
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPBearer
 from pydantic import BaseModel, Field, ValidationError
 
+from cc_runtime import AuditEntry, WriteBy
 from cc_schemas import AnyAgentEvent, AnyCallEvent, Event
 from telephony_ingest.guard import Door, guarded_route
-from telephony_ingest.handlers import QUEUE_LOG, WEBHOOK, ImportReport, publish_events
+from telephony_ingest.handlers import WEBHOOK, ImportReport, publish_events
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import NonceRepository
 from telephony_ingest.settings import Settings
@@ -21,7 +21,7 @@ from telephony_ingest.sink import EventPublisher
 from telephony_ingest.webhook import WebhookEvents
 
 E = TypeVar("E", bound=Event)
-FileImporter = Callable[[BinaryIO, str], Awaitable[ImportReport | None]]
+FileImporter = Callable[[BinaryIO, str, AuditEntry], Awaitable[ImportReport | None]]
 
 SERVER_PATH_MAX_BODY_BYTES = 64 * 1024
 
@@ -33,17 +33,15 @@ SIGNED: dict[int | str, dict[str, Any]] = {
     422: {"description": "The event is malformed (NaN and Infinity are not JSON numbers); the "
           "reason is in `detail`"},
 }  # fmt: skip
-IMPORT_REFUSALS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No credential, a wrong token, or a signature missing, stale or wrong"},
-    403: {"description": "Sent by a web page (Origin, or Sec-Fetch-Site of another site)"},
-    409: {"description": "This exact signed request was already accepted (a replay)"},
-}
+# The access table lets an administrator's bearer token in before the body is read. A request
+# from a web page is not refused as such: a plain cross-site form cannot send an
+# `Authorization` header, and a script of another origin that sets one needs a CORS preflight,
+# which the runtime grants only to the configured origins (the console's), so no page can make
+# an administrator's browser import on their behalf.
 IMPORT_CREDENTIALS = (
-    "Who may call: whoever holds the import token (`Authorization: Bearer "
-    "<TELEPHONY_INGEST_IMPORT_TOKEN>`), or the PBX middleware signing the raw request body as "
-    "for the webhook (`X-Timestamp`, `X-Signature`). Requests sent by a web page (with "
-    "`Origin`, or `Sec-Fetch-Site` other than `none` / `same-origin`) are refused (403). "
-    "Platform sign-in (issue 16) will replace the token with the `admin` role."
+    "Who may call: an administrator, or a machine client holding the `admin` role (cc-dev's "
+    "client credentials), with `Authorization: Bearer <access token>`. Recorded in the audit "
+    "(subject, roles, time, file); each published event names the caller as its `actor`."
 )
 
 OFFERED_EXAMPLE: dict[str, Any] = {
@@ -127,21 +125,11 @@ class ImportSummary(BaseModel):
 def webhook_door(settings: Settings, nonces: NonceRepository, metrics: IngestMetrics) -> Door:
     return Door(
         source=WEBHOOK,
+        pbx_id=settings.pbx_id,
         secret=settings.webhook_secret.get_secret_value(),
         tolerance_seconds=settings.webhook_tolerance_seconds,
         nonces=nonces,
         metrics=metrics,
-    )
-
-
-def import_door(settings: Settings, nonces: NonceRepository, metrics: IngestMetrics) -> Door:
-    token = settings.import_token
-    return replace(
-        webhook_door(settings, nonces, metrics),
-        source=QUEUE_LOG,
-        token=None if token is None else token.get_secret_value(),
-        accepts_tokens=True,
-        refuses_browsers=True,
     )
 
 
@@ -227,15 +215,8 @@ def webhook_router(
     return router
 
 
-def import_router(import_file: FileImporter, settings: Settings, door: Door) -> APIRouter:
-    router = APIRouter(
-        prefix="/v1/queue-log",
-        tags=["queue_log import"],
-        route_class=guarded_route(door),
-        # HTTPBearer only documents the token (the door checks it before the body is read).
-        dependencies=[Depends(door.verified), Depends(HTTPBearer(auto_error=False))],
-        responses=IMPORT_REFUSALS,
-    )
+def import_router(import_file: FileImporter, settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/v1/queue-log", tags=["queue_log import"])
 
     @router.post(
         "/imports",
@@ -245,21 +226,21 @@ def import_router(import_file: FileImporter, settings: Settings, door: Door) -> 
         "call-events.dlq with their reason and line number in the headers, once. "
         + IMPORT_CREDENTIALS,
     )
-    async def import_upload(file: UploadFile) -> ImportSummary:
-        report = await import_file(file.file, file.filename or "upload")
-        return _summary(report, file.filename or "upload")
+    async def import_upload(file: UploadFile, write: WriteBy) -> ImportSummary:
+        name = file.filename or "upload"
+        return _summary(await import_file(file.file, name, write), name)
 
     @router.post(
         "/imports:server-path",
         summary="Import a queue_log file the service can read, under TELEPHONY_INGEST_IMPORT_ROOTS",
         description=IMPORT_CREDENTIALS,
-        responses={403: {"description": "A browser's request, or a path outside the roots"}},
+        responses={403: {"description": "Not an administrator, or a path outside the roots"}},
         max_body_size=SERVER_PATH_MAX_BODY_BYTES,
     )
-    async def import_path(body: ServerPath) -> ImportSummary:
+    async def import_path(body: ServerPath, write: WriteBy) -> ImportSummary:
         path = _allowed(Path(body.path), settings.import_roots)
         with path.open("rb") as source:
-            report = await import_file(source, str(path))
+            report = await import_file(source, str(path), write)
         return _summary(report, str(path))
 
     return router

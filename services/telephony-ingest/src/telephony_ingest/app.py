@@ -15,14 +15,15 @@ from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_runtime import PostgresAuditTrail, ServiceSpec, connect, create_http_app
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, dlq
+from telephony_ingest.access import ACCESS
 from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.ami import AmiSource, Backoff, manager_config
-from telephony_ingest.api import import_door, import_router, webhook_door, webhook_router
+from telephony_ingest.api import import_router, webhook_door, webhook_router
 from telephony_ingest.follower import QueueLogFollower
-from telephony_ingest.handlers import WEBHOOK, LineContext, QueueLogLines, import_queue_log
+from telephony_ingest.handlers import WEBHOOK, LineContext, QueueLogLines, import_for
 from telephony_ingest.housekeeping import housekeep
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import PostgresRepository
@@ -102,7 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     sink = KafkaEventSink(settings, metrics)
     repository = PostgresRepository(infra.postgres)
     lines = QueueLogLines(sink, metrics, line_context(settings))
-    import_file = partial(import_queue_log, lines=lines, ledger=repository)
+    trail = PostgresAuditTrail(infra.postgres)
+    import_file = partial(import_for, lines=lines, ledger=repository, trail=trail)
     retention = timedelta(days=settings.ledger_retention_days)
     background: list[Callable[[], Coroutine[Any, Any, None]]] = [
         partial(housekeep, repository, retention, settings.housekeeping_seconds)
@@ -146,8 +148,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 webhook_door(settings, repository, metrics),
                 WebhookEvents(settings.default_region, identities),
             ),
-            import_router(import_file, settings, import_door(settings, repository, metrics)),
+            import_router(import_file, settings),
         ],
+        access=ACCESS,
         migrations="telephony_ingest",
         resources=[sources],
     )

@@ -1,12 +1,11 @@
-"""Who may write to telephony-ingest's HTTP routes, and what a request body may be. HTTP adapter.
+"""The PBX webhook's own guard (the access table marks its routes `PBX_HMAC`), and what a
+request body may be. HTTP adapter.
 
-A `Door` guards a router: before the body is read it refuses browser-originated requests (a web
-page's form post needs no CORS preflight), checks the import token (`Authorization: Bearer`) in
-constant time, or the signature's timestamp; the body is then hashed as it streams in, and the
-`verified` dependency, which FastAPI runs once the body is read, compares the signature (see
-signing) and refuses a replay. Bodies are parsed as strict JSON: `NaN` and numbers out of a
-float's range are refused (422), since no field may hold them and they could not be rendered in
-the error either.
+A `Door` guards the webhook's router: before the body is read it checks the signature's
+timestamp; the body is then hashed as it streams in, and the `verified` dependency, which
+FastAPI runs once the body is read, compares the signature (see signing) and refuses a replay.
+Bodies are parsed as strict JSON: `NaN` and numbers out of a float's range are refused (422),
+since no field may hold them and they could not be rendered in the error either.
 """
 
 import hmac
@@ -20,46 +19,33 @@ from typing import Annotated, Any
 
 from fastapi import Header, HTTPException, Request, Response
 from fastapi.routing import APIRoute
-from starlette.datastructures import Headers
 from starlette.types import Message, Receive
 
+from cc_runtime import AuditEntry
+from cc_runtime.audit import PBX_HMAC
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.repository import NonceRepository
 from telephony_ingest.signing import SignatureProblem, signer, timestamp_problem, verify
 
-BROWSER_REFUSED = "browser_request_refused"
-TOKEN_INVALID = "token_invalid"  # noqa: S105 - a refusal reason, not a token
-# Sec-Fetch-Site values that a cross-site page cannot produce: typed by a person, or our own.
-FETCH_SITES_ALLOWED = frozenset({"none", "same-origin"})
-
 
 @dataclass(frozen=True)
 class Door:
-    """The credentials a router accepts, and where its refusals are counted."""
+    """The PBX's shared secret, its name in the audit, and where refusals are counted."""
 
     source: str
+    pbx_id: str
     secret: str
     tolerance_seconds: int
     nonces: NonceRepository
     metrics: IngestMetrics
-    token: str | None = None  # accepted as `Authorization: Bearer <token>` when set
-    accepts_tokens: bool = False
-    refuses_browsers: bool = False
 
     def refuse(self, status: int, reason: str, detail: str | None = None) -> HTTPException:
         self.metrics.rejected.labels(self.source, reason).inc()
-        headers = {"WWW-Authenticate": "Bearer"} if status == 401 and self.accepts_tokens else None
-        return HTTPException(status, detail=detail or reason, headers=headers)
+        return HTTPException(status, detail=detail or reason)
 
     def admit(self, request: Request) -> "GuardedRequest":
         """The request, ready to be read, when its headers may write here; else an HTTP refusal."""
         headers = request.headers
-        if self.refuses_browsers and (why := browser_origin(headers)) is not None:
-            raise self.refuse(403, BROWSER_REFUSED, f"{BROWSER_REFUSED}: {why}")
-        authorization = headers.get("authorization")
-        if self.accepts_tokens and authorization is not None:
-            self._check_token(authorization)
-            return GuardedRequest(request.scope, request.receive)
         timestamp, signature = headers.get("x-timestamp"), headers.get("x-signature")
         problem = timestamp_problem(
             timestamp, signature, now=time.time(), tolerance_seconds=self.tolerance_seconds
@@ -75,50 +61,27 @@ class Door:
         x_timestamp: Annotated[str | None, Header(description="Unix seconds")] = None,
         x_signature: Annotated[str | None, Header(description="sha256=<hex>")] = None,
     ) -> None:
-        """Dependency: the signature matches the body just read, and was not used before."""
+        """Dependency: the signature matches the body just read, and was not used before; the
+        request is audited as the PBX's with its nonce."""
         if not isinstance(request, GuardedRequest):  # fail closed on a route left unguarded
             raise TypeError("Door.verified needs the door's route class (guarded_route)")
-        if request.mac is None:
-            return  # admitted by its token
         nonce = verify(request.mac, x_signature or "")
         if nonce is None:
             raise self.refuse(401, SignatureProblem.MISMATCH.value)
-        expires = datetime.now(UTC) + timedelta(seconds=2 * self.tolerance_seconds)
-        if not await self.nonces.first_use(nonce, expires):
+        now = datetime.now(UTC)
+        expires = now + timedelta(seconds=2 * self.tolerance_seconds)
+        action = f"{request.method} {request.scope['route'].path_format}"
+        audited = AuditEntry(self.pbx_id, (), action, now, nonce, credential=PBX_HMAC)
+        if not await self.nonces.first_use(nonce, expires, audited):
             raise self.refuse(409, SignatureProblem.REPLAYED.value)
-
-    def _check_token(self, authorization: str) -> None:
-        scheme, _, given = authorization.strip().partition(" ")
-        if self.token is None:
-            raise self.refuse(
-                401, TOKEN_INVALID, f"{TOKEN_INVALID}: no TELEPHONY_INGEST_IMPORT_TOKEN is set"
-            )
-        valid = hmac.compare_digest(given.strip().encode(), self.token.encode())
-        if scheme.lower() != "bearer" or not valid:
-            raise self.refuse(401, TOKEN_INVALID)
-
-
-def browser_origin(headers: Headers) -> str | None:
-    """Why a request comes from a web page, or None when nothing says it does."""
-    if "origin" in headers:
-        return "a request with an Origin header (sent by a web page) may not write here"
-    site = headers.get("sec-fetch-site")
-    if site is not None and site.strip().lower() not in FETCH_SITES_ALLOWED:
-        return f"Sec-Fetch-Site {site!r}: a request from another site may not write here"
-    return None
 
 
 class GuardedRequest(Request):
     """A request admitted by a door: strict JSON, and the signature still to be checked."""
 
-    def __init__(
-        self,
-        scope: Any,
-        receive: Receive,
-        mac: "hmac.HMAC | None" = None,
-    ) -> None:
+    def __init__(self, scope: Any, receive: Receive, mac: "hmac.HMAC") -> None:
         super().__init__(scope, receive)
-        self.mac = mac  # the HMAC of the body read so far, when the request is signed
+        self.mac = mac  # the HMAC of the body read so far
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):

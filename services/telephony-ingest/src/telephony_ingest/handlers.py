@@ -17,6 +17,10 @@ verbs without a lifecycle fact), rejected (dead-lettered, by reason) or unknown 
 Unknown verbs are counted, not dead-lettered line by line: the first line of each unknown verb
 in an import goes to the DLQ as a sample (reason `unknown_verb`, header `x-dlq-sample`), once
 across imports like any dead letter.
+
+An import asked for over HTTP (`import_for`) is audited before it starts (no line is published
+without the row saying who asked), and its events carry the caller as the envelope's `actor`;
+the live follower's, and a crashed import's lines handed over again, carry none.
 """
 
 import asyncio
@@ -29,8 +33,8 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
-from cc_runtime import HEADER_PREFIX
-from cc_schemas import Event
+from cc_runtime import HEADER_PREFIX, AuditEntry, AuditTrail
+from cc_schemas import Actor, Event
 from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.files import MAX_LINE_BYTES, complete_lines
 from telephony_ingest.metrics import IngestMetrics
@@ -123,10 +127,21 @@ class QueueLogLines:
     hands it on: the event to the sink, a rejected line to the dead-letter topic with its
     reason and position in the headers."""
 
-    def __init__(self, sink: EventSink, metrics: IngestMetrics, context: LineContext) -> None:
+    def __init__(
+        self,
+        sink: EventSink,
+        metrics: IngestMetrics,
+        context: LineContext,
+        actor: Actor | None = None,
+    ) -> None:
         self.sink = sink
         self.metrics = metrics
         self.context = context
+        self.actor = actor  # who asked for the lines, named on their events
+
+    def acting_for(self, actor: Actor) -> "QueueLogLines":
+        """The same lines, their events carrying `actor`."""
+        return QueueLogLines(self.sink, self.metrics, self.context, actor)
 
     def decide(
         self, raw: bytes, length: int, number: int, report: ImportReport, sampled: set[str]
@@ -167,7 +182,10 @@ class QueueLogLines:
         if candidate.line is not None:
             outcome = map_line(candidate.line)
             if isinstance(outcome, Mapped):
-                await self.sink.publish(outcome.event, QUEUE_LOG)
+                event = outcome.event
+                if self.actor is not None:
+                    event = event.model_copy(update={"actor": self.actor})
+                await self.sink.publish(event, QUEUE_LOG)
                 report.published += 1
                 return
             candidate = replace(
@@ -266,6 +284,21 @@ async def import_queue_log(
         counted = report.accounted
         raise ImportIncompleteError(f"{name}: {report.lines} lines read, {counted} counted")
     return report
+
+
+async def import_for(
+    source: BinaryIO,
+    name: str,
+    write: AuditEntry,
+    *,
+    lines: QueueLogLines,
+    ledger: LineLedger,
+    trail: AuditTrail,
+) -> ImportReport:
+    """An import a signed-in caller asked for: audited first, its events naming them."""
+    await trail.record(write.on(name))
+    actor = Actor(subject=write.subject, role=write.role)
+    return await import_queue_log(source, name, lines.acting_for(actor), ledger)
 
 
 async def _after(

@@ -16,6 +16,8 @@ or by its WHERE clause, the index it reads (the EXPLAIN tests hold them to it).
 - `queue_log_progress`, `queue_log_follow`: the live follower's offsets per file (by a
   fingerprint of its first line) and the file it follows per path.
 - `webhook_nonces`: signatures of requests already accepted, until they expire.
+- `audit`: who did each write (cc_runtime.audit): an administrator's import, and each signed
+  webhook request of the PBX, recorded by the statement that records its nonce.
 
 Retention: lines and remembered batches are forgotten `ledger_retention_days` after they were
 handled, nonces once expired (`forget_lines_before`, `purge_nonces`, run by housekeeping).
@@ -37,6 +39,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
+from cc_runtime import AuditEntry
+from cc_runtime.audit import PBX_HMAC
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
 
 log = logging.getLogger(__name__)
@@ -92,13 +96,24 @@ SAVE_FOLLOWED = """
         updated_at = excluded.updated_at
 """
 # The nonces of the requests that arrived together, in key order (no deadlock between two
-# instances); the ones returned were new.
+# instances); the ones returned were new. Each new one's request is audited in the same
+# statement (the PBX is its subject): no round trip more per webhook request.
 FIRST_USE = """
-    INSERT INTO webhook_nonces (nonce, expires_at)
-    SELECT nonce, expires_at FROM unnest($1::text[], $2::timestamptz[]) AS new (nonce, expires_at)
-    ORDER BY nonce
-    ON CONFLICT (nonce) DO NOTHING
-    RETURNING nonce
+    WITH new AS (
+        INSERT INTO webhook_nonces (nonce, expires_at)
+        SELECT nonce, expires_at
+        FROM unnest($1::text[], $2::timestamptz[]) AS new (nonce, expires_at)
+        ORDER BY nonce
+        ON CONFLICT (nonce) DO NOTHING
+        RETURNING nonce
+    ), audited AS (
+        INSERT INTO audit (at, subject, roles, credential, action, target)
+        SELECT DISTINCT ON (nonce) at, subject, '{}', $6, action, nonce
+        FROM unnest($1::text[], $3::timestamptz[], $4::text[], $5::text[])
+            AS request (nonce, at, subject, action)
+        JOIN new USING (nonce)
+    )
+    SELECT nonce FROM new
 """
 PURGE_NONCES = "DELETE FROM webhook_nonces WHERE expires_at < $1"  # webhook_nonces_expires_at
 
@@ -161,8 +176,9 @@ class FollowRepository(Protocol):
 
 
 class NonceRepository(Protocol):
-    async def first_use(self, nonce: str, expires_at: datetime) -> bool:
-        """Record the nonce; False when it was already recorded (a replay)."""
+    async def first_use(self, nonce: str, expires_at: datetime, request: AuditEntry) -> bool:
+        """Record the nonce, and the request it signs in the audit; False when it was already
+        recorded (a replay, not audited again)."""
         ...
 
 
@@ -235,6 +251,7 @@ class _Nonces:
 
     nonces: list[str] = field(default_factory=list)
     expiries: list[datetime] = field(default_factory=list)
+    requests: list[AuditEntry] = field(default_factory=list)
     answers: "list[asyncio.Future[bool]]" = field(default_factory=list)
 
 
@@ -325,7 +342,7 @@ class PostgresRepository:
 
         await waiting_out_outages(save, "the queue_log follower")
 
-    async def first_use(self, nonce: str, expires_at: datetime) -> bool:
+    async def first_use(self, nonce: str, expires_at: datetime, request: AuditEntry) -> bool:
         waiting = self.waiting_nonces
         if waiting is None:  # the first of a group: records those that join it meanwhile
             waiting = self.waiting_nonces = _Nonces()
@@ -333,6 +350,7 @@ class PostgresRepository:
         answer = asyncio.get_running_loop().create_future()
         waiting.nonces.append(nonce)
         waiting.expiries.append(expires_at)
+        waiting.requests.append(request)
         waiting.answers.append(answer)
         first: bool = await answer
         return first
@@ -346,7 +364,15 @@ class PostgresRepository:
     async def _insert_nonces(self, waiting: _Nonces) -> None:
         try:
             async with self.database.connection() as connection:
-                rows = await connection.fetch(FIRST_USE, waiting.nonces, waiting.expiries)
+                rows = await connection.fetch(
+                    FIRST_USE,
+                    waiting.nonces,
+                    waiting.expiries,
+                    [r.at for r in waiting.requests],
+                    [r.subject for r in waiting.requests],
+                    [r.action for r in waiting.requests],
+                    PBX_HMAC,
+                )
         except Exception as error:  # each request fails with it (503 for an outage)
             for answer in waiting.answers:
                 if not answer.done():

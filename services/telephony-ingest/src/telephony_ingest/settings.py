@@ -3,7 +3,7 @@
 from pathlib import Path
 from typing import ClassVar, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cc_runtime import ServiceSettings
@@ -33,12 +33,6 @@ class Settings(ServiceSettings):
     )
 
     webhook_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
-    import_token: SecretStr | None = Field(
-        None,
-        description="Bearer token of the queue_log import endpoints (besides the webhook's "
-        "signature); required outside development. Platform sign-in (issue 16) replaces it "
-        "with the `admin` role.",
-    )
     webhook_tolerance_seconds: int = Field(300, ge=1)
     webhook_max_batch: int = Field(1000, ge=1)
     max_message_bytes: int = Field(
@@ -93,26 +87,19 @@ class Settings(ServiceSettings):
     def webhook_max_body_bytes(self) -> int:
         return self.max_message_bytes - RECORD_MARGIN_BYTES
 
-    @field_validator("import_token")
-    @classmethod
-    def _empty_token_is_none(cls, token: SecretStr | None) -> SecretStr | None:
-        # An empty variable must not become a token that an empty `Bearer ` header matches.
-        return token if token is not None and token.get_secret_value() else None
-
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> "Settings":
         if self.environment == "development":
             return self
         where = f"outside development (TELEPHONY_INGEST_ENVIRONMENT={self.environment})"
         _require_strong("TELEPHONY_INGEST_WEBHOOK_SECRET", self.webhook_secret, where)
-        _require_strong("TELEPHONY_INGEST_IMPORT_TOKEN", self.import_token, where)
         if self.ami_host and self.ami_secret.get_secret_value() == PLACEHOLDER_SECRET:
             raise ValueError(f"TELEPHONY_INGEST_AMI_SECRET must be set {where}")
         return self
 
 
-def _require_strong(variable: str, secret: SecretStr | None, where: str) -> None:
-    value = "" if secret is None else secret.get_secret_value()
+def _require_strong(variable: str, secret: SecretStr, where: str) -> None:
+    value = secret.get_secret_value()
     if value == PLACEHOLDER_SECRET or not value:
         raise ValueError(f"{variable} must be set {where}")
     if len(value.encode()) < MIN_SECRET_BYTES:

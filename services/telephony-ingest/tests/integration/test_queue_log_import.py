@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry
 
 from cc_runtime import ensure_topics
 from cc_schemas import Event
-from cc_testing import Servers, headers_of, read_records
+from cc_testing import Servers, TestIssuer, headers_of, read_records
 from telephony_ingest.app import create_app, line_context
 from telephony_ingest.bulk import import_queue_log_files, open_database
 from telephony_ingest.handlers import QueueLogLines, import_queue_log
@@ -45,15 +45,20 @@ CALLS = 6
 AGENTS = 2
 BAD_LINES = {5: "malformed_line", 7: "missing_call_id"}
 SAMPLES = {11: "unknown_verb"}  # the first CALLERONHOLD, as a sample
-TOKEN = "import-test-token-of-at-least-32-bytes"
-BEARER = {"authorization": f"Bearer {TOKEN}"}
+ISSUER = TestIssuer()
+
+
+def admin() -> dict[str, str]:
+    """An administrator's bearer token, minted when it is used (a token lasts 5 minutes)."""
+    return ISSUER.bearer(["admin"])
 
 
 @pytest.fixture
 def settings(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
     for name, value in service_env.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.setenv("TELEPHONY_INGEST_IMPORT_TOKEN", TOKEN)
+    for name, value in ISSUER.env().items():
+        monkeypatch.setenv(name, value)
     return Settings()
 
 
@@ -321,10 +326,11 @@ async def test_a_batch_left_open_by_a_crash_is_published_by_the_next_import(
 def test_a_file_uploaded_to_the_import_endpoint_is_published_once(
     settings: Settings, servers: Servers
 ) -> None:
-    with TestClient(create_app(settings)) as client:
+    # From 127.0.0.1, where /metrics is open (as to the Prometheus beside the service).
+    with TestClient(create_app(settings), client=("127.0.0.1", 50000)) as client:
         upload = {"file": ("queue_log", QUEUE_LOG)}
-        first = client.post("/v1/queue-log/imports", files=upload, headers=BEARER)
-        second = client.post("/v1/queue-log/imports", files=upload, headers=BEARER)
+        first = client.post("/v1/queue-log/imports", files=upload, headers=admin())
+        second = client.post("/v1/queue-log/imports", files=upload, headers=admin())
         metrics = client.get("/metrics").text
 
     assert first.status_code == 200, first.text
@@ -356,7 +362,7 @@ def test_a_server_side_path_outside_the_import_roots_is_refused(
 
     with TestClient(create_app(allowed)) as client:
         refused = client.post(
-            "/v1/queue-log/imports:server-path", json={"path": str(path)}, headers=BEARER
+            "/v1/queue-log/imports:server-path", json={"path": str(path)}, headers=admin()
         )
 
     assert refused.status_code == 403

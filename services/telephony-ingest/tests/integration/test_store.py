@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from cc_runtime import AuditEntry
 from cc_runtime.migrations import main as cc_migrate
 from cc_runtime.postgres import Database
 from cc_testing import Servers
@@ -32,6 +33,11 @@ async def db(
     database = await open_database(Settings())
     yield database
     await database.close()
+
+
+def request(nonce: str) -> AuditEntry:
+    """A signed webhook request of the PBX, as the door audits it."""
+    return AuditEntry("pbx", (), "POST /v1/call-events", NOW, nonce, credential="pbx-hmac")
 
 
 def batch(numbers: list[int]) -> OpenBatch:
@@ -78,8 +84,8 @@ async def test_housekeeping_forgets_lines_after_the_retention_and_expired_nonces
             "UPDATE queue_log_batches SET handled_at = $1", NOW - timedelta(days=91)
         )
     await store.open_batch(batch([2]), ["recent"])
-    assert await store.first_use("spent", NOW - timedelta(seconds=1))
-    assert await store.first_use("live", NOW + timedelta(minutes=10))
+    assert await store.first_use("spent", NOW - timedelta(seconds=1), request("spent"))
+    assert await store.first_use("live", NOW + timedelta(minutes=10), request("live"))
 
     await housekeep_once(store, NOW, timedelta(days=90))
 
@@ -97,10 +103,29 @@ async def test_a_nonce_is_accepted_once_also_among_requests_arriving_together(
 ) -> None:
     nonces = PostgresRepository(db)
 
-    assert await nonces.first_use("n1", NOW) is True
-    assert await nonces.first_use("n1", NOW) is False
-    together = await asyncio.gather(*(nonces.first_use(n, NOW) for n in ["n2", "n1", "n2", "n3"]))
+    assert await nonces.first_use("n1", NOW, request("n1")) is True
+    assert await nonces.first_use("n1", NOW, request("n1")) is False
+    together = await asyncio.gather(
+        *(nonces.first_use(n, NOW, request(n)) for n in ["n2", "n1", "n2", "n3"])
+    )
     assert together == [True, False, False, True]
+
+
+async def test_each_accepted_signed_request_is_audited_once_as_the_pbxs(db: Database) -> None:
+    nonces = PostgresRepository(db)
+
+    await nonces.first_use("n1", NOW, request("n1"))
+    await nonces.first_use("n1", NOW, request("n1"))  # a replay: refused, not audited
+    await asyncio.gather(*(nonces.first_use(n, NOW, request(n)) for n in ["n2", "n2", "n3"]))
+
+    async with db.connection() as connection:
+        rows = await connection.fetch(
+            "SELECT at, subject, roles, client_id, credential, action, target FROM audit"
+            " ORDER BY target"
+        )
+    assert [tuple(r) for r in rows] == [
+        (NOW, "pbx", [], None, "pbx-hmac", "POST /v1/call-events", n) for n in ["n1", "n2", "n3"]
+    ]
 
 
 async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
@@ -116,7 +141,7 @@ async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
             ("forget batches", sql.FORGET_BATCHES, (NOW,)),
             ("progress", sql.PROGRESS_OF, ("f",)),
             ("followed", sql.FOLLOWED, ("p",)),
-            ("first use", sql.FIRST_USE, (["n"], [NOW])),
+            ("first use", sql.FIRST_USE, (["n"], [NOW], [NOW], ["pbx"], ["POST /"], "pbx-hmac")),
             ("purge nonces", sql.PURGE_NONCES, (NOW,)),
         ]:
             plans[name] = await indexes_used(connection, query, *args)
@@ -152,6 +177,8 @@ async def test_cc_migrate_creates_the_schema_from_empty_and_then_has_nothing_to_
     second = capsys.readouterr()
 
     schema = f"{namespace}_telephony_ingest"
-    assert first.out == f"{schema}: applied 0001_line_ledger_follow_nonces.sql\n"
+    assert first.out == (
+        f"{schema}: applied 0001_line_ledger_follow_nonces.sql\n{schema}: applied 0002_audit.sql\n"
+    )
     assert second.out == ""
-    assert second.err == f"{schema}: up to date (0001_line_ledger_follow_nonces.sql)\n"
+    assert second.err == f"{schema}: up to date (0002_audit.sql)\n"

@@ -78,9 +78,13 @@ def settings(service_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Se
     return Settings()
 
 
+LOOPBACK = ("127.0.0.1", 50000)
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as client:
+    # From 127.0.0.1, where /metrics is open (as to the Prometheus beside the service).
+    with TestClient(create_app(settings), client=LOOPBACK) as client:
         yield client
 
 

@@ -1,5 +1,6 @@
-"""Settings refuse weak credentials outside development: the webhook secret and the import
-token must be set and at least 32 bytes long, and the service does not start without them."""
+"""Settings refuse weak credentials outside development: the webhook secret must be set and at
+least 32 bytes long, and the service does not start without it. (The imports take an
+administrator's bearer token: cc_runtime's sign-in settings, not these.)"""
 
 import subprocess
 import sys
@@ -15,7 +16,7 @@ STRONG = "x" * 32
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("ENVIRONMENT", "WEBHOOK_SECRET", "IMPORT_TOKEN", "AMI_HOST", "AMI_SECRET"):
+    for name in ("ENVIRONMENT", "WEBHOOK_SECRET", "AMI_HOST", "AMI_SECRET"):
         monkeypatch.delenv(f"TELEPHONY_INGEST_{name}", raising=False)
 
 
@@ -33,7 +34,6 @@ def test_an_empty_placeholder_or_short_webhook_secret_is_refused_outside_develop
     monkeypatch: pytest.MonkeyPatch, environment: str, secret: str | None, reason: str
 ) -> None:
     monkeypatch.setenv("TELEPHONY_INGEST_ENVIRONMENT", environment)
-    monkeypatch.setenv("TELEPHONY_INGEST_IMPORT_TOKEN", STRONG)
     if secret is not None:
         monkeypatch.setenv("TELEPHONY_INGEST_WEBHOOK_SECRET", secret)
 
@@ -41,50 +41,19 @@ def test_an_empty_placeholder_or_short_webhook_secret_is_refused_outside_develop
         Settings()
 
 
-@pytest.mark.parametrize(
-    ("token", "reason"),
-    [
-        (None, "TELEPHONY_INGEST_IMPORT_TOKEN must be set"),
-        ("", "TELEPHONY_INGEST_IMPORT_TOKEN must be set"),
-        ("é" * 15, "TELEPHONY_INGEST_IMPORT_TOKEN must be at least 32 bytes"),
-    ],
-)
-def test_a_missing_or_short_import_token_is_refused_outside_development(
-    monkeypatch: pytest.MonkeyPatch, token: str | None, reason: str
-) -> None:
+def test_a_secret_of_32_bytes_is_accepted_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TELEPHONY_INGEST_ENVIRONMENT", "production")
-    monkeypatch.setenv("TELEPHONY_INGEST_WEBHOOK_SECRET", STRONG)
-    if token is not None:
-        monkeypatch.setenv("TELEPHONY_INGEST_IMPORT_TOKEN", token)
-
-    with pytest.raises(ValidationError, match=reason):
-        Settings()
-
-
-def test_secrets_of_32_bytes_are_accepted_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("TELEPHONY_INGEST_ENVIRONMENT", "production")
-    monkeypatch.setenv("TELEPHONY_INGEST_WEBHOOK_SECRET", STRONG)
-    monkeypatch.setenv("TELEPHONY_INGEST_IMPORT_TOKEN", "é" * 16)  # 32 bytes, 16 characters
+    monkeypatch.setenv("TELEPHONY_INGEST_WEBHOOK_SECRET", "é" * 16)  # 32 bytes, 16 characters
 
     settings = Settings()
 
-    assert settings.webhook_secret.get_secret_value() == STRONG
-    assert settings.import_token is not None
+    assert settings.webhook_secret.get_secret_value() == "é" * 16
 
 
-def test_development_runs_with_the_placeholder_secret_and_no_token() -> None:
+def test_development_runs_with_the_placeholder_secret() -> None:
     settings = Settings()
 
     assert settings.webhook_secret.get_secret_value() == "change-me"
-    assert settings.import_token is None
-
-
-def test_an_empty_import_token_means_none_even_in_development(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("TELEPHONY_INGEST_IMPORT_TOKEN", "")
-
-    assert Settings().import_token is None
 
 
 def test_the_service_refuses_to_start_in_production_with_a_short_secret_naming_the_variable(
@@ -95,7 +64,6 @@ def test_the_service_refuses_to_start_in_production_with_a_short_secret_naming_t
         "PATH": "/usr/bin:/bin",
         "TELEPHONY_INGEST_ENVIRONMENT": "production",
         "TELEPHONY_INGEST_WEBHOOK_SECRET": "short",
-        "TELEPHONY_INGEST_IMPORT_TOKEN": STRONG,
         # Nothing must be reached: the settings are refused before any connection.
         "CC_KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
         "CC_POSTGRES_URL": "postgresql://nobody:nothing@127.0.0.1:1/none",

@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from cc_dev import errors, topics
+from cc_dev.credentials import bearer_token, credentials_from
 from cc_dev.customers import import_customers
 from cc_dev.errors import CliError
-from cc_dev.ingest import DEVELOPMENT_SECRET, ImportCredential, import_queue_log
+from cc_dev.ingest import DEVELOPMENT_SECRET, import_queue_log
 from cc_dev.progress import Bar
 from cc_dev.record import RecordRequest, record
 from cc_dev.replay import ReplayRequest, replay
@@ -43,6 +44,39 @@ app.add_typer(topics_app, name="topics")
 
 out = Console()
 err = Console(stderr=True)
+
+# An administrator's credentials, for the imports: a token, or a client that gets one.
+Token = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CC_DEV_TOKEN",
+        help="A bearer token granting admin; without one, cc-dev gets one with "
+        "--client-id and --client-secret.",
+        show_default=False,
+    ),
+]
+ClientId = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CC_DEV_CLIENT_ID",
+        help="A confidential client of the issuer whose service account holds admin (the "
+        "demo realm's: services), to get a token with OAuth 2.0 client credentials.",
+        show_default=False,
+    ),
+]
+ClientSecret = Annotated[
+    str | None,
+    typer.Option(
+        envvar="CC_DEV_CLIENT_SECRET",
+        help="That client's secret (the demo realm's services client: services-dev-secret).",
+        show_default=False,
+    ),
+]
+Issuer = Annotated[
+    str,
+    typer.Option(envvar="CC_OIDC_ISSUER", help="The OpenID Connect issuer of the token."),
+]
+DEFAULT_ISSUER: str = DevSettings.model_fields["oidc_issuer"].default
 
 Servers = Annotated[
     str | None,
@@ -359,27 +393,16 @@ def import_queue_log_command(
         ),
     ] = False,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the import.")] = 600,
-    token: Annotated[
-        str | None,
-        typer.Option(
-            envvar="TELEPHONY_INGEST_IMPORT_TOKEN",
-            help="The service's import token; without one the request is signed with the "
-            "webhook secret.",
-            show_default=False,
-        ),
-    ] = None,
-    webhook_secret: Annotated[
-        str,
-        typer.Option(
-            envvar="TELEPHONY_INGEST_WEBHOOK_SECRET",
-            help="The webhook's shared secret, to sign the request when no token is given.",
-            show_default=False,
-        ),
-    ] = DEVELOPMENT_SECRET,
+    token: Token = None,
+    client_id: ClientId = None,
+    client_secret: ClientSecret = None,
+    issuer: Issuer = DEFAULT_ISSUER,
 ) -> None:
-    """Hand a queue_log file to telephony-ingest's bulk import and print its summary."""
-    credential = ImportCredential(token=token, secret=webhook_secret)
+    """Hand a queue_log file to telephony-ingest's bulk import (an administrator's) and print
+    its summary."""
     try:
+        client = credentials_from(issuer, client_id, client_secret)
+        bearer = bearer_token(token, client, timeout)
         with Bar("uploading", err) as bar:
             summary = import_queue_log(
                 url,
@@ -387,7 +410,7 @@ def import_queue_log_command(
                 server_path=server_path,
                 progress=bar,
                 timeout=timeout,
-                credential=credential,
+                token=bearer,
             )
     except CliError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
@@ -404,21 +427,18 @@ def import_customers_command(
     url: Annotated[
         str, typer.Option(envvar="CC_DEV_CRM_URL", help="Base URL of crm.")
     ] = "http://127.0.0.1:8002",
-    token: Annotated[
-        str | None,
-        typer.Option(
-            envvar="CC_DEV_TOKEN",
-            help="An admin's bearer token (e.g. the services client's, from the identity "
-            "provider).",
-            show_default=False,
-        ),
-    ] = None,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds to wait for the import.")] = 3600,
+    token: Token = None,
+    client_id: ClientId = None,
+    client_secret: ClientSecret = None,
+    issuer: Issuer = DEFAULT_ISSUER,
 ) -> None:
-    """Stream a customer CSV to crm's import and print its report (rejected rows by line)."""
+    """Stream a customer CSV to crm's import (an administrator's) and print its report
+    (rejected rows by line)."""
     try:
+        bearer = bearer_token(token, credentials_from(issuer, client_id, client_secret), timeout)
         with Bar("uploading", err) as bar, httpx.Client(base_url=url, timeout=timeout) as client:
-            report = import_customers(client, file, token=token, progress=bar)
+            report = import_customers(client, file, token=bearer, progress=bar)
     except CliError as error:
         err.print(f"[bold red]error:[/] {error}", highlight=False)
         raise typer.Exit(error.exit_code) from None

@@ -1,7 +1,7 @@
 """HTTP adapter to telephony-ingest: its signed PBX webhook (call-events and agent-events) and
 its queue_log bulk import (`POST /v1/queue-log/imports`, multipart field `file`, or
-`/v1/queue-log/imports:server-path` for a file the service reads itself), which takes the import
-token (`Authorization: Bearer`) or a request signed like the webhook's."""
+`/v1/queue-log/imports:server-path` for a file the service reads itself), which takes a bearer
+token granting `admin` (see credentials)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,13 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, cast
 
 import httpx
 
 from cc_dev.errors import BadFileError, HttpError
-from cc_dev.progress import ProgressSink, Silent
+from cc_dev.progress import ProgressSink
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, Event, topic_of
 
 WEBHOOK_PATHS = {CALL_EVENTS: "/v1/call-events", AGENT_EVENTS: "/v1/agent-events"}
@@ -35,23 +34,6 @@ def streamed_signature(secret: str, timestamp: int, chunks: Iterable[bytes]) -> 
     for chunk in chunks:
         mac.update(chunk)
     return "sha256=" + mac.hexdigest()
-
-
-@dataclass(frozen=True)
-class ImportCredential:
-    """The import token when there is one, else the webhook's secret to sign the request."""
-
-    token: str | None = None
-    secret: str = DEVELOPMENT_SECRET
-
-    def authorise(self, request: httpx.Request) -> None:
-        if self.token:
-            request.headers["authorization"] = f"Bearer {self.token}"
-            return
-        now = int(time.time())
-        assert isinstance(request.stream, Iterable)  # built from bytes or a file: re-readable
-        request.headers["x-timestamp"] = str(now)
-        request.headers["x-signature"] = streamed_signature(self.secret, now, request.stream)
 
 
 class Webhook:
@@ -94,7 +76,7 @@ class _Counting:
     """A binary file that reports how much of it was read (the upload's progress)."""
 
     def __init__(self, raw: IO[bytes], progress: ProgressSink) -> None:
-        self.raw, self.progress = raw, progress  # progress may be swapped between reads
+        self.raw, self.progress = raw, progress
 
     def read(self, size: int = -1) -> bytes:
         chunk = self.raw.read(size)
@@ -112,27 +94,24 @@ def import_queue_log(
     server_path: bool,
     progress: ProgressSink,
     timeout: float,
-    credential: ImportCredential,
+    token: str,
 ) -> dict[str, Any]:
-    """Hand a queue_log file to the bulk import; returns the import's summary."""
+    """Hand a queue_log file to the bulk import as the bearer of `token`; returns the import's
+    summary."""
     base = base_url.rstrip("/")
-    with httpx.Client(timeout=timeout) as client:
+    authorization = {"authorization": f"Bearer {token}"}
+    with httpx.Client(timeout=timeout, headers=authorization) as client:
         if server_path:
             url = f"{base}{IMPORT_PATH}:server-path"
-            request = client.build_request("POST", url, json={"path": str(path)})
-            credential.authorise(request)
-            return _send(client, request)
+            return _send(client, client.build_request("POST", url, json={"path": str(path)}))
         try:
             raw = path.open("rb")
             size = path.stat().st_size
         except OSError as error:
             raise BadFileError(f"{path}: cannot read: {error.strerror or error}") from None
         with raw:
-            upload = _Counting(raw, Silent())  # signing reads the file once, unseen
-            files = {"file": (path.name, cast(IO[bytes], upload))}
+            files = {"file": (path.name, cast(IO[bytes], _Counting(raw, progress)))}
             request = client.build_request("POST", base + IMPORT_PATH, files=files)
-            credential.authorise(request)
-            upload.progress = progress
             progress.begin(size)
             return _send(client, request)
 

@@ -14,7 +14,15 @@ from typer.testing import CliRunner
 from cc_dev.cli import app
 from cc_dev.simulation import SimulationParams, simulate_day
 from cc_schemas import key_of, parse, topic_of
-from cc_testing import RunningService, Servers, free_ports, produce, read_records, service_process
+from cc_testing import (
+    RunningService,
+    Servers,
+    TestIssuer,
+    free_ports,
+    produce,
+    read_records,
+    service_process,
+)
 
 pytestmark = pytest.mark.infra
 runner = CliRunner()
@@ -34,10 +42,13 @@ def expected(hours: float) -> Counter[str]:
     return Counter(topic_of(e.event) for e in simulate_day(params))
 
 
+ISSUER = TestIssuer()  # telephony-ingest trusts its key: its imports take an admin's token
+
+
 @pytest.fixture
 def ingest(service_env: dict[str, str], tmp_path: Path) -> Iterator[RunningService]:
     (port,) = free_ports(1)
-    env = {**service_env, "TELEPHONY_INGEST_IMPORT_ROOTS": f'["{tmp_path}"]'}
+    env = {**service_env, **ISSUER.env(), "TELEPHONY_INGEST_IMPORT_ROOTS": f'["{tmp_path}"]'}
     with service_process("telephony-ingest", port, env, tmp_path) as service:
         yield service
 
@@ -174,7 +185,9 @@ def test_a_queue_log_file_is_imported_by_telephony_ingest(
     path = tmp_path / "queue_log"
     path.write_text(QUEUE_LOG)
 
-    result = runner.invoke(app, ["import-queue-log", str(path), "--url", ingest.url])
+    result = runner.invoke(
+        app, ["import-queue-log", str(path), "--url", ingest.url, "--token", admin_token()]
+    )
 
     assert result.exit_code == 0, result.output
     records = asyncio.run(
@@ -189,10 +202,11 @@ def test_a_queue_log_file_is_imported_by_telephony_ingest(
     ]
 
 
-IMPORT_TOKEN = "cc-dev-test-import-token-of-32-bytes+"
+def admin_token() -> str:
+    return ISSUER.token(["admin"])
 
 
-def test_a_server_side_queue_log_is_imported_with_the_token_and_refused_with_a_wrong_one(
+def test_a_server_side_queue_log_is_imported_with_an_admins_token_and_refused_without(
     servers: Servers, namespace: str, service_env: dict[str, str], tmp_path: Path
 ) -> None:
     path = tmp_path / "queue_log"
@@ -200,20 +214,25 @@ def test_a_server_side_queue_log_is_imported_with_the_token_and_refused_with_a_w
     (port,) = free_ports(1)
     env = {
         **service_env,
+        **ISSUER.env(),
         "TELEPHONY_INGEST_IMPORT_ROOTS": f'["{tmp_path}"]',
-        "TELEPHONY_INGEST_IMPORT_TOKEN": IMPORT_TOKEN,
         "TELEPHONY_INGEST_WEBHOOK_SECRET": "not-the-development-default",
     }
     command = ["import-queue-log", str(path), "--server-path"]
 
     with service_process("telephony-ingest", port, env, tmp_path) as ingest:
-        unsigned = runner.invoke(app, [*command, "--url", ingest.url])
-        wrong = runner.invoke(app, [*command, "--url", ingest.url, "--token", "x" * 40])
-        accepted = runner.invoke(app, [*command, "--url", ingest.url, "--token", IMPORT_TOKEN])
+        without = runner.invoke(app, [*command, "--url", ingest.url])
+        operator = runner.invoke(
+            app, [*command, "--url", ingest.url, "--token", ISSUER.token(["operator"])]
+        )
+        forged = runner.invoke(app, [*command, "--url", ingest.url, "--token", "x" * 40])
+        accepted = runner.invoke(app, [*command, "--url", ingest.url, "--token", admin_token()])
 
-    assert (unsigned.exit_code, wrong.exit_code) == (5, 5)
-    assert "signature_mismatch" in unsigned.output
-    assert "token_invalid" in wrong.output
+    assert (without.exit_code, operator.exit_code, forged.exit_code) == (2, 5, 5)
+    assert "needs a bearer token" in without.output
+    assert "403" in operator.output
+    assert "insufficient_role" in operator.output
+    assert "401" in forged.output
     assert accepted.exit_code == 0, accepted.output
     records = asyncio.run(
         read_records(
@@ -226,12 +245,15 @@ def test_a_server_side_queue_log_is_imported_with_the_token_and_refused_with_a_w
 def test_importing_a_missing_file_exits_with_3_and_an_unreachable_service_with_5(
     tmp_path: Path,
 ) -> None:
+    token = ["--token", admin_token()]
     missing = runner.invoke(
-        app, ["import-queue-log", str(tmp_path / "nope"), "--url", "http://127.0.0.1:1"]
+        app, ["import-queue-log", str(tmp_path / "nope"), "--url", "http://127.0.0.1:1", *token]
     )
     path = tmp_path / "queue_log"
     path.write_text(QUEUE_LOG)
-    unreachable = runner.invoke(app, ["import-queue-log", str(path), "--url", "http://127.0.0.1:1"])
+    unreachable = runner.invoke(
+        app, ["import-queue-log", str(path), "--url", "http://127.0.0.1:1", *token]
+    )
 
     assert missing.exit_code == 3
     assert "cannot read" in missing.output

@@ -42,6 +42,39 @@ def test_a_bad_argument_exits_with_2_and_says_why(arguments: list[str], message:
     assert message in result.output
 
 
+@pytest.mark.parametrize(
+    ("credentials", "message"),
+    [
+        ([], "needs a bearer token: give --token"),
+        (["--client-id", "services"], "give both --client-id and --client-secret"),
+        (["--client-secret", "s3cret"], "give both --client-id and --client-secret"),
+    ],
+)
+@pytest.mark.parametrize("command", ["import-queue-log", "import-customers"])
+def test_an_import_without_a_whole_credential_exits_with_2_before_sending_anything(
+    monkeypatch: pytest.MonkeyPatch, command: str, credentials: list[str], message: str
+) -> None:
+    for name in ("CC_DEV_TOKEN", "CC_DEV_CLIENT_ID", "CC_DEV_CLIENT_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+
+    result = runner.invoke(app, [command, "f.csv", "--url", "http://127.0.0.1:1", *credentials])
+
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+
+
+def test_a_token_from_an_unreachable_issuer_exits_with_5(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CC_DEV_TOKEN", raising=False)
+    credentials = ["--client-id", "services", "--client-secret", "s3cret"]
+
+    result = runner.invoke(
+        app, ["import-queue-log", "f", *credentials, "--issuer", "http://127.0.0.1:1/realms/x"]
+    )
+
+    assert result.exit_code == 5, result.output
+    assert "127.0.0.1:1/realms/x/.well-known/openid-configuration" in result.output
+
+
 def test_a_missing_required_argument_exits_with_2() -> None:
     assert runner.invoke(app, ["record", "call-events"]).exit_code == 2
 
