@@ -1,5 +1,5 @@
 """Route -> handler, nothing more: the customer import (admin), identify, the customer 360 and
-the competence a customer needs (operators)."""
+the competence a customer needs (operators). Each write is audited (cc_runtime.audit)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 
-from cc_runtime import CurrentPrincipal
+from cc_runtime import AuditTrail, WriteBy
 from crm.contact_points import InvalidContactPoint, normalise_email, normalise_phone
 from crm.customer_csv import COLUMNS, BadHeader
 from crm.handlers import (
@@ -41,6 +41,7 @@ def customer_routes(
     repository: CustomerRepository,
     readers: tuple[CustomerReader, HistoryReader, PostgresSummaries],
     recognition: Recognition,
+    trail: AuditTrail,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["customers"])
     customers, history, summaries = readers
@@ -60,7 +61,8 @@ def customer_routes(
             "`customer_id`."
         ),
     )
-    async def import_customers(request: Request) -> dict[str, Any]:
+    async def import_customers(request: Request, write: WriteBy) -> dict[str, Any]:
+        await trail.record(write)  # before the first row: no row imported unaudited
         try:
             report = await import_csv(
                 request.stream(),
@@ -128,14 +130,14 @@ def customer_routes(
         responses={404: {"description": "crm does not know this customer"}},
     )
     async def set_competence(
-        customer_id: str, body: CompetenceBody, caller: CurrentPrincipal
+        customer_id: str, body: CompetenceBody, write: WriteBy
     ) -> CompetenceSet:
-        if not await summaries.set_competence(customer_id, body.competence_needed, caller.subject):
+        if not await summaries.set_competence(customer_id, body.competence_needed, write):
             raise HTTPException(404, detail=f"no customer {customer_id!r}")
         return CompetenceSet(
             customer_id=customer_id,
             competence_needed=body.competence_needed,
-            set_by=caller.subject,
+            set_by=write.subject,
         )
 
     return router

@@ -5,7 +5,7 @@ call-events; writes contact-identifications."""
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
-from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_runtime import PostgresAuditTrail, ServiceSpec, connect, create_http_app
 from cc_schemas import (
     CALL_EVENTS,
     CONTACT_IDENTIFICATIONS,
@@ -62,7 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         consumes=[CUSTOMER_EVENTS, ORDER_EVENTS, TICKET_OPENED, TICKET_CLOSED, CALL_EVENTS],
         produces=[CONTACT_IDENTIFICATIONS],
         routers=[
-            customer_routes(settings, customers, (customers, contacts, summaries), recognition)
+            customer_routes(
+                settings,
+                customers,
+                (customers, contacts, summaries),
+                recognition,
+                PostgresAuditTrail(infra.postgres),
+            )
         ],
         migrations="crm",
         access=ACCESS,

@@ -1,7 +1,7 @@
 """crm's PostgreSQL tables and every query on them: customers with their phones, e-mails and
 handles (from customer-events and bulk imports), the lookups recognition makes, orders
-(order-events), claims (ticket-opened / ticket-closed), contacts (call-events) and the summary
-an operator sees first."""
+(order-events), claims (ticket-opened / ticket-closed), contacts (call-events), the summary
+an operator sees first, and the audit of a competence set (in its transaction)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from cc_runtime import AuditEntry
+from cc_runtime.audit import record_on
 from cc_runtime.postgres import Database
 from crm.customers import Customer
 from crm.orders import IN_PROGRESS, VALUED, OrderChange
@@ -326,9 +328,16 @@ class PostgresSummaries:
         async with self.database.connection() as connection:
             yield ConnectionReads(connection)
 
-    async def set_competence(self, customer_id: str, competence: str | None, by: str) -> bool:
-        async with self.database.connection() as connection:
-            found = await connection.fetchval(SET_COMPETENCE, customer_id, competence, by)
+    async def set_competence(
+        self, customer_id: str, competence: str | None, write: AuditEntry
+    ) -> bool:
+        """Set it and audit the write together; False (nothing audited) for an unknown id."""
+        async with self.database.transaction() as connection:
+            found = await connection.fetchval(
+                SET_COMPETENCE, customer_id, competence, write.subject
+            )
+            if found is not None:
+                await record_on(connection, write.on(customer_id))
         return found is not None
 
 

@@ -1,6 +1,7 @@
 """Customers reach crm's PostgreSQL from customer-events (once per event_id, newest version
 kept, bad messages dead-lettered) and from a streamed CSV import (bad rows reported by line, the
-rest imported, shared phones and e-mails flagged): real broker, real database."""
+rest imported, shared phones and e-mails flagged); each write over HTTP is audited with who did
+it: real broker, real database."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -56,6 +57,15 @@ async def customer_row(db: Database, customer_id: str) -> dict[str, Any] | None:
             customer_id,
         )
     return dict(row) if row else None
+
+
+async def audit_rows(db: Database) -> list[tuple[Any, ...]]:
+    """Who did each write, without its time: subject, roles, client, credential, action, target."""
+    async with db.connection() as connection:
+        rows = await connection.fetch(
+            "SELECT subject, roles, client_id, credential, action, target FROM audit ORDER BY id"
+        )
+    return [tuple(r) for r in rows]
 
 
 def registered(customer_id: str, minutes: int, event_id: str, **fields: Any) -> CustomerRegistered:
@@ -186,3 +196,43 @@ async def test_a_csv_without_customer_id_is_refused_with_the_reason(app: FastAPI
 
     assert response.status_code == 422
     assert "the header must name the column(s) ['customer_id']" in response.json()["detail"]
+
+
+async def test_each_write_is_audited_with_its_subject_roles_and_time(
+    app: FastAPI, db: Database
+) -> None:
+    before = datetime.now(UTC)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://crm"
+    ) as client:
+        imported = await client.post(
+            "/v1/customers/imports",
+            content=b"customer_id,first_name\nC-9,Anna\n",
+            headers={
+                "content-type": "text/csv",
+                **ISSUER.bearer(["admin"], subject="adm-paola", azp="cc-dev"),
+            },
+        )
+        operator = ISSUER.bearer(["supervisor"], subject="sup-marta", azp="console")
+        set_ = await client.put(
+            "/v1/customers/C-9/competence", json={"competence_needed": "b2b"}, headers=operator
+        )
+        unknown = await client.put(
+            "/v1/customers/C-404/competence", json={"competence_needed": "b2b"}, headers=operator
+        )
+
+    assert (imported.status_code, set_.status_code, unknown.status_code) == (200, 200, 404)
+    assert await audit_rows(db) == [
+        ("adm-paola", ["admin"], "cc-dev", "bearer", "POST /v1/customers/imports", None),
+        (
+            "sup-marta",
+            ["supervisor"],
+            "console",
+            "bearer",
+            "PUT /v1/customers/{customer_id}/competence",
+            "C-9",
+        ),
+    ]  # the refused write (unknown customer) is not in it
+    async with db.connection() as connection:
+        times = await connection.fetch("SELECT at FROM audit")
+    assert all(before <= r["at"] <= datetime.now(UTC) for r in times)
