@@ -60,6 +60,7 @@ clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
 bench: deps
-	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py bench/kpi_throughput.py \
+	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py \
+		bench/telephony_ingest_nonce_audit.py bench/kpi_throughput.py \
 		bench/proactive_engine_throughput.py bench/postgres_drivers.py; do \
 		echo "== $$b"; $(UV) run --frozen python "$$b" || exit 1; done
