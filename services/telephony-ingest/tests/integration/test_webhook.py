@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cc_testing import Servers, read_records
 from telephony_ingest.app import create_app
+from telephony_ingest.bulk import open_database
 from telephony_ingest.settings import Settings
 from telephony_ingest.signing import sign
 
@@ -420,3 +421,33 @@ def test_a_body_streamed_without_content_length_is_cut_off_at_the_limit_with_413
 
     assert "content-length" not in response.request.headers
     assert response.status_code == 413, response.text[:300]
+
+
+async def test_each_signed_request_is_audited_once_as_the_pbxs_when_its_signature_is_accepted(
+    client: TestClient, settings: Settings
+) -> None:
+    accepted = signed(offered("1700000000.9"))
+    invalid = signed({"event_type": "call.offered"})
+
+    statuses = [
+        client.post("/v1/call-events", **accepted).status_code,
+        client.post("/v1/call-events", **accepted).status_code,  # a replay
+        client.post("/v1/agent-events", **invalid).status_code,
+        client.post(
+            "/v1/call-events", **signed(offered("1700000000.8"), secret="guessed")
+        ).status_code,
+    ]
+
+    assert statuses == [202, 409, 422, 401]
+    database = await open_database(settings)
+    try:
+        async with database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT subject, roles, client_id, credential, action FROM audit ORDER BY id"
+            )
+    finally:
+        await database.close()
+    assert [tuple(r) for r in rows] == [
+        ("pbx", [], None, "pbx-hmac", "POST /v1/call-events"),
+        ("pbx", [], None, "pbx-hmac", "POST /v1/agent-events"),  # refused after: 422
+    ]
