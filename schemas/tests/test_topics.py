@@ -47,6 +47,7 @@ DESIGN_TOPICS = {
     "ticket-assigned",
     "ticket-closed",
     "ticket-changes",
+    "ticket-sla",
     "interactions",
     "chat-events",
     "csat-responses",

@@ -1,6 +1,7 @@
 """Claims tickets, key `ticket_id`: one topic per step, `ticket-opened`, `ticket-assigned`,
-`ticket-closed`, and `ticket-changes` for the steps between (waiting, resumed, resolved,
-reopened, merged); all written by the claims service."""
+`ticket-closed`, `ticket-changes` for the steps between (waiting, resumed, resolved,
+reopened, merged), and `ticket-sla` for deadlines near or missed; all written by the claims
+service."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints
 
-from cc_schemas.envelope import Event, Id, Name
+from cc_schemas.envelope import Event, Id, Name, UtcDatetime
 
 
 class TicketChannel(StrEnum):
@@ -155,3 +156,34 @@ class TicketMerged(TicketEvent):
 
 
 AnyTicketChange = Annotated[TicketStateChanged | TicketMerged, Field(discriminator="event_type")]
+
+
+class SlaTarget(StrEnum):
+    FIRST_RESPONSE = "first_response"
+    NEXT_UPDATE = "next_update"
+    SOLUTION = "solution"
+
+
+class SlaEvent(TicketEvent):
+    target: SlaTarget
+    due_at: UtcDatetime = Field(description="The deadline, in business time on the calendar.")
+    policy: Name = Field(description="The SLA policy applied (e.g. `default`, `urgent`).")
+    cluster: ClusterCode
+    priority: TicketPriority
+    team: Team | None = None
+    assignee: str | None = None
+
+
+class SlaWarning(SlaEvent):
+    """A deadline is near (the policy's warning time before it) and the target not met yet."""
+
+    event_type: Literal["sla.warning"] = "sla.warning"
+
+
+class SlaBreached(SlaEvent):
+    """A deadline passed with the target not met."""
+
+    event_type: Literal["sla.breached"] = "sla.breached"
+
+
+AnySlaEvent = Annotated[SlaWarning | SlaBreached, Field(discriminator="event_type")]

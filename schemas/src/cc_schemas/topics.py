@@ -38,6 +38,7 @@ TICKET_OPENED = "ticket-opened"
 TICKET_ASSIGNED = "ticket-assigned"
 TICKET_CLOSED = "ticket-closed"
 TICKET_CHANGES = "ticket-changes"
+TICKET_SLA = "ticket-sla"
 INTERACTIONS = "interactions"
 CHAT_EVENTS = "chat-events"
 CSAT_RESPONSES = "csat-responses"
@@ -112,6 +113,7 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
             _spec(TICKET_ASSIGNED, "ticket_id", tickets.TicketAssigned),
             _spec(TICKET_CLOSED, "ticket_id", tickets.TicketClosed),
             _spec(TICKET_CHANGES, "ticket_id", tickets.AnyTicketChange),
+            _spec(TICKET_SLA, "ticket_id", tickets.AnySlaEvent),
             _spec(INTERACTIONS, "customer_id", interactions.InteractionRecorded),
             _spec(CHAT_EVENTS, "chat_id", chat.AnyChatEvent),
             _spec(CSAT_RESPONSES, "customer_id", csat.CsatSubmitted),

@@ -17,10 +17,10 @@ from cc_runtime import CurrentPrincipal
 from cc_runtime.identity import Principal
 from cc_schemas import Actor
 from claims import domain
-from claims.details import PRIORITY_RANK, Details, UnknownCluster
+from claims.details import PRIORITY_RANK, Details, Stored, UnknownCluster
 from claims.domain import Priority, Responsible, State
 from claims.handlers import Claims, Command, Conflict, NotFound, act, open_claim
-from claims.repository import PostgresTickets, QueueFilter
+from claims.repository import PostgresTickets, QueueFilter, QueuePosition
 from claims.views import (
     AssignBody,
     CloseBody,
@@ -227,7 +227,7 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
         last = found[-1] if len(found) == limit else None
         return QueuePage(
             tickets=[ticket_view(s, now) for s in found],
-            next_cursor=_cursor(last.details.priority, last.ticket) if last else None,
+            next_cursor=_cursor(last) if last else None,
         )
 
     @router.get(
@@ -282,16 +282,30 @@ def _version(if_match: str | None) -> int:
     return int(text)
 
 
-def _cursor(priority: Priority, ticket: domain.Ticket) -> str:
-    raw = f"{PRIORITY_RANK[priority]}|{ticket.opened_at.isoformat()}|{ticket.ticket_id}"
+def _cursor(last: Stored) -> str:
+    due = last.sla.due_at if last.sla else None
+    rank = PRIORITY_RANK[last.details.priority]
+    raw = "|".join(
+        [
+            due.isoformat() if due else "",
+            str(rank),
+            last.ticket.opened_at.isoformat(),
+            last.ticket.ticket_id,
+        ]
+    )
     return base64.urlsafe_b64encode(raw.encode()).decode()
 
 
-def _position(cursor: str | None) -> tuple[int, datetime, str] | None:
+def _position(cursor: str | None) -> QueuePosition | None:
     if cursor is None:
         return None
     try:
-        rank, at, ticket_id = base64.urlsafe_b64decode(cursor).decode().split("|", 2)
-        return int(rank), datetime.fromisoformat(at), ticket_id
+        due, rank, at, ticket_id = base64.urlsafe_b64decode(cursor).decode().split("|", 3)
+        return QueuePosition(
+            due_at=datetime.fromisoformat(due) if due else None,
+            rank=int(rank),
+            opened_at=datetime.fromisoformat(at),
+            ticket_id=ticket_id,
+        )
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise HTTPException(422, detail="cursor is not one this API gave") from None

@@ -1,21 +1,31 @@
 """Composition root of claims: settings -> infrastructure -> repository, outbox relay, use
-cases, HTTP app. Writes ticket-opened, ticket-assigned, ticket-closed and ticket-changes
-(through its outbox); reads no topic yet."""
+cases, SLA watcher, HTTP app. Writes ticket-opened, ticket-assigned, ticket-closed,
+ticket-changes and ticket-sla (through its outbox); reads no topic yet."""
 
-from datetime import timedelta
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from cc_runtime import ServiceSpec, connect, create_http_app
-from cc_schemas import TICKET_ASSIGNED, TICKET_CHANGES, TICKET_CLOSED, TICKET_OPENED
+from cc_schemas import TICKET_ASSIGNED, TICKET_CHANGES, TICKET_CLOSED, TICKET_OPENED, TICKET_SLA
 from claims.access import ACCESS
 from claims.api import ticket_routes
+from claims.business_time import BusinessCalendar, parse_hours, public_holidays
 from claims.domain import Rules
-from claims.handlers import Claims
+from claims.handlers import Claims, watch_sla
 from claims.outbox import Publish, Relay
 from claims.repository import PostgresTickets
 from claims.settings import Settings
+from claims.sla import load_policies
+
+log = logging.getLogger(__name__)
 
 
 def kafka_publisher(broker: KafkaBroker, settings: Settings) -> Publish:
@@ -30,6 +40,35 @@ def kafka_publisher(broker: KafkaBroker, settings: Settings) -> Publish:
     return publish
 
 
+def calendar_of(settings: Settings) -> BusinessCalendar:
+    return BusinessCalendar(
+        zone=ZoneInfo(settings.zone),
+        hours=parse_hours(settings.opening_hours),
+        is_holiday=public_holidays(settings.holidays_country),
+    )
+
+
+@asynccontextmanager
+async def sla_watcher(claims: Claims, every_seconds: float) -> AsyncIterator[None]:
+    """The SLA watcher's rounds, in the background while the service runs."""
+
+    async def rounds() -> None:
+        while True:
+            try:
+                await watch_sla(claims, datetime.now(UTC))
+            except Exception:  # PostgreSQL away or a bad row: logged, the next round retries
+                log.exception("SLA watcher round failed")
+            await asyncio.sleep(every_seconds)
+
+    task = asyncio.create_task(rounds(), name="claims-sla-watcher")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     infra = connect(settings)
@@ -39,6 +78,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tickets=tickets,
         rules=Rules(reopen_window=timedelta(days=settings.reopen_window_days)),
         clusters=settings.clusters,
+        policies=load_policies(settings.sla_file),
+        calendar=calendar_of(settings),
         written=relay.wake,
     )
     spec = ServiceSpec(
@@ -47,10 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Claim tickets opened, assigned down a chain of responsibles "
             "and closed resolved or unresolved."
         ),
-        produces=[TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_CHANGES],
+        produces=[TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_CHANGES, TICKET_SLA],
         routers=[ticket_routes(claims, tickets)],
         migrations="claims",
-        resources=[relay.running],
+        resources=[relay.running, lambda: sla_watcher(claims, settings.sla_check_seconds)],
         access=ACCESS,
     )
     return create_http_app(infra, spec)

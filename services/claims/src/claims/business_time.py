@@ -105,6 +105,9 @@ def _minutes(text: str) -> int:
 
 
 def public_holidays(country: str, subdivision: str | None = None) -> Callable[[date], bool]:
-    """The public holidays of a country (ISO 3166-1, e.g. IT), from the `holidays` package."""
+    """The public holidays of a country (ISO 3166-1, e.g. IT), from the `holidays` package;
+    none for an empty country (a contact centre that never closes)."""
+    if not country:
+        return lambda _: False
     calendar = holidays.country_holidays(country, subdiv=subdivision)
     return lambda day: day in calendar

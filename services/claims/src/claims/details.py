@@ -4,8 +4,9 @@ priority, CRM case, tags. Pure; the cluster is checked against the configured li
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
-from claims.domain import Priority
+from claims.domain import Priority, Ticket
 
 
 class UnknownCluster(ValueError):
@@ -33,3 +34,19 @@ def check_cluster(code: str, configured: tuple[str, ...]) -> str:
 
 
 PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+@dataclass(frozen=True)
+class SlaState:
+    policy: str
+    due_at: datetime | None  # the nearest deadline not met: queues list the nearest first
+    check_at: datetime | None  # when the SLA watcher must look again
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A ticket as kept: what the claim is about, its state and chain, and its SLA."""
+
+    details: Details
+    ticket: Ticket
+    sla: SlaState | None = None

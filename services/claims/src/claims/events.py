@@ -6,6 +6,8 @@ it, so a command's events get the same ids however often the relay sends them.""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cc_schemas import (
     TICKET_ASSIGNED,
     TICKET_CHANGES,
@@ -15,6 +17,9 @@ from cc_schemas import (
     ClaimOutcome,
     Event,
     Resolution,
+    SlaBreached,
+    SlaTarget,
+    SlaWarning,
     Team,
     TicketAssigned,
     TicketChannel,
@@ -26,8 +31,9 @@ from cc_schemas import (
     TicketStateChanged,
     make_event_id,
 )
-from claims.details import Details
+from claims.details import Details, Stored
 from claims.domain import Change, Responsible, Ticket
+from claims.sla import Level, Target
 
 SOURCE = "claims"
 DEFAULT_TEAM = Team.CONTACT_CENTRE
@@ -126,4 +132,29 @@ def _state_changed(common: dict[str, object], after: Ticket, change: Change) -> 
         changed_by=change.by,
         reason=change.reason,
         outcome=ClaimOutcome(outcome) if outcome is not None else None,
+    )
+
+
+def sla_event(
+    stored: Stored, target: Target, level: Level, due_at: datetime, policy: str, now: datetime
+) -> SlaWarning | SlaBreached:
+    """`sla.warning` / `sla.breached` for one deadline; one id per ticket, target, level and
+    deadline (the watcher's store also keeps each once)."""
+    ticket, details = stored.ticket, stored.details
+    holder = ticket.responsible
+    kind = SlaWarning if level is Level.WARNING else SlaBreached
+    return kind(
+        event_id=make_event_id(
+            SOURCE, ticket.ticket_id, target.value, level.value, due_at.isoformat()
+        ),
+        occurred_at=now,
+        source=SOURCE,
+        ticket_id=ticket.ticket_id,
+        target=SlaTarget(target.value),
+        due_at=due_at,
+        policy=policy,
+        cluster=details.cluster,
+        priority=TicketPriority(details.priority.value),
+        team=Team(holder.team) if holder else None,
+        assignee=holder.person if holder else None,
     )

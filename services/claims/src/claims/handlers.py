@@ -3,15 +3,17 @@ caller saw. No I/O of their own: the repository and the relay's wake-up are pass
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from cc_schemas import Actor
-from claims.details import Details, check_cluster
-from claims.domain import Outcome, Refused, Responsible, Rules, Ticket, open_ticket
-from claims.events import events_of
-from claims.repository import Stored, TicketRepository, Written
+from claims.business_time import BusinessCalendar
+from claims.details import Details, SlaState, Stored, check_cluster
+from claims.domain import Change, Outcome, Refused, Responsible, Rules, Ticket, open_ticket
+from claims.events import events_of, sla_event
+from claims.repository import Alert, TicketRepository, Written
+from claims.sla import Policies, alerts, deadlines, earliest_due, next_check
 
 
 class NotFound(LookupError):
@@ -32,6 +34,8 @@ class Claims:
     tickets: TicketRepository
     rules: Rules
     clusters: tuple[str, ...]
+    policies: Policies
+    calendar: BusinessCalendar
     written: Callable[[], None]  # tells the outbox relay there is something to publish
 
 
@@ -46,7 +50,9 @@ async def open_claim(
     outcome = open_ticket(ticket_id, actor.subject, now, first)
     stored = Stored(details, outcome.ticket)
     events = events_of(None, outcome.ticket, details, outcome.changes, actor)
-    await claims.tickets.create(Written(stored, outcome.changes, actor, events))
+    sla = sla_state(claims, stored, outcome.changes, now)
+    stored = Stored(details, outcome.ticket, sla)
+    await claims.tickets.create(Written(stored, outcome.changes, actor, events, sla))
     claims.written()
     return stored
 
@@ -66,10 +72,14 @@ async def act(
         outcome = command(current.ticket)
     except Refused as refused:
         raise Conflict(str(refused), current) from None
-    stored = Stored(current.details, outcome.ticket)
     events = events_of(current.ticket, outcome.ticket, current.details, outcome.changes, actor)
+    history = [*await claims.tickets.history(ticket_id), *outcome.changes]
+    sla = sla_state(
+        claims, Stored(current.details, outcome.ticket), history, outcome.changes[-1].at
+    )
+    stored = Stored(current.details, outcome.ticket, sla)
     if not await claims.tickets.update(
-        expected_version, Written(stored, outcome.changes, actor, events)
+        expected_version, Written(stored, outcome.changes, actor, events, sla)
     ):
         now = await claims.tickets.get(ticket_id)
         assert now is not None  # tickets are never deleted
@@ -83,3 +93,39 @@ def _changed_since(current: Stored, expected: int) -> str:
         f"ticket {current.ticket.ticket_id} changed since version {expected}: "
         f"it is at version {current.ticket.version}, {current.ticket.state.value}"
     )
+
+
+def sla_state(claims: Claims, stored: Stored, history: Sequence[Change], now: datetime) -> SlaState:
+    """The ticket's SLA after a change: its policy, nearest deadline and next check."""
+    details = stored.details
+    policy = claims.policies.for_ticket(details.cluster, details.priority.value)
+    found = deadlines(stored.ticket.opened_at, history, policy, claims.calendar)
+    return SlaState(policy.name, earliest_due(found), next_check(found, now))
+
+
+def sla_alerts(
+    claims: Claims, stored: Stored, history: Sequence[Change], now: datetime
+) -> tuple[list[Alert], SlaState]:
+    """What the SLA watcher publishes for a ticket at `now`: (target, level, due, event) per
+    alert (the store keeps each once), and the ticket's SLA state after it."""
+    details = stored.details
+    policy = claims.policies.for_ticket(details.cluster, details.priority.value)
+    found = deadlines(stored.ticket.opened_at, history, policy, claims.calendar)
+    raised: list[Alert] = []
+    for due, level in alerts(found, now):
+        assert due.at is not None
+        event = sla_event(stored, due.target, level, due.at, policy.name, now)
+        raised.append((due.target.value, level.value, due.at, event))
+    return raised, SlaState(policy.name, earliest_due(found), next_check(found, now))
+
+
+async def watch_sla(claims: Claims, now: datetime, batch: int = 200) -> int:
+    """One round of the SLA watcher: the tickets whose next check has come; alerts published."""
+    published = 0
+    for ticket_id in await claims.tickets.due_for_check(now, batch):
+        published += await claims.tickets.check_sla(
+            ticket_id, lambda stored, history: sla_alerts(claims, stored, history, now)
+        )
+    if published:
+        claims.written()
+    return published

@@ -4,15 +4,15 @@ outbox events in one transaction; the queue and the report on responsibles' time
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
 from cc_runtime.postgres import Database
-from cc_schemas import Actor, Event
+from cc_schemas import TICKET_SLA, Actor, Event
 from claims import outbox
-from claims.details import PRIORITY_RANK, Details
+from claims.details import PRIORITY_RANK, Details, SlaState, Stored
 from claims.domain import (
     Change,
     Decision,
@@ -26,12 +26,6 @@ from claims.domain import (
 
 
 @dataclass(frozen=True)
-class Stored:
-    details: Details
-    ticket: Ticket
-
-
-@dataclass(frozen=True)
 class Written:
     """One command's result to store: the ticket after it, its changes, who made them and the
     events they publish."""
@@ -40,6 +34,20 @@ class Written:
     changes: tuple[Change, ...]
     actor: Actor
     events: Sequence[tuple[str, Event]]
+    sla: SlaState
+
+
+QUEUE_ORDER = "coalesce(sla_due_at, 'infinity'), -priority_rank, opened_at, ticket_id"
+
+
+@dataclass(frozen=True)
+class QueuePosition:
+    """Where a queue page ended: its last ticket's sort key."""
+
+    due_at: datetime | None
+    rank: int
+    opened_at: datetime
+    ticket_id: str
 
 
 @dataclass(frozen=True)
@@ -52,11 +60,18 @@ class QueueFilter:
     product_code: str | None = None
 
 
+Alert = tuple[str, str, datetime, Event]  # target, level, deadline, event
+DecideAlerts = Callable[[Stored, list[Change]], tuple[list[Alert], SlaState]]
+
+
 class TicketRepository(Protocol):
     async def next_ticket_id(self) -> str: ...
     async def get(self, ticket_id: str) -> Stored | None: ...
     async def create(self, written: Written) -> None: ...
     async def update(self, expected_version: int, written: Written) -> bool: ...
+    async def history(self, ticket_id: str) -> list[Change]: ...
+    async def due_for_check(self, now: datetime, limit: int) -> list[str]: ...
+    async def check_sla(self, ticket_id: str, decide: DecideAlerts) -> int: ...
 
 
 class PostgresTickets:
@@ -75,19 +90,17 @@ class PostgresTickets:
             stints = await connection.fetch(
                 "SELECT * FROM ticket_stints WHERE ticket_id = $1 ORDER BY position", ticket_id
             )
-        return Stored(_details(row), _ticket(row, stints))
+        return _stored(row, stints)
 
     async def create(self, written: Written) -> None:
         async with self._database.transaction() as connection:
-            await connection.execute(_INSERT, *_ticket_columns(written.stored))
+            await connection.execute(_INSERT, *_ticket_columns(written))
             await _write_chain(connection, written)
 
     async def update(self, expected_version: int, written: Written) -> bool:
         """False, with nothing written, when the ticket is no longer at `expected_version`."""
         async with self._database.transaction() as connection:
-            status = await connection.execute(
-                _UPDATE, *_ticket_columns(written.stored), expected_version
-            )
+            status = await connection.execute(_UPDATE, *_ticket_columns(written), expected_version)
             if status != "UPDATE 1":
                 return False
             await _write_chain(connection, written)
@@ -103,21 +116,21 @@ class PostgresTickets:
         return [dict(r) for r in rows]
 
     async def queue(
-        self, which: QueueFilter, limit: int, after: tuple[int, datetime, str] | None
+        self, which: QueueFilter, limit: int, after: QueuePosition | None
     ) -> list[Stored]:
-        """Live tickets matching `which`, highest priority first, then oldest; `after` is the
-        (priority rank, opened at, id) of the last one of the previous page."""
+        """Live tickets matching `which`: the nearest SLA deadline first (none last), then the
+        highest priority, then the oldest; `after` is where the previous page ended."""
         conditions, arguments = _queue_conditions(which)
         if after is not None:
-            arguments += list(after)
+            due = after.due_at.isoformat() if after.due_at else "infinity"
+            arguments += [due, after.rank, after.opened_at, after.ticket_id]
             n = len(arguments)
-            conditions.append(
-                f"(-priority_rank, opened_at, ticket_id) > (-${n - 2}::smallint, ${n - 1}, ${n})"
-            )
+            position = f"${n - 3}::text::timestamptz, -${n - 2}::smallint, ${n - 1}, ${n}"
+            conditions.append(f"({QUEUE_ORDER}) > ({position})")
         arguments.append(limit)
         sql = (
             f"SELECT * FROM tickets WHERE {' AND '.join(conditions)} "  # noqa: S608 (our own clauses)
-            f"ORDER BY priority_rank DESC, opened_at, ticket_id LIMIT ${len(arguments)}"
+            f"ORDER BY {QUEUE_ORDER} LIMIT ${len(arguments)}"
         )
         async with self._database.connection() as connection:
             rows = await connection.fetch(sql, *arguments)
@@ -129,7 +142,7 @@ class PostgresTickets:
         by_ticket: dict[str, list[Any]] = {}
         for stint in stints:
             by_ticket.setdefault(stint["ticket_id"], []).append(stint)
-        return [Stored(_details(r), _ticket(r, by_ticket.get(r["ticket_id"], []))) for r in rows]
+        return [_stored(r, by_ticket.get(r["ticket_id"], [])) for r in rows]
 
     async def held_time(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
         """Per responsible and team, within [since, until): calendar seconds holding tickets,
@@ -137,6 +150,75 @@ class PostgresTickets:
         async with self._database.connection() as connection:
             rows = await connection.fetch(_HELD_TIME, since, until)
         return [dict(r) for r in rows]
+
+    async def history(self, ticket_id: str) -> list[Change]:
+        async with self._database.connection() as connection:
+            return await _history(connection, ticket_id)
+
+    async def due_for_check(self, now: datetime, limit: int) -> list[str]:
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT ticket_id FROM tickets WHERE sla_check_at <= $1 "
+                "ORDER BY sla_check_at LIMIT $2",
+                now,
+                limit,
+            )
+        return [r["ticket_id"] for r in rows]
+
+    async def check_sla(self, ticket_id: str, decide: DecideAlerts) -> int:
+        """Under the ticket's row lock: `decide` what to alert; each alert not published
+        before is stored with its event in the outbox. The number of new alerts."""
+        async with self._database.transaction() as connection:
+            row = await connection.fetchrow(
+                "SELECT * FROM tickets WHERE ticket_id = $1 FOR UPDATE", ticket_id
+            )
+            if row is None:
+                return 0
+            stints = await connection.fetch(
+                "SELECT * FROM ticket_stints WHERE ticket_id = $1 ORDER BY position", ticket_id
+            )
+            raised, sla = decide(_stored(row, stints), await _history(connection, ticket_id))
+            new = []
+            for target, level, due_at, event in raised:
+                inserted = await connection.fetchval(
+                    "INSERT INTO sla_alerts (ticket_id, target, level, due_at, alerted_at) "
+                    "VALUES ($1, $2, $3, $4, now()) ON CONFLICT DO NOTHING RETURNING 1",
+                    ticket_id,
+                    target,
+                    level,
+                    due_at,
+                )
+                if inserted:
+                    new.append((TICKET_SLA, event))
+            await outbox.add(connection, new)
+            await connection.execute(
+                "UPDATE tickets SET sla_policy = $2, sla_due_at = $3, sla_check_at = $4 "
+                "WHERE ticket_id = $1",
+                ticket_id,
+                sla.policy,
+                sla.due_at,
+                sla.check_at,
+            )
+            return len(new)
+
+
+async def _history(connection: Any, ticket_id: str) -> list[Change]:
+    rows = await connection.fetch(
+        "SELECT kind, at, by_subject, from_state, to_state, reason FROM ticket_changes "
+        "WHERE ticket_id = $1 ORDER BY position",
+        ticket_id,
+    )
+    return [
+        Change(
+            kind=r["kind"],
+            at=r["at"],
+            by=r["by_subject"],
+            from_state=State(r["from_state"]) if r["from_state"] else None,
+            to_state=State(r["to_state"]),
+            reason=r["reason"],
+        )
+        for r in rows
+    ]
 
 
 async def _write_chain(connection: Any, written: Written) -> None:
@@ -187,12 +269,12 @@ async def _write_chain(connection: Any, written: Written) -> None:
 _COLUMNS = (
     "ticket_id, version, state, customer_id, order_id, product_code, case_id, channel, cluster, "
     "priority, priority_rank, subject, description, tags, opened_at, opened_by, assignee, team, "
-    "decision, resolution, closed_at, merged_into"
+    "decision, resolution, closed_at, merged_into, sla_policy, sla_due_at, sla_check_at"
 )
-_PLACES = ", ".join(f"${i}" for i in range(1, 23))
+_PLACES = ", ".join(f"${i}" for i in range(1, 26))
 _INSERT = f"INSERT INTO tickets ({_COLUMNS}) VALUES ({_PLACES})"  # noqa: S608 (constants)
 _SETS = ", ".join(f"{name} = ${i}" for i, name in enumerate(_COLUMNS.split(", "), 1) if i > 1)
-_UPDATE = f"UPDATE tickets SET {_SETS} WHERE ticket_id = $1 AND version = $23"  # noqa: S608
+_UPDATE = f"UPDATE tickets SET {_SETS} WHERE ticket_id = $1 AND version = $26"  # noqa: S608
 
 _HELD_TIME = """
 SELECT person, team,
@@ -207,8 +289,8 @@ ORDER BY team, person
 """
 
 
-def _ticket_columns(stored: Stored) -> tuple[Any, ...]:
-    t, d = stored.ticket, stored.details
+def _ticket_columns(written: Written) -> tuple[Any, ...]:
+    t, d, sla = written.stored.ticket, written.stored.details, written.sla
     holder = t.responsible or t.last_responsible
     decision = t.decision
     return (
@@ -234,6 +316,9 @@ def _ticket_columns(stored: Stored) -> tuple[Any, ...]:
         t.resolution.value if t.resolution else None,
         t.closed_at,
         t.merged_into,
+        sla.policy,
+        sla.due_at,
+        sla.check_at,
     )
 
 
@@ -244,6 +329,13 @@ def _decision_json(decision: Decision) -> dict[str, str]:
         "reason": decision.reason,
         "decided_at": decision.decided_at.isoformat(),
     }
+
+
+def _stored(row: Any, stints: Sequence[Any]) -> Stored:
+    sla = None
+    if row["sla_policy"] is not None:
+        sla = SlaState(row["sla_policy"], row["sla_due_at"], row["sla_check_at"])
+    return Stored(_details(row), _ticket(row, stints), sla)
 
 
 def _details(row: Any) -> Details:

@@ -1,6 +1,7 @@
 """Settings of claims, from `CLAIMS_*` variables (and the shared `CC_*` ones)."""
 
 import re
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, field_validator
@@ -8,6 +9,7 @@ from pydantic_settings import SettingsConfigDict
 
 from cc_runtime import ServiceSettings
 from cc_schemas import ClaimCluster
+from claims.sla import DEFAULT_FILE as DEFAULT_SLA_FILE
 
 CLUSTER_CODE = r"^[a-z][a-z0-9_]{0,63}$"
 
@@ -21,6 +23,22 @@ class Settings(ServiceSettings):
         tuple(c.value for c in ClaimCluster),
         description="The claim clusters people choose from, as codes (JSON list in the "
         'environment: CLAIMS_CLUSTERS=\'["return", "damaged_on_arrival"]\').',
+    )
+    zone: str = Field("Europe/Rome", description="The contact centre's time zone (IANA).")
+    opening_hours: dict[str, str] = Field(
+        {d: "09:00-18:00" for d in ("mon", "tue", "wed", "thu", "fri")} | {"sat": "09:00-13:00"},
+        description="Opening hours per weekday, the clock of SLA deadlines (JSON in the "
+        'environment: CLAIMS_OPENING_HOURS=\'{"mon": "09:00-13:00,14:00-18:00"}\'); days left '
+        "out are closed.",
+    )
+    holidays_country: str = Field(
+        "IT",
+        description="Public holidays close the contact centre: ISO 3166-1 country code (empty: "
+        "no holidays).",
+    )
+    sla_file: Path = Field(DEFAULT_SLA_FILE, description="SLA policies (claims/sla.toml's layout).")
+    sla_check_seconds: float = Field(
+        30.0, gt=0, description="How often the SLA watcher looks for deadlines near or missed."
     )
     reopen_window_days: int = Field(
         30, ge=0, le=365, description="Days after closing during which a ticket may reopen."

@@ -183,3 +183,39 @@ def _policy(name: str, table: Mapping[str, Any]) -> Policy:
         budgets={t: hours(f"{t.value}_hours") for t in Target},
         warn_before=hours("warn_before_hours"),
     )
+
+
+class Level(StrEnum):
+    WARNING = "warning"
+    BREACHED = "breached"
+
+
+def alerts(found: Sequence[Due], now: datetime) -> list[tuple[Due, Level]]:
+    """What `now` makes known: targets not met whose deadline passed (breached) or is near
+    (warning). A target found already past its deadline is only breached."""
+    raised = []
+    for due in found:
+        if due.met_at is not None or due.at is None:
+            continue
+        if due.at <= now:
+            raised.append((due, Level.BREACHED))
+        elif due.warn_at is not None and due.warn_at <= now:
+            raised.append((due, Level.WARNING))
+    return raised
+
+
+def earliest_due(found: Sequence[Due]) -> datetime | None:
+    """The nearest deadline of a target not met (None: all met, or the clock paused)."""
+    return min((d.at for d in found if d.met_at is None and d.at is not None), default=None)
+
+
+def next_check(found: Sequence[Due], now: datetime) -> datetime | None:
+    """When something next becomes known: the nearest warning or deadline still ahead."""
+    ahead = [
+        moment
+        for d in found
+        if d.met_at is None
+        for moment in (d.warn_at, d.at)
+        if moment is not None and moment > now
+    ]
+    return min(ahead, default=None)

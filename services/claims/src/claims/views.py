@@ -9,8 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from cc_schemas import ClaimOutcome, Team, TicketChannel, TicketPriority
 from cc_schemas.envelope import Id, Name
+from claims.details import Stored
 from claims.domain import Resolution, State, WaitingFor
-from claims.repository import Stored
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -107,6 +107,11 @@ class TicketView(BaseModel):
     closed_at: datetime | None
     merged_into: str | None
     chain: list[StintView]
+    sla_policy: str | None = None
+    sla_due_at: datetime | None = Field(
+        default=None,
+        description="The nearest deadline not met (none: all met, or waiting for the customer).",
+    )
     timeline: list[dict[str, Any]] | None = None
 
 
@@ -136,6 +141,8 @@ def ticket_view(stored: Stored, now: datetime) -> TicketView:
         resolution=t.resolution,
         closed_at=t.closed_at,
         merged_into=t.merged_into,
+        sla_policy=stored.sla.policy if stored.sla else None,
+        sla_due_at=stored.sla.due_at if stored.sla else None,
         chain=[
             StintView(
                 person=s.holder.person,
