@@ -23,9 +23,6 @@ class Settings(ServiceSettings):
     batch_max_records: int = Field(
         2000, ge=1, description="Records consumed, stored and committed together."
     )
-    call_consumers: int = Field(
-        2, ge=1, description="call-events consumers: one parses a batch while another stores."
-    )
 
     @property
     def zone(self) -> ZoneInfo:
