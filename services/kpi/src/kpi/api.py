@@ -8,19 +8,20 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from cc_schemas import (
-    AGENT_EVENTS,
-    CALL_EVENTS,
-    CHAT_EVENTS,
-    CONTACT_OUTCOMES,
-    CONTACT_REQUESTS,
-    CSAT_RESPONSES,
-    INTERACTIONS,
-)
+from cc_schemas import AGENT_EVENTS, CALL_EVENTS
 from kpi import omni_reports
 from kpi.omnichannel import OmnichannelProjection
 from kpi.periods import local_today
-from kpi.queries import TICKETS, Reports
+from kpi.queries import (
+    CASES,
+    CHATS,
+    CONTACTS,
+    CSAT,
+    TICKETS_OPEN,
+    TICKETS_OPENED,
+    Entities,
+    Reports,
+)
 from kpi.reports import ReportQuery, coverage, to_csv
 
 GROUPS_DOC = (
@@ -105,10 +106,10 @@ def kpi_router(reports: Reports) -> APIRouter:
         name: str,
         compute: Callable[[OmnichannelProjection, ReportQuery], list[dict[str, Any]]],
         doc: str,
-        topics: tuple[str, ...],
+        entities: Entities,
     ) -> None:
-        """A report computed from the omnichannel projection of its topics' stored events."""
-        report(name, partial(reports.omnichannel, topics, compute), doc, topics)
+        """A report computed from the omnichannel projection of the entities it reads."""
+        report(name, partial(reports.omnichannel, entities, compute), doc, entities.topics)
 
     calls = (CALL_EVENTS,)
     report("calls", reports.calls, "Telephony KPIs per queue/agent/period", calls)
@@ -125,33 +126,31 @@ def kpi_router(reports: Reports) -> APIRouter:
         (AGENT_EVENTS, CALL_EVENTS),
     )
     omni(
-        "tickets", omni_reports.ticket_report, "Claims: volumes, outcomes, throughput time", TICKETS
+        "tickets",
+        omni_reports.ticket_report,
+        "Claims: volumes, outcomes, throughput time",
+        TICKETS_OPENED,
     )
     omni(
         "backlog",
         omni_reports.backlog_report,
         "Tickets still open at the end of each period",
-        TICKETS,
-    )
-    omni("assignees", omni_reports.assignee_report, "Time each responsible held tickets", TICKETS)
-    omni(
-        "chats",
-        omni_reports.chat_report,
-        "Chats: first response and reply times",
-        (CHAT_EVENTS,),
+        TICKETS_OPEN,
     )
     omni(
-        "interactions",
-        omni_reports.interaction_report,
-        "Contacts per channel, FCR",
-        (INTERACTIONS,),
+        "assignees",
+        omni_reports.assignee_report,
+        "Time each responsible held tickets",
+        TICKETS_OPENED,
     )
-    omni("csat", omni_reports.csat_report, "CSAT: share of satisfied answers", (CSAT_RESPONSES,))
+    omni("chats", omni_reports.chat_report, "Chats: first response and reply times", CHATS)
+    omni("interactions", omni_reports.interaction_report, "Contacts per channel, FCR", CASES)
+    omni("csat", omni_reports.csat_report, "CSAT: share of satisfied answers", CSAT)
     omni(
         "contacts",
         omni_reports.contact_report,
         "Proactive contact requests and outcomes",
-        (CONTACT_REQUESTS, CONTACT_OUTCOMES),
+        CONTACTS,
     )
 
     @router.get("/queues/now", summary="Calls waiting in each queue now")

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from cc_schemas import CALL_EVENTS, CallEvent, Event
 from kpi.calls import CallFact, CallRules, fact_of
+from kpi.entities import entity_changes
 from kpi.fold import fold_calls, fold_outbound
 from kpi.outbound import OutboundFact, is_outbound, outbound_fact_of
 from kpi.repository import Batch, KpiStore
@@ -25,8 +26,8 @@ async def record_events(
     events that were new, in one transaction; returns how many were new.
 
     A redelivered batch stores nothing new and so moves nothing; a failure rolls the whole
-    batch back, to be read again. The other topics' KPIs are computed from the stored events
-    when asked.
+    batch back, to be read again. The other topics' KPIs are computed when asked from the
+    stored events of the entities near the period asked for, whose places move here.
     """
 
     async def work(batch: Batch) -> int:
@@ -46,6 +47,7 @@ async def record_events(
         if outbound:
             known_attempts = await batch.lock_outbound(list(outbound))
             await batch.save_outbound(fold_outbound(known_attempts, outbound, zone))
+        await batch.place_entities(entity_changes(new))
         await batch.count(new, received_at)
         return len(new)
 

@@ -16,11 +16,11 @@ from typing import Any
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from cc_schemas import CALL_EVENTS, CSAT_RESPONSES
+from cc_schemas import CALL_EVENTS
 from kpi.calls import Measures
 from kpi.outbound import OutboundMeasures
 from kpi.periods import local_today
-from kpi.queries import TICKETS, Reports
+from kpi.queries import CSAT, Reports
 from kpi.reports import ReportQuery
 from kpi.repository import EventCount
 
@@ -92,7 +92,7 @@ class KpiCollector(Collector):
     async def refresh(self) -> None:
         store, now = self.reports.store, self.now()
         today = local_today(now, self.reports.zone)
-        omni = await self.reports.projection([*TICKETS, CSAT_RESPONSES])
+        answers = await self.reports.projection(CSAT, today, today + timedelta(days=1))
         self.snapshot = Snapshot(
             counts=await store.counts(),
             call_totals=await store.call_totals(),
@@ -101,8 +101,8 @@ class KpiCollector(Collector):
                 ReportQuery(today, today + timedelta(days=1), ("queue",))
             ),
             waiting=await store.waiting(now - WAITING_HORIZON),
-            backlog=omni.open_tickets_by_channel(),
-            csat_today=omni.csat_of_day(today),
+            backlog=await store.open_tickets(),
+            csat_today=answers.csat_of_day(today),
         )
 
     def collect(self) -> Iterator[Metric]:

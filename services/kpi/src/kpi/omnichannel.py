@@ -160,15 +160,6 @@ class OmnichannelProjection:
     def hour(self, moment: datetime) -> datetime:
         return local_hour(moment, self.zone)
 
-    def open_tickets_by_channel(self) -> dict[str, int]:
-        """The backlog now: tickets opened and not (yet known to be) closed."""
-        counts: dict[str, int] = defaultdict(int)
-        for ticket in self.tickets.values():
-            opened = ticket.opened
-            if opened is not None and ticket.closed is None:
-                counts[opened.channel.value] += 1
-        return dict(counts)
-
     def csat_of_day(self, day: date) -> dict[str, float]:
         """Share of satisfied answers (4-5) per channel, for answers given on a local day."""
         answers: dict[str, list[int]] = defaultdict(list)

@@ -21,8 +21,9 @@ from typing import Any, Protocol, TypeVar
 from asyncpg import exceptions as pg
 
 from cc_runtime.postgres import Database
-from cc_schemas import Event, topic_spec
+from cc_schemas import AgentEvent, Event, topic_spec
 from kpi.calls import MEASURE_NAMES, CallFact, Measures
+from kpi.entities import LATEST_KINDS, EntityChanges, entity_of
 from kpi.fold import CallChanges, OutboundChanges, by_day
 from kpi.outbound import COUNT_NAMES, OUTCOMES, OutboundFact, OutboundMeasures
 from kpi.periods import PERIOD_KEYS, period_key
@@ -92,6 +93,8 @@ class Batch(Protocol):
 
     async def count(self, new: Sequence[tuple[str, Event]], received_at: datetime) -> None: ...
 
+    async def place_entities(self, changes: EntityChanges) -> None: ...
+
 
 class KpiStore(Protocol):
     async def run(self, work: Callable[[Batch], Awaitable[T]]) -> T:
@@ -110,7 +113,28 @@ class KpiStore(Protocol):
         self, start: date, end: date
     ) -> list[tuple[datetime, str, str, int, int]]: ...
 
-    async def events_of(self, topics: Sequence[str]) -> list[Event]: ...
+    async def placed_events(
+        self, kind: str, topics: Sequence[str], start: datetime, end: datetime
+    ) -> list[Event]:
+        """The events on `topics` of the entities of `kind` placed in [start, end)."""
+        ...
+
+    async def open_ticket_events(
+        self, topics: Sequence[str], start: datetime, end: datetime
+    ) -> list[Event]:
+        """The events on `topics` of the tickets opened before `end` and not closed before
+        `start`."""
+        ...
+
+    async def agent_events(self, start: datetime, end: datetime) -> list[AgentEvent]:
+        """Each agent's events from their last logout before `start` to their first logout
+        from `end` on (all of them where there is none): what their timeline in [start, end)
+        is replayed from."""
+        ...
+
+    async def open_tickets(self) -> dict[str, int]:
+        """Tickets opened and not closed, per channel of their opening."""
+        ...
 
     async def counts(self) -> list[EventCount]: ...
 
@@ -161,10 +185,29 @@ class PostgresKpiStore:
             rows = await connection.fetch(AGENT_BUSY_SQL, _midnight(start), _midnight(end))
         return [(r["hour"], r["agent"], r["kind"], r["n"], r["ms"]) for r in rows]
 
-    async def events_of(self, topics: Sequence[str]) -> list[Event]:
+    async def placed_events(
+        self, kind: str, topics: Sequence[str], start: datetime, end: datetime
+    ) -> list[Event]:
+        return await self._events(PLACED_EVENTS_SQL, kind, list(topics), start, end)
+
+    async def open_ticket_events(
+        self, topics: Sequence[str], start: datetime, end: datetime
+    ) -> list[Event]:
+        return await self._events(OPEN_TICKET_EVENTS_SQL, list(topics), start, end)
+
+    async def agent_events(self, start: datetime, end: datetime) -> list[AgentEvent]:
+        events = await self._events(AGENT_TIMELINES_SQL, start, end)
+        return [e for e in events if isinstance(e, AgentEvent)]
+
+    async def _events(self, sql: str, *args: object) -> list[Event]:
         async with self.database.connection() as connection:
-            rows = await connection.fetch(EVENTS_OF_SQL, list(topics))
+            rows = await connection.fetch(sql, *args)
         return [topic_spec(r["topic"]).adapter.validate_json(r["body"]) for r in rows]
+
+    async def open_tickets(self) -> dict[str, int]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(OPEN_TICKETS_SQL)
+        return {r["channel"]: r["tickets"] for r in rows}
 
     async def counts(self) -> list[EventCount]:
         async with self.database.connection() as connection:
@@ -268,9 +311,48 @@ WHERE hour >= $1 AND hour < $2 AND agent <> '' AND talked <> 0
 GROUP BY hour, agent
 """
 # The literal `topic <> 'call-events'` lets the planner use the partial index.
-EVENTS_OF_SQL = """
-SELECT topic, body::text AS body FROM events
-WHERE topic = ANY($1::text[]) AND topic <> 'call-events'
+PLACED_EVENTS_SQL = """
+SELECT e.topic, e.body::text AS body
+FROM entities AS n
+JOIN events AS e ON e.entity = n.entity_id AND e.topic = ANY($2::text[])
+                AND e.topic <> 'call-events'
+WHERE n.kind = $1 AND n.placed_at >= $3 AND n.placed_at < $4
+"""
+# Closed from `start` on, or still open: two index ranges (most tickets opened before a period
+# were closed before it).
+OPEN_TICKET_EVENTS_SQL = """
+SELECT e.topic, e.body::text AS body
+FROM (
+    SELECT entity_id FROM entities
+    WHERE kind = 'ticket' AND closed_at >= $2 AND placed_at < $3
+    UNION ALL
+    SELECT entity_id FROM entities
+    WHERE kind = 'ticket' AND closed_at IS NULL AND placed_at IS NOT NULL AND placed_at < $3
+) AS n
+JOIN events AS e ON e.entity = n.entity_id AND e.topic = ANY($1::text[])
+                AND e.topic <> 'call-events'
+"""
+# A logout ends whatever an agent had open (agents.timeline), so replaying from one gives the
+# same intervals after it as replaying everything.
+AGENT_TIMELINES_SQL = """
+SELECT e.topic, e.body::text AS body
+FROM entities AS a
+CROSS JOIN LATERAL (
+    SELECT coalesce((SELECT max(occurred_at) FROM events
+                     WHERE topic = 'agent-events' AND event_type = 'agent.logged_out'
+                       AND entity = a.entity_id AND occurred_at < $1), '-infinity') AS first,
+           coalesce((SELECT min(occurred_at) FROM events
+                     WHERE topic = 'agent-events' AND event_type = 'agent.logged_out'
+                       AND entity = a.entity_id AND occurred_at >= $2), 'infinity') AS last
+) AS b
+JOIN events AS e ON e.entity = a.entity_id AND e.topic = 'agent-events'
+                AND e.occurred_at >= b.first AND e.occurred_at <= b.last
+WHERE a.kind = 'agent'
+"""
+OPEN_TICKETS_SQL = """
+SELECT channel, count(*) AS tickets FROM entities
+WHERE kind = 'ticket' AND closed_at IS NULL AND placed_at IS NOT NULL
+GROUP BY channel
 """
 COUNTS_SQL = """
 SELECT topic, event_type, events, first_event_at, last_event_at, last_received_at
@@ -304,6 +386,7 @@ class PostgresBatch:
             [e.occurred_at for _, e in rows],
             received_at,
             [e.model_dump_json() for _, e in rows],
+            [entity_of(t, e) for t, e in rows],
         )
         stored = {r["event_id"] for r in new}
         seen: set[str] = set()
@@ -419,6 +502,23 @@ class PostgresBatch:
             received_at,
         )
 
+    async def place_entities(self, changes: EntityChanges) -> None:
+        """Keep each entity's earliest (or latest) place and a ticket's earliest close."""
+        keys = changes.keys()
+        if not keys:
+            return
+        placings = [changes.placings.get(k) for k in keys]
+        await self.connection.execute(
+            PLACE_ENTITIES_SQL,
+            [kind for kind, _ in keys],
+            [entity for _, entity in keys],
+            [p and p.rank_at for p in placings],
+            [p and p.rank_id for p in placings],
+            [p and p.placed_at for p in placings],
+            [p and p.channel for p in placings],
+            [changes.closings.get(k) for k in keys],
+        )
+
 
 class StaleState(Exception):
     """A call's row changed under the batch (two instances held its partition during a
@@ -488,10 +588,10 @@ def _increments(table: str, columns: Sequence[str]) -> str:
 
 
 INSERT_EVENTS_SQL = """
-INSERT INTO events (event_id, topic, event_type, occurred_at, received_at, body)
-SELECT e.event_id, e.topic, e.event_type, e.occurred_at, $5, e.body::jsonb
-FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $6::text[])
-     AS e(event_id, topic, event_type, occurred_at, body)
+INSERT INTO events (event_id, topic, event_type, occurred_at, received_at, body, entity)
+SELECT e.event_id, e.topic, e.event_type, e.occurred_at, $5, e.body::jsonb, e.entity
+FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $6::text[], $7::text[])
+     AS e(event_id, topic, event_type, occurred_at, body, entity)
 ON CONFLICT (event_id) DO NOTHING
 RETURNING event_id
 """
@@ -588,6 +688,25 @@ SELECT * FROM unnest($1::timestamp[], $2::text[], $3::text[],
 ORDER BY 1, 2, 3
 ON CONFLICT (hour, queue, agent) DO UPDATE SET {_increments("b", OUTBOUND_COLUMNS)}
 """  # noqa: S608 (fixed column names)
+# A candidate replaces the entity's place when it comes earlier (later for LATEST_KINDS).
+_REPLACES = f"""
+EXCLUDED.rank_at IS NOT NULL AND (n.rank_at IS NULL OR CASE
+    WHEN n.kind IN ({", ".join(f"'{k}'" for k in LATEST_KINDS)})
+    THEN (EXCLUDED.rank_at, EXCLUDED.rank_id) > (n.rank_at, n.rank_id)
+    ELSE (EXCLUDED.rank_at, EXCLUDED.rank_id) < (n.rank_at, n.rank_id) END)
+"""
+PLACE_ENTITIES_SQL = f"""
+INSERT INTO entities AS n (kind, entity_id, rank_at, rank_id, placed_at, channel, closed_at)
+SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[],
+                     $5::timestamptz[], $6::text[], $7::timestamptz[])
+ORDER BY 1, 2
+ON CONFLICT (kind, entity_id) DO UPDATE SET
+    rank_at = CASE WHEN {_REPLACES} THEN EXCLUDED.rank_at ELSE n.rank_at END,
+    rank_id = CASE WHEN {_REPLACES} THEN EXCLUDED.rank_id ELSE n.rank_id END,
+    placed_at = CASE WHEN {_REPLACES} THEN EXCLUDED.placed_at ELSE n.placed_at END,
+    channel = CASE WHEN {_REPLACES} THEN EXCLUDED.channel ELSE n.channel END,
+    closed_at = LEAST(n.closed_at, EXCLUDED.closed_at)
+"""  # noqa: S608 (fixed kind names)
 UPSERT_COUNTS_SQL = """
 INSERT INTO event_counts AS c
     (topic, event_type, events, first_event_at, last_event_at, last_received_at)

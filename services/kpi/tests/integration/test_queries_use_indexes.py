@@ -1,15 +1,18 @@
 """The hot statements of kpi's store name the index they read, from `EXPLAIN` on the real
 PostgreSQL (sequential scans priced out: a test's tables are tiny)."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
-from cc_schemas import AGENT_EVENTS
+from cc_schemas import CHAT_EVENTS, TICKET_CLOSED, TICKET_OPENED
 from cc_testing.postgres import indexes_used
 from kpi.repository import (
     AGENT_BUSY_SQL,
-    EVENTS_OF_SQL,
+    AGENT_TIMELINES_SQL,
+    OPEN_TICKET_EVENTS_SQL,
+    OPEN_TICKETS_SQL,
+    PLACED_EVENTS_SQL,
     RECOMPUTE_DAY_LONGEST_SQL,
     RECOMPUTE_LONGEST_SQL,
     WAITING_SQL,
@@ -86,5 +89,37 @@ async def test_calls_waiting_now_are_read_from_the_partial_index_of_calls_in_que
     assert await used(kpi_store, WAITING_SQL, since) == {"call_state_waiting"}
 
 
-async def test_a_topic_s_events_are_read_by_topic(kpi_store: PostgresKpiStore) -> None:
-    assert await used(kpi_store, EVENTS_OF_SQL, [AGENT_EVENTS]) == {"events_by_topic"}
+WEEK = (datetime(2025, 3, 1, tzinfo=UTC), datetime(2025, 3, 8, tzinfo=UTC))
+
+
+async def test_a_report_reads_the_events_of_the_entities_placed_in_its_period(
+    kpi_store: PostgresKpiStore,
+) -> None:
+    found = await used(kpi_store, PLACED_EVENTS_SQL, "chat", [CHAT_EVENTS], *WEEK)
+
+    assert found == {"entities_placed", "events_by_entity"}
+
+
+async def test_the_backlog_reads_the_tickets_closed_since_its_start_and_those_still_open(
+    kpi_store: PostgresKpiStore,
+) -> None:
+    topics = [TICKET_OPENED, TICKET_CLOSED]
+
+    found = await used(kpi_store, OPEN_TICKET_EVENTS_SQL, topics, *WEEK)
+
+    assert found == {"entities_closed", "entities_open_tickets", "events_by_entity"}
+
+
+async def test_agents_timelines_are_read_from_a_logout_to_a_logout(
+    kpi_store: PostgresKpiStore,
+) -> None:
+    found = await used(kpi_store, AGENT_TIMELINES_SQL, *WEEK)
+
+    # The agents' own rows (a few hundred) are found by whichever index leads with the kind.
+    assert {"events_agent_logouts", "events_by_entity"} <= found
+
+
+async def test_the_open_tickets_now_are_counted_from_their_partial_index(
+    kpi_store: PostgresKpiStore,
+) -> None:
+    assert await used(kpi_store, OPEN_TICKETS_SQL) == {"entities_open_tickets"}
