@@ -11,33 +11,20 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
-from faststream.kafka import KafkaBroker
 
 from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import TICKET_ASSIGNED, TICKET_CHANGES, TICKET_CLOSED, TICKET_OPENED, TICKET_SLA
 from claims.access import ACCESS
 from claims.api import ticket_routes
 from claims.business_time import BusinessCalendar, parse_hours, public_holidays
 from claims.domain import Rules
 from claims.handlers import Claims, watch_sla
-from claims.outbox import Publish, Relay
 from claims.repository import PostgresTickets
 from claims.settings import Settings
 from claims.sla import load_policies
 
 log = logging.getLogger(__name__)
-
-
-def kafka_publisher(broker: KafkaBroker, settings: Settings) -> Publish:
-    async def publish(topic: str, key: bytes, value: bytes) -> None:
-        await broker.publish(
-            value,
-            settings.topic(topic),
-            key=key,
-            headers={"content-type": "application/json"},
-        )
-
-    return publish
 
 
 def calendar_of(settings: Settings) -> BusinessCalendar:
@@ -73,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     infra = connect(settings)
     tickets = PostgresTickets(infra.postgres)
-    relay = Relay(infra.postgres, kafka_publisher(infra.broker, settings))
+    relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
     claims = Claims(
         tickets=tickets,
         rules=Rules(reopen_window=timedelta(days=settings.reopen_window_days)),

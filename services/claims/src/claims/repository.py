@@ -9,9 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from cc_runtime import outbox
 from cc_runtime.postgres import Database
 from cc_schemas import TICKET_SLA, Actor, Event
-from claims import outbox
 from claims.details import PRIORITY_RANK, Details, SlaState, Stored
 from claims.domain import (
     Change,

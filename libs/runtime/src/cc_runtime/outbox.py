@@ -1,10 +1,13 @@
-"""The transactional outbox: events are written in the transaction of the change that caused
-them and published afterwards by one relay, in the order they were written.
+"""The transactional outbox, shared by the services that publish what they store (claims,
+chat): events are written in the transaction of the change that caused them and published
+afterwards by one relay, in the order they were written. Each service's migration creates its
+`outbox` table (id bigserial, topic, key, value bytea) in its own schema.
 
-A command's transaction stores the ticket and its events together, so the broker never hears
+A command's transaction stores the aggregate and its events together, so the broker never hears
 of a change that was rolled back, and a crash between commit and publish only delays the
-events (the relay sends them at the next start). One relay runs at a time across instances (a
-transaction-scoped advisory lock), which keeps each ticket's events in order on its partition.
+events (the relay sends them at the next start). One relay runs at a time across a
+service's instances (a transaction-scoped advisory lock named after its schema), which keeps
+each aggregate's events in order on its partition.
 Delivery is at least once: an event published but not yet deleted when the process dies is
 published again, and consumers deduplicate on `event_id` as every consumer here does."""
 
@@ -17,14 +20,30 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
+from faststream.kafka import KafkaBroker
+
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
+from cc_runtime.settings import ServiceSettings
 from cc_schemas import Event, encode, key_of
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[str, bytes, bytes], Awaitable[None]]  # topic, key, value
-RELAY_LOCK = "claims-outbox-relay"
 BATCH = 500
+
+
+def broker_publisher(broker: KafkaBroker, settings: ServiceSettings) -> Publish:
+    """Publish to the service's namespaced topic as JSON."""
+
+    async def publish(topic: str, key: bytes, value: bytes) -> None:
+        await broker.publish(
+            value,
+            settings.topic(topic),
+            key=key,
+            headers={"content-type": "application/json"},
+        )
+
+    return publish
 
 
 async def add(connection: Any, events: Sequence[tuple[str, Event]]) -> None:
@@ -44,6 +63,7 @@ class Relay:
         self._publish = publish
         self._interval = interval
         self._written = asyncio.Event()
+        self._lock = f"outbox-relay:{database.schema}"
 
     def wake(self) -> None:
         self._written.set()
@@ -59,7 +79,7 @@ class Relay:
     async def _publish_batch(self) -> int:
         async with self._database.transaction() as connection:
             locked = await connection.fetchval(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", RELAY_LOCK
+                "SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0))", self._lock
             )
             if not locked:
                 return 0
@@ -88,7 +108,7 @@ class Relay:
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[Relay]:
-        task = asyncio.create_task(self.run(), name="claims-outbox-relay")
+        task = asyncio.create_task(self.run(), name=self._lock)
         try:
             yield self
         finally:
