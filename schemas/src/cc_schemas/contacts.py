@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from cc_schemas.customers import StrategicLevel
 from cc_schemas.envelope import Cents, Currency, Event, EventPart, Id, UtcDatetime
 from cc_schemas.shop import CustomerContext
 
@@ -66,6 +67,11 @@ class ContactRequested(Event):
         examples=["Cart of 89.90 EUR left for 30 minutes"],
     )
     priority: ContactPriority = ContactPriority.NORMAL
+    strategic_level: StrategicLevel | None = Field(
+        default=None,
+        description="The customer's strategic level, when the sender knows it: the operators' "
+        "queue orders requests of one priority by it.",
+    )
     channel: ContactChannel
     context: ContactContext = Field(default_factory=ContactContext)
     expires_at: UtcDatetime = Field(description="After this, reaching out is pointless.")
