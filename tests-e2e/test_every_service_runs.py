@@ -20,9 +20,8 @@ from cc_testing import (
 pytestmark = pytest.mark.infra
 
 SERVICES = ["telephony-ingest", "crm", "claims", "proactive-engine", "kpi", "chat"]
-# The services that keep state, in PostgreSQL; the chat skeleton keeps none yet, so its
-# readiness asks Kafka alone.
-STATEFUL = {"claims", "crm", "kpi", "proactive-engine", "telephony-ingest"}
+# The services that keep state, in PostgreSQL: every one.
+STATEFUL = {"chat", "claims", "crm", "kpi", "proactive-engine", "telephony-ingest"}
 
 
 @pytest.fixture(scope="module")

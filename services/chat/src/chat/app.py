@@ -1,27 +1,72 @@
-"""Composition root of chat: settings -> infrastructure -> HTTP app.
+"""Composition root of chat: settings -> infrastructure -> repository, outbox relay, use cases,
+expiry watcher, subscribers, HTTP app. Reads contact-requests and order-events; writes
+contact-outcomes (through its outbox)."""
 
-A skeleton so far: it serves health, readiness, metrics, its (empty) AsyncAPI page and who
-the signed-in person is (/v1/me); its topics and routes come with its own issue.
-"""
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
 
 from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_runtime.outbox import Relay, broker_publisher
+from cc_schemas import CONTACT_OUTCOMES
 from chat.access import ACCESS
-from chat.api import me_router
+from chat.api import me_router, queue_router
+from chat.handlers import Desk, expire_due
+from chat.repository import PostgresContactRequests
 from chat.settings import Settings
+from chat.subscribers import CONSUMED, register_subscribers
+
+log = logging.getLogger(__name__)
+
+
+@asynccontextmanager
+async def expiry_watcher(desk: Desk, every_seconds: float) -> AsyncIterator[None]:
+    """The expiry watcher's rounds, in the background while the service runs."""
+
+    async def rounds() -> None:
+        while True:
+            try:
+                await expire_due(desk, datetime.now(UTC))
+            except Exception:  # PostgreSQL away or a bad row: logged, the next round retries
+                log.exception("expiry watcher round failed")
+            await asyncio.sleep(every_seconds)
+
+    task = asyncio.create_task(rounds(), name="chat-expiry-watcher")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     infra = connect(settings)
+    requests = PostgresContactRequests(infra.postgres)
+    relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
+    desk = Desk(
+        requests=requests,
+        conversion_window=timedelta(hours=settings.conversion_window_hours),
+        written=relay.wake,
+    )
+    register_subscribers(infra.broker, settings, desk)
     spec = ServiceSpec(
         title="Chat",
         description=(
             "Live chat between operators and customers, "
             "and the operators' queue of contact requests."
         ),
-        routers=[me_router()],
+        consumes=CONSUMED,
+        produces=[CONTACT_OUTCOMES],
+        routers=[me_router(), queue_router(desk, requests)],
+        migrations="chat",
+        resources=[relay.running, lambda: expiry_watcher(desk, settings.expiry_check_seconds)],
         access=ACCESS,
     )
     return create_http_app(infra, spec)

@@ -31,6 +31,9 @@ def test_every_route_answers_as_the_access_table_says(client: TestClient) -> Non
     assert ("GET /v1/me", "none", 401) in answers
     assert ("GET /v1/me", "role metrics", 403) in answers
     assert ("GET /v1/me", "role back-office", 200) in answers
+    assert ("GET /v1/contact-requests", "none", 401) in answers
+    assert ("GET /v1/contact-requests", "role back-office", 403) in answers
+    assert ("GET /v1/contact-requests", "role operator", 200) in answers
 
 
 def test_me_is_the_signed_in_operator_with_the_attributes_of_the_identity(

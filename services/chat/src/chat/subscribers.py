@@ -1,0 +1,46 @@
+"""Topic -> handler, nothing more. Reads contact-requests (each request queued once) and
+order-events (an order placed converts its customer's accepted requests).
+
+One subscriber for both topics, each record parsed by its own topic's contract: one consumer
+joins the group once (two members of one process rebalance each other at every start)."""
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream.kafka import KafkaBroker
+
+from cc_runtime import consumer_options
+from cc_runtime.kafka import undecoded
+from cc_schemas import CONTACT_REQUESTS, ORDER_EVENTS, parser
+from chat.handlers import Desk, receive, record_order
+from chat.settings import Settings
+
+CONSUMED = (CONTACT_REQUESTS, ORDER_EVENTS)
+Handle = Callable[[Any], Awaitable[Any]]
+
+
+def register_subscribers(broker: KafkaBroker, settings: Settings, desk: Desk) -> None:
+    handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
+        settings.topic(CONTACT_REQUESTS): (
+            parser(CONTACT_REQUESTS),
+            lambda event: receive(desk, event),
+        ),
+        settings.topic(ORDER_EVENTS): (
+            parser(ORDER_EVENTS),
+            lambda event: record_order(desk, event),
+        ),
+    }
+
+    @broker.subscriber(
+        *handlers,
+        title="chat-events-in",
+        description="contact-requests (each request queued once, by event and request id) and "
+        "order-events (order.placed converts the customer's requests accepted within the "
+        "window before it); each record validated by its topic's contract",
+        decoder=undecoded,
+        **consumer_options(settings),
+    )
+    async def on_event(record: ConsumerRecord) -> None:
+        parse, handle = handlers[record.topic]
+        await handle(parse(record.value))  # a ValidationError dead-letters the record
