@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cc_dev import errors, topics
-from cc_dev.credentials import bearer_token, credentials_from
+from cc_dev.credentials import ClientCredentials, bearer_token, credentials_from
 from cc_dev.customers import import_customers
 from cc_dev.errors import CliError
 from cc_dev.ingest import DEVELOPMENT_SECRET, import_queue_log
@@ -332,6 +332,19 @@ def simulate_command(
     answer_commands: Annotated[
         bool, typer.Option(help="Answer order-commands as the shop would while running.")
     ] = True,
+    claims_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CC_DEV_CLAIMS_URL",
+            help="Work the simulated claims through the claims tool's API at this base URL "
+            "(e.g. http://127.0.0.1:8003; needs a token with the operator role) instead of "
+            "publishing ticket events.",
+        ),
+    ] = None,
+    token: Token = None,
+    client_id: ClientId = None,
+    client_secret: ClientSecret = None,
+    issuer: Issuer = DEFAULT_ISSUER,
 ) -> None:
     """Simulate the contact centre (PBX, shop, orders, claims, chats, e-mails, CSAT), seeded."""
     settings = settings_or_exit(servers, namespace)
@@ -371,10 +384,19 @@ def simulate_command(
         webhook_secret=webhook_secret,
         output=output,
         answer_commands=answer_commands and output is None,
+        claims_url=None if output else claims_url,
+        claims_token=_renewing(token, credentials_from(issuer, client_id, client_secret)),
     )
     with Bar("simulating", err) as bar:
         sent = run(simulate(settings, request, bar))
     out.print(f"simulated {sent} events (seed {seed}, from {begin.isoformat()})")
+
+
+def _renewing(token: str | None, client: ClientCredentials | None) -> Callable[[], str] | None:
+    """A fresh token each call (the client's credentials), or the one given."""
+    if not token and client is None:
+        return None
+    return lambda: bearer_token(token, client, timeout=30)
 
 
 @app.command("import-queue-log")

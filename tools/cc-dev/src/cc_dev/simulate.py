@@ -1,13 +1,14 @@
 """`cc-dev simulate`: publish the simulated contact centre at a controlled pace. Writes every
-topic the simulation makes (call-events optionally through telephony-ingest's webhook, or into a
-recording file instead) and, when asked, answers order-commands as the shop would."""
+topic the simulation makes (call-events optionally through telephony-ingest's webhook, claims
+optionally worked through the claims tool's API, or into a recording file instead) and, when
+asked, answers order-commands as the shop would."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
@@ -18,7 +19,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import ValidationError
 
 from cc_dev import kafka_io
-from cc_dev.errors import BadFileError
+from cc_dev.claims_api import ClaimsApi, ClaimsSink
+from cc_dev.errors import BadFileError, UsageError
 from cc_dev.ingest import DEVELOPMENT_SECRET, Webhook
 from cc_dev.progress import ProgressSink
 from cc_dev.recording import RecordedMessage, open_for_writing, to_line
@@ -55,6 +57,8 @@ class SimulateRequest:
     webhook_secret: str = DEVELOPMENT_SECRET
     output: Path | None = None  # write a recording instead of publishing
     answer_commands: bool = True
+    claims_url: str | None = None  # work tickets through claims' HTTP API at this base URL
+    claims_token: Callable[[], str] | None = None  # a fresh bearer token for claims
 
 
 def wall_offsets(emissions: Sequence[Emission], pace: Pace) -> list[float]:
@@ -194,6 +198,9 @@ async def _sink(settings: DevSettings, request: SimulateRequest) -> AsyncIterato
             if request.calls_webhook
             else kafka
         )
+        if request.claims_url:
+            renew = request.claims_token or _no_token
+            sink = ClaimsSink(ClaimsApi(client, request.claims_url, renew), sink)
         answering = (
             asyncio.create_task(answer_commands(settings, producer))
             if request.answer_commands
@@ -207,6 +214,10 @@ async def _sink(settings: DevSettings, request: SimulateRequest) -> AsyncIterato
                 answering.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await answering
+
+
+def _no_token() -> str:
+    raise UsageError("--claims-url needs a token: --token, or --client-id and --client-secret")
 
 
 async def answer_commands(settings: DevSettings, producer: AIOKafkaProducer) -> None:

@@ -259,3 +259,50 @@ def test_importing_a_missing_file_exits_with_3_and_an_unreachable_service_with_5
     assert "cannot read" in missing.output
     assert unreachable.exit_code == 5
     assert "127.0.0.1:1" in unreachable.output
+
+
+def test_simulated_claims_can_be_worked_through_the_claims_tools_api(
+    servers: Servers, namespace: str, service_env: dict[str, str], tmp_path: Path
+) -> None:
+    bootstrap = servers.kafka_bootstrap_servers
+    params = SimulationParams(seed=4, start=datetime(2026, 3, 2, 10, tzinfo=UTC), hours=0.5)
+    simulated = [e.event for e in simulate_day(params)]
+    opened = [e for e in simulated if topic_of(e) == "ticket-opened"]
+    closed = [e for e in simulated if topic_of(e) == "ticket-closed"]
+    (port,) = free_ports(1)
+    with service_process("claims", port, {**service_env, **ISSUER.env()}, tmp_path) as claims:
+        cli(
+            servers,
+            namespace,
+            "simulate",
+            "--seed",
+            "4",
+            "--start",
+            START,
+            "--hours",
+            "0.5",
+            "--tickets-per-day",
+            "150",
+            "--as-fast-as-possible",
+            "--claims-url",
+            claims.url,
+            "--token",
+            ISSUER.token(["operator"], subject="simulator"),
+            "--no-answer-commands",
+        )
+        published = asyncio.run(
+            read_records(
+                bootstrap, f"{namespace}.ticket-opened", until=lambda r: len(r) >= len(opened)
+            )
+        )
+        closings = asyncio.run(
+            read_records(
+                bootstrap, f"{namespace}.ticket-closed", until=lambda r: len(r) >= len(closed)
+            )
+        )
+    events = [parse("ticket-opened", r.value) for r in published]
+    assert len(events) == len(opened) > 0
+    assert {(e.source, e.actor.subject) for e in events} == {("claims", "simulator")}  # type: ignore[union-attr]
+    customers = sorted(e.customer_id for e in events)  # type: ignore[attr-defined]
+    assert customers == sorted(e.customer_id for e in opened)  # type: ignore[attr-defined]
+    assert len(closings) == len(closed)
