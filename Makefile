@@ -26,6 +26,7 @@ deps-uv:
 
 deps-debian:
 	@command -v docker-compose >/dev/null || deploy/local/apt-install docker-compose
+	@command -v chromium >/dev/null || deploy/local/apt-install chromium  # chat's browser tests
 	@$(STACK) provision postgres prometheus
 
 # Kafka's jars and Keycloak's distribution both come through Maven, whose local repository

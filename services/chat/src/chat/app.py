@@ -16,6 +16,7 @@ from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import CONTACT_OUTCOMES
 from chat.access import ACCESS
 from chat.api import me_router, queue_router
+from chat.console import console_router
 from chat.handlers import Desk, expire_due
 from chat.repository import PostgresContactRequests
 from chat.settings import Settings
@@ -64,7 +65,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
         consumes=CONSUMED,
         produces=[CONTACT_OUTCOMES],
-        routers=[me_router(), queue_router(desk, requests)],
+        routers=[
+            me_router(),
+            queue_router(desk, requests),
+            console_router(desk, requests, settings),
+        ],
         migrations="chat",
         resources=[relay.running, lambda: expiry_watcher(desk, settings.expiry_check_seconds)],
         access=ACCESS,

@@ -21,6 +21,7 @@ from cc_schemas import (
     StrategicLevel,
 )
 from chat import queue
+from chat.console.messages import CHANNELS, LANGUAGES, MESSAGES, PRIORITIES, RULES, language
 from chat.outcomes import outcome_of
 from chat.queue import ContactRequest, Refused, State
 
@@ -234,3 +235,25 @@ def test_a_request_leaves_waiting_once_and_never_comes_back(
         assert current.state is not State.WAITING
         left_waiting += before is State.WAITING
     assert left_waiting <= 1
+
+
+def test_the_console_says_everything_in_both_languages() -> None:
+    assert [sorted(MESSAGES[lang]) for lang in LANGUAGES] == [sorted(MESSAGES["en"])] * 2
+    assert [sorted(RULES[lang]) for lang in LANGUAGES] == [sorted(RULES["en"])] * 2
+    assert [set(PRIORITIES[lang]) for lang in LANGUAGES] == [set(ContactPriority)] * 2
+    assert [set(CHANNELS[lang]) for lang in LANGUAGES] == [set(ContactChannel)] * 2
+
+
+@pytest.mark.parametrize(
+    ("asked", "browser", "spoken"),
+    [
+        ("it", "en-GB", "it"),
+        (None, "it-IT,it;q=0.9,en;q=0.8", "it"),
+        (None, "de-DE,en;q=0.5", "en"),
+        ("fr", None, "en"),
+    ],
+)
+def test_the_console_speaks_the_asked_language_else_the_browsers(
+    asked: str | None, browser: str | None, spoken: str
+) -> None:
+    assert language(asked, browser) == spoken

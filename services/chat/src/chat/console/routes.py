@@ -1,0 +1,136 @@
+"""Route -> use case, nothing more, for the console: the page, its static files, and the
+fragments htmx swaps in. Refusals keep their status (409, 404, 422) with words to show."""
+
+from datetime import UTC, datetime
+from importlib.resources import files
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from cc_runtime import WriteBy
+from chat.console.messages import CHANNELS, LANGUAGES, MESSAGES, language
+from chat.console.rows import customer_of, row_of
+from chat.handlers import Desk, NotFound, accept, decline
+from chat.queue import ContactRequest, Refused
+from chat.repository import ContactRequests
+from chat.settings import Settings
+
+STATIC = {
+    "console.js": "text/javascript",
+    "console.css": "text/css",
+    "htmx-2.0.11.min.js": "text/javascript",
+}
+LANGUAGE_NAMES = (("en", "English"), ("it", "Italiano"))
+QUEUE_CHANGED = {"HX-Trigger": "queue-changed"}
+Lang = Annotated[str | None, Query(description="en or it; else the browser's language")]
+
+templates = Environment(
+    loader=PackageLoader("chat.console", "templates"),
+    autoescape=select_autoescape(["html"]),
+)
+
+
+def console_router(desk: Desk, requests: ContactRequests, settings: Settings) -> APIRouter:
+    router = APIRouter(prefix="/console", tags=["console"])
+
+    @router.get("", response_class=HTMLResponse, summary="The operators' console (its page)")
+    async def page(request: Request, lang: Lang = None) -> HTMLResponse:
+        chosen = _lang(request, lang)
+        return _html(
+            "page.html",
+            chosen,
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            poll_seconds=settings.console_poll_seconds,
+            languages=LANGUAGE_NAMES,
+        )
+
+    @router.get("/static/{name}", summary="The console's script, styles and htmx")
+    async def static(name: str) -> Response:
+        if name not in STATIC:
+            raise HTTPException(404, detail=f"no static file {name!r}")
+        content = (files("chat.console") / "static" / name).read_bytes()
+        return Response(content, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})
+
+    @router.get("/queue", response_class=HTMLResponse, summary="The live queue, as HTML")
+    async def queue(request: Request, lang: Lang = None) -> HTMLResponse:
+        chosen = _lang(request, lang)
+        now = datetime.now(UTC)
+        waiting = await requests.live(now, 200)
+        t = MESSAGES[chosen]
+        return _html(
+            "queue.html",
+            chosen,
+            rows=[row_of(r, chosen, now) for r in waiting],
+            caption=t["queue_count"].format(count=len(waiting)),
+            updated=t["updated"].format(time=now.strftime("%H:%M:%S")),
+        )
+
+    @router.post(
+        "/requests/{request_id}/accept",
+        response_class=HTMLResponse,
+        summary="Accept a request; the answer to show",
+    )
+    async def accept_request(
+        request: Request, request_id: str, by: WriteBy, lang: Lang = None
+    ) -> HTMLResponse:
+        chosen = _lang(request, lang)
+        try:
+            taken = await accept(desk, request_id, by)
+        except (NotFound, Refused) as error:
+            return _refusal(error, request_id, chosen)
+        t = MESSAGES[chosen]
+        text = t["accepted"].format(
+            request_id=request_id,
+            channel=CHANNELS[chosen][taken.channel],
+            customer=customer_of(taken, chosen),
+        )
+        return _notice("accepted", text, chosen, more=t["accepted_next"])
+
+    @router.post("/decline", response_class=HTMLResponse, summary="Decline a request with a reason")
+    async def decline_request(
+        request: Request,
+        request_id: Annotated[str, Form()],
+        reason: Annotated[str, Form(min_length=1, max_length=500)],
+        by: WriteBy,
+        lang: Lang = None,
+    ) -> HTMLResponse:
+        chosen = _lang(request, lang)
+        try:
+            declined: ContactRequest = await decline(desk, request_id, reason, by)
+        except (NotFound, Refused) as error:
+            return _refusal(error, request_id, chosen)
+        text = MESSAGES[chosen]["declined"].format(
+            request_id=request_id, reason=declined.decline_reason
+        )
+        return _notice("declined", text, chosen)
+
+    return router
+
+
+def _lang(request: Request, lang: str | None) -> str:
+    return language(lang, request.headers.get("accept-language"))
+
+
+def _html(template: str, lang: str, status: int = 200, **values: object) -> HTMLResponse:
+    body = templates.get_template(template).render(lang=lang, t=MESSAGES[lang], **values)
+    return HTMLResponse(body, status_code=status)
+
+
+def _notice(kind: str, text: str, lang: str, more: str = "", status: int = 200) -> HTMLResponse:
+    response = _html("notice.html", lang, status, kind=kind, text=text, more=more)
+    response.headers.update(QUEUE_CHANGED)
+    return response
+
+
+def _refusal(error: Exception, request_id: str, lang: str) -> HTMLResponse:
+    t = MESSAGES[lang]
+    if isinstance(error, NotFound):
+        return _notice("refused", t["not_found"].format(request_id=request_id), lang, status=404)
+    text = t["refused"].format(request_id=request_id, reason=error)
+    return _notice("refused", text, lang, status=409)
+
+
+assert set(LANGUAGES) == {code for code, _ in LANGUAGE_NAMES}

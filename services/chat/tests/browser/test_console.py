@@ -1,0 +1,198 @@
+"""The operators' console in Debian's chromium (driven by Playwright, no browser downloaded),
+against chat on the real broker and PostgreSQL: a contact request published on
+contact-requests appears in the signed-in operator's queue, the operator accepts it with the
+keyboard and declines another with a reason, and contact.accepted and contact.declined are on
+contact-outcomes with the operator as actor.
+
+The operator's token is a TestIssuer one the service trusts, put where console.js keeps the
+token its sign-in obtains: the identity provider's login page is not driven here (see the
+README). Set CHAT_SCREENSHOTS_DIR to keep the screenshots (services/chat/docs holds them)."""
+
+import asyncio
+import json
+import os
+import shutil
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from cc_schemas import (
+    CONTACT_OUTCOMES,
+    CONTACT_REQUESTS,
+    ContactChannel,
+    ContactContext,
+    ContactPriority,
+    ContactRequested,
+    CustomerContext,
+    encode,
+    make_event_id,
+    parse,
+)
+from cc_testing import Servers, TestIssuer, free_ports, produce, read_records
+from chat.app import create_app
+from chat.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+ISSUER = TestIssuer()
+CHROMIUM = os.environ.get("CC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+async def console_url(service_env: dict[str, str]) -> AsyncIterator[str]:
+    port = free_ports(1)[0]
+    settings = Settings(  # type: ignore[call-arg]
+        **service_env, **ISSUER.env(), http_port=port, console_poll_seconds=0.5
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not serving.done(), "chat stopped while starting"
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/console"
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture
+def chromium() -> str:
+    assert Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM}: make deps-debian installs it"
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, headless=True)
+        yield launched
+        await launched.close()
+
+
+async def signed_in_page(browser: Browser, subject: str, name: str) -> Page:
+    token = ISSUER.token(["operator"], subject=subject, name=name, preferred_username=subject)
+    stored = json.dumps({"access_token": token})
+    context = await browser.new_context(viewport={"width": 1280, "height": 640})
+    await context.add_init_script(
+        f"sessionStorage.setItem('cc-console-token', JSON.stringify("
+        f"Object.assign({stored}, {{expires_at: Date.now() + 3600000}})))"
+    )
+    return await context.new_page()
+
+
+def requested(request_id: str, priority: ContactPriority, reason: str) -> ContactRequested:
+    now = datetime.now(UTC)
+    return ContactRequested(
+        event_id=make_event_id("test", request_id),
+        occurred_at=now - timedelta(seconds=95),
+        source="proactive-engine",
+        request_id=request_id,
+        session_id=f"S-{request_id}",
+        customer=CustomerContext(customer_id=f"C-{request_id}", contact_by_chat=True),
+        rule="abandoned_cart",
+        reason=reason,
+        priority=priority,
+        channel=ContactChannel.CHAT,
+        context=ContactContext(
+            cart_value_cents=8990, currency="EUR", product_ids=("TRN-2040", "BLK-0100")
+        ),
+        expires_at=now + timedelta(minutes=15),
+    )
+
+
+async def screenshot(page: Page, name: str, tmp_path: Path) -> None:
+    directory = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or tmp_path)
+    await page.screenshot(path=directory / f"{name}.png", full_page=True)
+
+
+async def test_an_operator_sees_a_request_appear_accepts_one_and_declines_another(
+    console_url: str, browser: Browser, servers: Servers, namespace: str, tmp_path: Path
+) -> None:
+    page = await signed_in_page(browser, "giulia-sub", "Giulia Russo")
+    await page.goto(f"{console_url}?lang=en")
+    await expect(page.get_by_text("Signed in as Giulia Russo")).to_be_visible()
+    await expect(page.get_by_text("No contact requests are waiting.")).to_be_visible()
+
+    await produce(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_REQUESTS}",
+        [
+            (b"R-7", encode(requested("R-7", ContactPriority.NORMAL, "Cart left for 30 min"))),
+            (b"R-8", encode(requested("R-8", ContactPriority.URGENT, "Checkout failed twice"))),
+        ],
+    )
+    rows = page.locator("tbody tr")
+    await expect(rows).to_have_count(2, timeout=15_000)
+    await expect(rows.first).to_contain_text("Checkout failed twice")  # urgent first
+    await expect(rows.nth(1)).to_contain_text("cart 89.90 EUR")
+    await screenshot(page, "console-queue-en", tmp_path)
+
+    await page.get_by_role("button", name="Accept request R-7").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status")).to_contain_text(
+        "You accepted request R-7 (chat) for C-R-7."
+    )
+    await expect(rows).to_have_count(1)
+    await screenshot(page, "console-accepted-en", tmp_path)
+
+    await page.get_by_role("button", name="Decline request R-8").focus()
+    await page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    await expect(dialog).to_be_visible()
+    await page.get_by_label("Reason (required)").fill("customer already on the phone")
+    await screenshot(page, "console-decline-en", tmp_path)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("status")).to_contain_text(
+        "You declined request R-8: customer already on the phone."
+    )
+    await expect(page.get_by_text("No contact requests are waiting.")).to_be_visible()
+
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_OUTCOMES}",
+        until=lambda got: len(got) >= 2,
+    )
+    outcomes = sorted(
+        (e.event_type, e.request_id, e.actor.subject if e.actor else None)
+        for e in (parse(CONTACT_OUTCOMES, r.value) for r in records)
+    )
+    assert outcomes == [
+        ("contact.accepted", "R-7", "giulia-sub"),
+        ("contact.declined", "R-8", "giulia-sub"),
+    ]
+
+
+async def test_the_console_speaks_italian_and_asks_a_signed_out_visitor_to_sign_in(
+    console_url: str, browser: Browser, servers: Servers, namespace: str, tmp_path: Path
+) -> None:
+    context = await browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 400})
+    page = await context.new_page()
+
+    await page.goto(console_url)
+
+    await expect(page.locator("html")).to_have_attribute("lang", "it")
+    await expect(page.get_by_role("button", name="Accedi")).to_be_visible()
+    await expect(
+        page.get_by_text("Accedi con il tuo account del contact centre per vedere la coda.")
+    ).to_be_visible()
+    await expect(page.locator("#desk")).to_be_hidden()
+    await screenshot(page, "console-signed-out-it", tmp_path)
+
+    signed_in = await signed_in_page(browser, "luca-sub", "Luca Bianchi")
+    await produce(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_REQUESTS}",
+        [(b"R-9", encode(requested("R-9", ContactPriority.HIGH, "Carrello lasciato da 30 min")))],
+    )
+    await signed_in.goto(f"{console_url}?lang=it")
+    await expect(signed_in.get_by_role("button", name="Accetta la richiesta R-9")).to_be_visible(
+        timeout=15_000
+    )
+    await expect(signed_in.locator("tbody tr")).to_contain_text("Carrello abbandonato")
+    await expect(signed_in.locator("tbody tr")).to_contain_text("carrello 89,90 EUR")
+    await screenshot(signed_in, "console-queue-it", tmp_path)
