@@ -21,5 +21,7 @@ ACCESS: dict[str, Access] = {
     "POST /v1/tickets/{ticket_id}/close": requires(OPERATOR),
     "POST /v1/tickets/{ticket_id}/reopen": requires(OPERATOR),
     "POST /v1/tickets/{ticket_id}/merge": requires(SUPERVISOR),
+    "GET /v1/tickets/{ticket_id}/warranty": WORKERS,
+    "POST /v1/tickets/{ticket_id}/warranty-check": WORKERS,
     "GET /v1/reports/responsibles": requires(SUPERVISOR),
 }

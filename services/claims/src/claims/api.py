@@ -19,22 +19,38 @@ from cc_schemas import Actor
 from claims import domain
 from claims.details import PRIORITY_RANK, Details, Stored, UnknownCluster
 from claims.domain import Priority, Responsible, State
-from claims.handlers import Claims, Command, Conflict, NotFound, act, open_claim
-from claims.repository import PostgresTickets, QueueFilter, QueuePosition
+from claims.handlers import (
+    Claims,
+    Command,
+    Conflict,
+    NotFound,
+    Warranty,
+    act,
+    check_warranty,
+    open_claim,
+    warranty_of,
+)
+from claims.repository import PostgresPurchases, PostgresTickets, QueueFilter, QueuePosition
 from claims.views import (
     AssignBody,
+    CheckAnswer,
+    CheckBody,
+    CheckView,
     CloseBody,
     HeldTime,
     MergeBody,
     OpenBody,
+    PurchaseView,
     QueuePage,
     ReopenBody,
     ResolveBody,
     ResumeBody,
     TicketView,
     WaitBody,
+    WarrantyAnswer,
     ticket_view,
 )
+from claims.warranty import IncompleteChecklist
 
 MAX_PAGE = 100
 PENDING_STATES = (State.PENDING_CUSTOMER, State.PENDING_TEAM, State.PENDING_SUPPLIER)
@@ -93,12 +109,7 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
         except NotFound as error:
             raise HTTPException(404, detail=str(error)) from None
         except Conflict as conflict:
-            current = ticket_view(conflict.current, _now()).model_dump(mode="json")
-            return JSONResponse(
-                {"detail": str(conflict), "reason": "conflict", "ticket": current},
-                status_code=409,
-                headers={"ETag": _etag(conflict.current.ticket.version)},
-            )
+            return _conflict(conflict)
         view = ticket_view(stored, _now())
         return JSONResponse(
             view.model_dump(mode="json"), headers={"ETag": _etag(stored.ticket.version)}
@@ -244,6 +255,80 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
         return [HeldTime(**row) for row in await tickets.held_time(since, until)]
 
     return router
+
+
+def warranty_routes(claims: Claims, warranty: Warranty, purchases: PostgresPurchases) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["warranty"])
+
+    @router.get(
+        "/tickets/{ticket_id}/warranty",
+        summary="The purchase (from the order), the warranty cover and the product's checklist",
+        responses={404: {"description": "no such ticket"}},
+    )
+    async def get_warranty(ticket_id: str) -> WarrantyAnswer:
+        stored = await claims.tickets.get(ticket_id)
+        if stored is None:
+            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+        view = await warranty_of(warranty, stored, _now().date())
+        bought = view.purchase
+        return WarrantyAnswer(
+            ticket_id=ticket_id,
+            purchase=PurchaseView(
+                order_id=bought.order_id,
+                placed_on=bought.placed_on,
+                delivered_on=bought.delivered_on,
+                product_codes=list(bought.product_codes),
+            )
+            if bought
+            else None,
+            covered=view.cover.covered if view.cover else None,
+            covered_until=view.cover.until if view.cover else None,
+            reason=view.cover.reason if view.cover else str(view.why_no_cover),
+            checklist=[CheckView(**vars(c)) for c in view.checklist],
+            checks=await purchases.checks(ticket_id),
+        )
+
+    @router.post(
+        "/tickets/{ticket_id}/warranty-check",
+        summary="Record the walked checklist: which check decided, and the decision it points to",
+        response_model=CheckAnswer,
+        responses={**COMMAND["responses"], 422: {"description": "checks missing or unknown"}},
+    )
+    async def post_check(
+        ticket_id: str, body: CheckBody, caller: CurrentPrincipal, if_match: IfMatch = None
+    ) -> Response:
+        expected = _version(if_match)
+        try:
+            stored, check, suggested = await check_warranty(
+                claims, warranty, ticket_id, expected, body.answers, _actor(caller), _now()
+            )
+        except NotFound as error:
+            raise HTTPException(404, detail=str(error)) from None
+        except IncompleteChecklist as error:
+            raise HTTPException(422, detail=str(error)) from None
+        except Conflict as conflict:
+            return _conflict(conflict)
+        answer = CheckAnswer(
+            ticket=ticket_view(stored, _now()),
+            verdict=check.result.verdict.value,
+            decided_by=check.result.decided_by,
+            covered=check.cover.covered if check.cover else None,
+            suggested_outcome=suggested,
+        )
+        return JSONResponse(
+            answer.model_dump(mode="json"), headers={"ETag": _etag(stored.ticket.version)}
+        )
+
+    return router
+
+
+def _conflict(conflict: Conflict) -> JSONResponse:
+    current = ticket_view(conflict.current, _now()).model_dump(mode="json")
+    return JSONResponse(
+        {"detail": str(conflict), "reason": "conflict", "ticket": current},
+        status_code=409,
+        headers={"ETag": _etag(conflict.current.ticket.version)},
+    )
 
 
 def _details(body: OpenBody) -> Details:

@@ -1,6 +1,6 @@
 """Composition root of claims: settings -> infrastructure -> repository, outbox relay, use
 cases, SLA watcher, HTTP app. Writes ticket-opened, ticket-assigned, ticket-closed,
-ticket-changes and ticket-sla (through its outbox); reads no topic yet."""
+ticket-changes and ticket-sla (through its outbox); reads order-events (purchases)."""
 
 import asyncio
 import contextlib
@@ -14,15 +14,24 @@ from fastapi import FastAPI
 
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
-from cc_schemas import TICKET_ASSIGNED, TICKET_CHANGES, TICKET_CLOSED, TICKET_OPENED, TICKET_SLA
+from cc_schemas import (
+    ORDER_EVENTS,
+    TICKET_ASSIGNED,
+    TICKET_CHANGES,
+    TICKET_CLOSED,
+    TICKET_OPENED,
+    TICKET_SLA,
+)
 from claims.access import ACCESS
-from claims.api import ticket_routes
+from claims.api import ticket_routes, warranty_routes
 from claims.business_time import BusinessCalendar, parse_hours, public_holidays
 from claims.domain import Rules
-from claims.handlers import Claims, watch_sla
-from claims.repository import PostgresTickets
+from claims.handlers import Claims, Warranty, watch_sla
+from claims.repository import PostgresPurchases, PostgresTickets
 from claims.settings import Settings
 from claims.sla import load_policies
+from claims.subscribers import register_subscribers
+from claims.warranty import load_checklists
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     infra = connect(settings)
     tickets = PostgresTickets(infra.postgres)
+    purchases = PostgresPurchases(infra.postgres)
     relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
     claims = Claims(
         tickets=tickets,
@@ -69,6 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calendar=calendar_of(settings),
         written=relay.wake,
     )
+    warranty = Warranty(
+        purchases=purchases,
+        checklists=load_checklists(settings.checklists_file),
+        months=settings.warranty_months,
+    )
+    register_subscribers(infra.broker, settings, purchases)
     spec = ServiceSpec(
         title="Claims",
         description=(
@@ -76,7 +92,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "and closed resolved or unresolved."
         ),
         produces=[TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_CHANGES, TICKET_SLA],
-        routers=[ticket_routes(claims, tickets)],
+        consumes=[ORDER_EVENTS],
+        routers=[ticket_routes(claims, tickets), warranty_routes(claims, warranty, purchases)],
         migrations="claims",
         resources=[relay.running, lambda: sla_watcher(claims, settings.sla_check_seconds)],
         access=ACCESS,

@@ -95,7 +95,7 @@ class Decision:
 class Change:
     """One step of the ticket's history: a state change, with who, when and why."""
 
-    kind: str  # opened, assigned, waiting, resumed, resolved, closed, reopened, merged
+    kind: str  # opened, assigned, waiting, resumed, checked, resolved, closed, reopened, merged
     at: datetime
     by: str
     from_state: State | None
@@ -224,6 +224,13 @@ def merge(ticket: Ticket, into: str, by: str, at: datetime, reason: str | None) 
     _require_not_before(ticket, at)
     change = Change("merged", at, by, ticket.state, State.MERGED, reason)
     return _moved(ticket, change, stints=_ended(ticket.stints, at), merged_into=into)
+
+
+def note_check(ticket: Ticket, summary: str, by: str, at: datetime) -> Outcome:
+    """A step that works the claim without moving it (the warranty checklist walked): in the
+    timeline, with its outcome as the reason."""
+    _require(ticket, WORKING, "record a check")
+    return _moved(ticket, Change("checked", at, by, ticket.state, ticket.state, summary))
 
 
 def held_time(ticket: Ticket, now: datetime) -> dict[Responsible, timedelta]:

@@ -3,17 +3,37 @@ caller saw. No I/O of their own: the repository and the relay's wake-up are pass
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Protocol
 
-from cc_schemas import Actor
+from cc_schemas import Actor, OrderDelivered, OrderEvent, OrderPlaced
 from claims.business_time import BusinessCalendar
 from claims.details import Details, SlaState, Stored, check_cluster
-from claims.domain import Change, Outcome, Refused, Responsible, Rules, Ticket, open_ticket
+from claims.domain import (
+    Change,
+    Outcome,
+    Refused,
+    Responsible,
+    Rules,
+    Ticket,
+    note_check,
+    open_ticket,
+)
 from claims.events import events_of, sla_event
-from claims.repository import Alert, TicketRepository, Written
+from claims.repository import Alert, TicketRepository, WarrantyCheck, Written
 from claims.sla import Policies, alerts, deadlines, earliest_due, next_check
+from claims.warranty import (
+    Answer,
+    Check,
+    Checklists,
+    Cover,
+    Purchase,
+    Verdict,
+    cover,
+    walk,
+)
 
 
 class NotFound(LookupError):
@@ -58,7 +78,12 @@ async def open_claim(
 
 
 async def act(
-    claims: Claims, ticket_id: str, expected_version: int, command: Command, actor: Actor
+    claims: Claims,
+    ticket_id: str,
+    expected_version: int,
+    command: Command,
+    actor: Actor,
+    warranty: WarrantyCheck | None = None,
 ) -> Stored:
     """Apply `command` to the ticket as its caller saw it (`expected_version`). Exactly one of
     two people acting on the same version wins; the other gets `Conflict` with the ticket as
@@ -79,7 +104,7 @@ async def act(
     )
     stored = Stored(current.details, outcome.ticket, sla)
     if not await claims.tickets.update(
-        expected_version, Written(stored, outcome.changes, actor, events, sla)
+        expected_version, Written(stored, outcome.changes, actor, events, sla, warranty)
     ):
         now = await claims.tickets.get(ticket_id)
         assert now is not None  # tickets are never deleted
@@ -129,3 +154,96 @@ async def watch_sla(claims: Claims, now: datetime, batch: int = 200) -> int:
     if published:
         claims.written()
     return published
+
+
+class PurchaseReader(Protocol):
+    async def get(self, order_id: str) -> Purchase | None: ...
+
+
+@dataclass(frozen=True)
+class Warranty:
+    purchases: PurchaseReader
+    checklists: Checklists
+    months: int
+
+
+@dataclass(frozen=True)
+class WarrantyView:
+    purchase: Purchase | None
+    cover: Cover | None
+    checklist: tuple[Check, ...]
+    why_no_cover: str | None  # when there is no purchase to date the warranty from
+
+
+SUGGESTED = {  # verdict, covered -> the decision the checklist points to
+    (Verdict.DEFECT, True): "replacement",
+    (Verdict.DEFECT, False): "rejected",
+    (Verdict.USER_ERROR, True): "no_fault_found",
+    (Verdict.USER_ERROR, False): "no_fault_found",
+    (Verdict.MISUSE, True): "rejected",
+    (Verdict.MISUSE, False): "rejected",
+}
+
+
+async def warranty_of(warranty: Warranty, stored: Stored, today: date) -> WarrantyView:
+    """The ticket's purchase and warranty cover (from the order, never the customer's word)
+    and the checklist of its product."""
+    checklist = warranty.checklists.for_product(stored.details.product_code)
+    order_id = stored.details.order_id
+    if order_id is None:
+        return WarrantyView(None, None, checklist, "the claim names no order")
+    purchase = await warranty.purchases.get(order_id)
+    if purchase is None:
+        return WarrantyView(None, None, checklist, f"order {order_id} is not known yet")
+    return WarrantyView(purchase, cover(purchase, warranty.months, today), checklist, None)
+
+
+async def check_warranty(
+    claims: Claims,
+    warranty: Warranty,
+    ticket_id: str,
+    expected_version: int,
+    answers: Mapping[str, Answer],
+    actor: Actor,
+    now: datetime,
+) -> tuple[Stored, WarrantyCheck, str | None]:
+    """Record a walked checklist in the ticket's timeline: which check decided, the cover,
+    and the decision they point to (None when the cover is unknown)."""
+    current = await claims.tickets.get(ticket_id)
+    if current is None:
+        raise NotFound(f"no ticket {ticket_id!r}")
+    view = await warranty_of(warranty, current, now.date())
+    result = walk(view.checklist, answers)  # IncompleteChecklist: 422
+    covered = view.cover.covered if view.cover else None
+    summary = "; ".join(
+        [result.summary(), view.cover.reason if view.cover else str(view.why_no_cover)]
+    )
+    check = WarrantyCheck(result, view.cover)
+    stored = await act(
+        claims,
+        ticket_id,
+        expected_version,
+        lambda t: note_check(t, summary, actor.subject, now),
+        actor,
+        check,
+    )
+    suggested = SUGGESTED[(result.verdict, covered)] if covered is not None else None
+    return stored, check, suggested
+
+
+async def record_order_event(event: OrderEvent, purchases: PurchaseWriter) -> None:
+    """A purchase's dates and products, as the shop reports them."""
+    if isinstance(event, OrderPlaced):
+        products = [item.product_id for item in event.items]
+        await purchases.placed(
+            event.order_id, event.customer_id, event.occurred_at.date(), products
+        )
+    elif isinstance(event, OrderDelivered):
+        await purchases.delivered(event.order_id, event.customer_id, event.occurred_at.date())
+
+
+class PurchaseWriter(Protocol):
+    async def placed(
+        self, order_id: str, customer_id: str | None, on: date, products: list[str]
+    ) -> None: ...
+    async def delivered(self, order_id: str, customer_id: str | None, on: date) -> None: ...

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from cc_runtime import outbox
@@ -23,6 +23,7 @@ from claims.domain import (
     Stint,
     Ticket,
 )
+from claims.warranty import CheckResult, Cover, Purchase
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,15 @@ class Written:
     actor: Actor
     events: Sequence[tuple[str, Event]]
     sla: SlaState
+    warranty: WarrantyCheck | None = None
+
+
+@dataclass(frozen=True)
+class WarrantyCheck:
+    """A walked checklist, stored beside the timeline step that records it."""
+
+    result: CheckResult
+    cover: Cover | None  # None: no purchase known for the ticket
 
 
 QUEUE_ORDER = "coalesce(sla_due_at, 'infinity'), -priority_rank, opened_at, ticket_id"
@@ -263,7 +273,75 @@ async def _write_chain(connection: Any, written: Written) -> None:
             for i, c in enumerate(written.changes)
         ],
     )
+    if written.warranty is not None:
+        check, cover = written.warranty.result, written.warranty.cover
+        await connection.execute(
+            "INSERT INTO warranty_checks (ticket_id, checked_at, checked_by, verdict, decided_by, "
+            "answers, covered, covered_until) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            ticket.ticket_id,
+            written.changes[-1].at,
+            written.changes[-1].by,
+            check.verdict.value,
+            check.decided_by,
+            json.dumps({k: v.value for k, v in check.answers.items()}),
+            cover.covered if cover else None,
+            cover.until if cover else None,
+        )
     await outbox.add(connection, written.events)
+
+
+class PostgresPurchases:
+    """Purchases from order-events: an upsert per event, so a redelivery changes nothing."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def placed(
+        self, order_id: str, customer_id: str | None, on: date, products: list[str]
+    ) -> None:
+        async with self._database.connection() as connection:
+            await connection.execute(
+                "INSERT INTO purchases (order_id, customer_id, placed_on, product_codes) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO UPDATE SET "
+                "customer_id = excluded.customer_id, placed_on = excluded.placed_on, "
+                "product_codes = excluded.product_codes",
+                order_id,
+                customer_id,
+                on,
+                products,
+            )
+
+    async def delivered(self, order_id: str, customer_id: str | None, on: date) -> None:
+        async with self._database.connection() as connection:
+            await connection.execute(
+                "INSERT INTO purchases (order_id, customer_id, delivered_on) VALUES ($1, $2, $3) "
+                "ON CONFLICT (order_id) DO UPDATE SET delivered_on = excluded.delivered_on",
+                order_id,
+                customer_id,
+                on,
+            )
+
+    async def get(self, order_id: str) -> Purchase | None:
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow("SELECT * FROM purchases WHERE order_id = $1", order_id)
+        if row is None or row["placed_on"] is None:
+            return None  # delivered, but the order itself not seen: no date to trust yet
+        return Purchase(
+            order_id=row["order_id"],
+            customer_id=row["customer_id"],
+            placed_on=row["placed_on"],
+            delivered_on=row["delivered_on"],
+            product_codes=tuple(row["product_codes"]),
+        )
+
+    async def checks(self, ticket_id: str) -> list[dict[str, Any]]:
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT checked_at, checked_by, verdict, decided_by, answers, covered, "
+                "covered_until FROM warranty_checks WHERE ticket_id = $1 ORDER BY checked_at",
+                ticket_id,
+            )
+        return [dict(r) | {"answers": json.loads(r["answers"])} for r in rows]
 
 
 _COLUMNS = (

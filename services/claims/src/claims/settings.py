@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from cc_runtime import ServiceSettings
 from cc_schemas import ClaimCluster
 from claims.sla import DEFAULT_FILE as DEFAULT_SLA_FILE
+from claims.warranty import DEFAULT_CHECKLISTS
 
 CLUSTER_CODE = r"^[a-z][a-z0-9_]{0,63}$"
 
@@ -39,6 +40,12 @@ class Settings(ServiceSettings):
     sla_file: Path = Field(DEFAULT_SLA_FILE, description="SLA policies (claims/sla.toml's layout).")
     sla_check_seconds: float = Field(
         30.0, gt=0, description="How often the SLA watcher looks for deadlines near or missed."
+    )
+    warranty_months: int = Field(
+        24, ge=1, le=120, description="Warranty from delivery (24 months: Italy's guarantee)."
+    )
+    checklists_file: Path = Field(
+        DEFAULT_CHECKLISTS, description="Warranty checklists (claims/checklists.toml's layout)."
     )
     reopen_window_days: int = Field(
         30, ge=0, le=365, description="Days after closing during which a ticket may reopen."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -11,6 +11,7 @@ from cc_schemas import ClaimOutcome, Team, TicketChannel, TicketPriority
 from cc_schemas.envelope import Id, Name
 from claims.details import Stored
 from claims.domain import Resolution, State, WaitingFor
+from claims.warranty import Answer
 
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
 Subject = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -181,3 +182,45 @@ class HeldTime(BaseModel):
     held_seconds: float
     stints_begun: int
     tickets: int
+
+
+class CheckBody(Body):
+    answers: dict[Annotated[str, StringConstraints(max_length=64)], Answer] = Field(
+        description="Every check of the ticket's checklist: `fine` (it does not explain the "
+        "fault) or `failed` (it does: a user error or misuse).",
+        max_length=50,
+    )
+
+
+class CheckView(BaseModel):
+    check_id: str
+    question: str
+    kind: str
+
+
+class PurchaseView(BaseModel):
+    order_id: str
+    placed_on: date
+    delivered_on: date | None
+    product_codes: list[str]
+
+
+class WarrantyAnswer(BaseModel):
+    ticket_id: str
+    purchase: PurchaseView | None
+    covered: bool | None
+    covered_until: date | None
+    reason: str
+    checklist: list[CheckView]
+    checks: list[dict[str, Any]] = Field(default_factory=list, description="Walked before.")
+
+
+class CheckAnswer(BaseModel):
+    ticket: TicketView
+    verdict: str
+    decided_by: str | None
+    covered: bool | None
+    suggested_outcome: str | None = Field(
+        description="The decision the checklist and the cover point to (none when the "
+        "purchase is unknown): replacement, no_fault_found or rejected."
+    )
