@@ -68,6 +68,8 @@ EXAMPLES: list[s.Event] = [
     s.OrderCancelRequested(**COMMAND),
     s.OrderModificationRequested(**COMMAND, modification="ship to Hauptstr. 5"),
     s.OrderReturnRequested(**COMMAND),
+    s.OrderReplacementRequested(**COMMAND, product_id="TRN-2040", ticket_id="T-1000"),
+    s.SparePartRequested(**COMMAND, part="TRN-2040-WHEEL", product_id="TRN-2040"),
     s.ContactRequested(
         **ENV,
         request_id="req-1",

@@ -89,9 +89,11 @@ from cc_schemas.orders import (
     OrderModificationRequested,
     OrderModified,
     OrderPlaced,
+    OrderReplacementRequested,
     OrderReturned,
     OrderReturnRequested,
     OrderShipped,
+    SparePartRequested,
 )
 from cc_schemas.shop import (
     AnyBrowseEvent,
@@ -279,6 +281,7 @@ __all__ = [
     "OrderModificationRequested",
     "OrderModified",
     "OrderPlaced",
+    "OrderReplacementRequested",
     "OrderReturnRequested",
     "OrderReturned",
     "OrderShipped",
@@ -294,6 +297,7 @@ __all__ = [
     "SlaTarget",
     "SlaWarning",
     "SocialHandle",
+    "SparePartRequested",
     "StrategicLevel",
     "Team",
     "TicketAssigned",

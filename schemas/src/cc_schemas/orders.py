@@ -81,6 +81,9 @@ class OrderCommand(Event):
     order_id: Id
     requested_by: Id = Field(description="Operator id of the CRM user asking.")
     reason: str = Field(description="Why, as the operator recorded it.")
+    ticket_id: str | None = Field(
+        default=None, description="The claim that decided it, when a claim did."
+    )
 
 
 class OrderCancelRequested(OrderCommand):
@@ -98,6 +101,25 @@ class OrderReturnRequested(OrderCommand):
     event_type: Literal["order.return_requested"] = "order.return_requested"
 
 
+class OrderReplacementRequested(OrderCommand):
+    """Send the customer a replacement (the same product, or a better one when it is out of
+    stock), at no charge: a claim's decision."""
+
+    event_type: Literal["order.replacement_requested"] = "order.replacement_requested"
+    product_id: Id = Field(description="The product to send.")
+    quantity: int = Field(default=1, ge=1)
+    replaces: Id | None = Field(default=None, description="The product it replaces, if other.")
+
+
+class SparePartRequested(OrderCommand):
+    """Send the customer a spare part for a product of the order: a claim's decision."""
+
+    event_type: Literal["order.spare_part_requested"] = "order.spare_part_requested"
+    part: Id = Field(examples=["TRN-2040-WHEEL"])
+    product_id: Id = Field(description="The product the part belongs to.")
+    quantity: int = Field(default=1, ge=1)
+
+
 AnyOrderEvent = Annotated[
     OrderPlaced
     | OrderModified
@@ -110,6 +132,10 @@ AnyOrderEvent = Annotated[
     Field(discriminator="event_type"),
 ]
 AnyOrderCommand = Annotated[
-    OrderCancelRequested | OrderModificationRequested | OrderReturnRequested,
+    OrderCancelRequested
+    | OrderModificationRequested
+    | OrderReturnRequested
+    | OrderReplacementRequested
+    | SparePartRequested,
     Field(discriminator="event_type"),
 ]

@@ -15,11 +15,13 @@ from fastapi.responses import JSONResponse
 
 from cc_runtime import CurrentPrincipal
 from cc_runtime.identity import Principal
-from cc_schemas import Actor
+from cc_schemas import Actor, Event
 from claims import domain
+from claims.decisions import BadDecision, Fulfilment, order_commands
 from claims.details import PRIORITY_RANK, Details, Stored, UnknownCluster
 from claims.domain import Priority, Responsible, State
 from claims.handlers import (
+    AlsoPublish,
     Claims,
     Command,
     Conflict,
@@ -101,13 +103,19 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
         return view
 
     async def run(
-        ticket_id: str, command: Command, caller: Principal, if_match: str | None
+        ticket_id: str,
+        command: Command,
+        caller: Principal,
+        if_match: str | None,
+        also: AlsoPublish | None = None,
     ) -> Response:
         expected = _version(if_match)
         try:
-            stored = await act(claims, ticket_id, expected, command, _actor(caller))
+            stored = await act(claims, ticket_id, expected, command, _actor(caller), also=also)
         except NotFound as error:
             raise HTTPException(404, detail=str(error)) from None
+        except BadDecision as error:
+            raise HTTPException(422, detail=str(error)) from None
         except Conflict as conflict:
             return _conflict(conflict)
         view = ticket_view(stored, _now())
@@ -168,11 +176,20 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
     ) -> Response:
         now = _now()
         outcome = body.outcome.value
+        fulfilment = Fulfilment(body.replacement_product, body.spare_part, body.take_back)
+
+        def commands(current: Stored, version: int) -> list[tuple[str, Event]]:
+            decided = (caller.subject, body.reason, now)
+            return order_commands(
+                ticket_id, version, current.details, body.outcome, fulfilment, decided
+            )
+
         return await run(
             ticket_id,
             lambda t: domain.resolve(t, outcome, caller.subject, now, body.reason),
             caller,
             if_match,
+            commands,
         )
 
     @router.post("/tickets/{ticket_id}/close", summary="Close resolved or unresolved", **COMMAND)

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
+    ORDER_COMMANDS,
     ORDER_EVENTS,
     TICKET_ASSIGNED,
     TICKET_CHANGES,
@@ -91,7 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Claim tickets opened, assigned down a chain of responsibles "
             "and closed resolved or unresolved."
         ),
-        produces=[TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_CHANGES, TICKET_SLA],
+        produces=[
+            TICKET_OPENED,
+            TICKET_ASSIGNED,
+            TICKET_CLOSED,
+            TICKET_CHANGES,
+            TICKET_SLA,
+            ORDER_COMMANDS,
+        ],
         consumes=[ORDER_EVENTS],
         routers=[ticket_routes(claims, tickets), warranty_routes(claims, warranty, purchases)],
         migrations="claims",

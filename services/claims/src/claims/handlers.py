@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from cc_schemas import Actor, OrderDelivered, OrderEvent, OrderPlaced
+from cc_schemas import Actor, Event, OrderDelivered, OrderEvent, OrderPlaced
 from claims.business_time import BusinessCalendar
 from claims.details import Details, SlaState, Stored, check_cluster
 from claims.domain import (
@@ -60,6 +60,7 @@ class Claims:
 
 
 Command = Callable[[Ticket], Outcome]
+AlsoPublish = Callable[[Stored, int], list[tuple[str, Event]]]  # the ticket, its new version
 
 
 async def open_claim(
@@ -84,6 +85,7 @@ async def act(
     command: Command,
     actor: Actor,
     warranty: WarrantyCheck | None = None,
+    also: AlsoPublish | None = None,
 ) -> Stored:
     """Apply `command` to the ticket as its caller saw it (`expected_version`). Exactly one of
     two people acting on the same version wins; the other gets `Conflict` with the ticket as
@@ -98,6 +100,8 @@ async def act(
     except Refused as refused:
         raise Conflict(str(refused), current) from None
     events = events_of(current.ticket, outcome.ticket, current.details, outcome.changes, actor)
+    if also is not None:  # e.g. the order-commands a decision sends; BadDecision: nothing written
+        events += also(current, outcome.ticket.version)
     history = [*await claims.tickets.history(ticket_id), *outcome.changes]
     sla = sla_state(
         claims, Stored(current.details, outcome.ticket), history, outcome.changes[-1].at

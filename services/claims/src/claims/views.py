@@ -60,6 +60,17 @@ class ResumeBody(Body):
 class ResolveBody(Body):
     outcome: ClaimOutcome
     reason: Text
+    replacement_product: Id | None = Field(
+        default=None,
+        description="With `replacement`: the product to send when not the same one (the same "
+        "is out of stock: a better one).",
+    )
+    spare_part: Id | None = Field(default=None, description="With `spare_part_sent`: the part.")
+    take_back: bool = Field(
+        default=False,
+        description="Authorise the return of the faulty product (order.return_requested); "
+        "otherwise the customer keeps or disposes of it.",
+    )
 
 
 class CloseBody(Body):

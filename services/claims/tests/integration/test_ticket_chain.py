@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from cc_runtime.postgres import Database
 from cc_runtime.settings import schema_name
 from cc_schemas import (
+    ORDER_COMMANDS,
     TICKET_ASSIGNED,
     TICKET_CHANGES,
     TICKET_CLOSED,
@@ -253,3 +254,38 @@ async def test_the_relay_publishes_what_an_earlier_process_left_in_the_outbox(
             until=lambda got: len(got) >= 1,
         )
     assert [(r.key, r.value) for r in records] == [(b"T-1", b'{"left": "behind"}')]
+
+
+async def test_a_replacement_taken_back_sends_its_order_commands_and_a_bad_one_changes_nothing(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    no_part = await client.post(
+        f"/v1/tickets/{ticket['ticket_id']}/resolve",
+        json={"outcome": "spare_part_sent", "reason": "wheel broke"},
+        headers=anna() | {"If-Match": '"1"'},
+    )
+    assert (no_part.status_code, "needs the part's code" in no_part.text) == (422, True)
+    unchanged = (await client.get(f"/v1/tickets/{ticket['ticket_id']}", headers=anna())).json()
+    assert (unchanged["state"], unchanged["version"]) == ("open", 1)
+
+    await step(
+        client,
+        ticket,
+        "resolve",
+        anna(),
+        outcome="replacement",
+        reason="engine dead on arrival",
+        replacement_product="TRN-3000",
+        take_back=True,
+    )
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{ORDER_COMMANDS}",
+        until=lambda got: len(got) >= 2,
+    )
+    sent = sorted((parse(ORDER_COMMANDS, r.value) for r in records), key=lambda e: e.event_type)
+    assert [(e.event_type, e.order_id, e.ticket_id, e.requested_by) for e in sent] == [  # type: ignore[attr-defined]
+        ("order.replacement_requested", "O-13", ticket["ticket_id"], "anna"),
+        ("order.return_requested", "O-13", ticket["ticket_id"], "anna"),
+    ]

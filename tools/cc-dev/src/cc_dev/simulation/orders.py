@@ -19,8 +19,10 @@ from cc_schemas import (
     OrderModificationRequested,
     OrderModified,
     OrderPlaced,
+    OrderReplacementRequested,
     OrderReturned,
     OrderShipped,
+    SparePartRequested,
     make_event_id,
 )
 
@@ -102,4 +104,8 @@ def answer(command: OrderCommand, now: datetime | None = None) -> OrderEvent:
         return OrderCancelled(**common, reason=command.reason)
     if isinstance(command, OrderModificationRequested):
         return OrderModified(**common, change=command.modification)
+    if isinstance(command, OrderReplacementRequested):
+        return OrderModified(**common, change=f"replacement {command.product_id} sent")
+    if isinstance(command, SparePartRequested):
+        return OrderModified(**common, change=f"spare part {command.part} sent")
     return OrderReturned(**common, reason=command.reason)
