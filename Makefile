@@ -63,5 +63,6 @@ clean:
 bench: deps
 	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py \
 		bench/telephony_ingest_nonce_audit.py bench/kpi_throughput.py \
-		bench/proactive_engine_throughput.py bench/postgres_drivers.py bench/claims_queue.py; do \
+		bench/proactive_engine_throughput.py bench/postgres_drivers.py bench/claims_queue.py \
+		bench/chat_queue.py; do \
 		echo "== $$b"; $(UV) run --frozen python "$$b" || exit 1; done
