@@ -114,6 +114,9 @@ async def test_an_operator_sees_a_request_appear_accepts_one_and_declines_anothe
     console_url: str, browser: Browser, servers: Servers, namespace: str, tmp_path: Path
 ) -> None:
     page = await signed_in_page(browser, "giulia-sub", "Giulia Russo")
+    errors: list[str] = []  # a script error or a content-policy violation
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
     await page.goto(f"{console_url}?lang=en")
     await expect(page.get_by_text("Signed in as Giulia Russo")).to_be_visible()
     await expect(page.get_by_text("No contact requests are waiting.")).to_be_visible()
@@ -165,6 +168,7 @@ async def test_an_operator_sees_a_request_appear_accepts_one_and_declines_anothe
         ("contact.accepted", "R-7", "giulia-sub"),
         ("contact.declined", "R-8", "giulia-sub"),
     ]
+    assert errors == []
 
 
 async def test_the_console_speaks_italian_and_asks_a_signed_out_visitor_to_sign_in(
@@ -173,8 +177,12 @@ async def test_the_console_speaks_italian_and_asks_a_signed_out_visitor_to_sign_
     context = await browser.new_context(locale="it-IT", viewport={"width": 1280, "height": 400})
     page = await context.new_page()
 
-    await page.goto(console_url)
+    response = await page.goto(console_url)
 
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "connect-src 'self' https://issuer.test;" in policy
     await expect(page.locator("html")).to_have_attribute("lang", "it")
     await expect(page.get_by_role("button", name="Accedi")).to_be_visible()
     await expect(

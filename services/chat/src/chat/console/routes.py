@@ -4,6 +4,7 @@ fragments htmx swaps in. Refusals keep their status (409, 404, 422) with words t
 from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
@@ -21,6 +22,7 @@ STATIC = {
     "console.js": "text/javascript",
     "console.css": "text/css",
     "htmx-2.0.11.min.js": "text/javascript",
+    "favicon.svg": "image/svg+xml",
 }
 LANGUAGE_NAMES = (("en", "English"), ("it", "Italiano"))
 QUEUE_CHANGED = {"HX-Trigger": "queue-changed"}
@@ -38,7 +40,7 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
     @router.get("", response_class=HTMLResponse, summary="The operators' console (its page)")
     async def page(request: Request, lang: Lang = None) -> HTMLResponse:
         chosen = _lang(request, lang)
-        return _html(
+        response = _html(
             "page.html",
             chosen,
             issuer=settings.oidc_issuer,
@@ -46,6 +48,8 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
             poll_seconds=settings.console_poll_seconds,
             languages=LANGUAGE_NAMES,
         )
+        response.headers["Content-Security-Policy"] = content_policy(settings.oidc_issuer)
+        return response
 
     @router.get("/static/{name}", summary="The console's script, styles and htmx")
     async def static(name: str) -> Response:
@@ -108,6 +112,18 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
         return _notice("declined", text, chosen)
 
     return router
+
+
+def content_policy(issuer: str) -> str:
+    """The page runs only its own scripts and styles, and talks only to chat and the identity
+    provider (discovery and the token endpoint): an injected script or style has no effect."""
+    parts = urlsplit(issuer)
+    provider = f"{parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"connect-src 'self' {provider}; form-action 'self'; base-uri 'none'; "
+        "object-src 'none'; frame-ancestors 'none'"
+    )
 
 
 def _lang(request: Request, lang: str | None) -> str:
