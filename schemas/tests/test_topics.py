@@ -16,6 +16,7 @@ from cc_schemas import (
     csat,
     customers,
     interactions,
+    notifications,
     orders,
     shop,
     tickets,
@@ -30,6 +31,7 @@ DOMAIN_MODULES = [
     csat,
     customers,
     interactions,
+    notifications,
     orders,
     shop,
     tickets,
@@ -53,6 +55,7 @@ DESIGN_TOPICS = {
     "csat-responses",
     "customer-events",
     "contact-identifications",
+    "customer-notifications",
 }
 
 

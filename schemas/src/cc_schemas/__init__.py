@@ -75,6 +75,7 @@ from cc_schemas.customers import (
 )
 from cc_schemas.envelope import Actor, Event, EventPart, UtcDatetime, make_event_id
 from cc_schemas.interactions import Direction, InteractionChannel, InteractionRecorded
+from cc_schemas.notifications import CustomerNotificationRequested, NotificationKind
 from cc_schemas.orders import (
     AnyOrderCommand,
     AnyOrderEvent,
@@ -147,6 +148,7 @@ from cc_schemas.topics import (
     CONTACT_REQUESTS,
     CSAT_RESPONSES,
     CUSTOMER_EVENTS,
+    CUSTOMER_NOTIFICATIONS,
     INTERACTIONS,
     ORDER_COMMANDS,
     ORDER_EVENTS,
@@ -180,6 +182,7 @@ __all__ = [
     "CONTACT_REQUESTS",
     "CSAT_RESPONSES",
     "CUSTOMER_EVENTS",
+    "CUSTOMER_NOTIFICATIONS",
     "INTERACTIONS",
     "ORDER_COMMANDS",
     "ORDER_EVENTS",
@@ -251,6 +254,7 @@ __all__ = [
     "CsatSubmitted",
     "CustomerContext",
     "CustomerErased",
+    "CustomerNotificationRequested",
     "CustomerProfile",
     "CustomerRecord",
     "CustomerRegistered",
@@ -270,6 +274,7 @@ __all__ = [
     "InteractionRecorded",
     "LoyaltyTier",
     "MatchedBy",
+    "NotificationKind",
     "OrderCancelRequested",
     "OrderCancelled",
     "OrderCommand",

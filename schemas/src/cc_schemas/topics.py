@@ -20,6 +20,7 @@ from cc_schemas import (
     csat,
     customers,
     interactions,
+    notifications,
     orders,
     shop,
     tickets,
@@ -44,6 +45,7 @@ CHAT_EVENTS = "chat-events"
 CSAT_RESPONSES = "csat-responses"
 CUSTOMER_EVENTS = "customer-events"
 CONTACT_IDENTIFICATIONS = "contact-identifications"
+CUSTOMER_NOTIFICATIONS = "customer-notifications"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -119,6 +121,11 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
             _spec(CSAT_RESPONSES, "customer_id", csat.CsatSubmitted),
             _spec(CUSTOMER_EVENTS, "customer_id", customers.AnyCustomerEvent),
             _spec(CONTACT_IDENTIFICATIONS, "contact_id", customers.ContactIdentified),
+            _spec(
+                CUSTOMER_NOTIFICATIONS,
+                "customer_id",
+                notifications.CustomerNotificationRequested,
+            ),
         )
     }
 )

@@ -7,6 +7,7 @@ the claims handed to them and decide on them, but neither open nor close them (t
 centre owns the customer); supervisors, who are operators too, also merge and read reports."""
 
 from cc_runtime import BACK_OFFICE, OPERATOR, SUPERVISOR, Access, requires
+from cc_runtime.access import SIGNED_LINK
 
 WORKERS = requires(OPERATOR, BACK_OFFICE)
 
@@ -24,4 +25,8 @@ ACCESS: dict[str, Access] = {
     "GET /v1/tickets/{ticket_id}/warranty": WORKERS,
     "POST /v1/tickets/{ticket_id}/warranty-check": WORKERS,
     "GET /v1/reports/responsibles": requires(SUPERVISOR),
+    "POST /v1/tickets/{ticket_id}/customer-link": WORKERS,
+    # The customer's own page: the signed link in the query is the credential.
+    "GET /claim": SIGNED_LINK,
+    "POST /claim/messages": SIGNED_LINK,
 }

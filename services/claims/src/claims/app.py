@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
@@ -15,6 +16,7 @@ from fastapi import FastAPI
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
+    CUSTOMER_NOTIFICATIONS,
     ORDER_COMMANDS,
     ORDER_EVENTS,
     TICKET_ASSIGNED,
@@ -26,6 +28,8 @@ from cc_schemas import (
 from claims.access import ACCESS
 from claims.api import ticket_routes, warranty_routes
 from claims.business_time import BusinessCalendar, parse_hours, public_holidays
+from claims.customer.links import LinkSigner
+from claims.customer.page import customer_page_routes
 from claims.domain import Rules
 from claims.handlers import Claims, Warranty, watch_sla
 from claims.repository import PostgresPurchases, PostgresTickets
@@ -72,6 +76,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tickets = PostgresTickets(infra.postgres)
     purchases = PostgresPurchases(infra.postgres)
     relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
+    links = LinkSigner(
+        settings.customer_link_secret.get_secret_value(),
+        timedelta(days=settings.customer_link_days),
+    )
+
+    def customer_link(ticket_id: str) -> tuple[str, datetime]:
+        token, expires = links.sign(ticket_id)
+        return f"{settings.customer_page_url}?{urlencode({'token': token})}", expires
+
     claims = Claims(
         tickets=tickets,
         rules=Rules(reopen_window=timedelta(days=settings.reopen_window_days)),
@@ -79,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         policies=load_policies(settings.sla_file),
         calendar=calendar_of(settings),
         written=relay.wake,
+        customer_link=customer_link,
     )
     warranty = Warranty(
         purchases=purchases,
@@ -99,9 +113,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             TICKET_CHANGES,
             TICKET_SLA,
             ORDER_COMMANDS,
+            CUSTOMER_NOTIFICATIONS,
         ],
         consumes=[ORDER_EVENTS],
-        routers=[ticket_routes(claims, tickets), warranty_routes(claims, warranty, purchases)],
+        routers=[
+            ticket_routes(claims, tickets),
+            warranty_routes(claims, warranty, purchases),
+            customer_page_routes(claims, tickets, links),
+        ],
         migrations="claims",
         resources=[relay.running, lambda: sla_watcher(claims, settings.sla_check_seconds)],
         access=ACCESS,

@@ -233,6 +233,21 @@ def note_check(ticket: Ticket, summary: str, by: str, at: datetime) -> Outcome:
     return _moved(ticket, Change("checked", at, by, ticket.state, ticket.state, summary))
 
 
+CUSTOMER = "customer"  # who a change by the customer (through their claim page) is by
+
+
+def customer_wrote(ticket: Ticket, text: str, at: datetime) -> Outcome:
+    """The customer's message from their claim page; when it was waiting for them, it answers
+    and the claim is open again."""
+    _require(ticket, LIVE, "take a message")
+    wrote = Change("customer_message", at, CUSTOMER, ticket.state, ticket.state, text)
+    if ticket.state is not State.PENDING_CUSTOMER:
+        return _moved(ticket, wrote)
+    answered = Change("resumed", at, CUSTOMER, ticket.state, State.OPEN, "the customer answered")
+    moved = _moved(ticket, answered).ticket
+    return Outcome(moved, (wrote, answered))
+
+
 def held_time(ticket: Ticket, now: datetime) -> dict[Responsible, timedelta]:
     """Calendar time each responsible has held the ticket, over all their stints."""
     totals: dict[Responsible, timedelta] = {}

@@ -77,8 +77,8 @@ def events_of(
             published.append((TICKET_ASSIGNED, event))
         elif change.kind == "closed":
             published.append((TICKET_CLOSED, _closed(common, after, change)))
-        elif change.kind == "checked":
-            continue  # the claim's own work (a checklist walked): in its timeline, not a step
+        elif change.kind in ("checked", "customer_message"):
+            continue  # a checklist walked, a customer's message: in the timeline, not a step
         elif change.kind == "merged":
             assert after.merged_into is not None
             merged = TicketMerged(

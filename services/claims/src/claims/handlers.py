@@ -10,6 +10,7 @@ from typing import Protocol
 
 from cc_schemas import Actor, Event, OrderDelivered, OrderEvent, OrderPlaced
 from claims.business_time import BusinessCalendar
+from claims.customer.notify import Link, notifications
 from claims.details import Details, SlaState, Stored, check_cluster
 from claims.domain import (
     Change,
@@ -57,6 +58,7 @@ class Claims:
     policies: Policies
     calendar: BusinessCalendar
     written: Callable[[], None]  # tells the outbox relay there is something to publish
+    customer_link: Link  # a signed link to a ticket's customer page, and its expiry
 
 
 Command = Callable[[Ticket], Outcome]
@@ -71,6 +73,7 @@ async def open_claim(
     outcome = open_ticket(ticket_id, actor.subject, now, first)
     stored = Stored(details, outcome.ticket)
     events = events_of(None, outcome.ticket, details, outcome.changes, actor)
+    events += notifications(stored, outcome.changes, claims.customer_link)
     sla = sla_state(claims, stored, outcome.changes, now)
     stored = Stored(details, outcome.ticket, sla)
     await claims.tickets.create(Written(stored, outcome.changes, actor, events, sla))
@@ -102,6 +105,8 @@ async def act(
     events = events_of(current.ticket, outcome.ticket, current.details, outcome.changes, actor)
     if also is not None:  # e.g. the order-commands a decision sends; BadDecision: nothing written
         events += also(current, outcome.ticket.version)
+    told = Stored(current.details, outcome.ticket)
+    events += notifications(told, outcome.changes, claims.customer_link)
     history = [*await claims.tickets.history(ticket_id), *outcome.changes]
     sla = sla_state(
         claims, Stored(current.details, outcome.ticket), history, outcome.changes[-1].at

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cc_runtime import ServiceSettings
@@ -13,6 +13,8 @@ from claims.sla import DEFAULT_FILE as DEFAULT_SLA_FILE
 from claims.warranty import DEFAULT_CHECKLISTS
 
 CLUSTER_CODE = r"^[a-z][a-z0-9_]{0,63}$"
+PLACEHOLDER_SECRET = "development-only-claims-link-secret"  # noqa: S105 (refused in production)
+MIN_SECRET_BYTES = 32
 
 
 class Settings(ServiceSettings):
@@ -47,6 +49,17 @@ class Settings(ServiceSettings):
     checklists_file: Path = Field(
         DEFAULT_CHECKLISTS, description="Warranty checklists (claims/checklists.toml's layout)."
     )
+    customer_link_secret: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET),
+        description="Signs the links to customers' claim pages; at least 32 bytes in "
+        "production (make one with `openssl rand -hex 32`).",
+    )
+    customer_link_days: int = Field(30, ge=1, le=365, description="How long a link stays valid.")
+    customer_page_url: str = Field(
+        "http://127.0.0.1:8003/claim",
+        description="Where customers reach their claim page (behind the shop's domain in "
+        "production); links are this with ?token=...",
+    )
     reopen_window_days: int = Field(
         30, ge=0, le=365, description="Days after closing during which a ticket may reopen."
     )
@@ -58,3 +71,15 @@ class Settings(ServiceSettings):
         if bad or not clusters:
             raise ValueError(f"cluster codes must match {CLUSTER_CODE}; refused: {bad}")
         return clusters
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> "Settings":
+        if self.platform_environment != "production":  # development and tests run without one
+            return self
+        secret = self.customer_link_secret.get_secret_value()
+        if secret == PLACEHOLDER_SECRET or len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"CLAIMS_CUSTOMER_LINK_SECRET must be set, at least {MIN_SECRET_BYTES} bytes, "
+                "in production"
+            )
+        return self

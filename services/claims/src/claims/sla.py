@@ -148,7 +148,8 @@ def _next_update(
         return None
     if timeline[-1].to_state is State.PENDING_CUSTOMER:
         return Due(Target.NEXT_UPDATE, at=None, warn_at=None)
-    last = timeline[-1].at
+    ours = [c for c in timeline if c.kind != "customer_message"]  # the update is ours to give
+    last = ours[-1].at
     budget = policy.budgets[Target.NEXT_UPDATE]
     warn = max(budget - policy.warn_before, timedelta())
     return Due(

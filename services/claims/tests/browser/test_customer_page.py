@@ -1,0 +1,140 @@
+"""The customer's claim page in Debian's chromium (Playwright, no browser downloaded), against
+claims on the real broker and PostgreSQL: an operator asks the customer a question, the
+customer opens the signed link from their notification, reads the claim in Italian, answers
+with the keyboard (a plain form: no JavaScript is needed), and the claim is open again; a link
+that is not ours is refused with the reason. Set CLAIMS_SCREENSHOTS_DIR to keep the
+screenshots (services/claims/docs holds them)."""
+
+import asyncio
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from cc_schemas import CUSTOMER_NOTIFICATIONS, parse
+from cc_testing import Servers, TestIssuer, free_ports, read_records
+from claims.app import create_app
+from claims.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+ISSUER = TestIssuer()
+CHROMIUM = os.environ.get("CC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+async def claims_url(service_env: dict[str, str]) -> AsyncIterator[str]:
+    port = free_ports(1)[0]
+    base = f"http://127.0.0.1:{port}"
+    settings = Settings(  # type: ignore[call-arg]
+        **service_env, **ISSUER.env(), http_port=port, customer_page_url=f"{base}/claim"
+    )
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not serving.done(), "claims stopped while starting"
+        await asyncio.sleep(0.05)
+    yield base
+    server.should_exit = True
+    await serving
+
+
+@pytest.fixture
+def chromium() -> str:
+    assert Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM}: make deps-debian installs it"
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium: str) -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=chromium, headless=True)
+        yield launched
+        await launched.close()
+
+
+async def screenshot(page: Page, name: str, tmp_path: Path) -> None:
+    directory = Path(os.environ.get("CLAIMS_SCREENSHOTS_DIR") or tmp_path)
+    await page.screenshot(path=directory / f"{name}.png", full_page=True)
+
+
+async def operator_asks(base: str) -> dict[str, Any]:
+    anna = ISSUER.bearer(["operator"], subject="anna")
+    claim = {
+        "customer_id": "C-77",
+        "channel": "email",
+        "cluster": "warranty_replacement",
+        "subject": "Il trenino non parte",
+        "assignee": {"person": "anna", "team": "contact_centre"},
+    }
+    async with httpx.AsyncClient(base_url=base, headers=anna) as client:
+        ticket = (await client.post("/v1/tickets", json=claim)).json()
+        asked = await client.post(
+            f"/v1/tickets/{ticket['ticket_id']}/wait",
+            json={"waiting_for": "customer", "reason": "Hai tolto la linguetta della batteria?"},
+            headers={"If-Match": f'"{ticket["version"]}"'},
+        )
+        assert asked.status_code == 200, asked.text
+        return asked.json()  # type: ignore[no-any-return]
+
+
+async def test_the_customer_answers_from_the_link_and_the_claim_is_open_again(
+    claims_url: str, browser: Browser, servers: Servers, namespace: str, tmp_path: Path
+) -> None:
+    ticket = await operator_asks(claims_url)
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CUSTOMER_NOTIFICATIONS}",
+        until=lambda got: len(got) >= 2,
+    )
+    told = [parse(CUSTOMER_NOTIFICATIONS, r.value) for r in records]
+    assert [(n.kind.value, n.customer_id) for n in told] == [  # type: ignore[attr-defined]
+        ("claim_received", "C-77"),
+        ("waiting_for_you", "C-77"),
+    ]
+    link = told[1].link  # type: ignore[attr-defined]
+    assert link.startswith(f"{claims_url}/claim?token=")
+
+    context = await browser.new_context(locale="it-IT", java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto(link)
+    await expect(page.get_by_role("heading", level=1)).to_contain_text("Il trenino non parte")
+    await expect(page.get_by_text("Aspettiamo una tua risposta")).to_be_visible()
+    await expect(page.get_by_text("Hai tolto la linguetta della batteria?").first).to_be_visible()
+    await screenshot(page, "customer-page-waiting", tmp_path)
+
+    await page.get_by_label("Scrivici").focus()
+    await page.keyboard.type("Sì, tolta: ora funziona, grazie!")
+    await page.keyboard.press("Tab")
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_text("Messaggio ricevuto: grazie.")).to_be_visible()
+    await expect(page.get_by_text("Ci stiamo lavorando")).to_be_visible()
+    await expect(page.get_by_text("Sì, tolta: ora funziona, grazie!")).to_be_visible()
+    await screenshot(page, "customer-page-answered", tmp_path)
+
+    anna = ISSUER.bearer(["operator"], subject="anna")
+    async with httpx.AsyncClient(base_url=claims_url, headers=anna) as client:
+        now = (await client.get(f"/v1/tickets/{ticket['ticket_id']}")).json()
+    assert now["state"] == "open"
+    assert [(c["kind"], c["by_subject"]) for c in now["timeline"][-2:]] == [
+        ("customer_message", "customer"),
+        ("resumed", "customer"),
+    ]
+
+
+async def test_a_link_that_is_not_ours_is_refused_with_the_reason(
+    claims_url: str, browser: Browser
+) -> None:
+    page = await (await browser.new_context(locale="en-GB")).new_page()
+    answer = await page.goto(f"{claims_url}/claim?token=made-up")
+    assert answer is not None
+    assert answer.status == 401
+    await expect(page.get_by_role("alert")).to_have_text("this link is not valid")
