@@ -7,6 +7,8 @@ as it is now. Without If-Match a command is 428."""
 
 import base64
 import binascii
+import csv
+import io
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -42,6 +44,7 @@ from claims.views import (
     HeldTime,
     MergeBody,
     OpenBody,
+    ProductFeedback,
     PurchaseView,
     QueuePage,
     ReopenBody,
@@ -271,7 +274,47 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
             raise HTTPException(422, detail="since and until need a zone, since before until")
         return [HeldTime(**row) for row in await tickets.held_time(since, until)]
 
+    @router.get(
+        "/reports/products",
+        summary="Product feedback: claims per product and cluster over time, the no-fault-found "
+        "share, the checks that explained the faults (JSON, or CSV with format=csv)",
+    )
+    async def products(
+        since: datetime | None = None,
+        until: datetime | None = None,
+        period: Literal["day", "week", "month"] = "month",
+        format: Literal["json", "csv"] = "json",
+    ) -> Response:
+        until = until or _now()
+        since = since or until - timedelta(days=365)
+        if since.tzinfo is None or until.tzinfo is None or since >= until:
+            raise HTTPException(422, detail="since and until need a zone, since before until")
+        rows = [
+            ProductFeedback(**row, no_fault_found_share=_share(row))
+            for row in await tickets.product_feedback(
+                since, until, period, claims.calendar.zone.key
+            )
+        ]
+        if format == "csv":
+            return Response(_csv(rows), media_type="text/csv; charset=utf-8")
+        return JSONResponse([r.model_dump(mode="json") for r in rows])
+
     return router
+
+
+def _share(row: dict[str, Any]) -> float | None:
+    return round(row["no_fault_found"] / row["decided"], 4) if row["decided"] else None
+
+
+def _csv(rows: list[ProductFeedback]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    fields = list(ProductFeedback.model_fields)
+    writer.writerow(fields)
+    for row in rows:
+        values = row.model_dump(mode="json")
+        writer.writerow([" ".join(v) if isinstance(v, list) else v for v in values.values()])
+    return out.getvalue()
 
 
 def warranty_routes(claims: Claims, warranty: Warranty, purchases: PostgresPurchases) -> APIRouter:

@@ -154,6 +154,15 @@ class PostgresTickets:
             by_ticket.setdefault(stint["ticket_id"], []).append(stint)
         return [_stored(r, by_ticket.get(r["ticket_id"], [])) for r in rows]
 
+    async def product_feedback(
+        self, since: datetime, until: datetime, period: str, zone: str
+    ) -> list[dict[str, Any]]:
+        """Per product, cluster and period (day, week, month in `zone`): claims opened, those
+        decided, those found to have no fault, and the checks that explained them most."""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(_PRODUCT_FEEDBACK, since, until, period, zone)
+        return [dict(r) for r in rows]
+
     async def held_time(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
         """Per responsible and team, within [since, until): calendar seconds holding tickets,
         stints begun (hand-overs received) and tickets held."""
@@ -353,6 +362,31 @@ _PLACES = ", ".join(f"${i}" for i in range(1, 26))
 _INSERT = f"INSERT INTO tickets ({_COLUMNS}) VALUES ({_PLACES})"  # noqa: S608 (constants)
 _SETS = ", ".join(f"{name} = ${i}" for i, name in enumerate(_COLUMNS.split(", "), 1) if i > 1)
 _UPDATE = f"UPDATE tickets SET {_SETS} WHERE ticket_id = $1 AND version = $26"  # noqa: S608
+
+_PRODUCT_FEEDBACK = """
+WITH claims AS (
+    SELECT t.ticket_id, t.product_code, t.cluster, t.decision,
+           date_trunc($3, t.opened_at AT TIME ZONE $4)::date AS period
+    FROM tickets t
+    WHERE t.opened_at >= $1 AND t.opened_at < $2 AND t.product_code IS NOT NULL
+), checks AS (
+    SELECT c.product_code, c.cluster, c.period, w.decided_by, count(*) AS times
+    FROM claims c JOIN warranty_checks w USING (ticket_id)
+    WHERE w.decided_by IS NOT NULL
+    GROUP BY 1, 2, 3, 4
+)
+SELECT c.product_code, c.cluster, c.period,
+       count(*) AS claims,
+       count(*) FILTER (WHERE c.decision IS NOT NULL) AS decided,
+       count(*) FILTER (WHERE c.decision->>'outcome' = 'no_fault_found') AS no_fault_found,
+       coalesce((SELECT array_agg(k.decided_by ORDER BY k.times DESC, k.decided_by)
+                 FROM checks k
+                 WHERE (k.product_code, k.cluster, k.period)
+                     = (c.product_code, c.cluster, c.period)), '{}') AS top_checks
+FROM claims c
+GROUP BY c.product_code, c.cluster, c.period
+ORDER BY c.product_code, c.cluster, c.period
+"""
 
 _HELD_TIME = """
 SELECT person, team,

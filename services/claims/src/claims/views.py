@@ -235,3 +235,14 @@ class CheckAnswer(BaseModel):
         description="The decision the checklist and the cover point to (none when the "
         "purchase is unknown): replacement, no_fault_found or rejected."
     )
+
+
+class ProductFeedback(BaseModel):
+    product_code: str
+    cluster: str
+    period: date
+    claims: int
+    decided: int
+    no_fault_found: int
+    no_fault_found_share: float | None = Field(description="Of the claims decided.")
+    top_checks: list[str] = Field(description="Checks that explained faults, most often first.")

@@ -289,3 +289,51 @@ async def test_a_replacement_taken_back_sends_its_order_commands_and_a_bad_one_c
         ("order.replacement_requested", "O-13", ticket["ticket_id"], "anna"),
         ("order.return_requested", "O-13", ticket["ticket_id"], "anna"),
     ]
+
+
+async def test_the_product_feedback_report_gives_the_no_fault_found_share_and_its_checks(
+    client: httpx.AsyncClient,
+) -> None:
+    train = CLAIM | {"product_code": "TRN-2040"}
+    decisions = [
+        ("no_fault_found", "isolating_tab"),
+        ("no_fault_found", None),
+        ("replacement", None),
+    ]
+    for outcome, explained_by in decisions:
+        ticket = (await client.post("/v1/tickets", json=train, headers=anna())).json()
+        if explained_by:
+            answers = dict.fromkeys(
+                ["isolating_tab", "track_joined", "batteries", "damage"], "fine"
+            )
+            ticket = (
+                await client.post(
+                    f"/v1/tickets/{ticket['ticket_id']}/warranty-check",
+                    json={"answers": answers | {explained_by: "failed"}},
+                    headers=anna() | {"If-Match": f'"{ticket["version"]}"'},
+                )
+            ).json()["ticket"]
+        await step(
+            client, ticket, "resolve", anna(), outcome=outcome, reason="seen", take_back=False
+        )
+    await client.post("/v1/tickets", json=CLAIM | {"product_code": "RC-7"}, headers=anna())
+    marketing = ISSUER.bearer(["back-office"], subject="mk-1")
+
+    rows = (await client.get("/v1/reports/products", headers=marketing)).json()
+
+    assert [
+        (
+            r["product_code"],
+            r["claims"],
+            r["decided"],
+            r["no_fault_found"],
+            r["no_fault_found_share"],
+            r["top_checks"],
+        )
+        for r in rows
+    ] == [("RC-7", 1, 0, 0, None, []), ("TRN-2040", 3, 3, 2, 0.6667, ["isolating_tab"])]
+    as_csv = await client.get("/v1/reports/products?format=csv", headers=marketing)
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    lines = as_csv.text.splitlines()
+    assert lines[0].split(",")[:4] == ["product_code", "cluster", "period", "claims"]
+    assert len(lines) == 3
