@@ -26,6 +26,8 @@ ACCESS: dict[str, Access] = {
     "POST /v1/tickets/{ticket_id}/warranty-check": WORKERS,
     "GET /v1/reports/responsibles": requires(SUPERVISOR),
     "GET /v1/reports/products": requires(SUPERVISOR, BACK_OFFICE),
+    "GET /v1/search/tickets": WORKERS,
+    "POST /v1/reassignments": requires(SUPERVISOR),
     "POST /v1/tickets/{ticket_id}/customer-link": WORKERS,
     # The customer's own page: the signed link in the query is the credential.
     "GET /claim": SIGNED_LINK,

@@ -47,6 +47,8 @@ from claims.views import (
     ProductFeedback,
     PurchaseView,
     QueuePage,
+    ReassignBody,
+    Reassigned,
     ReopenBody,
     ResolveBody,
     ResumeBody,
@@ -273,6 +275,48 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
         if since.tzinfo is None or until.tzinfo is None or since >= until:
             raise HTTPException(422, detail="since and until need a zone, since before until")
         return [HeldTime(**row) for row in await tickets.held_time(since, until)]
+
+    @router.get(
+        "/search/tickets",
+        summary="Full-text search of tickets of any state (Italian and English; words, "
+        '"a phrase", -excluded), the best matches first',
+    )
+    async def search(
+        q: Annotated[str, Query(min_length=1, max_length=200)],
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
+    ) -> list[TicketView]:
+        now = _now()
+        return [ticket_view(s, now) for s in await tickets.search(q, limit)]
+
+    @router.post(
+        "/reassignments",
+        summary="Bulk reassign: hand several tickets to one responsible; each ticket on its "
+        "own, at the version read (the answer lists each one's result)",
+    )
+    async def reassign(body: ReassignBody, caller: CurrentPrincipal) -> list[Reassigned]:
+        to = Responsible(body.person, body.team.value)
+        results = []
+        for item in body.tickets:
+            now = _now()
+            try:
+                stored = await act(
+                    claims,
+                    item.ticket_id,
+                    item.version,
+                    lambda t, now=now: domain.assign(t, to, caller.subject, now, body.reason),  # type: ignore[misc]
+                    _actor(caller),
+                )
+            except NotFound as error:
+                results.append(Reassigned(ticket_id=item.ticket_id, status=404, detail=str(error)))
+            except Conflict as conflict:
+                results.append(
+                    Reassigned(ticket_id=item.ticket_id, status=409, detail=str(conflict))
+                )
+            else:
+                results.append(
+                    Reassigned(ticket_id=item.ticket_id, status=200, version=stored.ticket.version)
+                )
+        return results
 
     @router.get(
         "/reports/products",

@@ -154,6 +154,21 @@ class PostgresTickets:
             by_ticket.setdefault(stint["ticket_id"], []).append(stint)
         return [_stored(r, by_ticket.get(r["ticket_id"], [])) for r in rows]
 
+    async def search(self, text: str, limit: int) -> list[Stored]:
+        """Tickets of any state matching `text` (web-search syntax: words, "a phrase", -not),
+        in Italian or English, the best matches first, then the newest."""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(_SEARCH, text, limit)
+            stints = await connection.fetch(
+                "SELECT * FROM ticket_stints WHERE ticket_id = ANY($1::text[]) "
+                "ORDER BY ticket_id, position",
+                [r["ticket_id"] for r in rows],
+            )
+        by_ticket: dict[str, list[Any]] = {}
+        for stint in stints:
+            by_ticket.setdefault(stint["ticket_id"], []).append(stint)
+        return [_stored(r, by_ticket.get(r["ticket_id"], [])) for r in rows]
+
     async def product_feedback(
         self, since: datetime, until: datetime, period: str, zone: str
     ) -> list[dict[str, Any]]:
@@ -362,6 +377,17 @@ _PLACES = ", ".join(f"${i}" for i in range(1, 26))
 _INSERT = f"INSERT INTO tickets ({_COLUMNS}) VALUES ({_PLACES})"  # noqa: S608 (constants)
 _SETS = ", ".join(f"{name} = ${i}" for i, name in enumerate(_COLUMNS.split(", "), 1) if i > 1)
 _UPDATE = f"UPDATE tickets SET {_SETS} WHERE ticket_id = $1 AND version = $26"  # noqa: S608
+
+_SEARCH = """
+WITH asked AS (
+    SELECT websearch_to_tsquery('italian', $1) || websearch_to_tsquery('english', $1)
+           || websearch_to_tsquery('simple', $1) AS query
+)
+SELECT tickets.* FROM tickets, asked
+WHERE search @@ asked.query
+ORDER BY ts_rank(search, asked.query) DESC, opened_at DESC
+LIMIT $2
+"""
 
 _PRODUCT_FEEDBACK = """
 WITH claims AS (

@@ -48,6 +48,23 @@ class AssignBody(ResponsibleBody):
     reason: Text | None = None
 
 
+class TicketVersion(Body):
+    ticket_id: Id
+    version: int = Field(ge=1, description="The version read (its ETag).")
+
+
+class ReassignBody(ResponsibleBody):
+    tickets: list[TicketVersion] = Field(min_length=1, max_length=200)
+    reason: Text | None = None
+
+
+class Reassigned(BaseModel):
+    ticket_id: str
+    status: int = Field(description="200 reassigned, 404 no such ticket, 409 changed or refused.")
+    version: int | None = None
+    detail: str | None = None
+
+
 class WaitBody(Body):
     waiting_for: WaitingFor
     reason: Text

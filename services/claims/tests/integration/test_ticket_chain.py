@@ -337,3 +337,65 @@ async def test_the_product_feedback_report_gives_the_no_fault_found_share_and_it
     lines = as_csv.text.splitlines()
     assert lines[0].split(",")[:4] == ["product_code", "cluster", "period", "claims"]
     assert len(lines) == 3
+
+
+async def test_full_text_search_finds_italian_and_english_words_by_their_stems(
+    client: httpx.AsyncClient,
+) -> None:
+    texts = [
+        ("Il trenino non parte", "Le ruote si sono staccate dopo due giorni"),
+        ("Wheels fell off", "The wheels came off the wooden train"),
+        ("Pacco in ritardo", "Il corriere non è passato"),
+    ]
+    ids = []
+    for subject, description in texts:
+        body = CLAIM | {"subject": subject, "description": description}
+        ids.append(
+            (await client.post("/v1/tickets", json=body, headers=anna())).json()["ticket_id"]
+        )
+
+    async def found(query: str) -> list[str]:
+        answer = await client.get("/v1/search/tickets", params={"q": query}, headers=anna())
+        assert answer.status_code == 200, answer.text
+        return sorted(t["ticket_id"] for t in answer.json())
+
+    assert await found("ruota") == [ids[0]]  # Italian stem: ruote
+    assert await found("wheel") == [ids[1]]  # English stem: wheels
+    assert await found("corrieri") == [ids[2]]
+    assert await found("train -wooden") == []
+    assert (await client.get("/v1/search/tickets", headers=anna())).status_code == 422
+
+
+async def test_a_supervisor_reassigns_in_bulk_and_a_stale_version_is_reported(
+    client: httpx.AsyncClient,
+) -> None:
+    first = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    second = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    moved = await step(client, second, "assign", anna(), person="lia", team="logistics")
+    assert moved["version"] == 2
+
+    answer = await client.post(
+        "/v1/reassignments",
+        json={
+            "person": "marco",
+            "team": "marketing",
+            "reason": "anna is away",
+            "tickets": [
+                {"ticket_id": first["ticket_id"], "version": 1},
+                {"ticket_id": second["ticket_id"], "version": 1},
+                {"ticket_id": "T-404", "version": 1},
+            ],
+        },
+        headers=supervisor(),
+    )
+
+    assert answer.status_code == 200, answer.text
+    assert [(r["ticket_id"], r["status"]) for r in answer.json()] == [
+        (first["ticket_id"], 200),
+        (second["ticket_id"], 409),
+        ("T-404", 404),
+    ]
+    now = (await client.get(f"/v1/tickets/{first['ticket_id']}", headers=anna())).json()
+    assert now["responsible"] == {"person": "marco", "team": "marketing"}
+    refused = await client.post("/v1/reassignments", json={}, headers=anna())
+    assert refused.status_code == 403
