@@ -25,7 +25,7 @@ from cc_schemas import (
 from proactive_engine import collector
 from proactive_engine.access import ACCESS
 from proactive_engine.checkpoints import Checkpoints
-from proactive_engine.clock import Clock, EventTimeClock, WallClock
+from proactive_engine.clock import Clock, WallClock
 from proactive_engine.config import EngineConfig, load_config
 from proactive_engine.handlers import Dependencies, Limits, Publish
 from proactive_engine.metrics import EngineMetrics
@@ -37,6 +37,7 @@ from proactive_engine.settings import Settings
 from proactive_engine.store import PostgresSessionStore
 from proactive_engine.subscribers import ShopOffsets, register_subscribers
 from proactive_engine.timer import TimerSettings, run_timer
+from proactive_engine.watermark import Watermarks
 
 TIMER_STOP_SECONDS = 10.0  # how long a shutdown waits for the timer round in progress
 
@@ -84,6 +85,11 @@ def create_app(
     owned = OwnedSessions(rules)
     store = PostgresSessionStore(infra.postgres)
     offsets = ShopOffsets()
+    watermarks = Watermarks(
+        lateness=timedelta(seconds=settings.allowed_lateness_seconds),
+        idle_seconds=settings.idle_partition_seconds,
+        follows_wall=settings.clock == "wall",
+    )
     deps = Dependencies(
         store=store,
         repository=PostgresRepository(infra.postgres),
@@ -93,18 +99,21 @@ def create_app(
         publish=kafka_publisher(infra.broker, settings.topic(CONTACT_REQUESTS)),
         rules=rules,
         config=config,
-        clock=clock or (EventTimeClock() if settings.clock == "event-time" else WallClock()),
+        clock=clock or WallClock(),
         metrics=EngineMetrics(infra.registry),
         owner=f"{settings.service_name}-{uuid.uuid4().hex[:12]}",
         owned=owned,
-        checkpoints=Checkpoints(owned, store, offsets.commit, settings.checkpoint_seconds),
+        checkpoints=Checkpoints(
+            owned, watermarks, store, offsets.commit, settings.checkpoint_seconds
+        ),
+        watermarks=watermarks,
         limits=Limits(
             lease=timedelta(seconds=settings.lease_seconds),
             claim_limit=settings.claim_limit,
             retention=timedelta(hours=settings.retention_hours),
         ),
     )
-    deps.metrics.watch(owned)
+    deps.metrics.watch(owned, watermarks)
     register_subscribers(infra.broker, settings, deps, offsets, infra.dead_letters)
     spec = ServiceSpec(
         title="Proactive engine",

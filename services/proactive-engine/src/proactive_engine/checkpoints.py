@@ -1,6 +1,8 @@
-"""Checkpoints of the shop consumer: the changed sessions stored, then the offsets folded into
-them committed (browse-events, cart-events), so that a crash never commits an event that no
-stored session holds. One object owns the offsets and the write in progress.
+"""Checkpoints of the shop consumer: the changed sessions stored, with each partition's latest
+event time (the watermark's, in the transaction of the last sessions), then the offsets folded
+into them committed (browse-events, cart-events), never past an event still held for the
+watermark, so that a crash never commits an event that no stored session holds. One object
+owns the offsets and the write in progress.
 
 A checkpoint notes the changed sessions and the offsets folded so far, and writes them in a
 task of its own while the next batches fold: a session changed after it was noted is stored
@@ -14,23 +16,31 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from operator import attrgetter
 
 from proactive_engine.codec import row_of
-from proactive_engine.owned import LiveSession, OwnedSessions
+from proactive_engine.owned import LiveSession, OwnedSessions, SourcePartition
 from proactive_engine.store import SessionStore
+from proactive_engine.watermark import Watermarks
 
 log = logging.getLogger(__name__)
 
-SourcePartition = tuple[str, int]  # (topic, partition) of browse- or cart-events
 Commit = Callable[[Mapping[SourcePartition, int]], Awaitable[None]]
 CHUNK = 2_000  # sessions per upsert: between two, the event loop runs the timer
 
 
 class Checkpoints:
     def __init__(
-        self, owned: OwnedSessions, store: SessionStore, commit: Commit, every_seconds: float
+        self,
+        owned: OwnedSessions,
+        watermarks: Watermarks,
+        store: SessionStore,
+        commit: Commit,
+        every_seconds: float,
     ) -> None:
         self._owned = owned
+        self._watermarks = watermarks
         self._store = store
         self._commit = commit
         self.every_seconds = every_seconds
@@ -53,8 +63,18 @@ class Checkpoints:
         if self.writing is not None and not self.writing.done():
             return
         self._began = time.monotonic()
-        changed = [live for p in self._owned.partitions for live in self._owned.dirty(p)]
-        self.writing = asyncio.create_task(self._write(changed, dict(self._folded)))
+        # In one order, so that the timer's round (which stores sessions in the same order)
+        # and a checkpoint cannot deadlock.
+        changed = sorted(
+            (live for p in self._owned.partitions for live in self._owned.dirty(p)),
+            key=attrgetter("session_id"),
+        )
+        offsets = dict(self._folded)
+        for source, held in self._owned.release_offsets().items():
+            if source in offsets:
+                offsets[source] = min(offsets[source], held)
+        latest = dict(self._watermarks.restorable())
+        self.writing = asyncio.create_task(self._write(changed, offsets, latest))
 
     async def settle(self) -> None:
         """Wait for the checkpoint being written, if any."""
@@ -69,14 +89,20 @@ class Checkpoints:
             self._committed.pop(source, None)
 
     async def _write(
-        self, changed: Sequence[LiveSession], offsets: dict[SourcePartition, int]
+        self,
+        changed: Sequence[LiveSession],
+        offsets: dict[SourcePartition, int],
+        latest: Mapping[int, datetime],
     ) -> None:
-        """Sessions first, offsets after: a crash in between only makes the next owner fold
-        again events it already has. A failure leaves the sessions marked as changed and the
-        offsets uncommitted, for the next checkpoint."""
+        """Sessions first, then the latest event times (with the last sessions), offsets
+        after: a crash in between only makes the next owner fold again events it already has,
+        from a watermark no further than its sessions. A failure leaves the sessions marked
+        as changed and the offsets uncommitted, for the next checkpoint."""
         try:
-            for start in range(0, len(changed), CHUNK):
-                await self._store_chunk(changed[start : start + CHUNK])
+            starts = range(0, max(len(changed), 1), CHUNK)
+            for start in starts:
+                last = start == starts[-1]
+                await self._store_chunk(changed[start : start + CHUNK], latest if last else None)
             uncommitted = {s: o for s, o in offsets.items() if self._committed.get(s) != o}
             if uncommitted:
                 await self._commit(uncommitted)
@@ -84,8 +110,10 @@ class Checkpoints:
         except Exception:
             log.exception("checkpoint failed; what it held is stored by the next one")
 
-    async def _store_chunk(self, chunk: Sequence[LiveSession]) -> None:
+    async def _store_chunk(
+        self, chunk: Sequence[LiveSession], latest: Mapping[int, datetime] | None
+    ) -> None:
         noted = [(live, live.changes) for live in chunk]
         rows = [row for live in chunk if (row := row_of(live)) is not None]
-        await self._store.save(rows)
+        await self._store.save(rows, latest)
         self._owned.saved(noted)

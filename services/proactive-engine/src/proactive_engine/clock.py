@@ -1,5 +1,6 @@
-"""The engine's notion of "now": the wall clock in production, the traffic's own event time
-when topics are replayed or simulated faster than real time, a hand-driven one in tests."""
+"""The engine's wall clock: the real one in production, one running N times faster for a live
+run of simulated traffic, a hand-driven one in tests. Event time is the watermark's
+(`watermark.py`); the wall clock moves it live, and times leases and staleness."""
 
 import time
 from datetime import UTC, datetime, timedelta
@@ -9,35 +10,21 @@ from typing import Protocol
 class Clock(Protocol):
     def now(self) -> datetime: ...
 
-    def observe(self, event_time: datetime) -> None:
-        """An event of this time was read (only a clock that follows the traffic uses it)."""
-        ...
-
 
 class WallClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-    def observe(self, event_time: datetime) -> None:
-        pass
 
+class FastClock:
+    """A wall clock that starts at `start` and runs `speed` times faster: live traffic
+    simulated at N x (`cc-dev simulate --speed N`) as the engine would see it for real."""
 
-class EventTimeClock:
-    """For replays and simulations at N x speed, whose event times run ahead of (or behind)
-    the wall clock: now is the latest event time read, moved on by the wall time since then,
-    so a deadline still passes when the traffic pauses (no key or partition waits for events
-    of its own). It starts at the wall clock."""
-
-    def __init__(self) -> None:
-        self._latest = datetime.now(UTC)
-        self._seen_at = time.monotonic()
+    def __init__(self, start: datetime, speed: float) -> None:
+        self._start, self._speed, self._began = start, speed, time.monotonic()
 
     def now(self) -> datetime:
-        return self._latest + timedelta(seconds=time.monotonic() - self._seen_at)
-
-    def observe(self, event_time: datetime) -> None:
-        if event_time > self.now():
-            self._latest, self._seen_at = event_time, time.monotonic()
+        return self._start + timedelta(seconds=(time.monotonic() - self._began) * self._speed)
 
 
 class ManualClock:
@@ -48,9 +35,6 @@ class ManualClock:
 
     def now(self) -> datetime:
         return self._now
-
-    def observe(self, event_time: datetime) -> None:
-        pass
 
     def advance(self, delta: timedelta) -> None:
         self._now += delta

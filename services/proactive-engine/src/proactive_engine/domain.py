@@ -55,15 +55,19 @@ def suppression(
     surroundings: Surroundings,
     engagement: Engagement,
     now: datetime,
+    stale_before: datetime | None = None,
 ) -> Suppression | None:
-    """Why no request may be sent for this decision, or None when one may."""
+    """Why no request may be sent for this decision judged at `now`, or None when one may.
+    Expired: its expiry is not after `now`, nor after `stale_before` when given (the wall
+    clock's say: a request that would leave too late)."""
     if state.opted_out:
         return Suppression.OPTED_OUT
     if decision.suppressed_by_order and state.ordered_at is not None:
         return Suppression.ORDERED
     if surroundings.in_chat:
         return Suppression.IN_CHAT
-    if decision.deadline + decision.expires <= now:
+    expired_by = now if stale_before is None else max(now, stale_before)
+    if decision.deadline + decision.expires <= expired_by:
         return Suppression.EXPIRED
     if channel_for(state, engagement, now) is None:
         return Suppression.NO_CHANNEL

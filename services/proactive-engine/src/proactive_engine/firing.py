@@ -53,22 +53,26 @@ class RoundPlan:
 
 
 def plan_round(
-    sessions: Sequence[SessionState],
+    firing: Sequence[tuple[SessionState, datetime]],
     chatting: Collection[str],
     customers: Mapping[str, CustomerContext | None],
     rules: Sequence[Rule],
     config: EngineConfig,
-    now: datetime,
+    stale_before: datetime,
 ) -> RoundPlan:
-    """Every due decision of these sessions, suppressed (opted out, ordered, in a chat, expired,
-    no channel) or wanted as a request. `chatting` holds the session and customer ids in an
-    open chat; `customers` the customer each session's request names (as a CRM enriched it)."""
+    """Every due decision of these sessions, each judged at the event time it fires (its
+    deadline), suppressed (opted out, ordered, in a chat, expired, no channel) or wanted as a
+    request. Expired: its expiry is before `stale_before` (the wall clock minus the lateness:
+    a request too late to help anyone when it would leave). `chatting` holds the session and
+    customer ids in an open chat; `customers` the customer each session's request names (as a
+    CRM enriched it)."""
     plan = RoundPlan([], [], [])
-    for state in sessions:
+    for state, now in firing:
         for decision in due_decisions(rules, state, now):
             plan.hits.append((state.session_id, decision))
             in_chat = bool({state.session_id, state.customer_id} & set(chatting))
-            cause = suppression(state, decision, Surroundings(in_chat), config.engagement, now)
+            surroundings = Surroundings(in_chat)
+            cause = suppression(state, decision, surroundings, config.engagement, now, stale_before)
             if cause is not None:
                 plan.suppressed.append(Suppressed(state.session_id, decision, cause))
                 continue

@@ -4,6 +4,12 @@ Plain functions over their dependencies (`Dependencies`, built once by the compo
 no Kafka or HTTP. State has one owner each: the owned sessions (`OwnedSessions`), the offsets
 and the write in progress (`Checkpoints`); a timer round's decisions are values (`firing.py`).
 
+Time is event time, moved on by a watermark (`watermark.py`): a batch's events are held until
+the watermark passes them, deadlines fire once it passes them, in deadline order, and each is
+judged at its deadline, so that any replay of the same events decides what live traffic
+decided. The clock is the wall clock: leases, the fire delay, and whether a request is stale
+before it leaves (its expiry passed on the wall clock: a replay of old data).
+
 One lock guards the owned sessions against a rebalance: a batch folds under it, a rebalance
 takes it so that a partition is never given away in the middle of a batch, and a checkpoint
 notes what to store under it. The timer applies what a round decided without awaiting, so it
@@ -14,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -25,27 +32,28 @@ from cc_schemas import (
     AnyOrderEvent,
     ContactRequested,
     CustomerContext,
-    OrderStatusChecked,
     ShopEvent,
 )
-from proactive_engine.checkpoints import Checkpoints, SourcePartition
+from proactive_engine.checkpoints import Checkpoints
 from proactive_engine.clock import Clock
 from proactive_engine.codec import SessionRow, live_session, row_of
 from proactive_engine.config import EngineConfig
+from proactive_engine.domain import Suppression
 from proactive_engine.firing import RoundOutcome, RoundPlan, Suppressed, plan_round, settle
 from proactive_engine.ledger import Answer, Verdict
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import LiveSession, OwnedSessions
+from proactive_engine.owned import Held, LiveSession, OwnedSessions, SourcePartition
 from proactive_engine.repository import Repository
 from proactive_engine.rules import Rule, due_decisions
-from proactive_engine.session import RawEvent, fold_event
 from proactive_engine.store import SessionStore
+from proactive_engine.watermark import Watermarks
 
 log = logging.getLogger(__name__)
 
 Publish = Callable[[Sequence[ContactRequested]], Awaitable[None]]
-ShopRecord = tuple[ShopEvent, RawEvent]  # a shop event parsed, and as it came
-RETRY_AFTER = timedelta(seconds=5)  # a timer round that failed looks at its sessions again then
+ShopRecord = tuple[ShopEvent, SourcePartition, int]  # a shop event parsed, where it came from
+RETRY_AFTER_SECONDS = 5.0  # a timer round that failed looks at its sessions again then
+STALE_LOG_SECONDS = 60.0  # at most one line this often about requests stale on the wall clock
 DECODE_CHUNK = 5_000  # sessions decoded at a time when loading: the timer runs in between
 
 
@@ -75,6 +83,14 @@ class Limits:
     retention: timedelta = timedelta(hours=24)  # sessions idle longer are forgotten
 
 
+@dataclass
+class StaleLog:
+    """Requests suppressed as expired since the last line that said so."""
+
+    count: int = 0
+    logged_at: float = -STALE_LOG_SECONDS  # monotonic
+
+
 @dataclass(frozen=True)
 class Dependencies:
     """What the handlers work with; nothing here is reassigned after it is built."""
@@ -90,9 +106,11 @@ class Dependencies:
     owner: str  # this instance, in the ledger
     owned: OwnedSessions
     checkpoints: Checkpoints
+    watermarks: Watermarks
     limits: Limits = Limits()
     customers: CustomerDirectory = field(default_factory=ShopProvidedCustomers)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    stale_log: StaleLog = field(default_factory=StaleLog)
 
 
 # --- partitions ---
@@ -105,7 +123,9 @@ async def take_partitions(deps: Dependencies, partitions: Iterable[int]) -> None
     would otherwise only log the failure, and a partition without new events would never
     fire its sessions."""
     async with deps.lock:
-        for partition in deps.owned.resume(partitions):
+        to_load = deps.owned.resume(partitions)
+        deps.watermarks.keep(partitions)
+        for partition in to_load:
             try:
                 await _own(deps, partition)
             except Exception:
@@ -140,12 +160,15 @@ async def _own(deps: Dependencies, partition: int) -> None:
     """Load a partition unless owned already; call with the lock held."""
     if deps.owned.owns(partition):
         return
-    rows = await deps.store.load(partition, deps.clock.now() - deps.limits.retention)
+    latest = await deps.store.latest_event_time(partition)
+    active_since = min(deps.clock.now(), latest or deps.clock.now()) - deps.limits.retention
+    rows = await deps.store.load(partition, active_since)
     sessions = await _decoded(rows)
     checking = [s for s in sessions if s.state.status_checks]
     await _refresh_orders(deps, checking)
     deps.owned.assign(partition, sessions)
     deps.owned.watch(checking)
+    deps.watermarks.own(partition, latest, time.monotonic())
     log.info("partition taken", extra={"partition": partition, "sessions": len(sessions)})
 
 
@@ -170,46 +193,58 @@ async def apply_shop_events(
     offsets: Mapping[SourcePartition, int],
     reject_invalid: Callable[[], Awaitable[None]] = _nothing_invalid,
 ) -> None:
-    """Fold a batch into its sessions and set their deadlines. The records may be parsed as
-    they are read: `reject_invalid` then sends away those that did not parse, before `offsets`
-    (the next offset of each source partition, past this batch) become committable at the
-    next checkpoint, once the sessions they changed are stored."""
+    """Hold a batch's events in their sessions, move the watermark on, and fold what it has
+    passed. The records may be parsed as they are read: `reject_invalid` then sends away those
+    that did not parse, before `offsets` (the next offset of each source partition, past this
+    batch) become committable at the next checkpoint, up to the first event still held."""
     async with deps.lock:
         suspended = deps.owned.suspended.intersection(by_partition)
         if suspended:  # fetched before a rebalance began: its next owner reads them again
             raise ReadAgainLater(f"partitions {sorted(suspended)} are being rebalanced")
+        before = deps.watermarks.current
+        late = 0
         for partition, records in by_partition.items():
             await _own(deps, partition)
-            changed, checking = _fold(deps.owned, partition, records)
-            ends = [live.state.last_at for live in changed if live.state.last_at is not None]
-            if ends:  # the changed sessions' latest events: the latest this batch holds
-                deps.clock.observe(max(ends))
-            deps.owned.watch(checking)
-            await _refresh_orders(deps, checking)
-            for live in changed:
-                deps.owned.schedule(live)
+            late += _hold(deps, partition, records, before)
+        if late:
+            deps.metrics.late_events.inc(late)
+        mark = deps.watermarks.advance(time.monotonic(), deps.clock.now())
+        if mark is not None:
+            await _release(deps, mark)
         await reject_invalid()
         deps.checkpoints.folded(offsets)
         if deps.checkpoints.due():
             deps.checkpoints.begin()
 
 
-def _fold(
-    owned: OwnedSessions, partition: int, records: Iterable[ShopRecord]
-) -> tuple[list[LiveSession], list[LiveSession]]:
-    """Fold the records into their sessions; returns the sessions changed, and those of them
-    that checked an order's status (in one pass: this runs for every event)."""
-    changed: dict[str, LiveSession] = {}
-    checking: dict[str, LiveSession] = {}
-    for event, _ in records:
+def _hold(
+    deps: Dependencies, partition: int, records: Iterable[ShopRecord], mark: datetime | None
+) -> int:
+    """Hold the records in their sessions and note their times; returns how many came after
+    the watermark had passed them (later than the allowed lateness). In one pass: this runs
+    for every event."""
+    owned, watermarks, at = deps.owned, deps.watermarks, time.monotonic()
+    late = 0
+    for event, source, offset in records:
+        occurred_at = event.occurred_at
+        watermarks.observe(partition, occurred_at, at)
+        if mark is not None and occurred_at < mark:
+            late += 1
         live = owned.session(event.session_id, partition)
-        if fold_event(live.state, event):
-            changed[live.session_id] = live
-            if type(event) is OrderStatusChecked:
-                checking[live.session_id] = live
-    for live in changed.values():
-        owned.mark_dirty(live)
-    return list(changed.values()), list(checking.values())
+        owned.hold(live, Held(occurred_at, event.event_id, event, source, offset))
+    return late
+
+
+async def _release(deps: Dependencies, mark: datetime) -> None:
+    """Fold the held events the watermark has passed; a session that checked an order's
+    status has its order problems read before its deadline is set."""
+    _, checking = deps.owned.release(mark)
+    if not checking:
+        return
+    await _refresh_orders(deps, checking)
+    for live in checking:  # no await in here: no lock needed
+        if deps.owned.is_current(live) and live.fires_at is None:
+            deps.owned.schedule(live)
 
 
 async def checkpoint_if_due(deps: Dependencies) -> None:
@@ -248,7 +283,7 @@ async def refresh_watched_orders(deps: Dependencies) -> None:
     await _refresh_orders(deps, watching)
     for live in watching:  # no await in here: no lock needed
         moved = live.state.order_problems != before[live.session_id]
-        if moved and deps.owned.is_current(live):
+        if moved and deps.owned.is_current(live) and live.fires_at is None:
             deps.owned.schedule(live)
 
 
@@ -266,40 +301,53 @@ async def _refresh_orders(deps: Dependencies, sessions: Sequence[LiveSession]) -
 
 
 async def fire_due(deps: Dependencies) -> int:
-    """Fire the due deadlines of the owned sessions (up to the claim limit); returns how many
-    sessions were due."""
-    now = deps.clock.now()
-    due = deps.owned.pop_due(now, deps.limits.claim_limit)
+    """Move the watermark on (the wall clock live, the time passed when every partition is
+    silent), fold what it passed, and fire the deadlines it passed, earliest first (up to the
+    claim limit), each judged at its deadline; returns how many sessions were due."""
+    awake = time.monotonic()
+    mark = deps.watermarks.advance(awake, deps.clock.now())
+    if mark is None:
+        return 0
+    await _release(deps, mark)
+    due = deps.owned.pop_due(mark, deps.limits.claim_limit, awake)
     if not due:
         return 0
     try:
-        plan = await _plan(deps, due, now)
-        outcome = await _carry_out(deps, due, plan, now) if plan.hits else RoundOutcome()
+        plan = await _plan(deps, due)
+        outcome = await _carry_out(deps, due, plan) if plan.hits else RoundOutcome()
     except Exception:
-        for live in due:
+        for live in due:  # their deadlines stay; they wait a little before the next try
             if deps.owned.is_current(live):
-                deps.owned.schedule(live, at=now + RETRY_AFTER)
+                live.wait_until = time.monotonic() + RETRY_AFTER_SECONDS
+                deps.owned.fired(live, None)
         raise
-    _apply(deps, due, outcome)
+    _apply(deps, due, outcome, mark)
     return len(due)
 
 
-async def _plan(deps: Dependencies, due: Sequence[LiveSession], now: datetime) -> RoundPlan:
+def _fire_time(live: LiveSession) -> datetime:
+    if live.fires_at is None:
+        raise ValueError(f"session {live.session_id} is not being fired")
+    return live.fires_at
+
+
+async def _plan(deps: Dependencies, due: Sequence[LiveSession]) -> RoundPlan:
     """What the round decides: its surroundings read (orders, chats, customers), then the
-    pure decision."""
+    pure decision, each session at the deadline it fires."""
     await _refresh_orders(deps, [s for s in due if s.state.status_checks])
-    hit = [s for s in due if due_decisions(deps.rules, s.state, now)]
+    hit = [s for s in due if due_decisions(deps.rules, s.state, _fire_time(s))]
     if not hit:
         return RoundPlan([], [], [])
     customers = {s.state.customer_id for s in hit if s.state.customer_id}
     chatting = await deps.repository.chatting(sorted(s.session_id for s in hit), sorted(customers))
     enriched = {s.session_id: await deps.customers.enrich(s.state.customer) for s in hit}
-    states = [s.state for s in hit]
-    return plan_round(states, chatting, enriched, deps.rules, deps.config, now)
+    firing = [(s.state, _fire_time(s)) for s in hit]
+    stale_before = deps.clock.now() - deps.watermarks.lateness
+    return plan_round(firing, chatting, enriched, deps.rules, deps.config, stale_before)
 
 
 async def _carry_out(
-    deps: Dependencies, due: Sequence[LiveSession], plan: RoundPlan, now: datetime
+    deps: Dependencies, due: Sequence[LiveSession], plan: RoundPlan
 ) -> RoundOutcome:
     """The round's one I/O step: the ledger's verdicts, publish, then the published requests
     and the settled sessions recorded in one transaction. A crash anywhere leaves either
@@ -308,14 +356,14 @@ async def _carry_out(
     for _, decision in plan.hits:
         deps.metrics.rule_hits.labels(decision.rule).inc()
     period = deps.config.engagement.throttle
+    now = deps.clock.now()
     answers = await deps.repository.enter(plan.claims, deps.owner, now, deps.limits.lease, period)
     outcome = settle(plan, answers, await _on_topic(deps, answers))
     await deps.publish([request for _, request in outcome.publish])
-    published_at = deps.clock.now()
     await deps.repository.record_round(
-        outcome.published_ids, published_at, _settled_rows(due, outcome)
+        outcome.published_ids, deps.clock.now(), _settled_rows(due, outcome)
     )
-    _count(deps, outcome, published_at)
+    _count(deps, outcome, time.monotonic())
     return outcome
 
 
@@ -343,18 +391,26 @@ def _settled_rows(due: Sequence[LiveSession], outcome: RoundOutcome) -> list[Ses
     return rows
 
 
-def _count(deps: Dependencies, outcome: RoundOutcome, published_at: datetime) -> None:
+def _count(deps: Dependencies, outcome: RoundOutcome, published_at: float) -> None:
+    """Published requests with their fire delay (wall seconds since the watermark passed the
+    deadline: live, since deadline + lateness), suppressed ones by cause."""
     for wanted, _ in outcome.publish:
         deps.metrics.published.labels(wanted.decision.rule).inc()
-        lag = (published_at - wanted.decision.deadline).total_seconds()
-        deps.metrics.timer_lag.observe(max(0.0, lag))
+        passed_at = deps.watermarks.passed_at(wanted.decision.deadline)
+        if passed_at is not None:
+            deps.metrics.timer_lag.observe(max(0.0, published_at - passed_at))
     for suppressed in outcome.suppressed:
         _log_suppressed(deps, suppressed)
+    stale = [s for s in outcome.suppressed if s.cause is Suppression.EXPIRED]
+    if stale:
+        _log_stale(deps, stale)
 
 
 def _log_suppressed(deps: Dependencies, suppressed: Suppressed) -> None:
     deps.metrics.suppressed.labels(suppressed.cause.value).inc()
-    log.info(
+    expired = suppressed.cause is Suppression.EXPIRED  # one line for them all: `_log_stale`
+    log.log(
+        logging.DEBUG if expired else logging.INFO,
         "request suppressed",
         extra={
             "session_id": suppressed.session_id,
@@ -364,16 +420,40 @@ def _log_suppressed(deps: Dependencies, suppressed: Suppressed) -> None:
     )
 
 
-def _apply(deps: Dependencies, due: Sequence[LiveSession], outcome: RoundOutcome) -> None:
-    """Mark the settled episodes (stored already) and set each session's next deadline. A
-    session given away meanwhile is skipped: its new owner finds the ledger and the store."""
+def _log_stale(deps: Dependencies, stale: Sequence[Suppressed]) -> None:
+    """Requests already expired on the wall clock when their deadline fired: most often a
+    replay of old data, which publishes nothing (say so, at most once a minute)."""
+    unsaid = deps.stale_log
+    unsaid.count += len(stale)
+    if time.monotonic() - unsaid.logged_at < STALE_LOG_SECONDS:
+        return
+    behind = deps.clock.now() - max(s.decision.deadline + s.decision.expires for s in stale)
+    log.warning(
+        "requests suppressed as expired: their deadlines passed on the wall clock more than "
+        "their expiry ago; a replay of old data publishes nothing unless shifted to now "
+        "(cc-dev replay --shift-to-now)",
+        extra={"requests": unsaid.count, "expired_seconds_ago": round(behind.total_seconds())},
+    )
+    unsaid.logged_at, unsaid.count = time.monotonic(), 0
+
+
+def _apply(
+    deps: Dependencies, due: Sequence[LiveSession], outcome: RoundOutcome, mark: datetime
+) -> None:
+    """Mark the settled episodes (stored already), set each session's next deadline and fold
+    the events it held behind the one fired. A session given away meanwhile is skipped: its
+    new owner finds the ledger and the store."""
+    now = deps.clock.now()
     for live in due:  # no await in here: no lock needed, a checkpoint may be saving
         if not deps.owned.is_current(live):
             continue
         settled = outcome.settled.get(live.session_id)
         if settled:
             live.state.fired = live.state.fired | settled
-        deps.owned.schedule(live, at=outcome.retry_at.get(live.session_id))
+        busy_until = outcome.retry_at.get(live.session_id)
+        if busy_until is not None:  # another instance's lease: looked at again when it ends
+            live.wait_until = time.monotonic() + (busy_until - now).total_seconds()
+        deps.owned.fired(live, mark)
 
 
 # --- housekeeping ---
@@ -382,7 +462,7 @@ def _apply(deps: Dependencies, due: Sequence[LiveSession], outcome: RoundOutcome
 async def housekeeping(deps: Dependencies) -> None:
     """Forget sessions idle beyond the retention (in memory and in the store), and purge old
     ledger entries."""
-    now = deps.clock.now()
+    now = deps.watermarks.current or deps.clock.now()
     idle_since = now - deps.limits.retention
     async with deps.lock:
         forgotten = deps.owned.forget_idle(idle_since)

@@ -4,19 +4,42 @@ Browse- and cart-events are keyed by session and consumed with a range assignor,
 p of both topics belongs to one instance: that instance alone folds and fires p's sessions.
 They live here between batches; checkpoints store each changed one (`store.py`) so that a new
 owner (after a restart or a rebalance) starts from where the last one stopped. Deadlines sit
-in a heap ordered by time: the timer pops what is due on its clock, whether events arrive or not.
+in a heap ordered by time: the timer pops what is due on the watermark, whether events arrive
+or not.
+
+Events are held until the watermark passes them, and a session's events after its next
+deadline until that deadline has fired (`hold`, `release`): a rule is always judged on exactly
+the events up to its deadline, whatever the batches or the pace that brought them, so a replay
+decides what live traffic decided.
 """
 
 from __future__ import annotations
 
 import heapq
+import math
+from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cc_schemas import OrderStatusChecked, ShopEvent
 from proactive_engine.rules import Rule, next_deadline
-from proactive_engine.session import SessionState
+from proactive_engine.session import SessionState, fold_event
+
+SourcePartition = tuple[str, int]  # (topic, partition) of browse- or cart-events
+
+
+@dataclass(order=True, slots=True)
+class Held:
+    """An event read but not folded yet, and where it came from (its offset must not be
+    committed before it is folded)."""
+
+    at: datetime
+    event_id: str
+    event: ShopEvent = field(compare=False)
+    source: SourcePartition = field(compare=False)
+    offset: int = field(compare=False)
 
 
 @dataclass(eq=False)
@@ -28,6 +51,9 @@ class LiveSession:
     due_at: datetime | None = None  # the timer's next look at it
     changes: int = 0  # how many times it changed in memory
     saved_changes: int = 0  # ... of which the store holds (a change may come mid-save)
+    held: list[Held] = field(default_factory=list)  # read, not folded yet, in time order
+    fires_at: datetime | None = None  # the deadline the timer round in progress fires
+    wait_until: float = 0.0  # monotonic: not fired before (a failed round, a busy lease)
     session_id: str = field(init=False)  # the state's, as a plain attribute: read for each event
 
     def __post_init__(self) -> None:
@@ -50,6 +76,9 @@ class OwnedSessions:
         # partition -> sessions changed since stored
         self._dirty: defaultdict[int, set[str]] = defaultdict(set)
         self._watching: set[str] = set()  # sessions that asked about an order
+        # Sessions holding events until the watermark reaches them: (first held, session).
+        self._waiting: list[tuple[datetime, str]] = []
+        self._holding: set[str] = set()  # sessions with held events
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -92,6 +121,7 @@ class OwnedSessions:
         self._dirty.pop(partition, None)
         for session_id in self.partitions.pop(partition, set()):
             self.sessions.pop(session_id, None)
+            self._holding.discard(session_id)
 
     def session(self, session_id: str, partition: int) -> LiveSession:
         """The owned session, a new empty one if the partition never saw it."""
@@ -130,7 +160,14 @@ class OwnedSessions:
                 self._dirty[live.partition].discard(live.session_id)
 
     def schedule(self, live: LiveSession, at: datetime | None = None) -> None:
-        """Set the session's next deadline: `at`, or the earliest of its rules."""
+        """Set the session's next deadline: `at`, or the earliest of its rules. Events held
+        behind the deadline it had are looked at again at the next `release`."""
+        self._set_deadline(live, at)
+        waiting = live.held and live.fires_at is None
+        if waiting and (live.due_at is None or live.held[0].at <= live.due_at):
+            heapq.heappush(self._waiting, (live.held[0].at, live.session_id))
+
+    def _set_deadline(self, live: LiveSession, at: datetime | None = None) -> None:
         due = at if at is not None else next_deadline(self.rules, live.state)
         if due == live.due_at:
             return
@@ -140,9 +177,11 @@ class OwnedSessions:
             if len(self._heap) > 4 * len(self.sessions) + 1000:
                 self._rebuild_heap()
 
-    def pop_due(self, now: datetime, limit: int) -> list[LiveSession]:
-        """Up to `limit` owned sessions whose deadline has passed, earliest first; each leaves
-        the heap until `schedule` puts it back."""
+    def pop_due(self, now: datetime, limit: int, awake: float = math.inf) -> list[LiveSession]:
+        """Up to `limit` owned sessions whose deadline has passed, earliest first, each with
+        that deadline as `fires_at`; each leaves the heap until `schedule` puts it back, and
+        folds none of its held events until `fired`. A session told to wait (`wait_until`,
+        monotonic) past `awake` stays."""
         due: list[LiveSession] = []
         held: list[tuple[datetime, str]] = []
         while self._heap and len(due) < limit and self._heap[0][0] <= now:
@@ -150,10 +189,10 @@ class OwnedSessions:
             live = self.sessions.get(session_id)
             if live is None or live.due_at != at:
                 continue  # stale: the session moved on or is gone
-            if live.partition in self.suspended:
+            if live.partition in self.suspended or live.wait_until > awake:
                 held.append((at, session_id))
                 continue
-            live.due_at = None
+            live.due_at, live.fires_at = None, at
             due.append(live)
         for entry in held:
             heapq.heappush(self._heap, entry)
@@ -166,6 +205,8 @@ class OwnedSessions:
             live
             for live in self.sessions.values()
             if live.due_at is None
+            and live.fires_at is None
+            and not live.held
             and not live.dirty
             and (live.state.last_at is None or live.state.last_at < before)
         ]
@@ -173,6 +214,102 @@ class OwnedSessions:
             del self.sessions[live.session_id]
             self.partitions[live.partition].discard(live.session_id)
         return len(idle)
+
+    # --- events held until the watermark reaches them ---
+
+    def hold(self, live: LiveSession, held: Held) -> None:
+        """Keep an event for the session until `release` folds it (a redelivery of one held
+        already keeps the earlier offset)."""
+        events = live.held
+        i = bisect_left(events, held)
+        if i < len(events) and events[i].event_id == held.event_id and events[i].at == held.at:
+            if held.offset < events[i].offset and held.source == events[i].source:
+                events[i] = held
+            return
+        events.insert(i, held)
+        self._holding.add(live.session_id)
+        if i == 0:
+            heapq.heappush(self._waiting, (held.at, live.session_id))
+
+    def release(self, mark: datetime) -> tuple[list[LiveSession], list[LiveSession]]:
+        """Fold the held events the watermark has passed, each session's in time order and
+        none past a deadline that has not fired; returns the sessions changed, and those of
+        them that checked an order's status."""
+        changed: dict[str, LiveSession] = {}
+        checking: dict[str, LiveSession] = {}
+        while self._waiting and self._waiting[0][0] <= mark:
+            _, session_id = heapq.heappop(self._waiting)
+            live = self.sessions.get(session_id)
+            if live is not None and live.session_id not in changed:
+                self._release(live, mark, changed, checking)
+        return list(changed.values()), list(checking.values())
+
+    def fired(self, live: LiveSession, mark: datetime | None) -> None:
+        """The round that fired the session ended: schedule its next deadline and fold the
+        events held behind the one it fired."""
+        live.fires_at = None
+        self._set_deadline(live)
+        if mark is not None and live.held:
+            self._release(live, mark, {}, {})
+
+    def release_offsets(self) -> dict[SourcePartition, int]:
+        """Per source partition, the earliest offset of an event still held: the offsets
+        committed must stay before it, or a crash would lose it."""
+        earliest: dict[SourcePartition, int] = {}
+        for session_id in list(self._holding):
+            live = self.sessions.get(session_id)
+            if live is None or not live.held:
+                self._holding.discard(session_id)
+                continue
+            for held in live.held:
+                if held.offset < earliest.get(held.source, held.offset + 1):
+                    earliest[held.source] = held.offset
+        return earliest
+
+    def due_count(self, mark: datetime | None) -> int:
+        """Sessions whose deadline `mark` has passed, or being fired (a scan: for metrics)."""
+        return sum(
+            1
+            for live in self.sessions.values()
+            if live.fires_at is not None
+            or (mark is not None and live.due_at is not None and live.due_at <= mark)
+        )
+
+    def held_count(self) -> int:
+        return sum(len(self.sessions[s].held) for s in self._holding if s in self.sessions)
+
+    def _release(
+        self,
+        live: LiveSession,
+        mark: datetime,
+        changed: dict[str, LiveSession],
+        checking: dict[str, LiveSession],
+    ) -> None:
+        events, n = live.held, 0
+        while (
+            n < len(events)
+            and events[n].at <= mark
+            and live.fires_at is None
+            and (live.due_at is None or events[n].at <= live.due_at)
+        ):
+            event = events[n].event
+            n += 1
+            if fold_event(live.state, event):
+                changed[live.session_id] = live
+                if type(event) is OrderStatusChecked:
+                    checking[live.session_id] = live
+                    self._watching.add(live.session_id)
+                if n < len(events):  # the next one may lie past the new deadline
+                    self._set_deadline(live)
+        del events[:n]
+        if live.session_id in changed:
+            self.mark_dirty(live)
+            self._set_deadline(live)
+        if not events:
+            self._holding.discard(live.session_id)
+        elif events[0].at > mark:
+            heapq.heappush(self._waiting, (events[0].at, live.session_id))
+        # else: a deadline before it fires first; `fired` goes on from there
 
     def _rebuild_heap(self) -> None:
         """Drop the stale entries a moving deadline leaves behind (each move pushes anew)."""

@@ -70,18 +70,20 @@ ENTRIES = """
     SELECT request_id, owner, leased_at, published_at, event FROM requests
     WHERE request_id = ANY($1::text[])
 """
+# A claim's time is its request's event time (the deadline it fired at), so that the throttle
+# decides the same on a replay; within a period either side, whichever instance came first.
 THROTTLE_HOLDERS = """
-    SELECT requests.subject, requests.rule, requests.request_id
+    SELECT requests.subject, requests.rule, requests.request_id, requests.claimed_at
     FROM unnest($1::text[], $2::text[]) AS wanted (subject, rule)
     JOIN requests ON requests.subject = wanted.subject AND requests.rule = wanted.rule
-        AND requests.claimed_at > $3
+        AND requests.claimed_at > $3 AND requests.claimed_at < $4
 """
 INSERT_ENTRIES = """
     INSERT INTO requests
         (request_id, session_id, subject, rule, owner, claimed_at, leased_at, event)
-    SELECT id, session, subject, rule, $5, $6, $6, event::jsonb
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $7::text[])
-        AS new (id, session, subject, rule, event)
+    SELECT id, session, subject, rule, $5, claimed_at, $6, event::jsonb
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $7::text[], $8::timestamptz[])
+        AS new (id, session, subject, rule, event, claimed_at)
 """
 TAKE_OVER = "UPDATE requests SET owner = $2, leased_at = $3 WHERE request_id = ANY($1::text[])"
 MARK_PUBLISHED = """
@@ -207,7 +209,7 @@ class PostgresRepository:
             )
             await connection.execute(LOCK_SUBJECTS, keys)
             entries = {r["request_id"]: _entry(r) for r in await connection.fetch(ENTRIES, ids)}
-            holders = await self._throttle_holders(connection, claims, now - period)
+            holders = await self._throttle_holders(connection, claims, period)
             answers = answer(claims, entries, holders, owner, now, lease)
             await _insert_entries(connection, [a for a in answers if a.new], owner, now)
             taken_over = [a.claim.request_id for a in answers if a.unconfirmed_since is not None]
@@ -216,13 +218,21 @@ class PostgresRepository:
         return answers
 
     async def _throttle_holders(
-        self, connection: Any, claims: Sequence[Claim], since: datetime
+        self, connection: Any, claims: Sequence[Claim], period: timedelta
     ) -> dict[tuple[str, str], set[str]]:
+        """Per (subject, rule), the requests claimed within a period of one of its claims."""
         subjects = [c.subject for c in claims]
         rules = [c.request.rule for c in claims]
+        times: dict[tuple[str, str], list[datetime]] = defaultdict(list)
+        for claim in claims:
+            times[claim.throttle_key].append(claim.request.occurred_at)
+        since = min(t for ts in times.values() for t in ts) - period
+        until = max(t for ts in times.values() for t in ts) + period
         holders: dict[tuple[str, str], set[str]] = defaultdict(set)
-        for row in await connection.fetch(THROTTLE_HOLDERS, subjects, rules, since):
-            holders[(row["subject"], row["rule"])].add(row["request_id"])
+        for row in await connection.fetch(THROTTLE_HOLDERS, subjects, rules, since, until):
+            key = (row["subject"], row["rule"])
+            if any(abs(row["claimed_at"] - t) < period for t in times[key]):
+                holders[key].add(row["request_id"])
         return holders
 
     async def record_round(
@@ -263,4 +273,5 @@ async def _insert_entries(
         owner,
         now,
         [a.request.model_dump_json() for a in new],
+        [a.request.occurred_at for a in new],
     )

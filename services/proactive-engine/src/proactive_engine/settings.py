@@ -17,7 +17,17 @@ class Settings(ServiceSettings):
 
     clock: Literal["wall", "event-time"] = Field(
         "wall",
-        description="event-time: follow the traffic's event time (replays, simulations at Nx).",
+        description="wall: live, the wall clock moves the watermark too (quiet periods fire on "
+        "time); event-time: only the events move it (replays, simulations at N x).",
+    )
+    allowed_lateness_seconds: float = Field(
+        5,
+        ge=0,
+        description="Event time an event may arrive after a later one of its partition; "
+        "deadlines fire this much after they pass.",
+    )
+    idle_partition_seconds: float = Field(
+        10, gt=0, description="Wall seconds after which a silent partition holds no one back."
     )
     rules_file: Path | None = Field(None, description="Rules TOML; the packaged one if unset.")
     timer_interval_seconds: float = Field(0.1, gt=0, description="Pause when nothing was due.")

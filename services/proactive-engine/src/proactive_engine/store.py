@@ -10,7 +10,7 @@ episodes, and writes after, must not take that episode back.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, Protocol
@@ -40,6 +40,13 @@ LOAD = """
     WHERE partition = $1 AND last_at >= $2
 """
 DELETE_IDLE = "DELETE FROM sessions WHERE partition = ANY($1::integer[]) AND last_at < $2"
+SAVE_LATEST = """
+    INSERT INTO partitions (partition, latest_at)
+    SELECT * FROM unnest($1::integer[], $2::timestamptz[])
+    ON CONFLICT (partition) DO UPDATE
+        SET latest_at = GREATEST(partitions.latest_at, excluded.latest_at)
+"""
+LATEST = "SELECT latest_at FROM partitions WHERE partition = $1"
 ONE = "SELECT session_id, partition, last_at, fired, state FROM sessions WHERE session_id = $1"
 
 
@@ -48,8 +55,16 @@ class SessionStore(Protocol):
         """The partition's sessions whose latest event is not older than `active_since`."""
         ...
 
-    async def save(self, rows: Sequence[SessionRow]) -> None:
-        """Insert or replace the rows (their decided episodes merged with the stored ones)."""
+    async def save(
+        self, rows: Sequence[SessionRow], latest: Mapping[int, datetime] | None = None
+    ) -> None:
+        """Insert or replace the rows (their decided episodes merged with the stored ones);
+        with `latest`, in the same transaction, each partition's latest event time read
+        (what the watermark goes on from after a restart)."""
+        ...
+
+    async def latest_event_time(self, partition: int) -> datetime | None:
+        """The partition's latest event time as the last checkpoint stored it."""
         ...
 
     async def delete_idle(self, partitions: Sequence[int], before: datetime) -> int:
@@ -101,9 +116,22 @@ class PostgresSessionStore:
         async with self.database.connection() as connection:
             return [_row(r) for r in await connection.fetch(LOAD, partition, active_since)]
 
-    async def save(self, rows: Sequence[SessionRow]) -> None:
-        async with self.database.connection() as connection:
+    async def save(
+        self, rows: Sequence[SessionRow], latest: Mapping[int, datetime] | None = None
+    ) -> None:
+        if not latest:
+            async with self.database.connection() as connection:
+                await upsert_sessions(connection, rows)
+            return
+        async with self.database.transaction() as connection:
             await upsert_sessions(connection, rows)
+            partitions = sorted(latest)
+            await connection.execute(SAVE_LATEST, partitions, [latest[p] for p in partitions])
+
+    async def latest_event_time(self, partition: int) -> datetime | None:
+        async with self.database.connection() as connection:
+            latest: datetime | None = await connection.fetchval(LATEST, partition)
+        return latest
 
     async def delete_idle(self, partitions: Sequence[int], before: datetime) -> int:
         if not partitions:

@@ -13,9 +13,9 @@ from prometheus_client import CollectorRegistry
 
 from cc_runtime.migrations import migrate, package_migrations
 from cc_runtime.postgres import Database, DatabaseUnavailable
-from cc_schemas import ContactRequested, ProductViewed, encode
+from cc_schemas import ContactRequested, ProductViewed
 from cc_testing import Servers
-from proactive_engine.checkpoints import Checkpoints, SourcePartition
+from proactive_engine.checkpoints import Checkpoints
 from proactive_engine.clock import ManualClock
 from proactive_engine.codec import SessionRow, live_session
 from proactive_engine.config import load_config
@@ -27,10 +27,11 @@ from proactive_engine.handlers import (
     take_partitions,
 )
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import OwnedSessions
+from proactive_engine.owned import OwnedSessions, SourcePartition
 from proactive_engine.repository import PostgresRepository
 from proactive_engine.rules import build_rules
 from proactive_engine.store import PostgresSessionStore
+from proactive_engine.watermark import Watermarks
 
 pytestmark = pytest.mark.infra
 
@@ -48,12 +49,14 @@ class GatedStore(PostgresSessionStore):
         self.waiting = asyncio.Event()
         self.away = False
 
-    async def save(self, rows: Sequence[SessionRow]) -> None:
+    async def save(
+        self, rows: Sequence[SessionRow], latest: Mapping[int, datetime] | None = None
+    ) -> None:
         self.waiting.set()
         await self.gate.wait()
         if self.away:
             raise DatabaseUnavailable("PostgreSQL is away")
-        await super().save(rows)
+        await super().save(rows, latest)
 
 
 @pytest.fixture
@@ -67,7 +70,7 @@ async def db(servers: Servers, namespace: str) -> AsyncIterator[Database]:
     await database.close()
 
 
-def view(session: str, event_id: str, minute: float) -> ShopRecord:
+def view(session: str, event_id: str, minute: float, offset: int) -> ShopRecord:
     event = ProductViewed(
         event_id=event_id,
         occurred_at=T0 + timedelta(minutes=minute),
@@ -78,7 +81,7 @@ def view(session: str, event_id: str, minute: float) -> ShopRecord:
         price_cents=1999,
         currency="EUR",
     )
-    return event, encode(event)
+    return event, BROWSE, offset
 
 
 async def event_ids(store: PostgresSessionStore, session: str) -> set[str] | None:
@@ -98,10 +101,10 @@ async def test_batches_fold_while_a_checkpoint_is_written_and_it_commits_what_it
     engine = engine_on(store, PostgresRepository(db), commit)
     await take_partitions(engine, [0])
 
-    await apply_shop_events(engine, {0: [view("s1", "e1", 0)]}, {BROWSE: 1})
+    await apply_shop_events(engine, {0: [view("s1", "e1", 0, offset=0)]}, {BROWSE: 1})
     await asyncio.wait_for(store.waiting.wait(), 5)  # the batch began a checkpoint: it writes
 
-    second = [view("s1", "e2", 1), view("s2", "e3", 1)]
+    second = [view("s1", "e2", 1, offset=1), view("s2", "e3", 1, offset=2)]
     await asyncio.wait_for(apply_shop_events(engine, {0: second}, {BROWSE: 3}), 2)
     writing = engine.checkpoints.writing
     assert writing is not None
@@ -132,7 +135,7 @@ async def test_a_failed_checkpoint_commits_nothing_and_the_next_stores_what_it_h
 
     engine = engine_on(store, PostgresRepository(db), commit, checkpoint_seconds=3600)
     await take_partitions(engine, [0])
-    await apply_shop_events(engine, {0: [view("s1", "e1", 0)]}, {BROWSE: 1})
+    await apply_shop_events(engine, {0: [view("s1", "e1", 0, offset=0)]}, {BROWSE: 1})
 
     store.away = True
     await checkpoint(engine)
@@ -155,6 +158,8 @@ def engine_on(
     config = load_config()
     rules = build_rules(config)
     owned = OwnedSessions(rules)
+    # No lateness, on a wall clock at T0: the events of these tests are folded as they come.
+    watermarks = Watermarks(timedelta(0), idle_seconds=60, follows_wall=True)
 
     async def publish(requests: Sequence[ContactRequested]) -> None:
         raise AssertionError("nothing is due in this test")
@@ -174,5 +179,6 @@ def engine_on(
         metrics=EngineMetrics(CollectorRegistry()),
         owner="test",
         owned=owned,
-        checkpoints=Checkpoints(owned, store, commit, checkpoint_seconds),
+        checkpoints=Checkpoints(owned, watermarks, store, commit, checkpoint_seconds),
+        watermarks=watermarks,
     )

@@ -97,6 +97,7 @@ async def engine_app(env: dict[str, str], clock: ManualClock) -> AsyncIterator[F
         timer_interval_seconds=0.05,
         checkpoint_seconds=0.5,
         order_refresh_seconds=0.5,
+        allowed_lateness_seconds=0,  # the manual clock is the watermark: deadlines fire on it
     )
     assert settings.checkpoint_seconds == 0.5
     app = create_app(settings, clock=clock)

@@ -148,7 +148,8 @@ def claim_for(session_id: str, customer: str) -> Claim:
         customer=CustomerContext(customer_id=customer, contact_by_email=True),
     )
     state = fold(SessionState(session_id=session_id), [added])
-    (claim,) = plan_round([state], set(), {}, RULES, CONFIG, T0 + timedelta(minutes=16)).claims
+    due = T0 + timedelta(minutes=16)
+    (claim,) = plan_round([(state, due)], set(), {}, RULES, CONFIG, due).claims
     return claim
 
 
@@ -204,7 +205,11 @@ async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
             ("order problems", sql.ORDER_PROBLEMS, (["o1", "o2"],)),
             ("open chats", sql.OPEN_CHATS, (["s1"], ["c1"])),
             ("ledger entries", sql.ENTRIES, (["r1", "r2"],)),
-            ("throttle", sql.THROTTLE_HOLDERS, (["customer:c1"], ["abandoned_cart"], since)),
+            (
+                "throttle",
+                sql.THROTTLE_HOLDERS,
+                (["customer:c1"], ["abandoned_cart"], since, T0),
+            ),
             ("published", sql.MARK_PUBLISHED, (["r1"], since)),
         ]:
             plans[name] = await indexes_used(connection, query, *args)
@@ -235,6 +240,9 @@ async def test_cc_migrate_creates_the_schema_from_empty_and_then_has_nothing_to_
     second = capsys.readouterr()
 
     schema = f"{namespace}_proactive_engine"
-    assert first.out == f"{schema}: applied 0001_sessions_orders_chats_requests.sql\n"
+    assert first.out == (
+        f"{schema}: applied 0001_sessions_orders_chats_requests.sql\n"
+        f"{schema}: applied 0002_partitions_latest_event_time.sql\n"
+    )
     assert second.out == ""
-    assert second.err == f"{schema}: up to date (0001_sessions_orders_chats_requests.sql)\n"
+    assert second.err == f"{schema}: up to date (0002_partitions_latest_event_time.sql)\n"

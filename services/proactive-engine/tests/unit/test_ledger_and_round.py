@@ -38,7 +38,7 @@ ANN = CustomerContext(customer_id="ann", contact_by_email=True)
 
 
 def claims_of(*states: SessionState) -> list[Claim]:
-    plan = plan_round(states, set(), {}, RULES, CONFIG, DUE)
+    plan = plan_round([(s, DUE) for s in states], set(), {}, RULES, CONFIG, DUE)
     return plan.claims
 
 
@@ -108,7 +108,7 @@ def test_a_round_publishes_what_the_ledger_allows_and_settles_every_decided_epis
         cart_session("found-on-topic"),
         cart_session("busy"),
     ]
-    plan = plan_round(states, {"chatting"}, {}, RULES, CONFIG, DUE)
+    plan = plan_round([(s, DUE) for s in states], {"chatting"}, {}, RULES, CONFIG, DUE)
     assert [(s.session_id, s.cause) for s in plan.suppressed] == [
         ("chatting", Suppression.IN_CHAT),
         ("opted-out", Suppression.OPTED_OUT),

@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from cc_runtime.postgres import DatabaseUnavailable
 from cc_schemas import ContactRequested, ProductViewed
-from proactive_engine.checkpoints import Checkpoints, SourcePartition
+from proactive_engine.checkpoints import Checkpoints
 from proactive_engine.clock import ManualClock
 from proactive_engine.codec import SessionRow, row_of
 from proactive_engine.config import load_config
@@ -22,9 +22,10 @@ from proactive_engine.handlers import (
     take_partitions,
 )
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import LiveSession, OwnedSessions
+from proactive_engine.owned import LiveSession, OwnedSessions, SourcePartition
 from proactive_engine.rules import build_rules
 from proactive_engine.session import SessionState, fold
+from proactive_engine.watermark import Watermarks
 
 T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 
@@ -41,8 +42,15 @@ class SessionsInMemory:
             raise DatabaseUnavailable("PostgreSQL is away")
         return [r for r in self.rows.values() if r.partition == partition]
 
-    async def save(self, rows: Sequence[SessionRow]) -> None:
+    async def save(
+        self, rows: Sequence[SessionRow], latest: Mapping[int, datetime] | None = None
+    ) -> None:
         self.rows.update({row.session_id: row for row in rows})
+
+    async def latest_event_time(self, partition: int) -> datetime | None:
+        if self.away:
+            raise DatabaseUnavailable("PostgreSQL is away")
+        return None
 
     async def delete_idle(self, partitions: Sequence[int], before: datetime) -> int:
         return 0
@@ -81,6 +89,7 @@ def deps_on(store: SessionsInMemory) -> Dependencies:
     config = load_config()
     rules = build_rules(config)
     owned = OwnedSessions(rules)
+    watermarks = Watermarks(timedelta(seconds=5), idle_seconds=10, follows_wall=True)
 
     async def commit(offsets: Mapping[SourcePartition, int]) -> None:
         pass
@@ -99,7 +108,8 @@ def deps_on(store: SessionsInMemory) -> Dependencies:
         metrics=EngineMetrics(CollectorRegistry()),
         owner="test",
         owned=owned,
-        checkpoints=Checkpoints(owned, store, commit, every_seconds=3600),
+        checkpoints=Checkpoints(owned, watermarks, store, commit, every_seconds=3600),
+        watermarks=watermarks,
     )
 
 
