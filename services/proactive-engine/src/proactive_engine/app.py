@@ -89,6 +89,7 @@ def create_app(
         lateness=timedelta(seconds=settings.allowed_lateness_seconds),
         idle_seconds=settings.idle_partition_seconds,
         follows_wall=settings.clock == "wall",
+        topics=(settings.topic(BROWSE_EVENTS), settings.topic(CART_EVENTS)),
     )
     deps = Dependencies(
         store=store,

@@ -20,9 +20,9 @@ from datetime import datetime
 from operator import attrgetter
 
 from proactive_engine.codec import row_of
-from proactive_engine.owned import LiveSession, OwnedSessions, SourcePartition
+from proactive_engine.owned import LiveSession, OwnedSessions
 from proactive_engine.store import SessionStore
-from proactive_engine.watermark import Watermarks
+from proactive_engine.watermark import SourcePartition, Watermarks
 
 log = logging.getLogger(__name__)
 

@@ -42,11 +42,11 @@ from proactive_engine.domain import Suppression
 from proactive_engine.firing import RoundOutcome, RoundPlan, Suppressed, plan_round, settle
 from proactive_engine.ledger import Answer, Verdict
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import Held, LiveSession, OwnedSessions, SourcePartition
+from proactive_engine.owned import Held, LiveSession, OwnedSessions
 from proactive_engine.repository import Repository
 from proactive_engine.rules import Rule, due_decisions
 from proactive_engine.store import SessionStore
-from proactive_engine.watermark import Watermarks
+from proactive_engine.watermark import SourcePartition, Watermarks
 
 log = logging.getLogger(__name__)
 
@@ -227,7 +227,7 @@ def _hold(
     late = 0
     for event, source, offset in records:
         occurred_at = event.occurred_at
-        watermarks.observe(partition, occurred_at, at)
+        watermarks.observe(source, occurred_at, at)
         if mark is not None and occurred_at < mark:
             late += 1
         live = owned.session(event.session_id, partition)

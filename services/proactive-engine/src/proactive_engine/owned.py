@@ -26,8 +26,7 @@ from datetime import datetime
 from cc_schemas import OrderStatusChecked, ShopEvent
 from proactive_engine.rules import Rule, next_deadline
 from proactive_engine.session import SessionState, fold_event
-
-SourcePartition = tuple[str, int]  # (topic, partition) of browse- or cart-events
+from proactive_engine.watermark import SourcePartition
 
 
 @dataclass(order=True, slots=True)

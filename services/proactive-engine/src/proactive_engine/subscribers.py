@@ -36,8 +36,8 @@ from proactive_engine.handlers import (
     record_order_event,
     take_partitions,
 )
-from proactive_engine.owned import SourcePartition
 from proactive_engine.settings import Settings
+from proactive_engine.watermark import SourcePartition
 
 
 class PartitionOwnership(ConsumerRebalanceListener):  # type: ignore[misc]

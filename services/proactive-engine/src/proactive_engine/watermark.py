@@ -1,8 +1,9 @@
 """The engine's event-time watermark, no I/O: how far event time has surely come on the shop
 partitions this instance owns, so that a deadline fires once no event before it can still come.
 
-Per partition, the latest event time seen minus the allowed lateness; the engine's watermark is
-the minimum over its partitions, leaving out a partition that has been silent for the idle
+Per source partition (partition p of browse-events and of cart-events: a consumer reads each
+at its own pace), the latest event time seen minus the allowed lateness; the engine's watermark
+is the minimum over its partitions, leaving out a source that has been silent for the idle
 timeout (wall seconds, as `time.monotonic()` counts them), so that one quiet partition holds
 nothing back. When every partition is silent, the watermark moves on with the wall time since
 the last event (a replay's pauses and its end; a replay slower than real time would outrun its
@@ -17,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+SourcePartition = tuple[str, int]  # (topic, partition) of browse- or cart-events
 HISTORY = 10_000  # watermark moves remembered, to tell when it passed a deadline
 
 
@@ -25,8 +27,9 @@ class Watermarks:
     lateness: timedelta
     idle_seconds: float
     follows_wall: bool  # live: the wall clock moves the watermark too
-    latest: dict[int, datetime] = field(default_factory=dict)  # per owned partition
-    _seen_at: dict[int, float] = field(default_factory=dict)  # monotonic, per owned partition
+    topics: tuple[str, ...]  # the topics whose partition p is partition p's
+    latest: dict[SourcePartition, datetime] = field(default_factory=dict)
+    _seen_at: dict[SourcePartition, float] = field(default_factory=dict)  # monotonic
     _current: datetime | None = None
     _moves: list[datetime] = field(default_factory=list)  # the watermark's values, ascending
     _moved_at: list[float] = field(default_factory=list)  # ... and when it reached each
@@ -37,23 +40,26 @@ class Watermarks:
 
     def own(self, partition: int, latest: datetime | None, at: float) -> None:
         """A partition taken, with the latest event time stored for it (None: never seen).
-        It counts as heard from now, so a silent one is left out after the idle timeout."""
-        self._seen_at[partition] = at
-        if latest is not None:
-            self.latest[partition] = max(latest, self.latest.get(partition, latest))
+        Its sources count as heard from now, so a silent one is left out after the idle
+        timeout."""
+        for topic in self.topics:
+            source = (topic, partition)
+            self._seen_at[source] = at
+            if latest is not None:
+                self.latest[source] = max(latest, self.latest.get(source, latest))
 
     def keep(self, partitions: Iterable[int]) -> None:
         """A rebalance ended with these partitions ours: forget the others."""
         kept = set(partitions)
-        for partition in [p for p in self._seen_at if p not in kept]:
-            self.latest.pop(partition, None)
-            self._seen_at.pop(partition, None)
+        for source in [s for s in self._seen_at if s[1] not in kept]:
+            self.latest.pop(source, None)
+            self._seen_at.pop(source, None)
 
-    def observe(self, partition: int, event_time: datetime, at: float) -> None:
-        """An event of this partition was read (late ones too: they show it is alive)."""
-        self._seen_at[partition] = at
-        if partition not in self.latest or event_time > self.latest[partition]:
-            self.latest[partition] = event_time
+    def observe(self, source: SourcePartition, event_time: datetime, at: float) -> None:
+        """An event of this source was read (late ones too: they show it is alive)."""
+        self._seen_at[source] = at
+        if source not in self.latest or event_time > self.latest[source]:
+            self.latest[source] = event_time
 
     def advance(self, at: float, wall: datetime) -> datetime | None:
         """The watermark now (None until one can be told), moved on if it may."""
@@ -76,8 +82,14 @@ class Watermarks:
         return None if i == len(self._moves) else self._moved_at[i]
 
     def restorable(self) -> Mapping[int, datetime]:
-        """What a checkpoint stores, so that a restart goes on from the same watermark."""
-        return dict(self.latest)
+        """What a checkpoint stores, so that a restart goes on from no further a watermark:
+        per partition, the earliest of its sources' latest event times, once each has one."""
+        partitions = {p for _, p in self._seen_at}
+        return {
+            p: min(self.latest[(t, p)] for t in self.topics)
+            for p in partitions
+            if all((t, p) in self.latest for t in self.topics)
+        }
 
     def _by_events(self, at: float) -> datetime | None:
         if not self._seen_at:

@@ -27,11 +27,11 @@ from proactive_engine.handlers import (
     take_partitions,
 )
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import OwnedSessions, SourcePartition
+from proactive_engine.owned import OwnedSessions
 from proactive_engine.repository import PostgresRepository
 from proactive_engine.rules import build_rules
 from proactive_engine.store import PostgresSessionStore
-from proactive_engine.watermark import Watermarks
+from proactive_engine.watermark import SourcePartition, Watermarks
 
 pytestmark = pytest.mark.infra
 
@@ -159,7 +159,7 @@ def engine_on(
     rules = build_rules(config)
     owned = OwnedSessions(rules)
     # No lateness, on a wall clock at T0: the events of these tests are folded as they come.
-    watermarks = Watermarks(timedelta(0), idle_seconds=60, follows_wall=True)
+    watermarks = Watermarks(timedelta(0), 60, follows_wall=True, topics=(BROWSE[0],))
 
     async def publish(requests: Sequence[ContactRequested]) -> None:
         raise AssertionError("nothing is due in this test")

@@ -22,10 +22,10 @@ from proactive_engine.handlers import (
     take_partitions,
 )
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import LiveSession, OwnedSessions, SourcePartition
+from proactive_engine.owned import LiveSession, OwnedSessions
 from proactive_engine.rules import build_rules
 from proactive_engine.session import SessionState, fold
-from proactive_engine.watermark import Watermarks
+from proactive_engine.watermark import SourcePartition, Watermarks
 
 T0 = datetime(2026, 3, 14, 10, 0, tzinfo=UTC)
 
@@ -89,7 +89,8 @@ def deps_on(store: SessionsInMemory) -> Dependencies:
     config = load_config()
     rules = build_rules(config)
     owned = OwnedSessions(rules)
-    watermarks = Watermarks(timedelta(seconds=5), idle_seconds=10, follows_wall=True)
+    topics = ("browse-events", "cart-events")
+    watermarks = Watermarks(timedelta(seconds=5), idle_seconds=10, follows_wall=True, topics=topics)
 
     async def commit(offsets: Mapping[SourcePartition, int]) -> None:
         pass

@@ -28,28 +28,52 @@ def minute(n: float) -> datetime:
     return T0 + timedelta(minutes=n)
 
 
-def watermarks(idle_seconds: float = 10, follows_wall: bool = False) -> Watermarks:
-    return Watermarks(LATENESS, idle_seconds, follows_wall)
+def watermarks(
+    idle_seconds: float = 10, follows_wall: bool = False, topics: tuple[str, ...] = ("browse",)
+) -> Watermarks:
+    return Watermarks(LATENESS, idle_seconds, follows_wall, topics)
+
+
+def browse(partition: int) -> tuple[str, int]:
+    return ("browse", partition)
+
+
+def cart(partition: int) -> tuple[str, int]:
+    return ("cart", partition)
 
 
 def test_the_watermark_is_the_slowest_partitions_latest_event_time_minus_the_lateness() -> None:
     marks = watermarks()
     marks.own(0, None, at=0)
     marks.own(1, None, at=0)
-    marks.observe(0, minute(30), at=1)
+    marks.observe(browse(0), minute(30), at=1)
     assert marks.advance(1, wall=T0) is None  # partition 1 may still hold earlier events
 
-    marks.observe(1, minute(10), at=2)
-    marks.observe(1, minute(8), at=2)  # out of order: the latest counts
+    marks.observe(browse(1), minute(10), at=2)
+    marks.observe(browse(1), minute(8), at=2)  # out of order: the latest counts
 
     assert marks.advance(2, wall=T0) == minute(10) - LATENESS
+
+
+def test_each_topics_partition_counts_on_its_own_as_a_consumer_reads_them_at_their_own_pace() -> (
+    None
+):
+    marks = watermarks(topics=("browse", "cart"))
+    marks.own(0, None, at=0)
+    marks.observe(browse(0), minute(30), at=1)
+    assert marks.advance(1, wall=T0) is None  # cart-events' partition 0 not read yet
+
+    marks.observe(cart(0), minute(12), at=1)
+
+    assert marks.advance(1, wall=T0) == minute(12) - LATENESS
+    assert marks.restorable() == {0: minute(12)}  # a restart goes on from no further
 
 
 def test_a_silent_partition_holds_no_one_back_after_the_idle_timeout() -> None:
     marks = watermarks(idle_seconds=10)
     marks.own(0, None, at=0)
     marks.own(1, minute(5), at=0)  # restored from a checkpoint, then silent
-    marks.observe(0, minute(30), at=3)
+    marks.observe(browse(0), minute(30), at=3)
     assert marks.advance(9, wall=T0) == minute(5) - LATENESS
 
     assert marks.advance(11, wall=T0) == minute(30) - LATENESS
@@ -58,7 +82,7 @@ def test_a_silent_partition_holds_no_one_back_after_the_idle_timeout() -> None:
 def test_when_every_partition_is_silent_the_watermark_moves_on_with_the_wall_time() -> None:
     marks = watermarks(idle_seconds=10)
     marks.own(0, None, at=0)
-    marks.observe(0, minute(30), at=0)
+    marks.observe(browse(0), minute(30), at=0)
 
     assert marks.advance(12, wall=T0) == minute(30) - LATENESS + timedelta(seconds=12)
 
@@ -68,7 +92,7 @@ def test_live_the_wall_clock_moves_the_watermark_through_quiet_periods() -> None
     marks.own(0, None, at=0)
     assert marks.advance(0, wall=minute(3)) == minute(3) - LATENESS  # no event needed
 
-    marks.observe(0, minute(1), at=1)  # late: behind the wall clock
+    marks.observe(browse(0), minute(1), at=1)  # late: behind the wall clock
     assert marks.advance(1, wall=minute(4)) == minute(4) - LATENESS
 
 
@@ -76,7 +100,7 @@ def test_it_tells_when_it_passed_a_deadline() -> None:
     marks = watermarks()
     marks.own(0, None, at=0)
     for at, latest in [(1.0, 10), (2.0, 20), (3.0, 30)]:
-        marks.observe(0, minute(latest), at)
+        marks.observe(browse(0), minute(latest), at)
         marks.advance(at, wall=T0)
 
     assert marks.passed_at(minute(12)) == 2.0
@@ -105,7 +129,7 @@ def test_the_watermark_never_goes_backwards(
     for n, (kind, partition, at_minute) in enumerate(ops):
         at = float(n)
         if kind == "observe":
-            marks.observe(partition, minute(at_minute), at)
+            marks.observe(browse(partition), minute(at_minute), at)
         elif kind == "own":
             marks.own(partition, minute(at_minute), at)
         elif kind == "keep":
@@ -183,9 +207,9 @@ def run(batches: Iterable[Sequence[tuple[int, ShopEvent]]]) -> list[list[Fired]]
     offset = 0
     for batch in batches:
         for partition, event in batch:
-            marks.observe(partition, event.occurred_at, at=0)
+            marks.observe(browse(partition), event.occurred_at, at=0)
             live = owned.session(event.session_id, partition)
-            held = Held(event.occurred_at, event.event_id, event, ("shop", partition), offset)
+            held = Held(event.occurred_at, event.event_id, event, browse(partition), offset)
             owned.hold(live, held)
             offset += 1
         rounds += fire(owned, marks, at=0)
@@ -264,7 +288,7 @@ def test_a_checkpoint_commits_no_offset_past_an_event_still_held() -> None:
     marks.own(0, None, at=0)
     for offset, at in [(0, minute(0)), (1, minute(1)), (2, minute(9))]:
         event = shop_event("view", "s1", offset, at)
-        marks.observe(0, at, at=0)
+        marks.observe(browse(0), at, at=0)
         owned.hold(owned.session("s1", 0), Held(at, event.event_id, event, ("browse", 0), offset))
     mark = marks.advance(0, wall=T0)
     assert mark == minute(9) - LATENESS
