@@ -1,6 +1,7 @@
 """Composition root of claims: settings -> infrastructure -> repository, outbox relay, use
 cases, SLA watcher, HTTP app. Writes ticket-opened, ticket-assigned, ticket-closed,
-ticket-changes and ticket-sla (through its outbox); reads order-events (purchases)."""
+ticket-changes, ticket-sla, order-commands and customer-notifications (through its outbox);
+reads order-events (purchases) and customer-events (erasure)."""
 
 import asyncio
 import contextlib
@@ -16,6 +17,7 @@ from fastapi import FastAPI
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
+    CUSTOMER_EVENTS,
     CUSTOMER_NOTIFICATIONS,
     ORDER_COMMANDS,
     ORDER_EVENTS,
@@ -32,7 +34,7 @@ from claims.customer.links import LinkSigner
 from claims.customer.page import customer_page_routes
 from claims.domain import Rules
 from claims.handlers import Claims, Warranty, watch_sla
-from claims.repository import PostgresPurchases, PostgresTickets
+from claims.repository import PostgresErasures, PostgresPurchases, PostgresTickets
 from claims.settings import Settings
 from claims.sla import load_policies
 from claims.subscribers import register_subscribers
@@ -99,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checklists=load_checklists(settings.checklists_file),
         months=settings.warranty_months,
     )
-    register_subscribers(infra.broker, settings, purchases)
+    register_subscribers(infra.broker, settings, purchases, PostgresErasures(infra.postgres))
     spec = ServiceSpec(
         title="Claims",
         description=(
@@ -115,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ORDER_COMMANDS,
             CUSTOMER_NOTIFICATIONS,
         ],
-        consumes=[ORDER_EVENTS],
+        consumes=[ORDER_EVENTS, CUSTOMER_EVENTS],
         routers=[
             ticket_routes(claims, tickets),
             warranty_routes(claims, warranty, purchases),

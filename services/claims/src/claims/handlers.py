@@ -3,12 +3,13 @@ caller saw. No I/O of their own: the repository and the relay's wake-up are pass
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
-from cc_schemas import Actor, Event, OrderDelivered, OrderEvent, OrderPlaced
+from cc_schemas import Actor, CustomerErased, Event, OrderDelivered, OrderEvent, OrderPlaced
 from claims.business_time import BusinessCalendar
 from claims.customer.notify import Link, notifications
 from claims.details import Details, SlaState, Stored, check_cluster
@@ -256,3 +257,20 @@ class PurchaseWriter(Protocol):
         self, order_id: str, customer_id: str | None, on: date, products: list[str]
     ) -> None: ...
     async def delivered(self, order_id: str, customer_id: str | None, on: date) -> None: ...
+
+
+class Erasures(Protocol):
+    async def erase(self, customer_id: str, pseudonym: str, at: datetime) -> int: ...
+
+
+def new_pseudonym() -> str:
+    """A stand-in for an erased customer: random, so nothing leads back to them (a hash of
+    their id would, for anyone holding the shop's ids); the same for all their tickets, which
+    still count together."""
+    return f"erased-{uuid.uuid4().hex}"
+
+
+async def record_customer_event(event: Event, erasures: Erasures) -> None:
+    """customer.erased: forget the customer; registrations and updates are crm's, not ours."""
+    if isinstance(event, CustomerErased):
+        await erasures.erase(event.customer_id, new_pseudonym(), event.occurred_at)

@@ -314,6 +314,44 @@ async def _write_chain(connection: Any, written: Written) -> None:
     await outbox.add(connection, written.events)
 
 
+class PostgresErasures:
+    """customer.erased: the customer's personal data in tickets, their messages and purchases
+    erased in one transaction; the tickets keep their figures under a pseudonym."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def erase(self, customer_id: str, pseudonym: str, at: datetime) -> int:
+        async with self._database.transaction() as connection:
+            ids = await connection.fetch(
+                "UPDATE tickets SET customer_id = $2, subject = $3, description = '', tags = '{}' "
+                "WHERE customer_id = $1 RETURNING ticket_id",
+                customer_id,
+                pseudonym,
+                ERASED,
+            )
+            tickets = [r["ticket_id"] for r in ids]
+            # What the customer wrote and what they were asked: addressed to a person.
+            await connection.execute(
+                "UPDATE ticket_changes SET reason = $2 WHERE ticket_id = ANY($1::text[]) "
+                "AND kind IN ('customer_message', 'waiting')",
+                tickets,
+                ERASED,
+            )
+            await connection.execute(
+                "UPDATE purchases SET customer_id = NULL WHERE customer_id = $1", customer_id
+            )
+            await connection.execute(
+                "INSERT INTO erasures (pseudonym, erased_at, tickets) VALUES ($1, $2, $3) "
+                "ON CONFLICT (pseudonym) DO UPDATE SET erased_at = excluded.erased_at, "
+                "tickets = erasures.tickets + excluded.tickets",
+                pseudonym,
+                at,
+                len(tickets),
+            )
+            return len(tickets)
+
+
 class PostgresPurchases:
     """Purchases from order-events: an upsert per event, so a redelivery changes nothing."""
 
@@ -367,6 +405,8 @@ class PostgresPurchases:
             )
         return [dict(r) | {"answers": json.loads(r["answers"])} for r in rows]
 
+
+ERASED = "[erased]"
 
 _COLUMNS = (
     "ticket_id, version, state, customer_id, order_id, product_code, case_id, channel, cluster, "

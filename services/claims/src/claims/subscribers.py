@@ -1,22 +1,46 @@
-"""Topic -> handler, nothing more. Reads order-events: the purchases warranties are dated by."""
+"""Topic -> handler, nothing more. Reads order-events (the purchases warranties are dated by)
+and customer-events (customer.erased: the customer forgotten), with one subscriber: one member
+of the consumer group, each record parsed by its own topic's contract."""
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
 from cc_runtime import consumer_options
-from cc_schemas import ORDER_EVENTS, AnyOrderEvent
-from claims.handlers import PurchaseWriter, record_order_event
+from cc_runtime.kafka import undecoded
+from cc_schemas import CUSTOMER_EVENTS, ORDER_EVENTS, parser
+from claims.handlers import Erasures, PurchaseWriter, record_customer_event, record_order_event
 from claims.settings import Settings
+
+Handle = Callable[[Any], Awaitable[None]]
 
 
 def register_subscribers(
-    broker: KafkaBroker, settings: Settings, purchases: PurchaseWriter
+    broker: KafkaBroker, settings: Settings, purchases: PurchaseWriter, erasures: Erasures
 ) -> None:
+    handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
+        settings.topic(ORDER_EVENTS): (
+            parser(ORDER_EVENTS),
+            lambda event: record_order_event(event, purchases),
+        ),
+        settings.topic(CUSTOMER_EVENTS): (
+            parser(CUSTOMER_EVENTS),
+            lambda event: record_customer_event(event, erasures),
+        ),
+    }
+
     @broker.subscriber(
-        settings.topic(ORDER_EVENTS),
-        title="claims-order-events",
+        *handlers,
+        title="claims-events",
         description="order.placed and order.delivered date each purchase and list its products "
-        "(the warranty's start); other order events are not needed here",
+        "(the warranty's start); customer.erased erases the customer's personal data from "
+        "tickets, messages and purchases (figures kept under a pseudonym); other events of "
+        "these topics are not needed here",
+        decoder=undecoded,
         **consumer_options(settings),
     )
-    async def on_order_event(event: AnyOrderEvent) -> None:
-        await record_order_event(event, purchases)
+    async def on_event(record: ConsumerRecord) -> None:
+        parse, handle = handlers[record.topic]
+        await handle(parse(record.value))  # a ValidationError dead-letters the record

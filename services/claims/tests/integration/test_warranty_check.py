@@ -10,7 +10,15 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from cc_schemas import OrderDelivered, OrderItem, OrderPlaced, encode, key_of, topic_of
+from cc_schemas import (
+    CustomerErased,
+    OrderDelivered,
+    OrderItem,
+    OrderPlaced,
+    encode,
+    key_of,
+    topic_of,
+)
 from cc_testing import Servers, TestIssuer, eventually_async, produce
 from claims.app import create_app
 from claims.settings import Settings
@@ -139,3 +147,38 @@ async def test_without_an_order_the_cover_is_unknown_and_says_why(
     ticket = await claim_on(client, "O-never-seen")
     found = (await client.get(f"/v1/tickets/{ticket['ticket_id']}/warranty", headers=anna())).json()
     assert (found["covered"], found["reason"]) == (None, "order O-never-seen is not known yet")
+
+
+async def test_an_erased_customer_leaves_tickets_with_their_figures_and_without_their_data(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    await bought(servers, namespace, "O-9", days_ago=10)
+    ticket = await claim_on(client, "O-9")
+    asked = await client.post(
+        f"/v1/tickets/{ticket['ticket_id']}/wait",
+        json={"waiting_for": "customer", "reason": "Anna, can you send a photo?"},
+        headers=anna() | {"If-Match": '"1"'},
+    )
+    assert asked.status_code == 200
+    erased = CustomerErased(
+        event_id="erase-C-1", occurred_at=NOW, source="crm", customer_id="C-1", reason="GDPR"
+    )
+    topic = f"{namespace}.{topic_of(erased)}"
+    await produce(servers.kafka_bootstrap_servers, topic, [(b"C-1", encode(erased))])
+
+    async def forgotten() -> dict[str, Any]:
+        found = (await client.get(f"/v1/tickets/{ticket['ticket_id']}", headers=anna())).json()
+        assert found["customer_id"].startswith("erased-"), found["customer_id"]
+        return found  # type: ignore[no-any-return]
+
+    found = await eventually_async(forgotten)
+    assert (found["subject"], found["description"], found["state"]) == (
+        "[erased]",
+        "",
+        "pending_customer",
+    )
+    assert [c["reason"] for c in found["timeline"] if c["kind"] == "waiting"] == ["[erased]"]
+    warranty = (
+        await client.get(f"/v1/tickets/{ticket['ticket_id']}/warranty", headers=anna())
+    ).json()
+    assert warranty["purchase"]["order_id"] == "O-9"  # the order stays, no longer theirs
