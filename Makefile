@@ -42,7 +42,7 @@ lint:
 	$(UV) run --frozen ruff format --check .
 
 typecheck:
-	$(UV) run --frozen mypy schemas/src libs/runtime/src libs/testing/src
+	$(UV) run --frozen mypy schemas/src libs/runtime/src libs/testing/src libs/attachments/src
 	$(UV) run --frozen mypy $(wildcard services/*/src) $(wildcard tools/*/src) libs/kpi-oracle/src
 
 pytest:

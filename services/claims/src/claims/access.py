@@ -32,4 +32,8 @@ ACCESS: dict[str, Access] = {
     # The customer's own page: the signed link in the query is the credential.
     "GET /claim": SIGNED_LINK,
     "POST /claim/messages": SIGNED_LINK,
+    "POST /claim/photos": SIGNED_LINK,
+    "POST /v1/tickets/{ticket_id}/attachments": WORKERS,
+    "GET /v1/tickets/{ticket_id}/attachments": WORKERS,
+    "GET /v1/tickets/{ticket_id}/attachments/{attachment_id}": WORKERS,
 }

@@ -9,12 +9,14 @@ import base64
 import binascii
 import csv
 import io
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, UploadFile
 from fastapi.responses import JSONResponse
 
+from cc_attachments import Blob, BlobStore, TooLarge, download
 from cc_runtime import CurrentPrincipal
 from cc_runtime.identity import Principal
 from cc_schemas import Actor, Event
@@ -34,7 +36,13 @@ from claims.handlers import (
     open_claim,
     warranty_of,
 )
-from claims.repository import PostgresPurchases, PostgresTickets, QueueFilter, QueuePosition
+from claims.repository import (
+    PostgresAttachments,
+    PostgresPurchases,
+    PostgresTickets,
+    QueueFilter,
+    QueuePosition,
+)
 from claims.views import (
     AssignBody,
     CheckAnswer,
@@ -60,6 +68,7 @@ from claims.views import (
 from claims.warranty import IncompleteChecklist
 
 MAX_PAGE = 100
+FORM_OVERHEAD = 64 * 1024  # a multipart form's boundaries and headers around the file
 PENDING_STATES = (State.PENDING_CUSTOMER, State.PENDING_TEAM, State.PENDING_SUPPLIER)
 COMMAND: dict[str, Any] = {
     "response_model": TicketView,
@@ -424,6 +433,67 @@ def warranty_routes(claims: Claims, warranty: Warranty, purchases: PostgresPurch
         )
 
     return router
+
+
+def attachment_routes(
+    claims: Claims, attachments: PostgresAttachments, blobs: BlobStore, limit: int
+) -> APIRouter:
+    router = APIRouter(prefix="/v1", tags=["attachments"])
+
+    @router.post(
+        "/tickets/{ticket_id}/attachments",
+        status_code=201,
+        summary="Attach a file (multipart `file`): typed from its content, kept once",
+        responses={404: {"description": "no such ticket"}, 413: {"description": "too large"}},
+    )
+    async def attach(
+        ticket_id: str, request: Request, file: UploadFile, caller: CurrentPrincipal
+    ) -> dict[str, Any]:
+        refuse_oversized(request, limit)
+        if await claims.tickets.get(ticket_id) is None:
+            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+        blob = await store_upload(blobs, file, limit)
+        name = file.filename or "attachment"
+        return await attachments.add(ticket_id, blob, name, caller.subject, _now())
+
+    @router.get("/tickets/{ticket_id}/attachments", summary="A ticket's attachments")
+    async def list_attachments(ticket_id: str) -> list[dict[str, Any]]:
+        if await claims.tickets.get(ticket_id) is None:
+            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+        return await attachments.of_ticket(ticket_id)
+
+    @router.get(
+        "/tickets/{ticket_id}/attachments/{attachment_id}",
+        summary="Download an attachment (saved by the browser, never rendered)",
+        responses={404: {"description": "no such attachment on this ticket"}},
+    )
+    async def fetch(ticket_id: str, attachment_id: str) -> Response:
+        found = await attachments.get(ticket_id, attachment_id)
+        if found is None:
+            raise HTTPException(404, detail=f"no attachment {attachment_id!r} on {ticket_id!r}")
+        return download(
+            blobs, found["sha256"], found["content_type"], found["filename"], found["size"]
+        )
+
+    return router
+
+
+def refuse_oversized(request: Request, limit: int) -> None:
+    """413 before reading a body that says it is too large (the form's own bytes allowed)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit + FORM_OVERHEAD:
+        raise HTTPException(413, detail=f"the file is over the limit of {limit:,} bytes")
+
+
+async def store_upload(blobs: BlobStore, file: UploadFile, limit: int) -> Blob:
+    async def chunks() -> AsyncIterator[bytes]:
+        while chunk := await file.read(64 * 1024):
+            yield chunk
+
+    try:
+        return await blobs.put(chunks(), limit)
+    except TooLarge as error:
+        raise HTTPException(413, detail=str(error)) from None
 
 
 def _conflict(conflict: Conflict) -> JSONResponse:

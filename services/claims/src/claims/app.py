@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI
 
+from cc_attachments import FileBlobStore
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
@@ -28,13 +29,18 @@ from cc_schemas import (
     TICKET_SLA,
 )
 from claims.access import ACCESS
-from claims.api import ticket_routes, warranty_routes
+from claims.api import attachment_routes, ticket_routes, warranty_routes
 from claims.business_time import BusinessCalendar, parse_hours, public_holidays
 from claims.customer.links import LinkSigner
 from claims.customer.page import customer_page_routes
 from claims.domain import Rules
 from claims.handlers import Claims, Warranty, watch_sla
-from claims.repository import PostgresErasures, PostgresPurchases, PostgresTickets
+from claims.repository import (
+    PostgresAttachments,
+    PostgresErasures,
+    PostgresPurchases,
+    PostgresTickets,
+)
 from claims.settings import Settings
 from claims.sla import load_policies
 from claims.subscribers import register_subscribers
@@ -101,7 +107,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checklists=load_checklists(settings.checklists_file),
         months=settings.warranty_months,
     )
-    register_subscribers(infra.broker, settings, purchases, PostgresErasures(infra.postgres))
+    blobs = FileBlobStore(settings.attachments_dir)
+    attachments = PostgresAttachments(infra.postgres)
+    erasures = (PostgresErasures(infra.postgres), blobs)
+    register_subscribers(infra.broker, settings, purchases, erasures)
     spec = ServiceSpec(
         title="Claims",
         description=(
@@ -121,7 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             ticket_routes(claims, tickets),
             warranty_routes(claims, warranty, purchases),
-            customer_page_routes(claims, tickets, links),
+            attachment_routes(claims, attachments, blobs, settings.attachment_max_bytes),
+            customer_page_routes(claims, tickets, links, (attachments, blobs)),
         ],
         migrations="claims",
         resources=[relay.running, lambda: sla_watcher(claims, settings.sla_check_seconds)],

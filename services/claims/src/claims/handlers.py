@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from cc_attachments import BlobStore
 from cc_schemas import Actor, CustomerErased, Event, OrderDelivered, OrderEvent, OrderPlaced
 from claims.business_time import BusinessCalendar
 from claims.customer.notify import Link, notifications
@@ -260,7 +261,9 @@ class PurchaseWriter(Protocol):
 
 
 class Erasures(Protocol):
-    async def erase(self, customer_id: str, pseudonym: str, at: datetime) -> int: ...
+    async def erase(
+        self, customer_id: str, pseudonym: str, at: datetime
+    ) -> tuple[int, list[str]]: ...
 
 
 def new_pseudonym() -> str:
@@ -270,7 +273,10 @@ def new_pseudonym() -> str:
     return f"erased-{uuid.uuid4().hex}"
 
 
-async def record_customer_event(event: Event, erasures: Erasures) -> None:
-    """customer.erased: forget the customer; registrations and updates are crm's, not ours."""
+async def record_customer_event(event: Event, erasures: Erasures, blobs: BlobStore) -> None:
+    """customer.erased: forget the customer, their attachments' content too; registrations
+    and updates are crm's, not ours."""
     if isinstance(event, CustomerErased):
-        await erasures.erase(event.customer_id, new_pseudonym(), event.occurred_at)
+        _, orphans = await erasures.erase(event.customer_id, new_pseudonym(), event.occurred_at)
+        for sha256 in orphans:  # after the commit: a blob left behind by a crash is unreferenced
+            await blobs.delete(sha256)

@@ -4,11 +4,13 @@ outbox events in one transaction; the queue and the report on responsibles' time
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from cc_attachments import Blob
 from cc_runtime import outbox
 from cc_runtime.postgres import Database
 from cc_schemas import TICKET_SLA, Actor, Event
@@ -314,6 +316,61 @@ async def _write_chain(connection: Any, written: Written) -> None:
     await outbox.add(connection, written.events)
 
 
+class PostgresAttachments:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def add(
+        self, ticket_id: str, blob: Blob, filename: str, by: str, at: datetime
+    ) -> dict[str, Any]:
+        attachment_id = uuid.uuid4()
+        async with self._database.connection() as connection:
+            await connection.execute(
+                "INSERT INTO attachments (attachment_id, ticket_id, sha256, size, content_type, "
+                "filename, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                attachment_id,
+                ticket_id,
+                blob.sha256,
+                blob.size,
+                blob.content_type,
+                filename,
+                by,
+                at,
+            )
+        return {
+            "attachment_id": str(attachment_id),
+            "ticket_id": ticket_id,
+            "size": blob.size,
+            "content_type": blob.content_type,
+            "filename": filename,
+            "uploaded_by": by,
+            "uploaded_at": at,
+        }
+
+    async def of_ticket(self, ticket_id: str) -> list[dict[str, Any]]:
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT attachment_id::text, ticket_id, size, content_type, filename, "
+                "uploaded_by, uploaded_at FROM attachments WHERE ticket_id = $1 "
+                "ORDER BY uploaded_at",
+                ticket_id,
+            )
+        return [dict(r) for r in rows]
+
+    async def get(self, ticket_id: str, attachment_id: str) -> dict[str, Any] | None:
+        try:
+            wanted = uuid.UUID(attachment_id)
+        except ValueError:
+            return None
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow(
+                "SELECT * FROM attachments WHERE ticket_id = $1 AND attachment_id = $2",
+                ticket_id,
+                wanted,
+            )
+        return dict(row) if row else None
+
+
 class PostgresErasures:
     """customer.erased: the customer's personal data in tickets, their messages and purchases
     erased in one transaction; the tickets keep their figures under a pseudonym."""
@@ -321,7 +378,9 @@ class PostgresErasures:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def erase(self, customer_id: str, pseudonym: str, at: datetime) -> int:
+    async def erase(self, customer_id: str, pseudonym: str, at: datetime) -> tuple[int, list[str]]:
+        """The tickets erased, and the blobs no attachment refers to any more (the caller
+        deletes them from the store once this has committed)."""
         async with self._database.transaction() as connection:
             ids = await connection.fetch(
                 "UPDATE tickets SET customer_id = $2, subject = $3, description = '', tags = '{}' "
@@ -341,6 +400,15 @@ class PostgresErasures:
             await connection.execute(
                 "UPDATE purchases SET customer_id = NULL WHERE customer_id = $1", customer_id
             )
+            gone = await connection.fetch(
+                "DELETE FROM attachments WHERE ticket_id = ANY($1::text[]) RETURNING sha256",
+                tickets,
+            )
+            orphans = await connection.fetch(
+                "SELECT DISTINCT sha256 FROM unnest($1::text[]) AS gone(sha256) "
+                "WHERE NOT EXISTS (SELECT 1 FROM attachments a WHERE a.sha256 = gone.sha256)",
+                [r["sha256"] for r in gone],
+            )
             await connection.execute(
                 "INSERT INTO erasures (pseudonym, erased_at, tickets) VALUES ($1, $2, $3) "
                 "ON CONFLICT (pseudonym) DO UPDATE SET erased_at = excluded.erased_at, "
@@ -349,7 +417,7 @@ class PostgresErasures:
                 at,
                 len(tickets),
             )
-            return len(tickets)
+            return len(tickets), [r["sha256"] for r in orphans]
 
 
 class PostgresPurchases:

@@ -60,6 +60,13 @@ class Settings(ServiceSettings):
         description="Where customers reach their claim page (behind the shop's domain in "
         "production); links are this with ?token=...",
     )
+    attachments_dir: Path = Field(
+        Path.home() / ".local/state/contact-centre/claims-attachments",
+        description="Where attachments' content is kept, once per sha256 (a volume in compose).",
+    )
+    attachment_max_bytes: int = Field(
+        25 * 1024 * 1024, ge=1, description="The largest file a claim takes (413 above)."
+    )
     reopen_window_days: int = Field(
         30, ge=0, le=365, description="Days after closing during which a ticket may reopen."
     )

@@ -8,6 +8,7 @@ from typing import Any
 from aiokafka import ConsumerRecord
 from faststream.kafka import KafkaBroker
 
+from cc_attachments import BlobStore
 from cc_runtime import consumer_options
 from cc_runtime.kafka import undecoded
 from cc_schemas import CUSTOMER_EVENTS, ORDER_EVENTS, parser
@@ -18,7 +19,10 @@ Handle = Callable[[Any], Awaitable[None]]
 
 
 def register_subscribers(
-    broker: KafkaBroker, settings: Settings, purchases: PurchaseWriter, erasures: Erasures
+    broker: KafkaBroker,
+    settings: Settings,
+    purchases: PurchaseWriter,
+    erasures: tuple[Erasures, BlobStore],
 ) -> None:
     handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
         settings.topic(ORDER_EVENTS): (
@@ -27,7 +31,7 @@ def register_subscribers(
         ),
         settings.topic(CUSTOMER_EVENTS): (
             parser(CUSTOMER_EVENTS),
-            lambda event: record_customer_event(event, erasures),
+            lambda event: record_customer_event(event, *erasures),
         ),
     }
 

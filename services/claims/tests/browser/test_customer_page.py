@@ -29,11 +29,15 @@ CHROMIUM = os.environ.get("CC_CHROMIUM") or shutil.which("chromium") or "/usr/bi
 
 
 @pytest.fixture
-async def claims_url(service_env: dict[str, str]) -> AsyncIterator[str]:
+async def claims_url(service_env: dict[str, str], tmp_path: Path) -> AsyncIterator[str]:
     port = free_ports(1)[0]
     base = f"http://127.0.0.1:{port}"
     settings = Settings(  # type: ignore[call-arg]
-        **service_env, **ISSUER.env(), http_port=port, customer_page_url=f"{base}/claim"
+        **service_env,
+        **ISSUER.env(),
+        http_port=port,
+        customer_page_url=f"{base}/claim",
+        attachments_dir=tmp_path / "blobs",
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -120,9 +124,19 @@ async def test_the_customer_answers_from_the_link_and_the_claim_is_open_again(
     await expect(page.get_by_text("Sì, tolta: ora funziona, grazie!")).to_be_visible()
     await screenshot(page, "customer-page-answered", tmp_path)
 
+    photo = tmp_path / "ruota.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)
+    await page.get_by_label("Aggiungi una foto").set_input_files(photo)
+    await page.get_by_role("button", name="Invia la foto").click()
+    await expect(page.get_by_text("Messaggio ricevuto: grazie.")).to_be_visible()
+
     anna = ISSUER.bearer(["operator"], subject="anna")
     async with httpx.AsyncClient(base_url=claims_url, headers=anna) as client:
         now = (await client.get(f"/v1/tickets/{ticket['ticket_id']}")).json()
+        photos = (await client.get(f"/v1/tickets/{ticket['ticket_id']}/attachments")).json()
+    assert [(p["filename"], p["content_type"], p["uploaded_by"]) for p in photos] == [
+        ("ruota.png", "image/png", "customer")
+    ]
     assert now["state"] == "open"
     assert [(c["kind"], c["by_subject"]) for c in now["timeline"][-2:]] == [
         ("customer_message", "customer"),

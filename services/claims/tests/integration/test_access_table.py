@@ -36,4 +36,5 @@ def test_every_route_answers_as_the_access_table_says(client: TestClient) -> Non
     assert {(str(c.key), c.status) for c in calls if c.credentials == "signed-link"} == {
         ("GET /claim", 404),  # a link of ours, to a ticket that does not exist
         ("POST /claim/messages", 422),  # an empty message
+        ("POST /claim/photos", 422),  # no file
     }

@@ -11,16 +11,18 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from cc_attachments import BlobStore
 from cc_schemas import Actor
+from claims.api import refuse_oversized, store_upload
 from claims.customer.links import LinkRefused, LinkSigner
 from claims.customer.words import LANGUAGES, language_of, state_words, steps
 from claims.domain import LIVE, State, customer_wrote
 from claims.handlers import Claims, Conflict, NotFound, act
-from claims.repository import PostgresTickets
+from claims.repository import PostgresAttachments, PostgresTickets
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 NAMES = (("it", "Italiano"), ("en", "English"))
@@ -35,6 +37,10 @@ TEXT = {
         "sent": "Messaggio ricevuto: grazie.",
         "closed": "Questa richiesta è chiusa: per altro, contattaci dal negozio.",
         "empty": "Scrivi un messaggio prima di inviarlo.",
+        "photo": "Aggiungi una foto (del danno, dello scontrino)",
+        "upload": "Invia la foto",
+        "too_large": "La foto è troppo grande (al massimo 10 MB).",
+        "not_a_photo": "Questo file non è una foto (JPEG, PNG, WebP, HEIC...).",
     },
     "en": {
         "title": "Your claim",
@@ -46,14 +52,24 @@ TEXT = {
         "sent": "Message received: thank you.",
         "closed": "This claim is closed: for anything else, contact us from the shop.",
         "empty": "Write a message before sending it.",
+        "photo": "Add a photo (of the damage, of the receipt)",
+        "upload": "Send the photo",
+        "too_large": "The photo is too large (10 MB at most).",
+        "not_a_photo": "This file is not a photo (JPEG, PNG, WebP, HEIC...).",
     },
 }
 Token = Annotated[str, Query(max_length=512)]
 Lang = Annotated[str | None, Query(max_length=5)]
 MESSAGE_LIMIT = 2000
+PHOTO_LIMIT = 10 * 1024 * 1024
 
 
-def customer_page_routes(claims: Claims, tickets: PostgresTickets, links: LinkSigner) -> APIRouter:
+def customer_page_routes(
+    claims: Claims,
+    tickets: PostgresTickets,
+    links: LinkSigner,
+    files: tuple[PostgresAttachments, BlobStore],
+) -> APIRouter:
     router = APIRouter(tags=["customer"])
 
     def render(request: Request, lang: str, status: int = 200, **page: Any) -> HTMLResponse:
@@ -137,6 +153,36 @@ def customer_page_routes(claims: Claims, tickets: PostgresTickets, links: LinkSi
                 continue
             except NotFound:
                 return render(request, language, 404, error=TEXT[language]["closed"])
+        query = urlencode({"token": token, "lang": language, "sent": "true"})
+        return RedirectResponse(f"../claim?{query}", status_code=303)
+
+    @router.post("/claim/photos", summary="The customer adds a photo (a plain multipart form)")
+    async def claim_photo(
+        request: Request, photo: UploadFile | None = None, token: Token = "", lang: Lang = None
+    ) -> Response:
+        language = language_of(lang, request.headers.get("accept-language"))
+        try:
+            ticket_id = links.ticket_of(token)
+        except LinkRefused as refused:
+            return render(
+                request, language, 401, error=str(refused) if language == "en" else _it(refused)
+            )
+        if photo is None:  # the link first: without one, a 401 says nothing about the form
+            return render(request, language, 422, error=TEXT[language]["not_a_photo"])
+        attachments, blobs = files
+        stored = await tickets.get(ticket_id)
+        if stored is None or stored.ticket.state not in LIVE:
+            return render(request, language, 409, error=TEXT[language]["closed"])
+        try:
+            refuse_oversized(request, PHOTO_LIMIT)
+            blob = await store_upload(blobs, photo, PHOTO_LIMIT)
+        except HTTPException as refused:
+            return render(request, language, refused.status_code, error=TEXT[language]["too_large"])
+        if not blob.content_type.startswith("image/"):
+            return render(request, language, 415, error=TEXT[language]["not_a_photo"])
+        await attachments.add(
+            ticket_id, blob, photo.filename or "photo", "customer", datetime.now(UTC)
+        )
         query = urlencode({"token": token, "lang": language, "sent": "true"})
         return RedirectResponse(f"../claim?{query}", status_code=303)
 
