@@ -3,6 +3,7 @@ attributes as the identity provider gives them) and the contact-request queue: l
 accept a request, decline one with a reason. A move the request's state refuses (another
 operator was first, or it expired) is 409 with the reason and the request as it is now."""
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -81,18 +82,24 @@ def queue_router(desk: Desk, requests: ContactRequests) -> APIRouter:
 
     @router.post("/{request_id}/accept", summary="Take the request (first operator wins)", **MOVE)
     async def accept_request(request_id: str, by: WriteBy) -> Any:
-        return await _answer(request_id, requests, accept(desk, request_id, by))
+        return await _answer(request_id, requests, lambda: accept(desk, request_id, by))
 
     @router.post("/{request_id}/decline", summary="Decline the request with a reason", **MOVE)
     async def decline_request(request_id: str, body: DeclineBody, by: WriteBy) -> Any:
-        return await _answer(request_id, requests, decline(desk, request_id, body.reason, by))
+        return await _answer(
+            request_id, requests, lambda: decline(desk, request_id, body.reason, by)
+        )
 
     return router
 
 
-async def _answer(request_id: str, requests: ContactRequests, moving: Any) -> Any:
+async def _answer(
+    request_id: str, requests: ContactRequests, move: Callable[[], Awaitable[ContactRequest]]
+) -> Any:
+    """The request after `move`, or the refusal: 404, or 409 with the reason and the request
+    as it is now."""
     try:
-        moved: ContactRequest = await moving
+        moved = await move()
     except NotFound as error:
         raise HTTPException(404, detail=str(error)) from None
     except Refused as refused:
