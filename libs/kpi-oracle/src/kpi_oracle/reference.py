@@ -20,7 +20,9 @@ from cc_schemas import (
     InteractionRecorded,
     TicketAssigned,
     TicketClosed,
+    TicketMerged,
     TicketOpened,
+    TicketStateChanged,
 )
 
 Row = dict[str, Any]
@@ -192,13 +194,9 @@ def csat_kpis(
 def ticket_kpis(
     events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
 ) -> list[Row]:
-    opened: dict[str, TicketOpened] = {}
-    closed: dict[str, TicketClosed] = {}
-    for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
-        if isinstance(e, TicketOpened):
-            opened.setdefault(e.ticket_id, e)
-        elif isinstance(e, TicketClosed):
-            closed.setdefault(e.ticket_id, e)
+    """Tickets opened in the period, each counted by how it stands after its last close,
+    reopening or merge: open, closed (by that close's resolution and outcome) or merged."""
+    opened, histories = _tickets(events)
     sums: dict[tuple[Any, ...], Row] = {}
     for tid, o in opened.items():
         hour = _hour(o.occurred_at, zone)
@@ -207,14 +205,16 @@ def ticket_kpis(
         extra = {"channel": o.channel.value, "cluster": o.cluster, "team": o.team.value}
         s = sums.setdefault(_key(hour, groups, extra), defaultdict(int))
         s["opened"] += 1
-        c = closed.get(tid)
-        if c is None:
+        last = histories[tid][-1] if histories[tid] else None
+        if isinstance(last, TicketMerged):
+            s["merged"] += 1
+        elif not isinstance(last, TicketClosed):
             s["open"] += 1
-            continue
-        s["closed"] += 1
-        s["resolved"] += c.resolution.value == "resolved"
-        s["nff"] += c.outcome is not None and c.outcome.value == "no_fault_found"
-        s["throughput_ms"] += _ms_between(o.occurred_at, c.occurred_at)
+        else:
+            s["closed"] += 1
+            s["resolved"] += last.resolution.value == "resolved"
+            s["nff"] += last.outcome is not None and last.outcome.value == "no_fault_found"
+            s["throughput_ms"] += _ms_between(o.occurred_at, last.occurred_at)
     return _rows(
         groups,
         sums,
@@ -230,6 +230,7 @@ def ticket_kpis(
             "average_throughput_seconds": s["throughput_ms"] / s["closed"] / 1000
             if s["closed"]
             else None,
+            "merged": s["merged"],
         },
     )
 
@@ -543,31 +544,55 @@ def interaction_kpis(
     )
 
 
-def _tickets(events: list[Event]) -> tuple[dict[str, TicketOpened], dict[str, TicketClosed]]:
+def _tickets(events: list[Event]) -> tuple[dict[str, TicketOpened], dict[str, list[Event]]]:
+    """Each ticket's first opening, and its closes, reopenings (closed -> open) and merges in
+    event-time order (other state changes do not open or end it)."""
     opened: dict[str, TicketOpened] = {}
-    closed: dict[str, TicketClosed] = {}
+    histories: dict[str, list[Event]] = defaultdict(list)
     for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
         if isinstance(e, TicketOpened):
             opened.setdefault(e.ticket_id, e)
-        elif isinstance(e, TicketClosed):
-            closed.setdefault(e.ticket_id, e)
-    return opened, closed
+        elif isinstance(e, TicketClosed | TicketMerged) or _reopens(e):
+            histories[e.ticket_id].append(e)  # type: ignore[attr-defined]
+    return opened, histories
+
+
+def _reopens(e: Event) -> bool:
+    return (
+        isinstance(e, TicketStateChanged)
+        and e.from_state.value == "closed"
+        and e.to_state.value == "open"
+    )
+
+
+def _open_spans(o: TicketOpened, history: list[Event]) -> list[tuple[datetime, datetime | None]]:
+    """When the ticket was open: [opening or reopening, next close or merge); the end is None
+    for the span still open."""
+    spans: list[tuple[datetime, datetime | None]] = [(o.occurred_at, None)]
+    for e in history:
+        is_open = spans[-1][1] is None
+        if isinstance(e, TicketStateChanged) and not is_open:
+            spans.append((e.occurred_at, None))
+        elif not isinstance(e, TicketStateChanged) and is_open:
+            spans[-1] = (spans[-1][0], e.occurred_at)
+    return spans
 
 
 def backlog_kpis(
     events: list[Event], zone: ZoneInfo, start: date, end: date, by_channel: bool
 ) -> list[Row]:
-    """Per local day: tickets opened on or before it and not closed on or before it."""
-    opened, closed = _tickets(events)
+    """Per local day: tickets open at its end (opened on or before it, and not closed or
+    merged on or before it since their last opening or reopening)."""
+    opened, histories = _tickets(events)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for tid, o in opened.items():
-        first = o.occurred_at.astimezone(zone).date()
-        c = closed.get(tid)
-        last = c.occurred_at.astimezone(zone).date() if c else end  # closed on `last`
-        day = max(first, start)
-        while day < min(last, end):
-            counts[(day.isoformat(), o.channel.value if by_channel else "")] += 1
-            day += timedelta(days=1)
+        for since, until in _open_spans(o, histories[tid]):
+            first = since.astimezone(zone).date()
+            last = until.astimezone(zone).date() if until else end  # ended on `last`
+            day = max(first, start)
+            while day < min(last, end):
+                counts[(day.isoformat(), o.channel.value if by_channel else "")] += 1
+                day += timedelta(days=1)
     return [
         {"day": day} | ({"channel": channel} if by_channel else {}) | {"backlog": n}
         for (day, channel), n in sorted(counts.items())
@@ -577,9 +602,10 @@ def backlog_kpis(
 def assignee_kpis(
     events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
 ) -> list[Row]:
-    """Closed tickets opened in the period: each holder's stretch, from taking the ticket to the
-    next assignment or the close."""
-    opened, closed = _tickets(events)
+    """Tickets opened in the period that ended (their last step a close or a merge): each
+    holder's stretch, from taking the ticket to the next assignment or the end, counting only
+    the time it was open; an assignment while it was not open takes nothing."""
+    opened, histories = _tickets(events)
     assigned: dict[str, list[TicketAssigned]] = defaultdict(list)
     for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
         if isinstance(e, TicketAssigned):
@@ -587,18 +613,23 @@ def assignee_kpis(
     sums: dict[tuple[Any, ...], Row] = {}
     for tid, o in opened.items():
         hour = _hour(o.occurred_at, zone)
-        if tid not in closed or not start <= hour.date() < end:
+        history = histories[tid]
+        if not history or isinstance(history[-1], TicketStateChanged):
+            continue  # never ended, or open again
+        if not start <= hour.date() < end:
             continue
-        close_at = closed[tid].occurred_at
+        spans = [(a, b) for a, b in _open_spans(o, history) if b is not None]
         holders = [(o.assignee, o.occurred_at)] if o.assignee else []
         holders += [(a.assignee, a.occurred_at) for a in assigned[tid]]
+        holders = [(who, t) for who, t in holders if any(a <= t <= b for a, b in spans)]
         for n, (who, since) in enumerate(holders):
-            if since > close_at:
-                continue  # taken over after the close: no stretch of responsibility
-            until = close_at if n + 1 == len(holders) else min(holders[n + 1][1], close_at)
+            until = holders[n + 1][1] if n + 1 < len(holders) else spans[-1][1]
+            held = sum(
+                (max(timedelta(0), min(until, b) - max(since, a)) for a, b in spans), timedelta(0)
+            )
             s = sums.setdefault(_key(hour, groups, {"assignee": who}), defaultdict(int))
             s["stretches"] += 1
-            s["held_ms"] += max(0, _ms_between(since, until))
+            s["held_ms"] += round(held / timedelta(milliseconds=1))
     return _rows(
         groups,
         sums,

@@ -1,7 +1,7 @@
 """Synthetic contact-centre traffic for tests and benchmarks: calls with abandons, short abandons,
 exits, transfers and calls still waiting, outbound attempts, agents' sessions, tickets, chats,
-interactions, CSAT answers and proactive contacts; then duplicated, shuffled and partly
-delivered late."""
+interactions, CSAT answers and proactive contacts (tickets waiting, reopened, closed again and
+merged included); then duplicated, shuffled and partly delivered late."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from cc_schemas import (
     CSAT_RESPONSES,
     INTERACTIONS,
     TICKET_ASSIGNED,
+    TICKET_CHANGES,
     TICKET_CLOSED,
     TICKET_OPENED,
     AgentLoggedIn,
@@ -50,7 +51,9 @@ from cc_schemas import (
     OutboundOutcome,
     TicketAssigned,
     TicketClosed,
+    TicketMerged,
     TicketOpened,
+    TicketStateChanged,
     TransferKind,
     key_of,
 )
@@ -265,19 +268,22 @@ def ticket_events(
                     **common,
                 )
             )
+        if rng.random() < 0.2:  # waiting for the customer and back: not a step kpi counts
+            at += timedelta(hours=rng.uniform(1, 10))
+            out.append(_changed(f"{tid}/wait", at, "open", "pending_customer", **common))
+            at += timedelta(hours=rng.uniform(1, 30))
+            out.append(_changed(f"{tid}/resume", at, "pending_customer", "open", **common))
         if rng.random() < 0.8:
-            resolved = rng.random() < 0.75
             at += timedelta(hours=rng.uniform(1, 48))
-            out.append(
-                TicketClosed(
-                    event_id=f"{tid}/close",
-                    occurred_at=at,
-                    resolution="resolved" if resolved else "unresolved",
-                    outcome=rng.choice(["refund", "no_fault_found", "replacement"]),
-                    closed_by="anna",
-                    **common,
-                )
-            )
+            out.append(_closed(rng, f"{tid}/close", at, **common))
+            if rng.random() < 0.15:  # reopened, then closed again (its last close counts) or not
+                at += timedelta(hours=rng.uniform(1, 72))
+                out.append(_changed(f"{tid}/reopen", at, "closed", "open", **common))
+                at += timedelta(hours=rng.uniform(1, 48))
+                if rng.random() < 0.7:
+                    out.append(_closed(rng, f"{tid}/close-again", at, **common))
+                elif rng.random() < 0.3:
+                    out.append(_merged(f"{tid}/merge", at, f"T-{i + 1}", **common))
             if rng.random() < 0.1:  # handed on after the close (a review): held by no one
                 out.append(
                     TicketAssigned(
@@ -289,7 +295,40 @@ def ticket_events(
                         **common,
                     )
                 )
+        elif rng.random() < 0.3:  # merged into another: neither resolved nor unresolved
+            at += timedelta(hours=rng.uniform(1, 48))
+            out.append(_merged(f"{tid}/merge", at, f"T-{i + 1}", **common))
     return out
+
+
+def _closed(rng: random.Random, event_id: str, at: datetime, **common: str) -> TicketClosed:
+    return TicketClosed(
+        event_id=event_id,
+        occurred_at=at,
+        resolution="resolved" if rng.random() < 0.75 else "unresolved",
+        outcome=rng.choice(["refund", "no_fault_found", "replacement"]),
+        closed_by="anna",
+        **common,
+    )
+
+
+def _changed(
+    event_id: str, at: datetime, from_state: str, to_state: str, **common: str
+) -> TicketStateChanged:
+    return TicketStateChanged(
+        event_id=event_id,
+        occurred_at=at,
+        from_state=from_state,
+        to_state=to_state,
+        changed_by="anna",
+        **common,
+    )
+
+
+def _merged(event_id: str, at: datetime, into: str, **common: str) -> TicketMerged:
+    return TicketMerged(
+        event_id=event_id, occurred_at=at, into_ticket_id=into, merged_by="anna", **common
+    )
 
 
 def chat_events(rng: random.Random, n: int, start: datetime = START, days: int = 14) -> list[Event]:
@@ -430,6 +469,8 @@ TOPIC_OF = {
     "ticket.opened": TICKET_OPENED,
     "ticket.assigned": TICKET_ASSIGNED,
     "ticket.closed": TICKET_CLOSED,
+    "ticket.state_changed": TICKET_CHANGES,
+    "ticket.merged": TICKET_CHANGES,
     "chat.": CHAT_EVENTS,
     "interaction.": INTERACTIONS,
     "csat.": CSAT_RESPONSES,

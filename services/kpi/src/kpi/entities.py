@@ -8,6 +8,9 @@ latest version, a contact request by its earliest publication (as `omnichannel.p
 them: earliest and latest by event time, then event id). A batch's new events give each of
 their entities a candidate; the store keeps the earliest, or the latest, in the transaction
 that stores them.
+
+A ticket also keeps its latest step among closes, reopenings and merges: when that step is a
+close or a merge, the ticket ended then (`ended_at`); after a reopening it is open again.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from cc_schemas import (
     CSAT_RESPONSES,
     INTERACTIONS,
     TICKET_ASSIGNED,
+    TICKET_CHANGES,
     TICKET_CLOSED,
     TICKET_OPENED,
     ChatStarted,
@@ -32,7 +36,10 @@ from cc_schemas import (
     Event,
     InteractionRecorded,
     TicketClosed,
+    TicketMerged,
     TicketOpened,
+    TicketState,
+    TicketStateChanged,
 )
 
 # Topic -> (kind of entity, the event's field naming it).
@@ -41,6 +48,7 @@ ENTITY_FIELDS = {
     TICKET_OPENED: ("ticket", "ticket_id"),
     TICKET_ASSIGNED: ("ticket", "ticket_id"),
     TICKET_CLOSED: ("ticket", "ticket_id"),
+    TICKET_CHANGES: ("ticket", "ticket_id"),
     CHAT_EVENTS: ("chat", "chat_id"),
     INTERACTIONS: ("interaction", "interaction_id"),
     CSAT_RESPONSES: ("csat", "response_id"),
@@ -69,18 +77,28 @@ class Placing:
     channel: str | None = None
 
 
+@dataclass(frozen=True)
+class Step:
+    """A ticket's close, reopening or merge (ordered by event time, then event id); `ended_at`
+    is its time when it ends the ticket (a close or a merge), None for a reopening."""
+
+    rank_at: datetime
+    rank_id: str
+    ended_at: datetime | None
+
+
 @dataclass
 class EntityChanges:
     """What a batch's new events change of their entities' places."""
 
     placings: dict[Key, Placing] = field(default_factory=dict)
-    closings: dict[Key, datetime] = field(default_factory=dict)  # a ticket's earliest close
+    steps: dict[Key, Step] = field(default_factory=dict)  # a ticket's latest close/reopen/merge
     agents: set[str] = field(default_factory=set)
 
     def keys(self) -> list[Key]:
         """Every entity changed, in one order for every transaction (the rows' lock order)."""
         agents = {("agent", a) for a in self.agents}
-        return sorted(self.placings.keys() | self.closings.keys() | agents)
+        return sorted(self.placings.keys() | self.steps.keys() | agents)
 
 
 def entity_changes(new: Iterable[tuple[str, Event]]) -> EntityChanges:
@@ -92,9 +110,10 @@ def entity_changes(new: Iterable[tuple[str, Event]]) -> EntityChanges:
         key = (kind, str(entity_of(topic, event)))
         if kind == "agent":
             changes.agents.add(key[1])
-        elif isinstance(event, TicketClosed):
-            at = event.occurred_at
-            changes.closings[key] = min(changes.closings.get(key, at), at)
+        elif (step := step_of(event)) is not None:
+            known = changes.steps.get(key)
+            if known is None or (step.rank_at, step.rank_id) > (known.rank_at, known.rank_id):
+                changes.steps[key] = step
         elif (placing := placing_of(event)) is not None:
             _keep(changes.placings, key, placing, latest=kind in LATEST_KINDS)
     return changes
@@ -110,6 +129,21 @@ def placing_of(event: Event) -> Placing | None:
     if isinstance(event, ChatStarted | CsatSubmitted | ContactRequested):
         return Placing(at, event_id, at)
     return None
+
+
+def step_of(event: Event) -> Step | None:
+    """The step an event is in a ticket's life, if it is one: a close or a merge ends it, a
+    reopening (closed -> open) makes it open again; other state changes are not steps."""
+    at, event_id = event.occurred_at, event.event_id
+    if isinstance(event, TicketClosed | TicketMerged):
+        return Step(at, event_id, at)
+    if isinstance(event, TicketStateChanged) and is_reopening(event):
+        return Step(at, event_id, None)
+    return None
+
+
+def is_reopening(event: TicketStateChanged) -> bool:
+    return event.from_state is TicketState.CLOSED and event.to_state is TicketState.OPEN
 
 
 def _keep(placings: dict[Key, Placing], key: Key, candidate: Placing, latest: bool) -> None:

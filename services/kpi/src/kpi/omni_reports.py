@@ -7,7 +7,14 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
-from cc_schemas import ClaimOutcome, Direction, InteractionRecorded, Resolution
+from cc_schemas import (
+    ClaimOutcome,
+    Direction,
+    InteractionRecorded,
+    Resolution,
+    TicketClosed,
+    TicketMerged,
+)
 from kpi.omnichannel import SATISFIED, OmnichannelProjection, earliest, group, latest
 from kpi.periods import PERIOD_KEYS
 from kpi.reports import ReportQuery, ratio, seconds
@@ -17,13 +24,15 @@ Item = tuple[datetime, dict[str, Any], dict[str, int]]
 
 
 def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
-    """Tickets opened in the period: open, closed resolved / unresolved, NFF, throughput."""
+    """Tickets opened in the period: open (a reopened one is open again), closed resolved /
+    unresolved by their last close, merged (neither), NFF, throughput to the last close."""
     query.check(("channel", "cluster", "team", *PERIOD_KEYS))
     items: list[Item] = []
     for ticket in omni.tickets.values():
-        opened, closed = ticket.opened, ticket.closed
+        opened, ended = ticket.opened, ticket.ended()
         if opened is None:
             continue
+        closed = ended if isinstance(ended, TicketClosed) else None
         resolved = closed is not None and closed.resolution is Resolution.RESOLVED
         items.append(
             (
@@ -35,7 +44,7 @@ def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
                 },
                 {
                     "opened": 1,
-                    "open": int(closed is None),
+                    "open": int(ended is None),
                     "closed_resolved": int(resolved),
                     "closed_unresolved": int(closed is not None and not resolved),
                     "no_fault_found": int(
@@ -44,6 +53,7 @@ def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
                     "throughput_ms": 0
                     if closed is None
                     else _ms(closed.occurred_at - opened.occurred_at),
+                    "merged": int(isinstance(ended, TicketMerged)),
                 },
             )
         )
@@ -51,18 +61,23 @@ def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
 
 
 def _ticket_kpis(t: dict[str, int]) -> Row:
+    """Merged tickets are neither resolved nor unresolved: out of `closed` and its rates.
+    `merged` comes last, so that CSV columns keep their places."""
+    measures = {k: v for k, v in t.items() if k != "merged"}
     closed = t["closed_resolved"] + t["closed_unresolved"]
     return {
-        **t,
+        **measures,
         "closed": closed,
         "resolution_rate": ratio(t["closed_resolved"], closed),
         "no_fault_found_share": ratio(t["no_fault_found"], closed),
         "average_throughput_seconds": seconds(t["throughput_ms"], closed),
+        "merged": t["merged"],
     }
 
 
 def backlog_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
-    """Tickets opened before the end of each local day and not closed by then (by channel)."""
+    """Tickets opened before the end of each local day and not ended by then (closed or merged,
+    and not reopened since), by channel."""
     query.check(("day", "channel"))
     rows: list[Row] = []
     day = query.start
@@ -70,10 +85,10 @@ def backlog_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]
         end = datetime.combine(day + timedelta(days=1), time(), omni.zone)
         counts: dict[str, int] = {}
         for ticket in omni.tickets.values():
-            opened, closed = ticket.opened, ticket.closed
+            opened = ticket.opened
             if opened is None or opened.occurred_at >= end:
                 continue
-            if closed is None or closed.occurred_at >= end:
+            if ticket.ended(before=end) is None:
                 channel = opened.channel.value if "channel" in query.group_by else ""
                 counts[channel] = counts.get(channel, 0) + 1
         for channel, count in sorted(counts.items()):
@@ -86,19 +101,20 @@ def backlog_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]
 
 
 def assignee_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
-    """For closed tickets opened in the period: how long each responsible held them."""
+    """For ended tickets (closed or merged) opened in the period: how long each responsible
+    held them while they were open."""
     query.check(("assignee", *PERIOD_KEYS))
     items: list[Item] = []
     for ticket in omni.tickets.values():
         opened = ticket.opened
         if opened is None:
             continue
-        for who, start, end in ticket.holders():
+        for who, held in ticket.holders():
             items.append(
                 (
                     omni.hour(opened.occurred_at),
                     {"assignee": who},
-                    {"stretches": 1, "held_ms": _ms(end - start)},
+                    {"stretches": 1, "held_ms": _ms(held)},
                 )
             )
     return group(

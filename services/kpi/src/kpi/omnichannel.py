@@ -23,8 +23,11 @@ from cc_schemas import (
     TicketAssigned,
     TicketClosed,
     TicketEvent,
+    TicketMerged,
     TicketOpened,
+    TicketStateChanged,
 )
+from kpi.entities import is_reopening
 from kpi.periods import PERIOD_KEYS, in_period, local_hour, period_key
 
 SATISFIED = 4  # 4 and 5 on the 5-point scale count as satisfied
@@ -56,31 +59,62 @@ class Ticket:
     def opened(self) -> TicketOpened | None:
         return earliest(self.of(TicketOpened))
 
-    @property
-    def closed(self) -> TicketClosed | None:
-        return earliest(self.of(TicketClosed))
-
-    def holders(self) -> list[tuple[str, datetime, datetime]]:
-        """(assignee, from, to) for each closed stretch of responsibility: from taking the ticket
-        to the next assignment or the close. An assignment after the close starts none."""
-        opened, closed = self.opened, self.closed
-        if opened is None or closed is None:
-            return []
-        close_at = closed.occurred_at
-        starts: list[tuple[str, datetime]] = []
-        if opened.assignee:
-            starts.append((opened.assignee, opened.occurred_at))
-        starts += [
-            (a.assignee, a.occurred_at)
-            for a in sorted(self.of(TicketAssigned), key=_order)
-            if a.occurred_at <= close_at
+    def steps(self) -> list[TicketEvent]:
+        """Its closes, reopenings and merges, in event-time order."""
+        steps = [
+            e
+            for e in self.events.values()
+            if isinstance(e, TicketClosed | TicketMerged)
+            or (isinstance(e, TicketStateChanged) and is_reopening(e))
         ]
+        return sorted(steps, key=_order)
+
+    def ended(self, before: datetime | None = None) -> TicketClosed | TicketMerged | None:
+        """The close or merge that ended it (before `before`, when given); None while it is
+        open: never closed, or reopened since its last close."""
+        steps = [s for s in self.steps() if before is None or s.occurred_at < before]
+        last = steps[-1] if steps else None
+        return last if isinstance(last, TicketClosed | TicketMerged) else None
+
+    def live(self) -> list[tuple[datetime, datetime | None]]:
+        """The spans it was open (not closed or merged): from the opening to the first close,
+        from each reopening to the next close; the last one ends None while it is open."""
+        opened = self.opened
+        if opened is None:
+            return []
+        spans: list[tuple[datetime, datetime | None]] = []
+        since: datetime | None = opened.occurred_at
+        for step in self.steps():
+            if isinstance(step, TicketStateChanged):
+                since = step.occurred_at if since is None else since
+            elif since is not None:
+                spans.append((since, step.occurred_at))
+                since = None
+        return spans if since is None else [*spans, (since, None)]
+
+    def holders(self) -> list[tuple[str, timedelta]]:
+        """(assignee, time held) for each stretch of responsibility of an ended ticket: from
+        taking it to the next assignment or its end, counting only the time it was open (a
+        reopened ticket goes back to its last holder). An assignment while it was closed
+        starts none."""
+        opened = self.opened
+        if opened is None or self.ended() is None:
+            return []
+        spans = [(a, b) for a, b in self.live() if b is not None]
+        starts = [(opened.assignee, opened.occurred_at)] if opened.assignee else []
+        starts += [(a.assignee, a.occurred_at) for a in sorted(self.of(TicketAssigned), key=_order)]
+        starts = [(who, at) for who, at in starts if any(a <= at <= b for a, b in spans)]
         if not starts:
             return []
-        ends = [at for _, at in starts[1:]] + [close_at]
+        ends = [at for _, at in starts[1:]] + [spans[-1][1]]
         return [
-            (who, start, max(start, end)) for (who, start), end in zip(starts, ends, strict=True)
+            (who, sum((_overlap(start, end, a, b) for a, b in spans), timedelta()))
+            for (who, start), end in zip(starts, ends, strict=True)
         ]
+
+
+def _overlap(start: datetime, end: datetime, a: datetime, b: datetime) -> timedelta:
+    return max(timedelta(), min(end, b) - max(start, a))
 
 
 @dataclass

@@ -21,6 +21,7 @@ from cc_schemas import (
     CSAT_RESPONSES,
     INTERACTIONS,
     TICKET_ASSIGNED,
+    TICKET_CHANGES,
     TICKET_CLOSED,
     TICKET_OPENED,
     Event,
@@ -33,7 +34,8 @@ from kpi.reports import CALL_GROUPS, ReportQuery, Span, call_report, span_of
 from kpi.repository import KpiStore
 
 Row = dict[str, Any]
-TICKETS = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED)  # the claims reports' topics
+# The claims reports' topics.
+TICKETS = (TICKET_OPENED, TICKET_ASSIGNED, TICKET_CLOSED, TICKET_CHANGES)
 # A local day lies within its UTC day widened by a day each side, whatever the zone: the
 # entities read are a superset of those a report counts, and the report keeps its own.
 MARGIN = timedelta(days=1)
@@ -43,7 +45,7 @@ MARGIN = timedelta(days=1)
 class Entities:
     """The stored entities a report reads: those of `kind`, with their events on `topics`,
     placed in its period; with `open`, the tickets open at some moment of it (opened before
-    its end, not closed before its start); with `fcr`, also those placed up to the FCR window
+    its end, not ended before its start); with `fcr`, also those placed up to the FCR window
     after it (an interaction's repeat contacts)."""
 
     kind: str

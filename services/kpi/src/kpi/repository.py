@@ -122,8 +122,8 @@ class KpiStore(Protocol):
     async def open_ticket_events(
         self, topics: Sequence[str], start: datetime, end: datetime
     ) -> list[Event]:
-        """The events on `topics` of the tickets opened before `end` and not closed before
-        `start`."""
+        """The events on `topics` of the tickets opened before `end` and not ended (closed or
+        merged, and not reopened since) before `start`."""
         ...
 
     async def agent_events(self, start: datetime, end: datetime) -> list[AgentEvent]:
@@ -133,7 +133,8 @@ class KpiStore(Protocol):
         ...
 
     async def open_tickets(self) -> dict[str, int]:
-        """Tickets opened and not closed, per channel of their opening."""
+        """Tickets opened and not ended (closed or merged, not reopened since), per channel of
+        their opening."""
         ...
 
     async def counts(self) -> list[EventCount]: ...
@@ -318,16 +319,16 @@ JOIN events AS e ON e.entity = n.entity_id AND e.topic = ANY($2::text[])
                 AND e.topic <> 'call-events'
 WHERE n.kind = $1 AND n.placed_at >= $3 AND n.placed_at < $4
 """
-# Closed from `start` on, or still open: two index ranges (most tickets opened before a period
-# were closed before it).
+# Ended from `start` on, or still open: two index ranges (most tickets opened before a period
+# had ended before it).
 OPEN_TICKET_EVENTS_SQL = """
 SELECT e.topic, e.body::text AS body
 FROM (
     SELECT entity_id FROM entities
-    WHERE kind = 'ticket' AND closed_at >= $2 AND placed_at < $3
+    WHERE kind = 'ticket' AND ended_at >= $2 AND placed_at < $3
     UNION ALL
     SELECT entity_id FROM entities
-    WHERE kind = 'ticket' AND closed_at IS NULL AND placed_at IS NOT NULL AND placed_at < $3
+    WHERE kind = 'ticket' AND ended_at IS NULL AND placed_at IS NOT NULL AND placed_at < $3
 ) AS n
 JOIN events AS e ON e.entity = n.entity_id AND e.topic = ANY($1::text[])
                 AND e.topic <> 'call-events'
@@ -351,7 +352,7 @@ WHERE a.kind = 'agent'
 """
 OPEN_TICKETS_SQL = """
 SELECT channel, count(*) AS tickets FROM entities
-WHERE kind = 'ticket' AND closed_at IS NULL AND placed_at IS NOT NULL
+WHERE kind = 'ticket' AND ended_at IS NULL AND placed_at IS NOT NULL
 GROUP BY channel
 """
 COUNTS_SQL = """
@@ -503,11 +504,13 @@ class PostgresBatch:
         )
 
     async def place_entities(self, changes: EntityChanges) -> None:
-        """Keep each entity's earliest (or latest) place and a ticket's earliest close."""
+        """Keep each entity's earliest (or latest) place and a ticket's latest step (close,
+        reopening, merge), which says whether and when it ended."""
         keys = changes.keys()
         if not keys:
             return
         placings = [changes.placings.get(k) for k in keys]
+        steps = [changes.steps.get(k) for k in keys]
         await self.connection.execute(
             PLACE_ENTITIES_SQL,
             [kind for kind, _ in keys],
@@ -516,7 +519,9 @@ class PostgresBatch:
             [p and p.rank_id for p in placings],
             [p and p.placed_at for p in placings],
             [p and p.channel for p in placings],
-            [changes.closings.get(k) for k in keys],
+            [s and s.rank_at for s in steps],
+            [s and s.rank_id for s in steps],
+            [s and s.ended_at for s in steps],
         )
 
 
@@ -695,17 +700,26 @@ EXCLUDED.rank_at IS NOT NULL AND (n.rank_at IS NULL OR CASE
     THEN (EXCLUDED.rank_at, EXCLUDED.rank_id) > (n.rank_at, n.rank_id)
     ELSE (EXCLUDED.rank_at, EXCLUDED.rank_id) < (n.rank_at, n.rank_id) END)
 """
+# A ticket's step replaces the one kept when it comes later: the latest says whether it ended.
+_LATER_STEP = """
+EXCLUDED.step_at IS NOT NULL AND (n.step_at IS NULL
+    OR (EXCLUDED.step_at, EXCLUDED.step_id) > (n.step_at, n.step_id))
+"""
 PLACE_ENTITIES_SQL = f"""
-INSERT INTO entities AS n (kind, entity_id, rank_at, rank_id, placed_at, channel, closed_at)
+INSERT INTO entities AS n
+    (kind, entity_id, rank_at, rank_id, placed_at, channel, step_at, step_id, ended_at)
 SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[],
-                     $5::timestamptz[], $6::text[], $7::timestamptz[])
+                     $5::timestamptz[], $6::text[], $7::timestamptz[], $8::text[],
+                     $9::timestamptz[])
 ORDER BY 1, 2
 ON CONFLICT (kind, entity_id) DO UPDATE SET
     rank_at = CASE WHEN {_REPLACES} THEN EXCLUDED.rank_at ELSE n.rank_at END,
     rank_id = CASE WHEN {_REPLACES} THEN EXCLUDED.rank_id ELSE n.rank_id END,
     placed_at = CASE WHEN {_REPLACES} THEN EXCLUDED.placed_at ELSE n.placed_at END,
     channel = CASE WHEN {_REPLACES} THEN EXCLUDED.channel ELSE n.channel END,
-    closed_at = LEAST(n.closed_at, EXCLUDED.closed_at)
+    step_at = CASE WHEN {_LATER_STEP} THEN EXCLUDED.step_at ELSE n.step_at END,
+    step_id = CASE WHEN {_LATER_STEP} THEN EXCLUDED.step_id ELSE n.step_id END,
+    ended_at = CASE WHEN {_LATER_STEP} THEN EXCLUDED.ended_at ELSE n.ended_at END
 """  # noqa: S608 (fixed kind names)
 UPSERT_COUNTS_SQL = """
 INSERT INTO event_counts AS c

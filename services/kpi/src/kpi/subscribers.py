@@ -1,9 +1,10 @@
 """Topic -> handler, nothing more. Reads call-events, agent-events, ticket-opened,
-ticket-assigned, ticket-closed, chat-events, interactions, csat-responses, contact-requests and
-contact-outcomes in batches (one transaction and one offset commit per batch, not per event).
-Writes each invalid record to `<topic>.dlq` and goes on with the rest of its batch.
+ticket-assigned, ticket-closed, ticket-changes, chat-events, interactions, csat-responses,
+contact-requests and contact-outcomes in batches (one transaction and one offset commit per
+batch, not per event). Writes each invalid record to `<topic>.dlq` and goes on with the rest of
+its batch.
 
-One batch subscriber for the ten topics, each record parsed by its own topic's contract: one
+One batch subscriber for every topic, each record parsed by its own topic's contract: one
 consumer joins the group once, where a subscriber per kind of topic made several members of
 one process rebalance each other at every start (crm measured 10 s before the first message
 against 1-2 s)."""
@@ -23,6 +24,7 @@ from cc_schemas import (
     CSAT_RESPONSES,
     INTERACTIONS,
     TICKET_ASSIGNED,
+    TICKET_CHANGES,
     TICKET_CLOSED,
     TICKET_OPENED,
 )
@@ -37,6 +39,7 @@ CONSUMED = [
     TICKET_OPENED,
     TICKET_ASSIGNED,
     TICKET_CLOSED,
+    TICKET_CHANGES,
     CHAT_EVENTS,
     INTERACTIONS,
     CSAT_RESPONSES,

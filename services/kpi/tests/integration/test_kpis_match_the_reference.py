@@ -16,7 +16,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
-from cc_schemas import OutboundOutcome, encode
+from cc_schemas import OutboundOutcome, TicketStateChanged, encode
 from cc_testing import (
     RunningService,
     Servers,
@@ -258,5 +258,9 @@ def test_the_generated_histories_have_every_case_those_kpis_distinguish(
     assert chats["replies"] > 0
     assert 0 < interactions["first_contact_resolution"] < 1
     assert held["held_ms"] > 0
+    (tickets,) = report(kpi, "tickets", ())
+    assert tickets["merged"] > 0
+    reopened = [e for e in EVENTS if isinstance(e, TicketStateChanged) and e.from_state == "closed"]
+    assert reopened
     assert len(report(kpi, "assignees", ("assignee",))) > 1
     assert len({row["backlog"] for row in backlog}) > 1
