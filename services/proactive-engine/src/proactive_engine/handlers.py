@@ -42,7 +42,7 @@ from proactive_engine.domain import Suppression
 from proactive_engine.firing import RoundOutcome, RoundPlan, Suppressed, plan_round, settle
 from proactive_engine.ledger import Answer, Verdict
 from proactive_engine.metrics import EngineMetrics
-from proactive_engine.owned import Held, LiveSession, OwnedSessions
+from proactive_engine.owned import LiveSession, OwnedSessions
 from proactive_engine.repository import Repository
 from proactive_engine.rules import Rule, due_decisions
 from proactive_engine.store import SessionStore
@@ -122,9 +122,10 @@ async def take_partitions(deps: Dependencies, partitions: Iterable[int]) -> None
     `load_unloaded`, or by the partition's next batch, whichever comes first: the consumer
     would otherwise only log the failure, and a partition without new events would never
     fire its sessions."""
+    assigned = list(partitions)
     async with deps.lock:
-        to_load = deps.owned.resume(partitions)
-        deps.watermarks.keep(partitions)
+        to_load = deps.owned.resume(assigned)
+        deps.watermarks.keep(assigned)
         for partition in to_load:
             try:
                 await _own(deps, partition)
@@ -205,9 +206,10 @@ async def apply_shop_events(
         late = 0
         for partition, records in by_partition.items():
             await _own(deps, partition)
-            late += _hold(deps, partition, records, before)
+            late += _fold_or_hold(deps, partition, records, before)
         if late:
             deps.metrics.late_events.inc(late)
+        await _scheduled(deps, deps.owned.folded_now())
         mark = deps.watermarks.advance(time.monotonic(), deps.clock.now())
         if mark is not None:
             await _release(deps, mark)
@@ -217,12 +219,13 @@ async def apply_shop_events(
             deps.checkpoints.begin()
 
 
-def _hold(
+def _fold_or_hold(
     deps: Dependencies, partition: int, records: Iterable[ShopRecord], mark: datetime | None
 ) -> int:
-    """Hold the records in their sessions and note their times; returns how many came after
-    the watermark had passed them (later than the allowed lateness). In one pass: this runs
-    for every event."""
+    """Note the records' times, fold those the watermark (`mark`, before this batch) has
+    passed and hold the others in their sessions; returns how many came after the watermark
+    had passed them (later than the allowed lateness). In one pass: this runs for every
+    event."""
     owned, watermarks, at = deps.owned, deps.watermarks, time.monotonic()
     late = 0
     for event, source, offset in records:
@@ -230,15 +233,19 @@ def _hold(
         watermarks.observe(source, occurred_at, at)
         if mark is not None and occurred_at < mark:
             late += 1
-        live = owned.session(event.session_id, partition)
-        owned.hold(live, Held(occurred_at, event.event_id, event, source, offset))
+        owned.fold_or_hold(owned.session(event.session_id, partition), event, source, offset, mark)
     return late
 
 
 async def _release(deps: Dependencies, mark: datetime) -> None:
-    """Fold the held events the watermark has passed; a session that checked an order's
-    status has its order problems read before its deadline is set."""
+    """Fold the held events the watermark has passed."""
     _, checking = deps.owned.release(mark)
+    await _scheduled(deps, checking)
+
+
+async def _scheduled(deps: Dependencies, checking: Sequence[LiveSession]) -> None:
+    """A session that checked an order's status has its order problems read before its
+    deadline is set."""
     if not checking:
         return
     await _refresh_orders(deps, checking)

@@ -28,6 +28,8 @@ from proactive_engine.rules import Rule, next_deadline
 from proactive_engine.session import SessionState, fold_event
 from proactive_engine.watermark import SourcePartition
 
+_STALE = object()  # a deadline not computed since the session changed
+
 
 @dataclass(order=True, slots=True)
 class Held:
@@ -78,6 +80,11 @@ class OwnedSessions:
         # Sessions holding events until the watermark reaches them: (first held, session).
         self._waiting: list[tuple[datetime, str]] = []
         self._holding: set[str] = set()  # sessions with held events
+        self._firing: set[str] = set()  # sessions popped by the round in progress
+        # Sessions folded by the batch in progress (`fold_or_hold`): their deadline since, or
+        # _STALE until asked for; and those that checked an order's status.
+        self._folded_now: dict[str, object] = {}
+        self._checking_now: list[LiveSession] = []
 
     def __len__(self) -> int:
         return len(self.sessions)
@@ -121,6 +128,7 @@ class OwnedSessions:
         for session_id in self.partitions.pop(partition, set()):
             self.sessions.pop(session_id, None)
             self._holding.discard(session_id)
+            self._firing.discard(session_id)
 
     def session(self, session_id: str, partition: int) -> LiveSession:
         """The owned session, a new empty one if the partition never saw it."""
@@ -192,6 +200,7 @@ class OwnedSessions:
                 held.append((at, session_id))
                 continue
             live.due_at, live.fires_at = None, at
+            self._firing.add(session_id)
             due.append(live)
         for entry in held:
             heapq.heappush(self._heap, entry)
@@ -216,18 +225,62 @@ class OwnedSessions:
 
     # --- events held until the watermark reaches them ---
 
+    def fold_or_hold(
+        self,
+        live: LiveSession,
+        event: ShopEvent,
+        source: SourcePartition,
+        offset: int,
+        mark: datetime | None,
+    ) -> None:
+        """Fold an event the watermark has passed already (live, nearly all of them) at once,
+        unless events of its session wait before it or a deadline of its session comes first;
+        hold it otherwise. `folded_now` ends the batch."""
+        at = event.occurred_at
+        if mark is None or at > mark or live.held or live.fires_at is not None:
+            self.hold(live, Held(at, event.event_id, event, source, offset))
+            return
+        session_id = live.session_id
+        due = self._folded_now.get(session_id, live.due_at)
+        if due is _STALE:  # folded in this batch: its deadline since, computed when needed
+            due = self._folded_now[session_id] = next_deadline(self.rules, live.state)
+        if due is not None and at > due:  # type: ignore[operator]
+            self.hold(live, Held(at, event.event_id, event, source, offset))
+        elif fold_event(live.state, event):
+            self._folded_now[session_id] = _STALE
+            if type(event) is OrderStatusChecked:
+                self._checking_now.append(live)
+                self._watching.add(session_id)
+
+    def folded_now(self) -> list[LiveSession]:
+        """The batch's events folded at once are in: mark their sessions changed and set their
+        deadlines; returns those that checked an order's status."""
+        for session_id in self._folded_now:
+            live = self.sessions.get(session_id)
+            if live is not None:
+                self.mark_dirty(live)
+                self._set_deadline(live)
+        checking = self._checking_now
+        self._folded_now, self._checking_now = {}, []
+        return checking
+
     def hold(self, live: LiveSession, held: Held) -> None:
         """Keep an event for the session until `release` folds it (a redelivery of one held
         already keeps the earlier offset)."""
         events = live.held
-        i = bisect_left(events, held)
-        if i < len(events) and events[i].event_id == held.event_id and events[i].at == held.at:
-            if held.offset < events[i].offset and held.source == events[i].source:
-                events[i] = held
-            return
-        events.insert(i, held)
-        self._holding.add(live.session_id)
+        if not events or (events[-1].at, events[-1].event_id) < (held.at, held.event_id):
+            events.append(held)  # most come in order: no search
+            i = len(events) - 1
+        else:
+            i = bisect_left(events, held)
+            same = events[i] if i < len(events) else None
+            if same is not None and same.event_id == held.event_id and same.at == held.at:
+                if held.offset < same.offset and held.source == same.source:
+                    events[i] = held
+                return
+            events.insert(i, held)
         if i == 0:
+            self._holding.add(live.session_id)
             heapq.heappush(self._waiting, (held.at, live.session_id))
 
     def release(self, mark: datetime) -> tuple[list[LiveSession], list[LiveSession]]:
@@ -247,6 +300,7 @@ class OwnedSessions:
         """The round that fired the session ended: schedule its next deadline and fold the
         events held behind the one it fired."""
         live.fires_at = None
+        self._firing.discard(live.session_id)
         self._set_deadline(live)
         if mark is not None and live.held:
             self._release(live, mark, {}, {})
@@ -266,12 +320,14 @@ class OwnedSessions:
         return earliest
 
     def due_count(self, mark: datetime | None) -> int:
-        """Sessions whose deadline `mark` has passed, or being fired (a scan: for metrics)."""
+        """Sessions whose deadline `mark` has passed, or being fired (for metrics: a scan only
+        when the earliest deadline has passed)."""
+        if mark is None or not self._heap or self._heap[0][0] > mark:
+            return len(self._firing)
         return sum(
             1
             for live in self.sessions.values()
-            if live.fires_at is not None
-            or (mark is not None and live.due_at is not None and live.due_at <= mark)
+            if live.fires_at is not None or (live.due_at is not None and live.due_at <= mark)
         )
 
     def held_count(self) -> int:
@@ -284,12 +340,12 @@ class OwnedSessions:
         changed: dict[str, LiveSession],
         checking: dict[str, LiveSession],
     ) -> None:
-        events, n = live.held, 0
+        events, n, due = live.held, 0, live.due_at
         while (
             n < len(events)
             and events[n].at <= mark
             and live.fires_at is None
-            and (live.due_at is None or events[n].at <= live.due_at)
+            and (due is None or events[n].at <= due)
         ):
             event = events[n].event
             n += 1
@@ -298,8 +354,8 @@ class OwnedSessions:
                 if type(event) is OrderStatusChecked:
                     checking[live.session_id] = live
                     self._watching.add(live.session_id)
-                if n < len(events):  # the next one may lie past the new deadline
-                    self._set_deadline(live)
+                if n < len(events) and events[n].at <= mark:  # it may lie past the new deadline
+                    due = next_deadline(self.rules, live.state)
         del events[:n]
         if live.session_id in changed:
             self.mark_dirty(live)

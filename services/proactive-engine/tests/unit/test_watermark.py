@@ -181,43 +181,50 @@ sessions = st.lists(
 )
 
 
-def arrival_order(plan: list[list[tuple[str, int]]], seed: int) -> list[tuple[int, ShopEvent]]:
+def arrival_order(
+    plan: list[list[tuple[str, int]]], seed: int | None
+) -> list[tuple[int, ShopEvent]]:
     """(partition, event) in the order a broker would deliver them: by event time, each
-    delayed by less than the allowed lateness (so out of order within it)."""
+    delayed by less than the allowed lateness (so out of order within it); no seed, no delay."""
     jitter = random.Random(seed)
     arrivals = []
     for s, events in enumerate(plan):
         at = minute(s * 7)
         for n, (kind, gap) in enumerate(events):
             at += timedelta(minutes=gap)
-            delay = timedelta(seconds=jitter.uniform(0, LATENESS.total_seconds() - 1))
+            delay = timedelta(seconds=0 if seed is None else jitter.uniform(0, 59))
             arrivals.append((at + delay, s % 3, shop_event(kind, f"s{s}", n, at)))
     arrivals.sort(key=lambda a: a[0])
     return [(partition, event) for _, partition, event in arrivals]
 
 
-def run(batches: Iterable[Sequence[tuple[int, ShopEvent]]]) -> list[list[Fired]]:
-    """Hold each batch, move the watermark on and fire what it passed (rounds of at most 3
-    sessions), then once the stream is over and silent, fire the rest; returns the rounds."""
-    owned, marks = OwnedSessions(RULES), watermarks(NEVER_IDLE)
+def run(
+    batches: Iterable[Sequence[tuple[int, ShopEvent]]], wall: datetime = T0
+) -> list[list[Fired]]:
+    """Fold or hold each batch as the handlers do, move the watermark on and fire what it
+    passed (rounds of at most 3 sessions), then once the stream is over and silent, fire the
+    rest; returns the rounds. With a `wall` clock ahead of the events, live: they come after
+    the watermark passed them (a backlog), and are folded at once."""
+    owned, marks = OwnedSessions(RULES), watermarks(NEVER_IDLE, follows_wall=wall > T0)
     for partition in range(3):
         owned.assign(partition, [])
         marks.own(partition, None, at=0)
     rounds: list[list[Fired]] = []
     offset = 0
     for batch in batches:
+        before = marks.current  # events it has passed are folded at once, as live
         for partition, event in batch:
             marks.observe(browse(partition), event.occurred_at, at=0)
             live = owned.session(event.session_id, partition)
-            held = Held(event.occurred_at, event.event_id, event, browse(partition), offset)
-            owned.hold(live, held)
+            owned.fold_or_hold(live, event, browse(partition), offset, before)
             offset += 1
-        rounds += fire(owned, marks, at=0)
-    return rounds + fire(owned, marks, at=10 * NEVER_IDLE)
+        owned.folded_now()
+        rounds += fire(owned, marks, at=0, wall=wall)
+    return rounds + fire(owned, marks, at=10 * NEVER_IDLE, wall=wall)
 
 
-def fire(owned: OwnedSessions, marks: Watermarks, at: float) -> list[list[Fired]]:
-    mark = marks.advance(at, wall=T0)
+def fire(owned: OwnedSessions, marks: Watermarks, at: float, wall: datetime) -> list[list[Fired]]:
+    mark = marks.advance(at, wall)
     rounds: list[list[Fired]] = []
     if mark is None:
         return rounds
@@ -263,6 +270,21 @@ def test_the_same_episodes_fire_on_the_same_facts_however_the_events_are_batched
 
     assert flat(batched) == flat(one_by_one)
     assert flat(at_once) == flat(one_by_one)
+
+
+@settings(max_examples=100, deadline=None)
+@given(plan=sessions)
+def test_a_backlog_read_after_the_watermark_passed_it_decides_as_a_replay_does(
+    plan: list[list[tuple[str, int]]],
+) -> None:
+    stream = arrival_order(plan, seed=None)
+    days_later = T0 + timedelta(days=3)
+
+    # An empty batch first: the watermark is days past the events before they come.
+    backlog = run([[], stream], wall=days_later)
+    replayed = run([[event] for event in stream])
+
+    assert flat(backlog) == flat(replayed)
 
 
 @settings(max_examples=150, deadline=None)
