@@ -132,3 +132,18 @@ def test_a_round_publishes_what_the_ledger_allows_and_settles_every_decided_epis
         ("opted-out", Suppression.OPTED_OUT),
         ("found-on-topic", Suppression.ALREADY_PUBLISHED),
     ]
+
+
+def test_a_decision_is_judged_at_its_deadline_and_expires_only_on_the_wall_clock() -> None:
+    state = cart_session("s1")
+    deadline = T0 + timedelta(minutes=15)  # the abandoned cart's, from its last event at T0
+
+    # Fired on time, or hours of event time later by a fast replay: the same request.
+    (on_time,) = plan_round([(state, deadline)], set(), {}, RULES, CONFIG, T0).claims
+    stale = plan_round([(state, deadline)], set(), {}, RULES, CONFIG, T0 + timedelta(hours=2))
+
+    assert (on_time.request.occurred_at, on_time.request.expires_at) == (
+        deadline,
+        deadline + timedelta(minutes=60),
+    )
+    assert [(s.session_id, s.cause) for s in stale.suppressed] == [("s1", Suppression.EXPIRED)]
