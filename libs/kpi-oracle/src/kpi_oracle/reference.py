@@ -1,7 +1,7 @@
 """A plain reference computation of every KPI (calls, outbound calls, agents, tickets, backlog,
-assignees, chats, interactions, CSAT, proactive contacts) straight from a list of raw events,
-for tests and benchmarks. It shares no code with the service's projection: it deduplicates,
-sorts and counts in one pass, the obvious way."""
+assignees, SLA warnings and breaches, chats, interactions, CSAT, proactive contacts) straight
+from a list of raw events, for tests and benchmarks. It shares no code with the service's
+projection: it deduplicates, sorts and counts in one pass, the obvious way."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ from cc_schemas import (
     CsatSubmitted,
     Event,
     InteractionRecorded,
+    SlaBreached,
+    SlaWarning,
     TicketAssigned,
     TicketClosed,
     TicketMerged,
@@ -639,3 +641,27 @@ def assignee_kpis(
             "average_held_seconds": _secs(s["held_ms"], s["stretches"]),
         },
     )
+
+
+def sla_kpis(
+    events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
+) -> list[Row]:
+    """Each distinct SLA warning and breach, in the local hour it was published."""
+    sums: dict[tuple[Any, ...], list[int]] = {}
+    for e in _unique(events).values():
+        if not isinstance(e, SlaWarning | SlaBreached):
+            continue
+        hour = _hour(e.occurred_at, zone)
+        if not start <= hour.date() < end:
+            continue
+        extra = {
+            "target": e.target.value,
+            "cluster": e.cluster,
+            "priority": e.priority.value,
+            "team": "" if e.team is None else e.team.value,
+        }
+        s = sums.setdefault(_key(hour, groups, extra), [0, 0])
+        s[isinstance(e, SlaBreached)] += 1
+    if not groups and not sums:
+        sums[()] = [0, 0]
+    return _rows(groups, sums, lambda s: {"warnings": s[0], "breaches": s[1]})

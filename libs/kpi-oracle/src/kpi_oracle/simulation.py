@@ -21,6 +21,7 @@ from cc_schemas import (
     TICKET_CHANGES,
     TICKET_CLOSED,
     TICKET_OPENED,
+    TICKET_SLA,
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
@@ -49,6 +50,8 @@ from cc_schemas import (
     ExitReason,
     InteractionRecorded,
     OutboundOutcome,
+    SlaBreached,
+    SlaWarning,
     TicketAssigned,
     TicketClosed,
     TicketMerged,
@@ -331,6 +334,31 @@ def _merged(event_id: str, at: datetime, into: str, **common: str) -> TicketMerg
     )
 
 
+def sla_events(rng: random.Random, n: int, start: datetime = START, days: int = 14) -> list[Event]:
+    """Warnings and breaches of the three targets, for tickets of every cluster and priority,
+    with a team or none; a breach mostly after its warning."""
+    out: list[Event] = []
+    for i in range(n):
+        at = start + timedelta(seconds=rng.uniform(0, days * 86400))
+        target = rng.choice(["first_response", "next_update", "solution"])
+        common = {
+            "source": SRC,
+            "ticket_id": f"T-{i}",
+            "target": target,
+            "due_at": at + timedelta(hours=1),
+            "policy": "default",
+            "cluster": rng.choice(["return", "warranty_replacement", "spare_parts"]),
+            "priority": rng.choice(["low", "normal", "high", "urgent"]),
+            "team": rng.choice(["contact_centre", "marketing", None]),
+            "assignee": rng.choice(["anna", None]),
+        }
+        out.append(SlaWarning(event_id=f"sla-{i}/{target}/w", occurred_at=at, **common))
+        if rng.random() < 0.4:
+            late = at + timedelta(hours=1, seconds=rng.uniform(0, 60))
+            out.append(SlaBreached(event_id=f"sla-{i}/{target}/b", occurred_at=late, **common))
+    return out
+
+
 def chat_events(rng: random.Random, n: int, start: datetime = START, days: int = 14) -> list[Event]:
     """Customer and proactive chats; customer, agent and system messages 0.1 ms apart at most
     (durations of exactly half a millisecond happen); a few chats never seen starting."""
@@ -471,6 +499,7 @@ TOPIC_OF = {
     "ticket.closed": TICKET_CLOSED,
     "ticket.state_changed": TICKET_CHANGES,
     "ticket.merged": TICKET_CHANGES,
+    "sla.": TICKET_SLA,
     "chat.": CHAT_EVENTS,
     "interaction.": INTERACTIONS,
     "csat.": CSAT_RESPONSES,
@@ -499,13 +528,15 @@ def disorder(
 
 
 def traffic(seed: int, calls: int, others: int) -> list[Message]:
-    """Everything, disordered; `others` scales tickets, chats, interactions, CSAT, contacts."""
+    """Everything, disordered; `others` scales tickets, SLA events, chats, interactions, CSAT,
+    contacts."""
     rng = random.Random(seed)
     events = call_events(rng, calls) + agent_events(rng)
     events += ticket_events(rng, others) + chat_events(rng, others)
     events += interaction_events(rng, others) + csat_events(rng, others)
     events += contact_events(rng, others)
     events += outbound_events(random.Random(seed + 1), others * 3)  # apart: the rest unchanged
+    events += sla_events(random.Random(seed + 2), others)
     return disorder(rng, events)
 
 

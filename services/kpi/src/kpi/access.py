@@ -12,6 +12,7 @@ ACCESS: dict[str, Access] = {
     "GET /v1/reports/tickets": requires(SUPERVISOR),
     "GET /v1/reports/backlog": requires(SUPERVISOR),
     "GET /v1/reports/assignees": requires(SUPERVISOR),
+    "GET /v1/reports/sla": requires(SUPERVISOR),
     "GET /v1/reports/chats": requires(SUPERVISOR),
     "GET /v1/reports/interactions": requires(SUPERVISOR),
     "GET /v1/reports/csat": requires(SUPERVISOR),

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
-from cc_schemas import AGENT_EVENTS, CALL_EVENTS
+from cc_schemas import AGENT_EVENTS, CALL_EVENTS, TICKET_SLA
 from kpi import omni_reports
 from kpi.omnichannel import OmnichannelProjection
 from kpi.periods import local_today
@@ -26,7 +26,8 @@ from kpi.reports import ReportQuery, coverage, to_csv
 
 GROUPS_DOC = (
     "Comma-separated groupings: queue, agent, hour, day, week (ISO), month, hour_of_day (0-23), "
-    "weekday (1 = Monday); empty for one total row."
+    "weekday (1 = Monday); channel, cluster, team, assignee, origin, direction, rule, target, "
+    "priority where the report has them; empty for one total row."
 )
 EXAMPLE = {
     "queue": "sales",
@@ -142,6 +143,12 @@ def kpi_router(reports: Reports) -> APIRouter:
         omni_reports.assignee_report,
         "Time each responsible held tickets",
         TICKETS_OPENED,
+    )
+    report(
+        "sla",
+        reports.sla,
+        "Claims' SLA warnings and breaches per target, cluster, priority, team and period",
+        (TICKET_SLA,),
     )
     omni("chats", omni_reports.chat_report, "Chats: first response and reply times", CHATS)
     omni("interactions", omni_reports.interaction_report, "Contacts per channel, FCR", CASES)

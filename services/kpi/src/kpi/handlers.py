@@ -13,6 +13,7 @@ from kpi.entities import entity_changes
 from kpi.fold import fold_calls, fold_outbound
 from kpi.outbound import OutboundFact, is_outbound, outbound_fact_of
 from kpi.repository import Batch, KpiStore
+from kpi.sla import sla_changes
 
 
 async def record_events(
@@ -48,6 +49,7 @@ async def record_events(
             known_attempts = await batch.lock_outbound(list(outbound))
             await batch.save_outbound(fold_outbound(known_attempts, outbound, zone))
         await batch.place_entities(entity_changes(new))
+        await batch.save_sla(sla_changes(new, zone))
         await batch.count(new, received_at)
         return len(new)
 

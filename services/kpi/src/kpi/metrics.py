@@ -23,6 +23,7 @@ from kpi.periods import local_today
 from kpi.queries import CSAT, Reports
 from kpi.reports import ReportQuery
 from kpi.repository import EventCount
+from kpi.sla import SlaCounts
 
 WAITING_HORIZON = timedelta(hours=4)  # an offered call without outcome older than this is stale
 
@@ -74,6 +75,8 @@ class Snapshot:
     waiting: dict[str, int] = field(default_factory=dict)
     backlog: dict[str, int] = field(default_factory=dict)
     csat_today: dict[str, float] = field(default_factory=dict)
+    sla_totals: dict[tuple[str, str], SlaCounts] = field(default_factory=dict)  # target, team
+    sla_today: list[dict[str, Any]] = field(default_factory=list)  # SLA report rows per target
 
 
 class KpiCollector(Collector):
@@ -92,17 +95,18 @@ class KpiCollector(Collector):
     async def refresh(self) -> None:
         store, now = self.reports.store, self.now()
         today = local_today(now, self.reports.zone)
-        answers = await self.reports.projection(CSAT, today, today + timedelta(days=1))
+        tomorrow = today + timedelta(days=1)
+        answers = await self.reports.projection(CSAT, today, tomorrow)
         self.snapshot = Snapshot(
             counts=await store.counts(),
             call_totals=await store.call_totals(),
             outbound_totals=await store.outbound_totals(),
-            today=await self.reports.calls(
-                ReportQuery(today, today + timedelta(days=1), ("queue",))
-            ),
+            today=await self.reports.calls(ReportQuery(today, tomorrow, ("queue",))),
             waiting=await store.waiting(now - WAITING_HORIZON),
             backlog=await store.open_tickets(),
             csat_today=answers.csat_of_day(today),
+            sla_totals=await store.sla_totals(),
+            sla_today=await self.reports.sla(ReportQuery(today, tomorrow, ("target",))),
         )
 
     def collect(self) -> Iterator[Metric]:
@@ -149,6 +153,30 @@ class KpiCollector(Collector):
         for queue, totals in outbound:
             talk.add_metric([queue], totals.talk_ms / 1000)
         yield talk
+        yield from self._sla()
+
+    def _sla(self) -> Iterator[Metric]:
+        warnings = CounterMetricFamily(
+            "kpi_sla_warnings",
+            "Claims' SLA warnings: a deadline near with its target not met",
+            labels=["target", "team"],
+        )
+        breaches = CounterMetricFamily(
+            "kpi_sla_breaches",
+            "Claims' SLA breaches: a deadline passed with its target not met",
+            labels=["target", "team"],
+        )
+        for (target, team), counts in sorted(self.snapshot.sla_totals.items()):
+            warnings.add_metric([target, team], counts.warnings)
+            breaches.add_metric([target, team], counts.breaches)
+        yield warnings
+        yield breaches
+        today = GaugeMetricFamily(
+            "kpi_sla_breaches_today", "Claims' SLA breaches published today", labels=["target"]
+        )
+        for row in self.snapshot.sla_today:
+            today.add_metric([row["target"]], row["breaches"])
+        yield today
 
     def _today(self) -> Iterator[Metric]:
         for field_name, (name, doc) in TODAY_GAUGES.items():

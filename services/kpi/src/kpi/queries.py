@@ -32,6 +32,8 @@ from kpi.omnichannel import OmnichannelProjection
 from kpi.outbound_report import OUTBOUND_GROUPS, outbound_report
 from kpi.reports import CALL_GROUPS, ReportQuery, Span, call_report, span_of
 from kpi.repository import KpiStore
+from kpi.sla import SLA_GROUPS
+from kpi.sla_report import sla_report
 
 Row = dict[str, Any]
 # The claims reports' topics.
@@ -77,6 +79,11 @@ class Reports:
         query.check(OUTBOUND_GROUPS)
         groups = await self.store.outbound_groups(query.start, query.end, query.group_by)
         return outbound_report(groups, query)
+
+    async def sla(self, query: ReportQuery) -> list[Row]:
+        query.check(SLA_GROUPS)
+        groups = await self.store.sla_groups(query.start, query.end, query.group_by)
+        return sla_report(groups, query)
 
     async def agents(self, query: ReportQuery) -> list[Row]:
         agents = AgentProjection(self.zone)

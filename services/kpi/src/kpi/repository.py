@@ -27,6 +27,7 @@ from kpi.entities import LATEST_KINDS, EntityChanges, entity_of
 from kpi.fold import CallChanges, OutboundChanges, by_day
 from kpi.outbound import COUNT_NAMES, OUTCOMES, OutboundFact, OutboundMeasures
 from kpi.periods import PERIOD_KEYS, period_key
+from kpi.sla import SlaCounts, SlaKey
 
 T = TypeVar("T")
 DEADLOCK_RETRIES = 5
@@ -50,6 +51,13 @@ DAY_GROUPS = {
     "week": "date_trunc('week', day::timestamp)",
     "month": "date_trunc('month', day::timestamp)",
     "weekday": "date_part('isodow', day)",
+}
+SLA_GROUPS_SQL = {
+    "target": "target",
+    "cluster": "cluster",
+    "priority": "priority",
+    "team": "team",
+    **{g: e for g, e in HOUR_GROUPS.items() if g not in ("queue", "agent")},
 }
 OUTBOUND_COLUMNS = (*COUNT_NAMES, *(f"ended_{o}" for o in OUTCOMES))
 
@@ -95,6 +103,8 @@ class Batch(Protocol):
 
     async def place_entities(self, changes: EntityChanges) -> None: ...
 
+    async def save_sla(self, buckets: Mapping[SlaKey, SlaCounts]) -> None: ...
+
 
 class KpiStore(Protocol):
     async def run(self, work: Callable[[Batch], Awaitable[T]]) -> T:
@@ -139,6 +149,14 @@ class KpiStore(Protocol):
 
     async def counts(self) -> list[EventCount]: ...
 
+    async def sla_groups(
+        self, start: date, end: date, groups: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], SlaCounts]]: ...
+
+    async def sla_totals(self) -> dict[tuple[str, str], SlaCounts]:
+        """All-time SLA warnings and breaches per target and team."""
+        ...
+
     async def waiting(self, since: datetime) -> dict[str, int]: ...
 
     async def call_totals(self) -> dict[str, Measures]: ...
@@ -174,6 +192,20 @@ class PostgresKpiStore:
         rows = await self._fetch(outbound_groups_sql(groups), _midnight(start), _midnight(end))
         n = len(groups)
         return [(_key(groups, row[:n]), _outbound_measures(row[n:])) for row in rows]
+
+    async def sla_groups(
+        self, start: date, end: date, groups: Sequence[str]
+    ) -> list[tuple[tuple[Any, ...], SlaCounts]]:
+        sums = ["sum(warnings)::bigint", "sum(breaches)::bigint"]
+        sql = _grouped_sql("sla_buckets", "hour", SLA_GROUPS_SQL, groups, sums, "true")
+        rows = await self._fetch(sql, _midnight(start), _midnight(end))
+        n = len(groups)
+        return [(_key(groups, row[:n]), SlaCounts(*row[n:])) for row in rows]
+
+    async def sla_totals(self) -> dict[tuple[str, str], SlaCounts]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(SLA_TOTALS_SQL)
+        return {(r["target"], r["team"]): SlaCounts(r["warnings"], r["breaches"]) for r in rows}
 
     async def _fetch(self, sql: str, *args: object) -> list[tuple[Any, ...]]:
         async with self.database.connection() as connection:
@@ -355,6 +387,10 @@ SELECT channel, count(*) AS tickets FROM entities
 WHERE kind = 'ticket' AND ended_at IS NULL AND placed_at IS NOT NULL
 GROUP BY channel
 """
+SLA_TOTALS_SQL = """
+SELECT target, team, sum(warnings)::bigint AS warnings, sum(breaches)::bigint AS breaches
+FROM sla_buckets GROUP BY target, team
+"""
 COUNTS_SQL = """
 SELECT topic, event_type, events, first_event_at, last_event_at, last_received_at
 FROM event_counts ORDER BY topic, event_type
@@ -522,6 +558,19 @@ class PostgresBatch:
             [s and s.rank_at for s in steps],
             [s and s.rank_id for s in steps],
             [s and s.ended_at for s in steps],
+        )
+
+    async def save_sla(self, buckets: Mapping[SlaKey, SlaCounts]) -> None:
+        """Add a batch's new SLA events to their hour buckets (in key order: the lock order)."""
+        if not buckets:
+            return
+        keys = sorted(buckets)
+        columns = list(zip(*keys, strict=True))
+        await self.connection.execute(
+            UPSERT_SLA_BUCKETS_SQL,
+            *(list(c) for c in columns),
+            [buckets[k].warnings for k in keys],
+            [buckets[k].breaches for k in keys],
         )
 
 
@@ -721,6 +770,14 @@ ON CONFLICT (kind, entity_id) DO UPDATE SET
     step_id = CASE WHEN {_LATER_STEP} THEN EXCLUDED.step_id ELSE n.step_id END,
     ended_at = CASE WHEN {_LATER_STEP} THEN EXCLUDED.ended_at ELSE n.ended_at END
 """  # noqa: S608 (fixed kind names)
+UPSERT_SLA_BUCKETS_SQL = """
+INSERT INTO sla_buckets AS b (hour, target, cluster, priority, team, warnings, breaches)
+SELECT * FROM unnest($1::timestamp[], $2::text[], $3::text[], $4::text[], $5::text[],
+                     $6::bigint[], $7::bigint[])
+ORDER BY 1, 2, 3, 4, 5
+ON CONFLICT (hour, target, cluster, priority, team) DO UPDATE SET
+    warnings = b.warnings + EXCLUDED.warnings, breaches = b.breaches + EXCLUDED.breaches
+"""
 UPSERT_COUNTS_SQL = """
 INSERT INTO event_counts AS c
     (topic, event_type, events, first_event_at, last_event_at, last_received_at)

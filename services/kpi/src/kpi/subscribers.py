@@ -1,8 +1,8 @@
 """Topic -> handler, nothing more. Reads call-events, agent-events, ticket-opened,
-ticket-assigned, ticket-closed, ticket-changes, chat-events, interactions, csat-responses,
-contact-requests and contact-outcomes in batches (one transaction and one offset commit per
-batch, not per event). Writes each invalid record to `<topic>.dlq` and goes on with the rest of
-its batch.
+ticket-assigned, ticket-closed, ticket-changes, ticket-sla, chat-events, interactions,
+csat-responses, contact-requests and contact-outcomes in batches (one transaction and one
+offset commit per batch, not per event). Writes each invalid record to `<topic>.dlq` and goes on
+with the rest of its batch.
 
 One batch subscriber for every topic, each record parsed by its own topic's contract: one
 consumer joins the group once, where a subscriber per kind of topic made several members of
@@ -27,6 +27,7 @@ from cc_schemas import (
     TICKET_CHANGES,
     TICKET_CLOSED,
     TICKET_OPENED,
+    TICKET_SLA,
 )
 from kpi.handlers import record_events
 from kpi.intake import split_batch
@@ -40,6 +41,7 @@ CONSUMED = [
     TICKET_ASSIGNED,
     TICKET_CLOSED,
     TICKET_CHANGES,
+    TICKET_SLA,
     CHAT_EVENTS,
     INTERACTIONS,
     CSAT_RESPONSES,

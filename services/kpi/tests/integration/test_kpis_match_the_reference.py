@@ -235,6 +235,18 @@ def test_the_ticket_backlog_at_the_end_of_each_day_equals_the_reference(
     )
 
 
+SLA_GROUPINGS = [(), ("target",), ("target", "cluster", "priority", "team"), ("team", "day")]
+
+
+@pytest.mark.parametrize("group_by", SLA_GROUPINGS, ids=lambda g: ",".join(g) or "total")
+def test_sla_warnings_and_breaches_equal_the_reference(
+    kpi: RunningService, group_by: tuple[str, ...]
+) -> None:
+    expected = reference.sla_kpis(EVENTS, ROME, START, END, group_by)
+
+    assert same(report(kpi, "sla", group_by), expected)
+
+
 def test_the_time_each_assignee_held_tickets_equals_the_reference(kpi: RunningService) -> None:
     for group_by in [(), ("assignee",), ("assignee", "week")]:
         expected = reference.assignee_kpis(EVENTS, ROME, START, END, group_by)
@@ -260,6 +272,9 @@ def test_the_generated_histories_have_every_case_those_kpis_distinguish(
     assert held["held_ms"] > 0
     (tickets,) = report(kpi, "tickets", ())
     assert tickets["merged"] > 0
+    (sla,) = report(kpi, "sla", ())
+    assert 0 < sla["breaches"] < sla["warnings"]
+    assert "" in {row["team"] for row in report(kpi, "sla", ("team",))}  # tickets without a team
     reopened = [e for e in EVENTS if isinstance(e, TicketStateChanged) and e.from_state == "closed"]
     assert reopened
     assert len(report(kpi, "assignees", ("assignee",))) > 1

@@ -106,6 +106,11 @@ async def test_each_report_of_a_short_period_equals_the_reference_over_every_eve
                 reference.backlog_kpis(EVENTS, ROME, start, end, False),
             ),
             (
+                "sla",
+                await reports.sla(ReportQuery(start, end, ("day", "target", "team"))),
+                reference.sla_kpis(EVENTS, ROME, start, end, ("day", "target", "team")),
+            ),
+            (
                 "chats",
                 await reports.omnichannel(CHATS, omni_reports.chat_report, query),
                 reference.chat_kpis(EVENTS, ROME, start, end, ("day",)),
