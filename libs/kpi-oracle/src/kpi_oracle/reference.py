@@ -197,8 +197,13 @@ def ticket_kpis(
     events: list[Event], zone: ZoneInfo, start: date, end: date, groups: tuple[str, ...]
 ) -> list[Row]:
     """Tickets opened in the period, each counted by how it stands after its last close,
-    reopening or merge: open, closed (by that close's resolution and outcome) or merged."""
+    reopening or merge: open, closed (by that close's resolution and outcome) or merged; and
+    its finished waits for the customer (to the step after each)."""
     opened, histories = _tickets(events)
+    moves: dict[str, list[Any]] = defaultdict(list)
+    for e in sorted(_unique(events).values(), key=lambda e: (e.occurred_at, e.event_id)):
+        if isinstance(e, TicketStateChanged | TicketClosed | TicketMerged):
+            moves[e.ticket_id].append(e)
     sums: dict[tuple[Any, ...], Row] = {}
     for tid, o in opened.items():
         hour = _hour(o.occurred_at, zone)
@@ -207,6 +212,10 @@ def ticket_kpis(
         extra = {"channel": o.channel.value, "cluster": o.cluster, "team": o.team.value}
         s = sums.setdefault(_key(hour, groups, extra), defaultdict(int))
         s["opened"] += 1
+        for move, following in zip(moves[tid], moves[tid][1:], strict=False):
+            if getattr(move, "to_state", None) == "pending_customer":  # ended by what follows
+                s["waits"] += 1
+                s["wait_ms"] += _ms_between(move.occurred_at, following.occurred_at)
         last = histories[tid][-1] if histories[tid] else None
         if isinstance(last, TicketMerged):
             s["merged"] += 1
@@ -233,6 +242,9 @@ def ticket_kpis(
             if s["closed"]
             else None,
             "merged": s["merged"],
+            "customer_waits": s["waits"],
+            "customer_wait_ms": s["wait_ms"],
+            "average_customer_wait_seconds": _secs(s["wait_ms"], s["waits"]),
         },
     )
 

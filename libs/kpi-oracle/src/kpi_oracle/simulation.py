@@ -271,11 +271,12 @@ def ticket_events(
                     **common,
                 )
             )
-        if rng.random() < 0.2:  # waiting for the customer and back: not a step kpi counts
+        if rng.random() < 0.2:  # waiting for the customer, and back or ended by the close
             at += timedelta(hours=rng.uniform(1, 10))
             out.append(_changed(f"{tid}/wait", at, "open", "pending_customer", **common))
-            at += timedelta(hours=rng.uniform(1, 30))
-            out.append(_changed(f"{tid}/resume", at, "pending_customer", "open", **common))
+            if rng.random() < 0.8:
+                at += timedelta(hours=rng.uniform(1, 30))
+                out.append(_changed(f"{tid}/resume", at, "pending_customer", "open", **common))
         if rng.random() < 0.8:
             at += timedelta(hours=rng.uniform(1, 48))
             out.append(_closed(rng, f"{tid}/close", at, **common))

@@ -25,7 +25,8 @@ Item = tuple[datetime, dict[str, Any], dict[str, int]]
 
 def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
     """Tickets opened in the period: open (a reopened one is open again), closed resolved /
-    unresolved by their last close, merged (neither), NFF, throughput to the last close."""
+    unresolved by their last close, merged (neither), NFF, throughput to the last close, and
+    the time they waited for the customer."""
     query.check(("channel", "cluster", "team", *PERIOD_KEYS))
     items: list[Item] = []
     for ticket in omni.tickets.values():
@@ -54,6 +55,8 @@ def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
                     if closed is None
                     else _ms(closed.occurred_at - opened.occurred_at),
                     "merged": int(isinstance(ended, TicketMerged)),
+                    "customer_waits": len(waits := ticket.customer_waits()),
+                    "customer_wait_ms": sum(_ms(w) for w in waits),
                 },
             )
         )
@@ -62,8 +65,9 @@ def ticket_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
 
 def _ticket_kpis(t: dict[str, int]) -> Row:
     """Merged tickets are neither resolved nor unresolved: out of `closed` and its rates.
-    `merged` comes last, so that CSV columns keep their places."""
-    measures = {k: v for k, v in t.items() if k != "merged"}
+    The measures added later come last, so that CSV columns keep their places."""
+    later = ("merged", "customer_waits", "customer_wait_ms")
+    measures = {k: v for k, v in t.items() if k not in later}
     closed = t["closed_resolved"] + t["closed_unresolved"]
     return {
         **measures,
@@ -72,6 +76,9 @@ def _ticket_kpis(t: dict[str, int]) -> Row:
         "no_fault_found_share": ratio(t["no_fault_found"], closed),
         "average_throughput_seconds": seconds(t["throughput_ms"], closed),
         "merged": t["merged"],
+        "customer_waits": t["customer_waits"],
+        "customer_wait_ms": t["customer_wait_ms"],
+        "average_customer_wait_seconds": seconds(t["customer_wait_ms"], t["customer_waits"]),
     }
 
 

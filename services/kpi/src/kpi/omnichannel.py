@@ -25,6 +25,7 @@ from cc_schemas import (
     TicketEvent,
     TicketMerged,
     TicketOpened,
+    TicketState,
     TicketStateChanged,
 )
 from kpi.entities import is_reopening
@@ -75,6 +76,30 @@ class Ticket:
         steps = [s for s in self.steps() if before is None or s.occurred_at < before]
         last = steps[-1] if steps else None
         return last if isinstance(last, TicketClosed | TicketMerged) else None
+
+    def customer_waits(self) -> list[timedelta]:
+        """Each finished wait for the customer: from a change to pending_customer to the
+        ticket's next state change, close or merge (a wait still running counts none yet)."""
+        moves = sorted(
+            (
+                e
+                for e in self.events.values()
+                if isinstance(e, TicketStateChanged | TicketClosed | TicketMerged)
+            ),
+            key=_order,
+        )
+        waits: list[timedelta] = []
+        since: datetime | None = None
+        for move in moves:
+            if since is not None:
+                waits.append(move.occurred_at - since)
+                since = None
+            if (
+                isinstance(move, TicketStateChanged)
+                and move.to_state is TicketState.PENDING_CUSTOMER
+            ):
+                since = move.occurred_at
+        return waits
 
     def live(self) -> list[tuple[datetime, datetime | None]]:
         """The spans it was open (not closed or merged): from the opening to the first close,

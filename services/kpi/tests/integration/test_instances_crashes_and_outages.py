@@ -118,6 +118,9 @@ def assert_reports_equal_the_reference(kpi: RunningService) -> None:
     assert picked(report(kpi, "outbound", ("queue",)), expected) == expected
     expected = reference.ticket_kpis(EVENTS, ROME, START, END, ("cluster",))
     assert picked(report(kpi, "tickets", ("cluster",)), expected) == expected
+    # SLA buckets are moved by atomic increments from every instance's batches.
+    expected = reference.sla_kpis(EVENTS, ROME, START, END, ("target", "team", "day"))
+    assert picked(report(kpi, "sla", ("target", "team", "day")), expected) == expected
     # The entities of these reports are placed by whichever instance holds their partition of
     # each topic: a ticket's opening and its close may be stored by different instances.
     omnichannel = [

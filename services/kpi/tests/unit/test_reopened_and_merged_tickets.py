@@ -1,7 +1,8 @@
 """Reopened and merged tickets (ticket-changes): a reopened ticket is open again until it is
 closed again, then counted once with its last close (throughput from the first opening to that
 close); a merged one is neither resolved nor unresolved; the time a ticket spent closed is held
-by no one; waiting for the customer changes none of it; any arrival order gives the same."""
+by no one; waiting for the customer changes none of it, and its finished waits are reported;
+any arrival order gives the same."""
 
 from datetime import UTC, date, datetime, timedelta
 from itertools import permutations
@@ -149,16 +150,32 @@ def test_a_merged_ticket_is_neither_resolved_nor_unresolved_nor_in_the_rates() -
         "resolution_rate": 1.0,
     }
     assert row["average_throughput_seconds"] == 5 * 3600  # the merged ticket's time left out
-    assert list(row)[-1] == "merged"  # last, so CSV columns keep their places
+    # the new measures last, so that CSV columns keep their places
+    assert list(row)[-4:] == [
+        "merged",
+        "customer_waits",
+        "customer_wait_ms",
+        "average_customer_wait_seconds",
+    ]
 
 
-def test_waiting_for_the_customer_and_back_changes_nothing() -> None:
+WAITS = ("customer_waits", "customer_wait_ms", "average_customer_wait_seconds")
+
+
+def test_waiting_for_the_customer_and_back_changes_nothing_but_the_waits() -> None:
     waiting = [
         changed("T-1", 1, "open", "pending_customer"),
         changed("T-1", 2, "pending_customer", "open"),
     ]
 
-    assert tickets([*REOPENED_AND_CLOSED_AGAIN, *waiting]) == tickets(REOPENED_AND_CLOSED_AGAIN)
+    with_waits = tickets([*REOPENED_AND_CLOSED_AGAIN, *waiting])
+    without = tickets(REOPENED_AND_CLOSED_AGAIN)
+
+    assert {k: v for k, v in with_waits.items() if k not in WAITS} == {
+        k: v for k, v in without.items() if k not in WAITS
+    }
+    assert [with_waits[k] for k in WAITS] == [1, HOUR_MS, 3600]
+    assert [without[k] for k in WAITS] == [0, 0, None]
 
 
 def test_any_arrival_order_counts_the_same() -> None:
@@ -210,3 +227,22 @@ def test_a_batch_keeps_each_ticket_s_latest_close_reopening_or_merge() -> None:
         ("ticket", "T-1"): Step(at(30), "T-1/s30", None),
         ("ticket", "T-2"): Step(at(3), "T-2/m", at(3)),
     }
+
+
+def test_each_finished_wait_for_the_customer_runs_to_the_ticket_s_next_step() -> None:
+    events = [
+        opened("T-1"),
+        changed("T-1", 1, "open", "pending_customer"),
+        changed("T-1", 3, "pending_customer", "open"),  # answered: 2 h
+        changed("T-1", 4, "open", "pending_customer"),
+        closed("T-1", 8, "unresolved"),  # closed while waiting: 4 h
+        changed("T-1", 9, "closed", "open"),
+        changed("T-1", 10, "open", "pending_team"),  # waiting for a team is not counted
+        changed("T-1", 12, "pending_team", "open"),
+        opened("T-2"),
+        changed("T-2", 1, "open", "pending_customer"),  # still waiting: not counted yet
+    ]
+
+    row = tickets(events)
+
+    assert [row[k] for k in WAITS] == [2, 6 * HOUR_MS, 3 * 3600]
