@@ -196,9 +196,7 @@ class PostgresKpiStore:
     async def sla_groups(
         self, start: date, end: date, groups: Sequence[str]
     ) -> list[tuple[tuple[Any, ...], SlaCounts]]:
-        sums = ["sum(warnings)::bigint", "sum(breaches)::bigint"]
-        sql = _grouped_sql("sla_buckets", "hour", SLA_GROUPS_SQL, groups, sums, "true")
-        rows = await self._fetch(sql, _midnight(start), _midnight(end))
+        rows = await self._fetch(sla_groups_sql(groups), _midnight(start), _midnight(end))
         n = len(groups)
         return [(_key(groups, row[:n]), SlaCounts(*row[n:])) for row in rows]
 
@@ -280,6 +278,11 @@ def call_groups_sql(groups: Sequence[str]) -> str:
 def outbound_groups_sql(groups: Sequence[str]) -> str:
     sums = [f"sum({c})::bigint" for c in OUTBOUND_COLUMNS]
     return _grouped_sql("outbound_buckets", "hour", HOUR_GROUPS, groups, sums, "attempts <> 0")
+
+
+def sla_groups_sql(groups: Sequence[str]) -> str:
+    sums = ["sum(warnings)::bigint", "sum(breaches)::bigint"]
+    return _grouped_sql("sla_buckets", "hour", SLA_GROUPS_SQL, groups, sums, "true")
 
 
 def _grouped_sql(

@@ -19,6 +19,7 @@ from kpi.repository import (
     PostgresKpiStore,
     call_groups_sql,
     outbound_groups_sql,
+    sla_groups_sql,
 )
 
 pytestmark = pytest.mark.infra
@@ -55,6 +56,13 @@ async def test_a_day_s_longest_waits_are_recomputed_from_its_hour_buckets(
     found = await used(kpi_store, RECOMPUTE_DAY_LONGEST_SQL, *keys)
 
     assert found == {"call_days_pkey", "call_buckets_pkey"}
+
+
+@pytest.mark.parametrize("groups", [(), ("target", "team", "day"), ("hour",)])
+async def test_an_sla_report_reads_a_range_of_its_buckets_primary_key(
+    kpi_store: PostgresKpiStore, groups: tuple[str, ...]
+) -> None:
+    assert await used(kpi_store, sla_groups_sql(groups), *YEAR) == {"sla_buckets_pkey"}
 
 
 async def test_an_outbound_report_reads_a_range_of_its_buckets_primary_key(
