@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response, UploadFile
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from cc_attachments import Blob, BlobStore, TooLarge, download
 from cc_runtime import CurrentPrincipal
@@ -89,13 +89,25 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
 
     @router.post("/tickets", status_code=201, summary="Open a claim")
     async def open_ticket(
-        body: OpenBody, caller: CurrentPrincipal, response: Response
+        body: OpenBody,
+        caller: CurrentPrincipal,
+        response: Response,
+        idempotency_key: Annotated[
+            str | None,
+            Header(
+                max_length=200,
+                description="The caller's own key for this request: sent again (a retry), it "
+                "answers the claim the first request opened instead of opening another.",
+            ),
+        ] = None,
     ) -> TicketView:
         first = (
             Responsible(body.assignee.person, body.assignee.team.value) if body.assignee else None
         )
         try:
-            stored = await open_claim(claims, _details(body), first, _actor(caller), _now())
+            stored = await open_claim(
+                claims, _details(body), first, _actor(caller), _now(), idempotency_key
+            )
         except UnknownCluster as error:
             raise HTTPException(422, detail=str(error)) from None
         response.headers["Location"] = f"/v1/tickets/{stored.ticket.ticket_id}"
@@ -105,16 +117,24 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
     @router.get(
         "/tickets/{ticket_id}",
         summary="A ticket with its assignment chain and timeline",
-        responses={404: {"description": "no such ticket"}},
+        response_model=TicketView,
+        responses={
+            404: {"description": "no such ticket"},
+            308: {"description": "merged: the ticket it was merged into (?follow=false: itself)"},
+        },
     )
-    async def get_ticket(ticket_id: str, response: Response) -> TicketView:
+    async def get_ticket(ticket_id: str, follow: bool = True) -> Response:
         stored = await tickets.get(ticket_id)
         if stored is None:
             raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
-        response.headers["ETag"] = _etag(stored.ticket.version)
+        into = stored.ticket.merged_into
+        if into is not None and follow:  # ?follow=false shows the merged ticket itself
+            return RedirectResponse(f"/v1/tickets/{into}", status_code=308)
         view = ticket_view(stored, _now())
         view.timeline = await tickets.timeline(ticket_id)
-        return view
+        return JSONResponse(
+            view.model_dump(mode="json"), headers={"ETag": _etag(stored.ticket.version)}
+        )
 
     async def run(
         ticket_id: str,

@@ -25,7 +25,7 @@ from claims.domain import (
     open_ticket,
 )
 from claims.events import events_of, sla_event
-from claims.repository import Alert, TicketRepository, WarrantyCheck, Written
+from claims.repository import Alert, OpenedBefore, TicketRepository, WarrantyCheck, Written
 from claims.sla import Policies, alerts, deadlines, earliest_due, next_check
 from claims.warranty import (
     Answer,
@@ -68,8 +68,15 @@ AlsoPublish = Callable[[Stored, int], list[tuple[str, Event]]]  # the ticket, it
 
 
 async def open_claim(
-    claims: Claims, details: Details, first: Responsible | None, actor: Actor, now: datetime
+    claims: Claims,
+    details: Details,
+    first: Responsible | None,
+    actor: Actor,
+    now: datetime,
+    key: str | None = None,
 ) -> Stored:
+    """Open a claim; again with the same idempotency `key` (a retried request), the claim the
+    first one opened."""
     check_cluster(details.cluster, claims.clusters)
     ticket_id = await claims.tickets.next_ticket_id()
     outcome = open_ticket(ticket_id, actor.subject, now, first)
@@ -78,7 +85,12 @@ async def open_claim(
     events += notifications(stored, outcome.changes, claims.customer_link)
     sla = sla_state(claims, stored, outcome.changes, now)
     stored = Stored(details, outcome.ticket, sla)
-    await claims.tickets.create(Written(stored, outcome.changes, actor, events, sla))
+    try:
+        await claims.tickets.create(Written(stored, outcome.changes, actor, events, sla), key)
+    except OpenedBefore as before:
+        opened = await claims.tickets.get(before.ticket_id)
+        assert opened is not None  # tickets are never deleted
+        return opened
     claims.written()
     return stored
 

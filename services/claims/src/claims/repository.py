@@ -79,7 +79,7 @@ DecideAlerts = Callable[[Stored, list[Change]], tuple[list[Alert], SlaState]]
 class TicketRepository(Protocol):
     async def next_ticket_id(self) -> str: ...
     async def get(self, ticket_id: str) -> Stored | None: ...
-    async def create(self, written: Written) -> None: ...
+    async def create(self, written: Written, key: str | None = None) -> str | None: ...
     async def update(self, expected_version: int, written: Written) -> bool: ...
     async def history(self, ticket_id: str) -> list[Change]: ...
     async def due_for_check(self, now: datetime, limit: int) -> list[str]: ...
@@ -104,10 +104,24 @@ class PostgresTickets:
             )
         return _stored(row, stints)
 
-    async def create(self, written: Written) -> None:
+    async def create(self, written: Written, key: str | None = None) -> str | None:
+        """Store a new ticket; with an idempotency `key` the caller used before, store nothing
+        and return the ticket that key opened (None when this one is stored)."""
         async with self._database.transaction() as connection:
             await connection.execute(_INSERT, *_ticket_columns(written))
+            if key is not None:
+                first = await connection.fetchval(
+                    "INSERT INTO opening_keys (subject, idempotency_key, ticket_id, created_at) "
+                    "VALUES ($1, $2, $3, now()) ON CONFLICT (subject, idempotency_key) "
+                    "DO UPDATE SET subject = opening_keys.subject RETURNING ticket_id",
+                    written.actor.subject,
+                    key,
+                    written.stored.ticket.ticket_id,
+                )
+                if first != written.stored.ticket.ticket_id:
+                    raise OpenedBefore(first)  # rolls this ticket back
             await _write_chain(connection, written)
+            return None
 
     async def update(self, expected_version: int, written: Written) -> bool:
         """False, with nothing written, when the ticket is no longer at `expected_version`."""
@@ -257,8 +271,18 @@ async def _history(connection: Any, ticket_id: str) -> list[Change]:
     ]
 
 
+class OpenedBefore(Exception):
+    """The idempotency key opened a ticket before: `ticket_id`."""
+
+    def __init__(self, ticket_id: str) -> None:
+        super().__init__(ticket_id)
+        self.ticket_id = ticket_id
+
+
 async def _write_chain(connection: Any, written: Written) -> None:
     ticket = written.stored.ticket
+    if ticket.merged_into is not None and written.changes[-1].kind == "merged":
+        await _absorb(connection, ticket.ticket_id, ticket.merged_into, written.changes[-1])
     await connection.execute("DELETE FROM ticket_stints WHERE ticket_id = $1", ticket.ticket_id)
     await connection.executemany(
         "INSERT INTO ticket_stints (ticket_id, position, person, team, started_at, ended_at, "
@@ -314,6 +338,26 @@ async def _write_chain(connection: Any, written: Written) -> None:
             cover.until if cover else None,
         )
     await outbox.add(connection, written.events)
+
+
+async def _absorb(connection: Any, merged: str, into: str, change: Change) -> None:
+    """The merged ticket's attachments move to the one carrying on, whose timeline and version
+    record it (its readers see it changed)."""
+    await connection.execute("SELECT 1 FROM tickets WHERE ticket_id = $1 FOR UPDATE", into)
+    await connection.execute("UPDATE tickets SET version = version + 1 WHERE ticket_id = $1", into)
+    await connection.execute(
+        "UPDATE attachments SET ticket_id = $2 WHERE ticket_id = $1", merged, into
+    )
+    await connection.execute(
+        "INSERT INTO ticket_changes (ticket_id, position, kind, at, by_subject, by_role, "
+        "from_state, to_state, reason) SELECT $1, coalesce(max(position) + 1, 0), 'absorbed', "
+        "$2, $3, NULL, t.state, t.state, $4 FROM tickets t LEFT JOIN ticket_changes c "
+        "ON c.ticket_id = t.ticket_id WHERE t.ticket_id = $1 GROUP BY t.state",
+        into,
+        change.at,
+        change.by,
+        f"{merged} merged into this ticket" + (f": {change.reason}" if change.reason else ""),
+    )
 
 
 class PostgresAttachments:

@@ -5,6 +5,7 @@ with the reason, and the outbox publishes what an earlier process left behind.""
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -44,8 +45,9 @@ def supervisor() -> dict[str, str]:
 
 
 @pytest.fixture
-async def app(service_env: dict[str, str]) -> AsyncIterator[FastAPI]:
-    application = create_app(Settings(**service_env, **ISSUER.env()))  # type: ignore[arg-type]
+async def app(service_env: dict[str, str], tmp_path: Path) -> AsyncIterator[FastAPI]:
+    settings = Settings(**service_env, **ISSUER.env(), attachments_dir=tmp_path / "blobs")  # type: ignore[arg-type]
+    application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -399,3 +401,52 @@ async def test_a_supervisor_reassigns_in_bulk_and_a_stale_version_is_reported(
     assert now["responsible"] == {"person": "marco", "team": "marketing"}
     refused = await client.post("/v1/reassignments", json={}, headers=anna())
     assert refused.status_code == 403
+
+
+async def test_a_retried_opening_with_its_idempotency_key_opens_one_claim(
+    client: httpx.AsyncClient,
+) -> None:
+    key = {"Idempotency-Key": "form-submit-7f3a"}
+    first = await client.post("/v1/tickets", json=CLAIM, headers=anna() | key)
+    again = await client.post("/v1/tickets", json=CLAIM, headers=anna() | key)
+    other = await client.post(
+        "/v1/tickets", json=CLAIM, headers=ISSUER.bearer(["operator"], subject="lia") | key
+    )
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json()["ticket_id"] == first.json()["ticket_id"]
+    assert other.json()["ticket_id"] != first.json()["ticket_id"]  # keys are each caller's own
+
+
+async def test_a_merged_ticket_redirects_and_its_attachments_move(
+    client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    kept = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    twin = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 50
+    attached = await client.post(
+        f"/v1/tickets/{twin['ticket_id']}/attachments",
+        files={"file": ("broken.png", png)},
+        headers=anna(),
+    )
+    assert attached.status_code == 201
+    await step(client, twin, "merge", supervisor(), into=kept["ticket_id"], reason="same order")
+
+    followed = await client.get(f"/v1/tickets/{twin['ticket_id']}", headers=anna())
+    assert (followed.status_code, followed.headers["location"]) == (
+        308,
+        f"/v1/tickets/{kept['ticket_id']}",
+    )
+    itself = (
+        await client.get(f"/v1/tickets/{twin['ticket_id']}?follow=false", headers=anna())
+    ).json()
+    assert (itself["state"], itself["merged_into"]) == ("merged", kept["ticket_id"])
+    carried = (await client.get(f"/v1/tickets/{kept['ticket_id']}", headers=anna())).json()
+    assert carried["version"] == 2  # changed under its readers: they must read it again
+    assert [(c["kind"], c["reason"]) for c in carried["timeline"]][-1] == (
+        "absorbed",
+        f"{twin['ticket_id']} merged into this ticket: same order",
+    )
+    files = (
+        await client.get(f"/v1/tickets/{kept['ticket_id']}/attachments", headers=anna())
+    ).json()
+    assert [f["filename"] for f in files] == ["broken.png"]
