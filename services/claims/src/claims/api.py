@@ -43,6 +43,7 @@ from claims.repository import (
     QueueFilter,
     QueuePosition,
 )
+from claims.responsibles import held_report
 from claims.views import (
     AssignBody,
     CheckAnswer,
@@ -294,7 +295,8 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
 
     @router.get(
         "/reports/responsibles",
-        summary="Time each responsible held tickets, per team, in a period (calendar time)",
+        summary="Time each responsible held tickets, per team, in a period (calendar and "
+        "business time), the hand-overs they received and the tickets they held",
     )
     async def responsibles(
         since: datetime | None = None, until: datetime | None = None
@@ -303,7 +305,9 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
         since = since or until - timedelta(days=30)
         if since.tzinfo is None or until.tzinfo is None or since >= until:
             raise HTTPException(422, detail="since and until need a zone, since before until")
-        return [HeldTime(**row) for row in await tickets.held_time(since, until)]
+        stints = await tickets.stints_between(since, until)
+        rows = held_report(stints, since, until, claims.calendar)
+        return [HeldTime(**vars(row)) for row in rows]
 
     @router.get(
         "/search/tickets",

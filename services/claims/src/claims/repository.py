@@ -25,6 +25,7 @@ from claims.domain import (
     Stint,
     Ticket,
 )
+from claims.responsibles import HeldStint
 from claims.warranty import CheckResult, Cover, Purchase
 
 
@@ -194,12 +195,16 @@ class PostgresTickets:
             rows = await connection.fetch(_PRODUCT_FEEDBACK, since, until, period, zone)
         return [dict(r) for r in rows]
 
-    async def held_time(self, since: datetime, until: datetime) -> list[dict[str, Any]]:
-        """Per responsible and team, within [since, until): calendar seconds holding tickets,
-        stints begun (hand-overs received) and tickets held."""
+    async def stints_between(self, since: datetime, until: datetime) -> list[HeldStint]:
+        """The stints that overlap [since, until)."""
         async with self._database.connection() as connection:
-            rows = await connection.fetch(_HELD_TIME, since, until)
-        return [dict(r) for r in rows]
+            rows = await connection.fetch(
+                "SELECT person, team, ticket_id, started_at, ended_at FROM ticket_stints "
+                "WHERE started_at < $2 AND coalesce(ended_at, $2) > $1",
+                since,
+                until,
+            )
+        return [HeldStint(**dict(r)) for r in rows]
 
     async def history(self, ticket_id: str) -> list[Change]:
         async with self._database.connection() as connection:
@@ -564,18 +569,6 @@ SELECT c.product_code, c.cluster, c.period,
 FROM claims c
 GROUP BY c.product_code, c.cluster, c.period
 ORDER BY c.product_code, c.cluster, c.period
-"""
-
-_HELD_TIME = """
-SELECT person, team,
-       sum(extract(epoch FROM least(coalesce(ended_at, $2), $2) - greatest(started_at, $1)))
-           AS held_seconds,
-       count(*) FILTER (WHERE started_at >= $1) AS stints_begun,
-       count(DISTINCT ticket_id) AS tickets
-FROM ticket_stints
-WHERE started_at < $2 AND coalesce(ended_at, $2) > $1
-GROUP BY person, team
-ORDER BY team, person
 """
 
 

@@ -208,6 +208,7 @@ class HeldTime(BaseModel):
     person: str
     team: str
     held_seconds: float
+    held_business_seconds: float = Field(description="Of it, within opening hours.")
     stints_begun: int
     tickets: int
 
