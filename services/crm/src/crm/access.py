@@ -9,4 +9,6 @@ ACCESS: dict[str, Access] = {
     "GET /v1/identify": requires(OPERATOR),
     "GET /v1/customers/{customer_id}": requires(OPERATOR),
     "PUT /v1/customers/{customer_id}/competence": requires(OPERATOR),
+    "GET /v1/customers/{customer_id}/export": requires(ADMIN),
+    "POST /v1/customers/{customer_id}/erase": requires(ADMIN),
 }

@@ -3,6 +3,7 @@ the competence a customer needs (operators). Each write is audited (cc_runtime.a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Annotated, Any
@@ -18,18 +19,22 @@ from crm.handlers import (
     ImportLimits,
     Recognition,
     customer_360,
+    erase_customer,
     import_csv,
     look_up,
 )
 from crm.recognition import Presented
-from crm.repository import CustomerRepository, PostgresSummaries
+from crm.repository import CustomerRepository, ErasureRepository, PostgresSummaries
 from crm.settings import Settings
 from crm.views import (
     BadCursor,
     CompetenceBody,
     CompetenceSet,
     Customer360,
+    ErasureBody,
+    ErasureDone,
     Identified,
+    PersonalDataExport,
     position_of,
 )
 
@@ -138,6 +143,52 @@ def customer_routes(
             customer_id=customer_id,
             competence_needed=body.competence_needed,
             set_by=write.subject,
+        )
+
+    return router
+
+
+def personal_data_routes(
+    erasures: ErasureRepository, trail: AuditTrail, written: Callable[[], None]
+) -> APIRouter:
+    """GDPR: a customer's data exported and erased (admin); both audited."""
+    router = APIRouter(prefix="/v1", tags=["personal data"])
+
+    @router.get(
+        "/customers/{customer_id}/export",
+        summary="Every row crm holds about a customer, table by table (GDPR access request)",
+        responses={404: {"description": "crm does not know this customer (or erased them)"}},
+    )
+    async def export(customer_id: str, write: WriteBy) -> PersonalDataExport:
+        tables = await erasures.export(customer_id)
+        if tables is None:
+            raise HTTPException(404, detail=f"no customer {customer_id!r}")
+        await trail.record(write.on(customer_id))  # who read a customer's whole record
+        return PersonalDataExport(customer_id=customer_id, exported_at=write.at, tables=tables)
+
+    @router.post(
+        "/customers/{customer_id}/erase",
+        summary="Erase a customer (GDPR): personal data deleted, contacts kept anonymous",
+        description="The record, phones, e-mails and handles are deleted; contacts, orders "
+        "and claims stay as statistics under a random pseudonym. `customer.erased` is "
+        "published on customer-events so every service forgets them. Erasing again "
+        "changes nothing (`already_erased`).",
+        responses={404: {"description": "crm does not know this customer"}},
+    )
+    async def erase(
+        customer_id: str, write: WriteBy, body: ErasureBody | None = None
+    ) -> ErasureDone:
+        reason = body.reason if body else None
+        erased = await erase_customer(customer_id, reason, write, erasures, written)
+        if not erased.known and not erased.already:
+            raise HTTPException(404, detail=f"no customer {customer_id!r}")
+        return ErasureDone(
+            customer_id=customer_id,
+            already_erased=erased.already,
+            contact_points_deleted=erased.contact_points_deleted,
+            contacts_anonymised=erased.contacts_anonymised,
+            orders_anonymised=erased.orders_anonymised,
+            claims_anonymised=erased.claims_anonymised,
         )
 
     return router

@@ -1,11 +1,13 @@
 """Composition root of crm: settings -> infrastructure -> repositories, recognition,
 subscribers, HTTP app. Reads customer-events, order-events, ticket-opened, ticket-closed,
-call-events; writes contact-identifications."""
+call-events; writes contact-identifications, and customer-events (customer.erased, through
+its outbox)."""
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
 from cc_runtime import PostgresAuditTrail, ServiceSpec, connect, create_http_app
+from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
     CALL_EVENTS,
     CONTACT_IDENTIFICATIONS,
@@ -18,9 +20,15 @@ from cc_schemas import (
     key_of,
 )
 from crm.access import ACCESS
-from crm.api import customer_routes
+from crm.api import customer_routes, personal_data_routes
 from crm.handlers import Publish, Recognition
-from crm.repository import PostgresContacts, PostgresCustomers, PostgresOrders, PostgresSummaries
+from crm.repository import (
+    PostgresContacts,
+    PostgresCustomers,
+    PostgresErasures,
+    PostgresOrders,
+    PostgresSummaries,
+)
 from crm.settings import Settings
 from crm.strategic import load_rule
 from crm.subscribers import register_subscribers
@@ -45,6 +53,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     orders = PostgresOrders(infra.postgres)
     contacts = PostgresContacts(infra.postgres)
     summaries = PostgresSummaries(infra.postgres)
+    erasures = PostgresErasures(infra.postgres)
+    relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
+    trail = PostgresAuditTrail(infra.postgres)
     recognition = Recognition(
         reading=summaries.reading,
         contacts=contacts,
@@ -52,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         rule=load_rule(settings.strategic_file),
         region=settings.default_region,
     )
-    register_subscribers(infra.broker, settings, customers, orders, recognition)
+    register_subscribers(infra.broker, settings, (customers, erasures), orders, recognition)
     spec = ServiceSpec(
         title="CRM",
         description=(
@@ -60,17 +71,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "their contacts, cases, attachments and orders."
         ),
         consumes=[CUSTOMER_EVENTS, ORDER_EVENTS, TICKET_OPENED, TICKET_CLOSED, CALL_EVENTS],
-        produces=[CONTACT_IDENTIFICATIONS],
+        produces=[CONTACT_IDENTIFICATIONS, CUSTOMER_EVENTS],
         routers=[
             customer_routes(
                 settings,
                 customers,
                 (customers, contacts, summaries),
                 recognition,
-                PostgresAuditTrail(infra.postgres),
-            )
+                trail,
+            ),
+            personal_data_routes(erasures, trail, relay.wake),
         ],
         migrations="crm",
+        resources=[relay.running],
         access=ACCESS,
     )
     return create_http_app(infra, spec)

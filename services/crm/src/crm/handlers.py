@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from cc_runtime import PermanentError
+from cc_runtime import AuditEntry
 from cc_schemas import (
+    Actor,
     AnyCallEvent,
     AnyCustomerEvent,
     AnyOrderEvent,
@@ -43,6 +44,9 @@ from crm.repository import (
     ContactRepository,
     ContactStart,
     CustomerRepository,
+    Erased,
+    Erasure,
+    ErasureRepository,
     OrderRepository,
     Reads,
 )
@@ -56,13 +60,18 @@ NOT_UTF8 = "\ufffd"
 
 
 async def record_customer_event(
-    event: AnyCustomerEvent, repository: CustomerRepository, region: str
+    event: AnyCustomerEvent,
+    repository: CustomerRepository,
+    erasures: ErasureRepository,
+    region: str,
 ) -> bool:
-    """Store the record an event carries, once; False when it was stored before."""
+    """Store the record an event carries, or erase the customer it names, once; False when
+    it was applied before."""
     if isinstance(event, CustomerErased):
-        # Dead-lettered with this reason rather than acknowledged and forgotten: a request to
-        # erase must not be lost before crm honours it (replay the DLQ once it does).
-        raise PermanentError("customer.erased is not honoured by crm yet")
+        erased = await erasures.erase(
+            Erasure(event.customer_id, event.occurred_at, event.reason, event_id=event.event_id)
+        )
+        return not erased.already
     customer = from_profile(event, region)
     if customer.problems:
         log.warning(
@@ -357,3 +366,30 @@ async def customer_360(
         updated_at=record["updated_at"],
         source=record["source"],
     )
+
+
+async def erase_customer(
+    customer_id: str,
+    reason: str | None,
+    write: AuditEntry,
+    erasures: ErasureRepository,
+    written: Callable[[], None],
+) -> Erased:
+    """An admin's erasure: the customer forgotten, the write audited and customer.erased
+    published (through the outbox, in the erasure's transaction) so that every service drops
+    what it holds of them. Its event_id derives from the customer: asking twice publishes one
+    erasure, and crm reading its own event back finds the customer already erased."""
+    event = CustomerErased(
+        event_id=make_event_id(SOURCE, customer_id, "customer.erased"),
+        occurred_at=write.at,
+        source=SOURCE,
+        customer_id=customer_id,
+        reason=reason,
+        actor=Actor(subject=write.subject, role=write.role),
+    )
+    erased = await erasures.erase(
+        Erasure(customer_id, write.at, reason, write=write, publish=event)
+    )
+    if erased.known and not erased.already:
+        written()
+    return erased

@@ -6,15 +6,17 @@ an operator sees first, and the audit of a competence set (in its transaction)."
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from cc_runtime import AuditEntry
+from cc_runtime import AuditEntry, outbox
 from cc_runtime.audit import record_on
 from cc_runtime.postgres import Database
+from cc_schemas import CUSTOMER_EVENTS, CustomerErased
 from crm.customers import Customer
 from crm.orders import IN_PROGRESS, VALUED, OrderChange
 from crm.recognition import Lookups
@@ -26,6 +28,8 @@ UPSERT_CUSTOMERS = """
     FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
                 $7::text[], $8::timestamptz[]) AS r (id, first, last, lang, tier, profile,
                                                      source, at)
+    -- an erased customer stays erased: a late or replayed record does not bring them back
+    WHERE NOT EXISTS (SELECT 1 FROM erasures e WHERE e.customer_id = r.id)
     ON CONFLICT (customer_id) DO UPDATE SET
         first_name = excluded.first_name, last_name = excluded.last_name,
         language = excluded.language, loyalty_tier = excluded.loyalty_tier,
@@ -164,7 +168,8 @@ APPLY_ORDER = """
     INSERT INTO orders AS o (order_id, customer_id, status, status_at, status_reason, placed_at,
                              total_cents, currency, carrier, tracking_number, tracking_url,
                              expected_delivery)
-    VALUES ($1, $2, coalesce($3, 'placed'),
+    VALUES ($1, (SELECT $2::text WHERE NOT EXISTS (SELECT 1 FROM erasures WHERE customer_id = $2)),
+            coalesce($3, 'placed'),
             CASE WHEN $3::text IS NULL THEN '-infinity'::timestamptz ELSE $4 END,
             $5, $6, $7, $8, $9, $10, $11, $12)
     ON CONFLICT (order_id) DO UPDATE SET
@@ -447,3 +452,136 @@ class PostgresContacts:
         async with self.database.connection() as connection:
             rows = await connection.fetch(ORDERS_IN_PROGRESS, customer_id, list(IN_PROGRESS))
         return [dict(row) for row in rows]
+
+
+# GDPR: what crm holds of one customer, table by table (the export), and the erasure.
+EXPORT = {
+    # table and column names from this literal list only
+    table: f"SELECT to_jsonb(t) AS row FROM {table} t WHERE {column} = $1 ORDER BY 1"  # noqa: S608
+    for table, column in (
+        ("customers", "customer_id"),
+        ("customer_phones", "customer_id"),
+        ("customer_emails", "customer_id"),
+        ("customer_handles", "customer_id"),
+        ("orders", "customer_id"),
+        ("claims", "customer_id"),
+        ("contacts", "customer_id"),
+        ("audit", "target"),
+    )
+}
+CUSTOMER_KNOWN = "SELECT 1 FROM customers WHERE customer_id = $1 FOR UPDATE"
+ALREADY_ERASED = "SELECT erased_at FROM erasures WHERE customer_id = $1"
+RECORD_ERASURE = """
+    INSERT INTO erasures (customer_id, erased_at, reason) VALUES ($1, $2, $3)
+    ON CONFLICT (customer_id) DO NOTHING
+"""
+# The record goes with its phones, e-mails and handles (ON DELETE CASCADE): nothing of it is kept.
+DELETE_CUSTOMER = """
+    WITH points AS (
+        SELECT (SELECT count(*) FROM customer_phones WHERE customer_id = $1)
+             + (SELECT count(*) FROM customer_emails WHERE customer_id = $1)
+             + (SELECT count(*) FROM customer_handles WHERE customer_id = $1) AS n
+    ), gone AS (DELETE FROM customers WHERE customer_id = $1 RETURNING 1)
+    SELECT (SELECT n FROM points) AS contact_points, (SELECT count(*) FROM gone) AS records
+"""
+# Contacts, orders and claims stay as statistics under one random pseudonym (their figures
+# still count together; a hash of the id would lead back to the customer); the number the
+# caller presented and the parcel's tracking (which leads to an address) go.
+PSEUDONYMISE_CONTACTS = """
+    UPDATE contacts SET customer_id = $2, presented = NULL WHERE customer_id = $1
+"""
+PSEUDONYMISE_ORDERS = """
+    UPDATE orders SET customer_id = $2, tracking_number = NULL, tracking_url = NULL
+    WHERE customer_id = $1
+"""
+PSEUDONYMISE_CLAIMS = "UPDATE claims SET customer_id = $2 WHERE customer_id = $1"
+
+
+@dataclass(frozen=True)
+class Erasure:
+    """Forget one customer. `event_id`: the customer.erased that asked (applied once);
+    `write`: the admin's request (audited); `publish`: the event crm publishes (outbox)."""
+
+    customer_id: str
+    at: datetime
+    reason: str | None
+    event_id: str | None = None
+    write: AuditEntry | None = None
+    publish: CustomerErased | None = None
+
+
+@dataclass(frozen=True)
+class Erased:
+    """What an erasure did: `known` False when crm held no record of the customer (an event
+    still records the erasure), `already` when they were erased before (nothing changed)."""
+
+    customer_id: str
+    known: bool
+    already: bool
+    contact_points_deleted: int = 0
+    contacts_anonymised: int = 0
+    orders_anonymised: int = 0
+    claims_anonymised: int = 0
+
+
+class ErasureRepository(Protocol):
+    async def export(self, customer_id: str) -> dict[str, list[dict[str, Any]]] | None:
+        """Every row of every crm table about the customer; None when crm does not know them."""
+
+    async def erase(self, erasure: Erasure) -> Erased:
+        """Erase, record, audit and publish in one transaction."""
+
+
+def _count(status: str) -> int:
+    return int(status.split()[-1])  # "UPDATE 3"
+
+
+class PostgresErasures:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def export(self, customer_id: str) -> dict[str, list[dict[str, Any]]] | None:
+        async with self.database.transaction() as connection:
+            found = {
+                table: [json.loads(r["row"]) for r in await connection.fetch(sql, customer_id)]
+                for table, sql in EXPORT.items()
+            }
+        return found if found["customers"] else None
+
+    async def erase(self, erasure: Erasure) -> Erased:
+        customer_id = erasure.customer_id
+        async with self.database.transaction() as connection:
+            claimed = erasure.event_id is None or await connection.fetchval(
+                CLAIM_EVENT, erasure.event_id
+            )
+            if not claimed:
+                return Erased(customer_id, known=True, already=True)
+            known = await connection.fetchval(CUSTOMER_KNOWN, customer_id) is not None
+            if await connection.fetchval(ALREADY_ERASED, customer_id) is not None:
+                return Erased(customer_id, known=known, already=True)
+            if not known and erasure.event_id is None:
+                return Erased(customer_id, known=False, already=False)  # nothing to do
+            erased = await _erase_on(connection, customer_id, erasure)
+            if erasure.write is not None:
+                await record_on(connection, erasure.write.on(customer_id))
+            if erasure.publish is not None:
+                await outbox.add(connection, [(CUSTOMER_EVENTS, erasure.publish)])
+        return erased
+
+
+async def _erase_on(connection: Any, customer_id: str, erasure: Erasure) -> Erased:
+    pseudonym = f"erased-{uuid.uuid4().hex}"
+    deleted = await connection.fetchrow(DELETE_CUSTOMER, customer_id)
+    contacts = await connection.execute(PSEUDONYMISE_CONTACTS, customer_id, pseudonym)
+    orders = await connection.execute(PSEUDONYMISE_ORDERS, customer_id, pseudonym)
+    claims = await connection.execute(PSEUDONYMISE_CLAIMS, customer_id, pseudonym)
+    await connection.execute(RECORD_ERASURE, customer_id, erasure.at, erasure.reason)
+    return Erased(
+        customer_id,
+        known=deleted["records"] > 0,
+        already=False,
+        contact_points_deleted=deleted["contact_points"],
+        contacts_anonymised=_count(contacts),
+        orders_anonymised=_count(orders),
+        claims_anonymised=_count(claims),
+    )

@@ -1,5 +1,5 @@
-"""Topic -> handler, nothing more. Reads customer-events, order-events, ticket-opened,
-ticket-closed and call-events (whose call.offered publishes contact.identified).
+"""Topic -> handler, nothing more. Reads customer-events (customer.erased too), order-events,
+ticket-opened, ticket-closed and call-events (whose call.offered publishes contact.identified).
 
 One subscriber for the five topics, each record parsed by its own topic's contract: one
 consumer joins the group once, where a subscriber per topic made five members rebalance each
@@ -28,7 +28,7 @@ from crm.handlers import (
     record_customer_event,
     record_order_event,
 )
-from crm.repository import CustomerRepository, OrderRepository
+from crm.repository import CustomerRepository, ErasureRepository, OrderRepository
 from crm.settings import Settings
 
 Handle = Callable[[Any], Awaitable[Any]]
@@ -38,7 +38,7 @@ CONSUMED = (CUSTOMER_EVENTS, ORDER_EVENTS, TICKET_OPENED, TICKET_CLOSED, CALL_EV
 def register_subscribers(
     broker: KafkaBroker,
     settings: Settings,
-    customers: CustomerRepository,
+    customers: tuple[CustomerRepository, ErasureRepository],
     orders: OrderRepository,
     recognition: Recognition,
 ) -> None:
@@ -46,7 +46,7 @@ def register_subscribers(
     handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
         settings.topic(CUSTOMER_EVENTS): (
             parser(CUSTOMER_EVENTS),
-            lambda event: record_customer_event(event, customers, region),
+            lambda event: record_customer_event(event, *customers, region),
         ),
         settings.topic(ORDER_EVENTS): (
             parser(ORDER_EVENTS),
@@ -69,7 +69,8 @@ def register_subscribers(
     @broker.subscriber(
         *handlers,
         title="crm-events",
-        description="customer-events (customers upserted once per event_id), order-events "
+        description="customer-events (customers upserted once per event_id; customer.erased "
+        "erases them), order-events "
         "(value, orders in progress), ticket-opened / ticket-closed (open claims), call-events "
         "(call.offered recognised and published as contact.identified; answer and end "
         "recorded on the contact); each record validated by its topic's contract",

@@ -131,3 +131,26 @@ def position_of(cursor: str | None) -> tuple[dt.datetime, str]:
     if started.tzinfo is None or not contact_id:
         raise BadCursor(f"cursor {cursor!r} is not one this API gave")
     return started, contact_id
+
+
+class ErasureBody(BaseModel):
+    reason: str | None = Field(
+        default=None, max_length=500, description="Why (the customer's request, its reference)."
+    )
+
+
+class ErasureDone(BaseModel):
+    customer_id: str
+    already_erased: bool = Field(description="Erased before: nothing changed, nothing published.")
+    contact_points_deleted: int = Field(description="Phones, e-mails and social handles.")
+    contacts_anonymised: int = Field(description="Kept as statistics under a pseudonym.")
+    orders_anonymised: int
+    claims_anonymised: int
+
+
+class PersonalDataExport(BaseModel):
+    customer_id: str
+    exported_at: dt.datetime
+    tables: dict[str, list[dict[str, Any]]] = Field(
+        description="Every row of every crm table about the customer, by table."
+    )

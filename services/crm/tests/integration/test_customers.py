@@ -113,19 +113,6 @@ async def test_customer_events_are_stored_once_newest_first_and_bad_ones_dead_le
     assert "Invalid JSON" in headers_of(dead[0])["x-dlq-error"]
 
 
-async def test_customer_erased_is_dead_lettered_until_crm_honours_it(
-    app: FastAPI, servers: Servers, namespace: str
-) -> None:
-    topic = f"{namespace}.{CUSTOMER_EVENTS}"
-    erased = b'{"event_type":"customer.erased","event_id":"x","occurred_at":"2026-12-01T09:00:00Z",'
-    erased += b'"source":"shop","customer_id":"C-1"}'
-
-    await produce(servers.kafka_bootstrap_servers, topic, [(b"C-1", erased)])
-
-    dead = await read_records(servers.kafka_bootstrap_servers, f"{topic}.dlq", until=len)
-    assert headers_of(dead[0])["x-dlq-error"] == "customer.erased is not honoured by crm yet"
-
-
 CSV = (
     "customer_id,first_name,last_name,phones,emails,social_handles,loyalty_tier,consents\n"
     "C-1,Anna,Rossi,02 1234 5678|347 123 4567,Anna@Example.IT,instagram:@anna,gold,newsletter:yes\n"
