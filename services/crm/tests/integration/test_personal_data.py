@@ -211,9 +211,25 @@ async def test_an_erasure_forgets_the_customer_keeps_anonymous_figures_and_publi
     assert len({p for (p,) in pseudonyms}) == 1  # one pseudonym: their figures count together
     assert all(p.startswith("erased-") for (p,) in pseudonyms), pseudonyms
     assert await rows(db, "SELECT presented FROM contacts") == [(None,)]
-    assert await rows(db, "SELECT tracking_number, tracking_url, total_cents FROM orders") == [
-        (None, None, 4990)
-    ]
+    late = OrderPlaced(
+        **shop("o2-placed"),
+        order_id="O-2",
+        customer_id="C-1",
+        total_cents=990,
+        currency="EUR",
+        items=(),
+    )
+    await send(servers, namespace, [late])
+
+    async def stored_without_them() -> None:  # an order naming them does not link them again
+        assert await rows(
+            db, "SELECT order_id, customer_id FROM orders WHERE order_id = 'O-2'"
+        ) == [("O-2", None)]
+
+    await eventually_async(stored_without_them)
+    assert await rows(
+        db, "SELECT tracking_number, tracking_url, total_cents FROM orders WHERE order_id = 'O-1'"
+    ) == [(None, None, 4990)]
     assert await rows(
         db,
         "SELECT customer_id FROM customer_phones UNION ALL SELECT customer_id FROM "
