@@ -3,9 +3,14 @@ operations routes (/healthz, /readyz and the docs public; /metrics open on 127.0
 
 Operators (supervisors are operators too) work the contact-request queue, in the console too.
 The console's page and static files are public: they hold no data, and the page is where
-people sign in; every fragment it loads takes the operator's bearer token."""
+people sign in; every fragment it loads takes the operator's bearer token.
+
+The widget's start and invitation are public (a shop visitor has no account); they hand out a
+chat token naming one chat, which the widget's other routes take (`Authorization: Chat ...`,
+checked by the route's own guard: the signed-link kind, so any bearer token is refused)."""
 
 from cc_runtime import OPERATOR, PEOPLE, PUBLIC, Access, requires
+from cc_runtime.access import SIGNED_LINK
 
 ACCESS: dict[str, Access] = {
     "GET /v1/me": requires(*PEOPLE),
@@ -13,6 +18,17 @@ ACCESS: dict[str, Access] = {
     "GET /v1/contact-requests/{request_id}": requires(OPERATOR),
     "POST /v1/contact-requests/{request_id}/accept": requires(OPERATOR),
     "POST /v1/contact-requests/{request_id}/decline": requires(OPERATOR),
+    "GET /v1/chats": requires(OPERATOR),
+    "GET /v1/chats/{chat_id}/messages": requires(OPERATOR),
+    "POST /v1/chats/{chat_id}/join": requires(OPERATOR),
+    "POST /v1/chats/{chat_id}/messages": requires(OPERATOR),
+    "POST /v1/chats/{chat_id}/end": requires(OPERATOR),
+    "POST /v1/widget/chats": PUBLIC,
+    "GET /v1/widget/invitation": PUBLIC,
+    "GET /v1/widget/messages": SIGNED_LINK,
+    "POST /v1/widget/messages": SIGNED_LINK,
+    "POST /v1/widget/end": SIGNED_LINK,
+    "POST /v1/widget/csat": SIGNED_LINK,
     "GET /console": PUBLIC,
     "GET /console/static/{name}": PUBLIC,
     "GET /console/queue": requires(OPERATOR),

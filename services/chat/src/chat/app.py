@@ -1,6 +1,6 @@
 """Composition root of chat: settings -> infrastructure -> repository, outbox relay, use cases,
 expiry watcher, subscribers, HTTP app. Reads contact-requests and order-events; writes
-contact-outcomes (through its outbox)."""
+contact-outcomes, chat-events and csat-responses (through its outbox)."""
 
 import asyncio
 import contextlib
@@ -13,14 +13,17 @@ from fastapi import FastAPI
 
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
-from cc_schemas import CONTACT_OUTCOMES
+from cc_schemas import CHAT_EVENTS, CONTACT_OUTCOMES, CSAT_RESPONSES
 from chat.access import ACCESS
 from chat.api import me_router, queue_router
+from chat.chat_api import operator_chats_router, widget_router
+from chat.chats import Conversations
 from chat.console import console_router
 from chat.handlers import Desk, expire_due
-from chat.repository import PostgresContactRequests
+from chat.repository import PostgresChats, PostgresContactRequests
 from chat.settings import Settings
 from chat.subscribers import CONSUMED, register_subscribers
+from chat.tokens import ChatTokens
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         conversion_window=timedelta(hours=settings.conversion_window_hours),
         written=relay.wake,
     )
+    conversations = Conversations(
+        chats=PostgresChats(infra.postgres),
+        max_chars=settings.message_max_chars,
+        written=relay.wake,
+    )
+    tokens = ChatTokens(
+        settings.chat_token_secret.get_secret_value(),
+        timedelta(hours=settings.chat_token_hours),
+    )
     register_subscribers(infra.broker, settings, desk)
     spec = ServiceSpec(
         title="Chat",
@@ -64,10 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "and the operators' queue of contact requests."
         ),
         consumes=CONSUMED,
-        produces=[CONTACT_OUTCOMES],
+        produces=[CONTACT_OUTCOMES, CHAT_EVENTS, CSAT_RESPONSES],
         routers=[
             me_router(),
             queue_router(desk, requests),
+            operator_chats_router(conversations),
+            widget_router(conversations, tokens),
             console_router(desk, requests, settings),
         ],
         migrations="chat",

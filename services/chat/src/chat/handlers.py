@@ -13,9 +13,10 @@ from cc_runtime import PermanentError
 from cc_runtime.audit import AuditEntry
 from cc_schemas import Actor, ContactRequested, Event, OrderPlaced
 from chat import queue
+from chat.chats import opened_by_accepting
 from chat.outcomes import outcome_of, queued
 from chat.queue import ContactRequest, Refused
-from chat.repository import ContactRequests
+from chat.repository import ContactRequests, Opens
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,14 @@ async def receive(desk: Desk, event: ContactRequested) -> bool:
 
 async def accept(desk: Desk, request_id: str, by: AuditEntry) -> ContactRequest:
     """Raises `Refused` with the reason when the request is no longer waiting: of two operators
-    accepting at once, exactly one wins."""
-    return await _move(desk, request_id, lambda r: queue.accept(r, by.subject, by.at), by)
+    accepting at once, exactly one wins. A chat request opens its proactive chat with it."""
+    return await _move(
+        desk,
+        request_id,
+        lambda r: queue.accept(r, by.subject, by.at),
+        by,
+        opens=lambda r: opened_by_accepting(r, by),
+    )
 
 
 async def decline(desk: Desk, request_id: str, reason: str, by: AuditEntry) -> ContactRequest:
@@ -98,9 +105,10 @@ async def _move(
     request_id: str,
     step: Callable[[ContactRequest], ContactRequest],
     by: AuditEntry,
+    opens: Opens | None = None,
 ) -> ContactRequest:
     actor = Actor(subject=by.subject, role=by.role)
-    moved = await desk.requests.move(request_id, lambda r: _published(step(r), actor), by)
+    moved = await desk.requests.move(request_id, lambda r: _published(step(r), actor), by, opens)
     if moved is None:
         raise NotFound(f"no contact request {request_id!r}")
     desk.written()

@@ -1,5 +1,8 @@
 """Every SQL query of chat: the contact-request queue, each move written with its outcome event
-in the outbox (and its audit entry) in one transaction, under the request's row lock."""
+in the outbox (and its audit entry) in one transaction, under the request's row lock; live
+chats, each step (a message, a join, the end, the rating) written with its events in one
+transaction under the chat's row lock. Accepting a chat request opens its chat in the accept's
+own transaction."""
 
 from __future__ import annotations
 
@@ -12,17 +15,26 @@ from cc_runtime.audit import AuditEntry, record_on
 from cc_runtime.postgres import Database
 from cc_schemas import (
     CONTACT_OUTCOMES,
+    ChatOrigin,
+    ChatParty,
     ContactChannel,
     ContactContext,
     ContactPriority,
     Event,
     StrategicLevel,
 )
+from chat.chat_events import Published
+from chat.conversation import Chat, ChatState, Message
 from chat.queue import STRATEGIC_RANK, ContactRequest, State
 
 # A move: the request as stored -> the request after it and the event it publishes. It runs
 # under the row lock and may raise `queue.Refused`, which leaves everything as it was.
 Move = Callable[[ContactRequest], tuple[ContactRequest, Event]]
+# What an accepted request opens: its chat and the events that say so (None: not a chat request).
+Opens = Callable[[ContactRequest], tuple[Chat, Published] | None]
+# A chat's step: the chat as stored -> the chat after it, the message it adds (if any) and what
+# it publishes. It runs under the row lock and may raise, which leaves everything as it was.
+Step = Callable[[Chat], tuple[Chat, Message | None, Published]]
 
 
 class ContactRequests(Protocol):
@@ -33,7 +45,11 @@ class ContactRequests(Protocol):
     async def live(self, now: datetime, limit: int) -> list[ContactRequest]: ...
 
     async def move(
-        self, request_id: str, move: Move, audit: AuditEntry | None = None
+        self,
+        request_id: str,
+        move: Move,
+        audit: AuditEntry | None = None,
+        opens: Opens | None = None,
     ) -> ContactRequest | None: ...
 
     async def due_to_expire(self, now: datetime, limit: int) -> list[str]: ...
@@ -94,10 +110,15 @@ class PostgresContactRequests:
         return [_request(r) for r in rows]
 
     async def move(
-        self, request_id: str, move: Move, audit: AuditEntry | None = None
+        self,
+        request_id: str,
+        move: Move,
+        audit: AuditEntry | None = None,
+        opens: Opens | None = None,
     ) -> ContactRequest | None:
         """Apply `move` under the request's row lock: of two operators moving one request at
-        once, the second sees what the first did. None when there is no such request."""
+        once, the second sees what the first did; the chat `opens` gives is stored with it.
+        None when there is no such request."""
         async with self._database.transaction() as connection:
             row = await connection.fetchrow(
                 "SELECT * FROM contact_requests WHERE request_id = $1 FOR UPDATE", request_id
@@ -118,6 +139,9 @@ class PostgresContactRequests:
                 after.converted_at,
             )
             await outbox.add(connection, [(CONTACT_OUTCOMES, event)])
+            opened = opens(after) if opens is not None else None
+            if opened is not None:
+                await _insert_chat(connection, *opened)
             if audit is not None:
                 await record_on(connection, audit.on(request_id))
         return after
@@ -146,6 +170,190 @@ class PostgresContactRequests:
                 ordered_at - window,
             )
         return [r["request_id"] for r in rows]
+
+
+class Chats(Protocol):
+    async def open(self, chat: Chat, events: Published) -> None: ...
+
+    async def get(self, chat_id: str) -> Chat | None: ...
+
+    async def step(
+        self, chat_id: str, step: Step, audit: AuditEntry | None = None
+    ) -> tuple[Chat, Message | None] | None: ...
+
+    async def post(
+        self, chat_id: str, message_id: str, step: Step, audit: AuditEntry | None = None
+    ) -> tuple[Chat, Message | None] | None: ...
+
+    async def messages_after(self, chat_id: str, seq: int, limit: int) -> list[Message]: ...
+
+    async def open_for(self, operator_id: str, limit: int) -> list[Chat]: ...
+
+    async def invitation(self, session_id: str) -> Chat | None: ...
+
+
+class PostgresChats:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def open(self, chat: Chat, events: Published) -> None:
+        async with self._database.transaction() as connection:
+            await _insert_chat(connection, chat, events)
+
+    async def get(self, chat_id: str) -> Chat | None:
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow("SELECT * FROM chats WHERE chat_id = $1", chat_id)
+        return _chat(row) if row else None
+
+    async def step(
+        self, chat_id: str, step: Step, audit: AuditEntry | None = None
+    ) -> tuple[Chat, Message | None] | None:
+        """Apply `step` under the chat's row lock. None when there is no such chat."""
+        async with self._database.transaction() as connection:
+            row = await connection.fetchrow(
+                "SELECT * FROM chats WHERE chat_id = $1 FOR UPDATE", chat_id
+            )
+            if row is None:
+                return None
+            return await _apply(connection, _chat(row), step, audit)
+
+    async def post(
+        self, chat_id: str, message_id: str, step: Step, audit: AuditEntry | None = None
+    ) -> tuple[Chat, Message | None] | None:
+        """As `step`, for a message: one whose id the chat already holds (sent again after a
+        lost answer) is not stored twice; the stored one is returned."""
+        async with self._database.transaction() as connection:
+            row = await connection.fetchrow(
+                "SELECT * FROM chats WHERE chat_id = $1 FOR UPDATE", chat_id
+            )
+            if row is None:
+                return None
+            stored = await connection.fetchrow(
+                "SELECT * FROM chat_messages WHERE chat_id = $1 AND message_id = $2",
+                chat_id,
+                message_id,
+            )
+            if stored is not None:
+                return _chat(row), _message(stored)
+            return await _apply(connection, _chat(row), step, audit)
+
+    async def messages_after(self, chat_id: str, seq: int, limit: int) -> list[Message]:
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT * FROM chat_messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                chat_id,
+                seq,
+                limit,
+            )
+        return [_message(r) for r in rows]
+
+    async def open_for(self, operator_id: str, limit: int) -> list[Chat]:
+        """The operator's open chats, then the customers' chats nobody has taken, oldest first."""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT * FROM chats WHERE state = 'open' "
+                "AND (operator_id = $1 OR operator_id IS NULL) "
+                "ORDER BY operator_id IS NULL, started_at, chat_id LIMIT $2",
+                operator_id,
+                limit,
+            )
+        return [_chat(r) for r in rows]
+
+    async def invitation(self, session_id: str) -> Chat | None:
+        """The open proactive chat an operator started for this shop session, the newest."""
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow(
+                "SELECT * FROM chats WHERE state = 'open' AND session_id = $1 "
+                "AND origin = 'proactive' ORDER BY started_at DESC LIMIT 1",
+                session_id,
+            )
+        return _chat(row) if row else None
+
+
+async def _insert_chat(connection: Any, chat: Chat, events: Published) -> None:
+    await connection.execute(
+        "INSERT INTO chats (chat_id, origin, request_id, customer_id, session_id, operator_id, "
+        "joined_at, state, started_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        chat.chat_id,
+        chat.origin.value,
+        chat.request_id,
+        chat.customer_id,
+        chat.session_id,
+        chat.operator_id,
+        chat.joined_at,
+        chat.state.value,
+        chat.started_at,
+    )
+    await outbox.add(connection, events)
+
+
+async def _apply(
+    connection: Any, chat: Chat, step: Step, audit: AuditEntry | None
+) -> tuple[Chat, Message | None]:
+    after, message, events = step(chat)
+    await connection.execute(
+        "UPDATE chats SET operator_id = $2, joined_at = $3, state = $4, ended_at = $5, "
+        "ended_by = $6, last_seq = $7, csat_score = $8, csat_comment = $9, rated_at = $10 "
+        "WHERE chat_id = $1",
+        after.chat_id,
+        after.operator_id,
+        after.joined_at,
+        after.state.value,
+        after.ended_at,
+        after.ended_by.value if after.ended_by else None,
+        after.last_seq,
+        after.csat_score,
+        after.csat_comment,
+        after.rated_at,
+    )
+    if message is not None:
+        await connection.execute(
+            "INSERT INTO chat_messages (chat_id, seq, message_id, sender, agent, text, sent_at) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            message.chat_id,
+            message.seq,
+            message.message_id,
+            message.sender.value,
+            message.agent,
+            message.text,
+            message.sent_at,
+        )
+    await outbox.add(connection, events)
+    if audit is not None:
+        await record_on(connection, audit.on(chat.chat_id))
+    return after, message
+
+
+def _chat(row: Any) -> Chat:
+    return Chat(
+        chat_id=row["chat_id"],
+        origin=ChatOrigin(row["origin"]),
+        started_at=row["started_at"],
+        request_id=row["request_id"],
+        customer_id=row["customer_id"],
+        session_id=row["session_id"],
+        operator_id=row["operator_id"],
+        joined_at=row["joined_at"],
+        state=ChatState(row["state"]),
+        ended_at=row["ended_at"],
+        ended_by=ChatParty(row["ended_by"]) if row["ended_by"] else None,
+        last_seq=row["last_seq"],
+        csat_score=row["csat_score"],
+        csat_comment=row["csat_comment"],
+        rated_at=row["rated_at"],
+    )
+
+
+def _message(row: Any) -> Message:
+    return Message(
+        chat_id=row["chat_id"],
+        seq=row["seq"],
+        message_id=row["message_id"],
+        sender=ChatParty(row["sender"]),
+        agent=row["agent"],
+        text=row["text"],
+        sent_at=row["sent_at"],
+    )
 
 
 def _request(row: Any) -> ContactRequest:

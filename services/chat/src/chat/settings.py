@@ -2,10 +2,13 @@
 
 from typing import ClassVar
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cc_runtime import ServiceSettings
+
+PLACEHOLDER_SECRET = "development-only-chat-token-secret"  # noqa: S105 (refused in production)
+MIN_SECRET_BYTES = 32
 
 
 class Settings(ServiceSettings):
@@ -25,3 +28,29 @@ class Settings(ServiceSettings):
     console_poll_seconds: float = Field(
         2.0, gt=0, description="How often the console's queue refreshes itself."
     )
+    widget_poll_seconds: float = Field(
+        2.0, gt=0, description="How often the widget and the console's chat fetch new messages."
+    )
+    message_max_chars: int = Field(
+        2000, ge=1, le=20000, description="The longest chat message taken (422 above)."
+    )
+    chat_token_secret: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET),
+        description="Signs the customers' chat tokens; at least 32 bytes in production "
+        "(make one with `openssl rand -hex 32`).",
+    )
+    chat_token_hours: float = Field(
+        12.0, gt=0, description="How long a customer's chat token stays valid."
+    )
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> "Settings":
+        if self.platform_environment != "production":  # development and tests run without one
+            return self
+        secret = self.chat_token_secret.get_secret_value()
+        if secret == PLACEHOLDER_SECRET or len(secret.encode()) < MIN_SECRET_BYTES:
+            raise ValueError(
+                f"CHAT_CHAT_TOKEN_SECRET must be set, at least {MIN_SECRET_BYTES} bytes, "
+                "in production"
+            )
+        return self

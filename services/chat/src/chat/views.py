@@ -1,11 +1,20 @@
-"""What the queue's routes answer and take: a request as an operator sees it, with its expiry
-countdown, and the body of a decline."""
+"""What the routes answer and take: a request as an operator sees it, with its expiry
+countdown, and the body of a decline; a chat, its messages, and the bodies of a message, a
+customer's start and their satisfaction answer."""
 
 from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from cc_schemas import ContactChannel, ContactContext, ContactPriority, StrategicLevel
+from cc_schemas import (
+    ChatOrigin,
+    ChatParty,
+    ContactChannel,
+    ContactContext,
+    ContactPriority,
+    StrategicLevel,
+)
+from chat.conversation import Chat, ChatState, Message
 from chat.queue import ContactRequest, State, seconds_left
 
 
@@ -59,4 +68,94 @@ def request_view(request: ContactRequest, now: datetime) -> RequestView:
         operator_id=request.operator_id,
         decided_at=request.decided_at,
         decline_reason=request.decline_reason,
+    )
+
+
+class ChatView(BaseModel):
+    chat_id: str
+    origin: ChatOrigin
+    state: ChatState
+    request_id: str | None = Field(description="The contact request a proactive chat answers")
+    customer_id: str | None
+    session_id: str | None
+    operator_id: str | None = Field(description="None while the chat waits for an operator")
+    started_at: datetime
+    ended_at: datetime | None
+    ended_by: ChatParty | None
+    last_seq: int = Field(description="The number of the chat's last message")
+    rated: bool = Field(description="The customer has answered the satisfaction question")
+
+
+class MessageView(BaseModel):
+    seq: int = Field(description="1, 2, 3... in the order stored: ask ?after= the last seen")
+    message_id: str
+    sender: ChatParty
+    agent: str | None
+    text: str
+    sent_at: datetime
+
+
+class MessagesView(BaseModel):
+    chat: ChatView
+    messages: list[MessageView] = Field(description="After `?after=`, in order")
+
+
+class ChatsView(BaseModel):
+    chats: list[ChatView] = Field(
+        description="The operator's open chats, then customers' chats nobody has taken"
+    )
+
+
+class MessageBody(BaseModel):
+    text: str = Field(description="The message; blanks around it are dropped")
+    message_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="The sender's own id: a message sent again with it is stored once",
+    )
+
+
+class StartBody(BaseModel):
+    session_id: str | None = Field(
+        None, min_length=1, max_length=200, description="The shop session the widget runs in"
+    )
+
+
+class ChatTicket(BaseModel):
+    chat_id: str
+    token: str = Field(description="Send as `Authorization: Chat <token>` on the widget routes")
+
+
+class CsatBody(BaseModel):
+    score: int = Field(ge=1, le=5, description="1 (very unhappy) to 5 (very happy)")
+    comment: str | None = Field(None, max_length=1000)
+
+
+def chat_view(chat: Chat) -> ChatView:
+    return ChatView(
+        chat_id=chat.chat_id,
+        origin=chat.origin,
+        state=chat.state,
+        request_id=chat.request_id,
+        customer_id=chat.customer_id,
+        session_id=chat.session_id,
+        operator_id=chat.operator_id,
+        started_at=chat.started_at,
+        ended_at=chat.ended_at,
+        ended_by=chat.ended_by,
+        last_seq=chat.last_seq,
+        rated=chat.csat_score is not None,
+    )
+
+
+def message_view(message: Message) -> MessageView:
+    return MessageView(
+        seq=message.seq,
+        message_id=message.message_id,
+        sender=message.sender,
+        agent=message.agent,
+        text=message.text,
+        sent_at=message.sent_at,
     )

@@ -2,15 +2,17 @@
 and /v1/me gives the console the signed-in person's identity and attributes."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from starlette.testclient import TestClient
 
-from cc_runtime.access import AccessTable, operations_access
+from cc_runtime.access import AccessTable, Kind, operations_access
 from cc_testing import TestIssuer, walk_routes
 from chat.access import ACCESS
 from chat.app import create_app
 from chat.settings import Settings
+from chat.tokens import ChatTokens
 
 ISSUER = TestIssuer()
 
@@ -25,8 +27,18 @@ def client(service_env: dict[str, str]) -> Iterator[TestClient]:
 def test_every_route_answers_as_the_access_table_says(client: TestClient) -> None:
     table = operations_access("loopback") | AccessTable(ACCESS)
 
-    calls = walk_routes(client, table, ISSUER)
+    tokens = ChatTokens(Settings().chat_token_secret.get_secret_value(), timedelta(hours=1))
+    chat_token = {"Authorization": f"Chat {tokens.sign('no-such-chat')}"}
+    signed = {Kind.SIGNED_LINK: lambda key, path: {"headers": chat_token, "json": {}}}
 
+    calls = walk_routes(client, table, ISSUER, signed)
+
+    assert {(str(c.key), c.status) for c in calls if c.credentials == "signed-link"} == {
+        ("GET /v1/widget/messages", 404),  # a token of ours, for a chat that does not exist
+        ("POST /v1/widget/messages", 422),  # no text
+        ("POST /v1/widget/end", 404),
+        ("POST /v1/widget/csat", 422),  # no score
+    }
     answers = {(str(c.key), c.credentials, c.status) for c in calls}
     assert ("GET /v1/me", "none", 401) in answers
     assert ("GET /v1/me", "role metrics", 403) in answers

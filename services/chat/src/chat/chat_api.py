@@ -1,0 +1,193 @@
+"""Route -> use case, nothing more, for live chat. Operators (bearer token) list their chats,
+join a customer's, read and write messages and end the chat; the customer's widget starts a
+chat or takes the one an operator opened for its shop session (public), then reads, writes,
+ends and rates it with its chat token (`Authorization: Chat <token>`).
+
+Refusals say why: 404 no such chat, 409 the chat's state refuses (ended, taken), 403 another
+operator's chat, 422 an empty or too long message, 413 a body far too large to be one, 401 no
+valid chat token. Reconnecting readers ask `?after=<last seq seen>` and get the rest in order."""
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+
+from cc_runtime import CurrentPrincipal, WriteBy
+from cc_schemas import ChatParty
+from chat import chats
+from chat.chats import ChatNotFound, Conversations
+from chat.conversation import ChatRefused, MessageRefused, NotYours
+from chat.repository import Chats
+from chat.tokens import ChatTokens, TokenRefused
+from chat.views import (
+    ChatsView,
+    ChatTicket,
+    ChatView,
+    CsatBody,
+    MessageBody,
+    MessagesView,
+    MessageView,
+    StartBody,
+    chat_view,
+    message_view,
+)
+
+T = TypeVar("T")
+After = Annotated[int, Query(ge=0, description="The last message number already seen")]
+Limit = Annotated[int, Query(ge=1, le=500)]
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "no such chat"},
+    409: {"description": "the chat's state refuses the step (ended, taken): the reason"},
+    413: {"description": "a body far larger than the longest message"},
+    422: {"description": "an empty or too long message, or a bad body: the reason"},
+}
+
+
+def operator_chats_router(conversations: Conversations) -> APIRouter:
+    router = APIRouter(prefix="/v1/chats", tags=["chats"])
+    repository = conversations.chats
+    sized = Depends(body_limit(conversations.max_chars))
+
+    @router.get("", summary="The operator's open chats, then customers' chats to take")
+    async def mine(caller: CurrentPrincipal, limit: Limit = 100) -> ChatsView:
+        found = await repository.open_for(caller.subject, limit)
+        return ChatsView(chats=[chat_view(c) for c in found])
+
+    @router.get("/{chat_id}/messages", summary="A chat and its messages after ?after=")
+    async def read(chat_id: str, after: After = 0, limit: Limit = 500) -> MessagesView:
+        return await messages_of(repository, chat_id, after, limit)
+
+    @router.post("/{chat_id}/join", summary="Take a customer's chat (first operator wins)")
+    async def join(chat_id: str, by: WriteBy) -> ChatView:
+        return chat_view(await answer(lambda: chats.join(conversations, chat_id, by)))
+
+    @router.post(
+        "/{chat_id}/messages",
+        status_code=201,
+        summary="Write to the customer",
+        dependencies=[sized],
+        responses=REFUSALS,
+    )
+    async def write(chat_id: str, body: MessageBody, by: WriteBy) -> MessageView:
+        sent = await answer(
+            lambda: chats.send(
+                conversations, chat_id, ChatParty.AGENT, body.text, body.message_id, by, by.at
+            )
+        )
+        return message_view(sent)
+
+    @router.post("/{chat_id}/end", summary="End the chat", responses=REFUSALS)
+    async def end(chat_id: str, by: WriteBy) -> ChatView:
+        ended = await answer(lambda: chats.end(conversations, chat_id, ChatParty.AGENT, by, by.at))
+        return chat_view(ended)
+
+    return router
+
+
+def widget_router(conversations: Conversations, tokens: ChatTokens) -> APIRouter:
+    router = APIRouter(prefix="/v1/widget", tags=["widget"])
+    repository = conversations.chats
+    sized = Depends(body_limit(conversations.max_chars))
+
+    def customer_chat(authorization: Annotated[str | None, Header()] = None) -> str:
+        try:
+            return tokens.chat_of_header(authorization)
+        except TokenRefused as refused:
+            raise HTTPException(401, str(refused), headers={"WWW-Authenticate": "Chat"}) from None
+
+    CustomerChat = Annotated[str, Depends(customer_chat)]
+
+    @router.post("/chats", status_code=201, summary="A customer starts a chat (anonymous)")
+    async def start(body: StartBody | None = None) -> ChatTicket:
+        session_id = body.session_id if body else None
+        chat = await chats.start(conversations, session_id, _now())
+        return ChatTicket(chat_id=chat.chat_id, token=tokens.sign(chat.chat_id))
+
+    @router.get(
+        "/invitation",
+        summary="The chat an operator opened for this shop session, if any",
+        responses={404: {"description": "no open proactive chat for this session"}},
+    )
+    async def invitation(session_id: Annotated[str, Query(min_length=1)]) -> ChatTicket:
+        chat = await repository.invitation(session_id)
+        if chat is None:
+            raise HTTPException(404, f"no open chat for session {session_id!r}")
+        return ChatTicket(chat_id=chat.chat_id, token=tokens.sign(chat.chat_id))
+
+    @router.get("/messages", summary="The customer's chat and its messages after ?after=")
+    async def read(chat_id: CustomerChat, after: After = 0, limit: Limit = 500) -> MessagesView:
+        return await messages_of(repository, chat_id, after, limit)
+
+    @router.post(
+        "/messages",
+        status_code=201,
+        summary="Write to the operator",
+        dependencies=[sized],
+        responses=REFUSALS,
+    )
+    async def write(chat_id: CustomerChat, body: MessageBody) -> MessageView:
+        sent = await answer(
+            lambda: chats.send(
+                conversations, chat_id, ChatParty.CUSTOMER, body.text, body.message_id, None, _now()
+            )
+        )
+        return message_view(sent)
+
+    @router.post("/end", summary="The customer ends the chat", responses=REFUSALS)
+    async def end(chat_id: CustomerChat) -> ChatView:
+        ended = await answer(
+            lambda: chats.end(conversations, chat_id, ChatParty.CUSTOMER, None, _now())
+        )
+        return chat_view(ended)
+
+    @router.post("/csat", summary="The customer's satisfaction answer, once", responses=REFUSALS)
+    async def csat(chat_id: CustomerChat, body: CsatBody) -> ChatView:
+        rated = await answer(
+            lambda: chats.rate(conversations, chat_id, body.score, body.comment, _now())
+        )
+        return chat_view(rated)
+
+    return router
+
+
+async def messages_of(repository: Chats, chat_id: str, after: int, limit: int) -> MessagesView:
+    chat = await repository.get(chat_id)
+    if chat is None:
+        raise HTTPException(404, f"no chat {chat_id!r}")
+    found = await repository.messages_after(chat_id, after, limit)
+    return MessagesView(chat=chat_view(chat), messages=[message_view(m) for m in found])
+
+
+async def answer(step: Callable[[], Awaitable[T]]) -> T:
+    """The step's result, or its refusal as an HTTP error with the reason."""
+    try:
+        return await step()
+    except ChatNotFound as error:
+        raise HTTPException(404, str(error)) from None
+    except ChatRefused as error:
+        raise HTTPException(409, str(error)) from None
+    except NotYours as error:
+        raise HTTPException(403, str(error)) from None
+    except MessageRefused as error:
+        raise HTTPException(422, str(error)) from None
+
+
+def body_limit(max_chars: int) -> Callable[[Request], None]:
+    """Refuses (413) a body declaring more bytes than the longest message could take (four
+    bytes a character, and room for the JSON around it). FastAPI has read the body by then:
+    this tells the sender why, it does not spare the memory."""
+    limit = max_chars * 4 + 1024
+
+    def check(request: Request) -> None:
+        declared = request.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise HTTPException(
+                413, f"a message body holds at most {limit} bytes; this one declares {declared}"
+            )
+
+    return check
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,135 @@
+"""Use cases of live chat: a customer starts one, an operator opens one by accepting a chat
+request (see `opened_by_accepting`) or joins a customer's, either side writes and ends it, the
+customer rates it. No I/O of their own: the repository and the relay's wake-up are passed in."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from cc_runtime.audit import AuditEntry
+from cc_schemas import Actor, ChatParty, ContactChannel
+from chat import chat_events, conversation
+from chat.chat_events import Published
+from chat.conversation import Chat, Message
+from chat.queue import ContactRequest, State
+from chat.repository import Chats, Step
+
+
+class ChatNotFound(LookupError):
+    """No such chat (HTTP 404)."""
+
+
+@dataclass(frozen=True)
+class Conversations:
+    chats: Chats
+    max_chars: int  # the longest message taken
+    written: Callable[[], None]  # tells the outbox relay there is something to publish
+
+
+def opened_by_accepting(request: ContactRequest, by: AuditEntry) -> tuple[Chat, Published] | None:
+    """The proactive chat an operator opens by accepting a chat request, and its events; None
+    for a call-back or e-mail request."""
+    if request.channel is not ContactChannel.CHAT or request.state is not State.ACCEPTED:
+        return None
+    chat = conversation.started_proactively(
+        chat_id=new_id(),
+        request_id=request.request_id,
+        operator_id=by.subject,
+        customer_id=request.customer_id,
+        session_id=request.session_id,
+        now=by.at,
+    )
+    return chat, chat_events.started(chat, _actor(by))
+
+
+async def start(conversations: Conversations, session_id: str | None, now: datetime) -> Chat:
+    """A customer starts a chat from the widget; it waits for an operator to join."""
+    chat = conversation.started_by_customer(new_id(), session_id, now)
+    await conversations.chats.open(chat, chat_events.started(chat, None))
+    conversations.written()
+    return chat
+
+
+async def join(conversations: Conversations, chat_id: str, by: AuditEntry) -> Chat:
+    def step(chat: Chat) -> tuple[Chat, Message | None, Published]:
+        joined = conversation.join(chat, by.subject, by.at)
+        return joined, None, chat_events.joined(joined, _actor(by))
+
+    chat, _ = await _step(conversations, chat_id, step, by)
+    return chat
+
+
+async def send(
+    conversations: Conversations,
+    chat_id: str,
+    sender: ChatParty,
+    text: str,
+    message_id: str | None,
+    by: AuditEntry | None,
+    now: datetime,
+) -> Message:
+    """Store a message after the chat's last one and publish it. A message id the chat already
+    holds (the sender's retry) returns the stored message and publishes nothing more."""
+    checked = conversation.check_text(text, conversations.max_chars)
+    actor = _actor(by)
+    operator_id = by.subject if by else None
+    chosen_id = message_id or new_id()
+
+    def step(chat: Chat) -> tuple[Chat, Message | None, Published]:
+        after, message = conversation.post(chat, sender, operator_id, chosen_id, checked, now)
+        return after, message, chat_events.message_sent(message, actor)
+
+    found = await conversations.chats.post(chat_id, chosen_id, step, by)
+    if found is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    conversations.written()
+    message = found[1]
+    assert message is not None
+    return message
+
+
+async def end(
+    conversations: Conversations,
+    chat_id: str,
+    by_party: ChatParty,
+    by: AuditEntry | None,
+    now: datetime,
+) -> Chat:
+    def step(chat: Chat) -> tuple[Chat, Message | None, Published]:
+        ended = conversation.end(chat, by_party, by.subject if by else None, now)
+        return ended, None, chat_events.ended(ended, _actor(by))
+
+    chat, _ = await _step(conversations, chat_id, step, by)
+    return chat
+
+
+async def rate(
+    conversations: Conversations, chat_id: str, score: int, comment: str | None, now: datetime
+) -> Chat:
+    def step(chat: Chat) -> tuple[Chat, Message | None, Published]:
+        rated = conversation.rate(chat, score, comment, now)
+        return rated, None, chat_events.rated(rated)
+
+    chat, _ = await _step(conversations, chat_id, step, None)
+    return chat
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+async def _step(
+    conversations: Conversations, chat_id: str, step: Step, by: AuditEntry | None
+) -> tuple[Chat, Message | None]:
+    found = await conversations.chats.step(chat_id, step, by)
+    if found is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    conversations.written()
+    return found
+
+
+def _actor(by: AuditEntry | None) -> Actor | None:
+    return Actor(subject=by.subject, role=by.role) if by else None

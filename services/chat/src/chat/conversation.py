@@ -1,0 +1,167 @@
+"""Live chat, pure: a chat's states, who may write in it, its messages in order, its end and the
+customer's satisfaction answer. No I/O.
+
+A chat is opened by a customer (waiting for an operator to join) or by an operator accepting a
+contact request (proactive, joined at once). It is `open` until either side ends it; then the
+customer may rate it once (CSAT, 1-5 and a comment). Messages are numbered from 1 in the order
+they were stored, so a reader that comes back asks for what follows the last number it saw."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from cc_schemas import ChatOrigin, ChatParty
+
+CSAT_COMMENT_MAX_CHARS = 1000
+
+
+class ChatState(StrEnum):
+    OPEN = "open"
+    ENDED = "ended"
+
+
+class ChatRefused(Exception):
+    """The chat's state refuses the step (HTTP 409); the message is the reason."""
+
+
+class NotYours(Exception):
+    """An operator writing in a chat another operator holds (HTTP 403)."""
+
+
+class MessageRefused(ValueError):
+    """A message that is empty or too long (HTTP 422); the message is the reason."""
+
+
+@dataclass(frozen=True)
+class Chat:
+    chat_id: str
+    origin: ChatOrigin
+    started_at: datetime
+    request_id: str | None = None  # the contact request a proactive chat answers
+    customer_id: str | None = None
+    session_id: str | None = None
+    operator_id: str | None = None  # None while a customer's chat waits for an operator
+    joined_at: datetime | None = None
+    state: ChatState = ChatState.OPEN
+    ended_at: datetime | None = None
+    ended_by: ChatParty | None = None
+    last_seq: int = 0  # the number of the last message stored
+    csat_score: int | None = None
+    csat_comment: str | None = None
+    rated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Message:
+    chat_id: str
+    seq: int
+    message_id: str
+    sender: ChatParty
+    agent: str | None  # the operator, when the sender is one
+    text: str
+    sent_at: datetime
+
+
+def started_by_customer(chat_id: str, session_id: str | None, now: datetime) -> Chat:
+    return Chat(chat_id=chat_id, origin=ChatOrigin.CUSTOMER, started_at=now, session_id=session_id)
+
+
+def started_proactively(
+    chat_id: str,
+    request_id: str,
+    operator_id: str,
+    customer_id: str | None,
+    session_id: str,
+    now: datetime,
+) -> Chat:
+    """The chat an operator opens by accepting a chat contact request: joined from the start."""
+    return Chat(
+        chat_id=chat_id,
+        origin=ChatOrigin.PROACTIVE,
+        started_at=now,
+        request_id=request_id,
+        customer_id=customer_id,
+        session_id=session_id,
+        operator_id=operator_id,
+        joined_at=now,
+    )
+
+
+def join(chat: Chat, operator_id: str, now: datetime) -> Chat:
+    """An operator takes a customer's waiting chat; the first one wins."""
+    _check_open(chat)
+    if chat.operator_id is not None:
+        raise ChatRefused(f"chat {chat.chat_id} is already answered by {chat.operator_id}")
+    return replace(chat, operator_id=operator_id, joined_at=now)
+
+
+def check_text(text: str, max_chars: int) -> str:
+    """The text to store: surrounding blanks dropped; refused when empty or too long."""
+    stripped = text.strip()
+    if not stripped:
+        raise MessageRefused("a message needs some text")
+    if len(stripped) > max_chars:
+        raise MessageRefused(
+            f"a message holds at most {max_chars} characters; this one has {len(stripped)}"
+        )
+    return stripped
+
+
+def post(
+    chat: Chat,
+    sender: ChatParty,
+    operator_id: str | None,
+    message_id: str,
+    text: str,
+    now: datetime,
+) -> tuple[Chat, Message]:
+    """The chat with one more message, and that message (numbered after the last)."""
+    _check_open(chat)
+    if sender is ChatParty.AGENT:
+        _check_holder(chat, operator_id)
+    message = Message(
+        chat_id=chat.chat_id,
+        seq=chat.last_seq + 1,
+        message_id=message_id,
+        sender=sender,
+        agent=operator_id if sender is ChatParty.AGENT else None,
+        text=text,
+        sent_at=now,
+    )
+    return replace(chat, last_seq=message.seq), message
+
+
+def end(chat: Chat, by: ChatParty, operator_id: str | None, now: datetime) -> Chat:
+    _check_open(chat)
+    if by is ChatParty.AGENT:
+        _check_holder(chat, operator_id)
+    return replace(chat, state=ChatState.ENDED, ended_at=now, ended_by=by)
+
+
+def rate(chat: Chat, score: int, comment: str | None, now: datetime) -> Chat:
+    """The customer's answer to the satisfaction question, once, after the end."""
+    if chat.state is not ChatState.ENDED:
+        raise ChatRefused("a chat is rated once it has ended")
+    if chat.csat_score is not None:
+        raise ChatRefused("this chat has already been rated")
+    if not 1 <= score <= 5:
+        raise MessageRefused(f"the score is 1 to 5, not {score}")
+    cleaned = (comment or "").strip() or None
+    if cleaned is not None and len(cleaned) > CSAT_COMMENT_MAX_CHARS:
+        raise MessageRefused(f"a comment holds at most {CSAT_COMMENT_MAX_CHARS} characters")
+    return replace(chat, csat_score=score, csat_comment=cleaned, rated_at=now)
+
+
+def _check_open(chat: Chat) -> None:
+    if chat.state is ChatState.ENDED:
+        ended = chat.ended_at.isoformat() if chat.ended_at else "already"
+        raise ChatRefused(f"chat {chat.chat_id} ended at {ended}")
+
+
+def _check_holder(chat: Chat, operator_id: str | None) -> None:
+    if chat.operator_id is None:
+        raise ChatRefused(f"chat {chat.chat_id} has no operator yet: join it first")
+    if chat.operator_id != operator_id:
+        raise NotYours(f"chat {chat.chat_id} is answered by {chat.operator_id}")

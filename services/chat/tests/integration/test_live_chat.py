@@ -1,0 +1,230 @@
+"""Live chat on the real broker and PostgreSQL: accepting a chat request opens a proactive chat
+the customer's widget is invited to; operator and customer write, every message is stored once
+in order and a reader coming back gets what it missed; the operator ends, the customer rates;
+chat-events and csat-responses carry each step. A customer's own chat is taken by exactly one of
+two operators joining at once; bad input is refused with the reason."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cc_schemas import (
+    CHAT_EVENTS,
+    CONTACT_REQUESTS,
+    CSAT_RESPONSES,
+    ContactChannel,
+    ContactRequested,
+    CustomerContext,
+    encode,
+    make_event_id,
+    parse,
+)
+from cc_testing import Servers, TestIssuer, eventually_async, produce, read_records
+from chat.app import create_app
+from chat.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+ISSUER = TestIssuer()
+ANNA = ISSUER.bearer(["operator"], subject="anna-sub")
+MARCO = ISSUER.bearer(["operator"], subject="marco-sub")
+
+
+@pytest.fixture
+async def client(service_env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
+    settings = Settings(**service_env, **ISSUER.env(), message_max_chars=50)  # type: ignore[arg-type]
+    application: FastAPI = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://chat") as client:
+            yield client
+
+
+def chat_request(request_id: str) -> ContactRequested:
+    now = datetime.now(UTC)
+    return ContactRequested(
+        event_id=make_event_id("test", request_id),
+        occurred_at=now,
+        source="proactive-engine",
+        request_id=request_id,
+        session_id=f"S-{request_id}",
+        customer=CustomerContext(customer_id="C-1", contact_by_chat=True),
+        rule="abandoned_cart",
+        reason="Cart left for 30 minutes",
+        channel=ContactChannel.CHAT,
+        expires_at=now + timedelta(minutes=10),
+    )
+
+
+def chat_token(ticket: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Chat {ticket['token']}"}
+
+
+async def texts(client: httpx.AsyncClient, headers: dict[str, str], url: str) -> list[Any]:
+    response = await client.get(url, headers=headers)
+    assert response.status_code == 200, response.text
+    return [(m["seq"], m["sender"], m["text"]) for m in response.json()["messages"]]
+
+
+async def test_an_accepted_chat_request_opens_a_chat_the_customer_writes_in_and_rates(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    await produce(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_REQUESTS}",
+        [(b"R-1", encode(chat_request("R-1")))],
+    )
+
+    async def accepted() -> httpx.Response:
+        answer = await client.post("/v1/contact-requests/R-1/accept", headers=ANNA)
+        assert answer.status_code == 200, answer.text
+        return answer
+
+    await eventually_async(accepted)
+    [chat] = (await client.get("/v1/chats", headers=ANNA)).json()["chats"]
+    assert (chat["origin"], chat["request_id"], chat["operator_id"]) == (
+        "proactive",
+        "R-1",
+        "anna-sub",
+    )
+    invited = await client.get("/v1/widget/invitation", params={"session_id": "S-R-1"})
+    assert invited.status_code == 200, invited.text
+    customer = chat_token(invited.json())
+    chat_id = invited.json()["chat_id"]
+    assert chat_id == chat["chat_id"]
+
+    first = await client.post(
+        f"/v1/chats/{chat_id}/messages", json={"text": "Hello, can I help?"}, headers=ANNA
+    )
+    await client.post("/v1/widget/messages", json={"text": "Yes: shipping?"}, headers=customer)
+    again = {"text": "Is it free?", "message_id": "m-42"}
+    sent = await client.post("/v1/widget/messages", json=again, headers=customer)
+    resent = await client.post("/v1/widget/messages", json=again, headers=customer)  # a retry
+
+    assert first.status_code == 201, first.text
+    assert (sent.status_code, resent.json()) == (201, sent.json())
+    url = f"/v1/chats/{chat_id}/messages"
+    assert await texts(client, ANNA, url) == [
+        (1, "agent", "Hello, can I help?"),
+        (2, "customer", "Yes: shipping?"),
+        (3, "customer", "Is it free?"),
+    ]
+    assert await texts(client, customer, "/v1/widget/messages?after=1") == [
+        (2, "customer", "Yes: shipping?"),
+        (3, "customer", "Is it free?"),
+    ]
+    assert await texts(client, customer, "/v1/widget/messages?after=3") == []
+
+    early = await client.post("/v1/widget/csat", json={"score": 5}, headers=customer)
+    ended = await client.post(f"/v1/chats/{chat_id}/end", headers=ANNA)
+    late = await client.post("/v1/widget/messages", json={"text": "hi?"}, headers=customer)
+    rated = await client.post(
+        "/v1/widget/csat", json={"score": 4, "comment": "Fast, thanks"}, headers=customer
+    )
+    twice = await client.post("/v1/widget/csat", json={"score": 1}, headers=customer)
+
+    assert (early.status_code, early.json()["detail"]) == (409, "a chat is rated once it has ended")
+    assert (ended.json()["state"], ended.json()["ended_by"]) == ("ended", "agent")
+    assert (late.status_code, late.json()["detail"][: len(f"chat {chat_id} ended at ")]) == (
+        409,
+        f"chat {chat_id} ended at ",
+    )
+    assert rated.json()["rated"] is True
+    assert (twice.status_code, twice.json()["detail"]) == (409, "this chat has already been rated")
+    chat_records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CHAT_EVENTS}",
+        until=lambda got: len(got) >= 6,
+    )
+    events = [parse(CHAT_EVENTS, r.value) for r in chat_records]
+    assert {r.key for r in chat_records} == {chat_id.encode()}
+    assert [
+        (e.event_type, getattr(e, "sender", None), getattr(e, "text", None)) for e in events
+    ] == [
+        ("chat.started", None, None),
+        ("chat.agent_joined", None, None),
+        ("chat.message_sent", "agent", "Hello, can I help?"),
+        ("chat.message_sent", "customer", "Yes: shipping?"),
+        ("chat.message_sent", "customer", "Is it free?"),
+        ("chat.ended", None, None),
+    ]
+    assert events[2].model_dump(include={"agent", "actor"}, mode="json") == {
+        "agent": "anna-sub",
+        "actor": {"subject": "anna-sub", "role": "operator"},
+    }
+    [csat] = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CSAT_RESPONSES}",
+        until=lambda got: len(got) >= 1,
+    )
+    assert parse(CSAT_RESPONSES, csat.value).model_dump(
+        include={"customer_id", "chat_id", "score", "comment", "channel"}, mode="json"
+    ) == {
+        "customer_id": "C-1",
+        "chat_id": chat_id,
+        "score": 4,
+        "comment": "Fast, thanks",
+        "channel": "chat",
+    }
+
+
+async def test_a_customer_starts_a_chat_and_exactly_one_of_two_operators_takes_it(
+    client: httpx.AsyncClient,
+) -> None:
+    started = await client.post("/v1/widget/chats", json={"session_id": "S-9"})
+    assert started.status_code == 201, started.text
+    chat_id = started.json()["chat_id"]
+    customer = chat_token(started.json())
+    waiting = (await client.get("/v1/chats", headers=MARCO)).json()["chats"]
+    assert [(c["chat_id"], c["operator_id"]) for c in waiting] == [(chat_id, None)]
+
+    answers = await asyncio.gather(
+        client.post(f"/v1/chats/{chat_id}/join", headers=ANNA),
+        client.post(f"/v1/chats/{chat_id}/join", headers=MARCO),
+    )
+
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    winner = next(a for a in answers if a.status_code == 200).json()["operator_id"]
+    loser_headers = MARCO if winner == "anna-sub" else ANNA
+    refused = await client.post(
+        f"/v1/chats/{chat_id}/messages", json={"text": "mine?"}, headers=loser_headers
+    )
+    assert (refused.status_code, refused.json()["detail"]) == (
+        403,
+        f"chat {chat_id} is answered by {winner}",
+    )
+    ended = await client.post("/v1/widget/end", headers=customer)
+    assert (ended.json()["state"], ended.json()["ended_by"]) == ("ended", "customer")
+
+
+async def test_bad_messages_and_tokens_are_refused_with_the_reason(
+    client: httpx.AsyncClient,
+) -> None:
+    customer = chat_token((await client.post("/v1/widget/chats")).json())
+
+    too_long = await client.post("/v1/widget/messages", json={"text": "x" * 51}, headers=customer)
+    empty = await client.post("/v1/widget/messages", json={"text": "   "}, headers=customer)
+    huge = await client.post("/v1/widget/messages", json={"text": "x" * 5000}, headers=customer)
+    forged = await client.get("/v1/widget/messages", headers={"Authorization": "Chat not-a-token"})
+    bearer = await client.get("/v1/widget/messages", headers=ANNA)
+    no_chat = await client.post("/v1/chats/nope/messages", json={"text": "hi"}, headers=ANNA)
+
+    assert (too_long.status_code, too_long.json()["detail"]) == (
+        422,
+        "a message holds at most 50 characters; this one has 51",
+    )
+    assert (empty.status_code, empty.json()["detail"]) == (422, "a message needs some text")
+    assert huge.status_code == 413
+    assert huge.json()["detail"].startswith("a message body holds at most 1224 bytes")
+    assert (forged.status_code, forged.json()["detail"]) == (
+        401,
+        "this is not a chat token of ours",
+    )
+    assert (bearer.status_code, bearer.headers["www-authenticate"]) == (401, "Chat")
+    assert (no_chat.status_code, no_chat.json()["detail"]) == (404, "no chat 'nope'")
+    assert await texts(client, customer, "/v1/widget/messages") == []
