@@ -70,6 +70,12 @@ EXAMPLES: list[s.Event] = [
     s.OrderReturnRequested(**COMMAND),
     s.OrderReplacementRequested(**COMMAND, product_id="TRN-2040", ticket_id="T-1000"),
     s.SparePartRequested(**COMMAND, part="TRN-2040-WHEEL", product_id="TRN-2040"),
+    s.OrderAddressChangeRequested(
+        **COMMAND,
+        address=s.Address(line1="Via Torino 5", postcode="20123", city="Milano", country="IT"),
+    ),
+    s.CarrierHoldReleaseRequested(**COMMAND, carrier="DHL", instructions="customs paid"),
+    s.ReturnToSenderAuthorised(**COMMAND, carrier="DHL"),
     s.ContactRequested(
         **ENV,
         request_id="req-1",

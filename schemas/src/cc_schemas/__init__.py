@@ -79,6 +79,8 @@ from cc_schemas.notifications import CustomerNotificationRequested, Notification
 from cc_schemas.orders import (
     AnyOrderCommand,
     AnyOrderEvent,
+    CarrierHoldReleaseRequested,
+    OrderAddressChangeRequested,
     OrderCancelled,
     OrderCancelRequested,
     OrderCommand,
@@ -94,6 +96,7 @@ from cc_schemas.orders import (
     OrderReturned,
     OrderReturnRequested,
     OrderShipped,
+    ReturnToSenderAuthorised,
     SparePartRequested,
 )
 from cc_schemas.shop import (
@@ -224,6 +227,7 @@ __all__ = [
     "CallRinging",
     "CallTransferred",
     "Caller",
+    "CarrierHoldReleaseRequested",
     "CartItemAdded",
     "CartItemRemoved",
     "ChatAgentJoined",
@@ -275,6 +279,7 @@ __all__ = [
     "LoyaltyTier",
     "MatchedBy",
     "NotificationKind",
+    "OrderAddressChangeRequested",
     "OrderCancelRequested",
     "OrderCancelled",
     "OrderCommand",
@@ -296,6 +301,7 @@ __all__ = [
     "PageViewed",
     "ProductViewed",
     "Resolution",
+    "ReturnToSenderAuthorised",
     "ShopEvent",
     "SlaBreached",
     "SlaEvent",

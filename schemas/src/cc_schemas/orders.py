@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
+from cc_schemas.customers import Address
 from cc_schemas.envelope import Cents, Currency, Event, EventPart, Id
 
 
@@ -101,6 +102,35 @@ class OrderReturnRequested(OrderCommand):
     event_type: Literal["order.return_requested"] = "order.return_requested"
 
 
+class OrderAddressChangeRequested(OrderCommand):
+    """Deliver the order to another address: only before it is shipped. Answered with
+    order.modified."""
+
+    event_type: Literal["order.address_change_requested"] = "order.address_change_requested"
+    address: Address = Field(description="The new delivery address.")
+
+
+class CarrierHoldReleaseRequested(OrderCommand):
+    """Let the carrier deliver an order it holds (the address confirmed, customs paid ...).
+    Answered with order.shipped (on its way again) or order.delivered."""
+
+    event_type: Literal["order.carrier_hold_release_requested"] = (
+        "order.carrier_hold_release_requested"
+    )
+    carrier: Id | None = Field(default=None, description="The carrier holding it, if known.")
+    instructions: str | None = Field(
+        default=None, description="What the carrier needs.", examples=["ring at the side door"]
+    )
+
+
+class ReturnToSenderAuthorised(OrderCommand):
+    """The customer will not take the parcel: the carrier may send it back to the shop.
+    Answered with order.returned."""
+
+    event_type: Literal["order.return_to_sender_authorised"] = "order.return_to_sender_authorised"
+    carrier: Id | None = Field(default=None, description="The carrier holding it, if known.")
+
+
 class OrderReplacementRequested(OrderCommand):
     """Send the customer a replacement (the same product, or a better one when it is out of
     stock), at no charge: a claim's decision."""
@@ -136,6 +166,9 @@ AnyOrderCommand = Annotated[
     | OrderModificationRequested
     | OrderReturnRequested
     | OrderReplacementRequested
-    | SparePartRequested,
+    | SparePartRequested
+    | OrderAddressChangeRequested
+    | CarrierHoldReleaseRequested
+    | ReturnToSenderAuthorised,
     Field(discriminator="event_type"),
 ]

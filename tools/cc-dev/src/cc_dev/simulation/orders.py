@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from cc_dev.simulation.base import Stream
 from cc_schemas import (
+    CarrierHoldReleaseRequested,
+    OrderAddressChangeRequested,
     OrderCancelled,
     OrderCancelRequested,
     OrderCommand,
@@ -22,6 +24,7 @@ from cc_schemas import (
     OrderReplacementRequested,
     OrderReturned,
     OrderShipped,
+    ReturnToSenderAuthorised,
     SparePartRequested,
     make_event_id,
 )
@@ -108,4 +111,12 @@ def answer(command: OrderCommand, now: datetime | None = None) -> OrderEvent:
         return OrderModified(**common, change=f"replacement {command.product_id} sent")
     if isinstance(command, SparePartRequested):
         return OrderModified(**common, change=f"spare part {command.part} sent")
+    if isinstance(command, OrderAddressChangeRequested):
+        address = command.address
+        where = f"{address.line1}, {address.postcode or ''} {address.city} ({address.country})"
+        return OrderModified(**common, change=f"delivery address changed to {where}")
+    if isinstance(command, CarrierHoldReleaseRequested):  # on its way again
+        return OrderShipped(**common, carrier=command.carrier or CARRIERS[0])
+    if isinstance(command, ReturnToSenderAuthorised):
+        return OrderReturned(**common, reason=f"returned to sender: {command.reason}")
     return OrderReturned(**common, reason=command.reason)
