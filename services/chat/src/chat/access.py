@@ -34,4 +34,10 @@ ACCESS: dict[str, Access] = {
     "GET /console/queue": requires(OPERATOR),
     "POST /console/requests/{request_id}/accept": requires(OPERATOR),
     "POST /console/decline": requires(OPERATOR),
+    "GET /console/chats": requires(OPERATOR),
+    "GET /console/chats/{chat_id}": requires(OPERATOR),
+    "GET /console/chats/{chat_id}/messages": requires(OPERATOR),
+    "POST /console/chats/{chat_id}/messages": requires(OPERATOR),
+    "POST /console/chats/{chat_id}/join": requires(OPERATOR),
+    "POST /console/chats/{chat_id}/end": requires(OPERATOR),
 }

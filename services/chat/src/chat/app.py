@@ -18,7 +18,7 @@ from chat.access import ACCESS
 from chat.api import me_router, queue_router
 from chat.chat_api import operator_chats_router, widget_router
 from chat.chats import Conversations
-from chat.console import console_router
+from chat.console import console_chats_router, console_router
 from chat.handlers import Desk, expire_due
 from chat.repository import PostgresChats, PostgresContactRequests
 from chat.settings import Settings
@@ -82,7 +82,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             queue_router(desk, requests),
             operator_chats_router(conversations),
             widget_router(conversations, tokens),
-            console_router(desk, requests, settings),
+            console_router(desk, requests, conversations, settings),
+            console_chats_router(conversations, settings),
         ],
         migrations="chat",
         resources=[relay.running, lambda: expiry_watcher(desk, settings.expiry_check_seconds)],

@@ -191,6 +191,8 @@ class Chats(Protocol):
 
     async def invitation(self, session_id: str) -> Chat | None: ...
 
+    async def of_request(self, request_id: str) -> Chat | None: ...
+
 
 class PostgresChats:
     def __init__(self, database: Database) -> None:
@@ -267,6 +269,12 @@ class PostgresChats:
                 "AND origin = 'proactive' ORDER BY started_at DESC LIMIT 1",
                 session_id,
             )
+        return _chat(row) if row else None
+
+    async def of_request(self, request_id: str) -> Chat | None:
+        """The proactive chat opened by accepting this request."""
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow("SELECT * FROM chats WHERE request_id = $1", request_id)
         return _chat(row) if row else None
 
 

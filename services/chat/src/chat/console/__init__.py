@@ -6,6 +6,7 @@ Server-rendered pages with htmx rather than a single-page app: the queue's order
 and refusals are decided and worded once, in Python, and shown as they are; the browser holds
 only the sign-in (console.js) and no build step stands between a change and the page."""
 
+from chat.console.chat_routes import console_chats_router
 from chat.console.routes import console_router
 
-__all__ = ["console_router"]
+__all__ = ["console_chats_router", "console_router"]

@@ -8,10 +8,12 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from cc_runtime import WriteBy
-from chat.console.messages import CHANNELS, LANGUAGES, MESSAGES, language
+from chat.chats import Conversations
+from chat.console.chat_routes import render_panel
+from chat.console.messages import CHANNELS, LANGUAGES, MESSAGES
+from chat.console.render import html, lang_of, notice
 from chat.console.rows import customer_of, row_of
 from chat.handlers import Desk, NotFound, accept, decline
 from chat.queue import ContactRequest, Refused
@@ -25,22 +27,19 @@ STATIC = {
     "favicon.svg": "image/svg+xml",
 }
 LANGUAGE_NAMES = (("en", "English"), ("it", "Italiano"))
-QUEUE_CHANGED = {"HX-Trigger": "queue-changed"}
+QUEUE_CHANGED = "queue-changed"
 Lang = Annotated[str | None, Query(description="en or it; else the browser's language")]
 
-templates = Environment(
-    loader=PackageLoader("chat.console", "templates"),
-    autoescape=select_autoescape(["html"]),
-)
 
-
-def console_router(desk: Desk, requests: ContactRequests, settings: Settings) -> APIRouter:
+def console_router(
+    desk: Desk, requests: ContactRequests, conversations: Conversations, settings: Settings
+) -> APIRouter:
     router = APIRouter(prefix="/console", tags=["console"])
 
     @router.get("", response_class=HTMLResponse, summary="The operators' console (its page)")
     async def page(request: Request, lang: Lang = None) -> HTMLResponse:
-        chosen = _lang(request, lang)
-        response = _html(
+        chosen = lang_of(request, lang)
+        response = html(
             "page.html",
             chosen,
             issuer=settings.oidc_issuer,
@@ -60,11 +59,11 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
 
     @router.get("/queue", response_class=HTMLResponse, summary="The live queue, as HTML")
     async def queue(request: Request, lang: Lang = None) -> HTMLResponse:
-        chosen = _lang(request, lang)
+        chosen = lang_of(request, lang)
         now = datetime.now(UTC)
         waiting = await requests.live(now, 200)
         t = MESSAGES[chosen]
-        return _html(
+        return html(
             "queue.html",
             chosen,
             rows=[row_of(r, chosen, now) for r in waiting],
@@ -80,7 +79,7 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
     async def accept_request(
         request: Request, request_id: str, by: WriteBy, lang: Lang = None
     ) -> HTMLResponse:
-        chosen = _lang(request, lang)
+        chosen = lang_of(request, lang)
         try:
             taken = await accept(desk, request_id, by)
         except (NotFound, Refused) as error:
@@ -91,7 +90,18 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
             channel=CHANNELS[chosen][taken.channel],
             customer=customer_of(taken, chosen),
         )
-        return _notice("accepted", text, chosen, more=t["accepted_next"])
+        chat = await conversations.chats.of_request(request_id)
+        if chat is None:  # a call-back or an e-mail
+            return notice("accepted", text, chosen, triggers=QUEUE_CHANGED, more=t["accepted_next"])
+        panel = await render_panel(conversations, settings, chat, by.subject, chosen, oob=True)
+        return notice(
+            "accepted",
+            text,
+            chosen,
+            triggers=f"{QUEUE_CHANGED}, chats-changed",
+            more=t["accepted_next_chat"],
+            extra=bytes(panel.body).decode(),
+        )
 
     @router.post("/decline", response_class=HTMLResponse, summary="Decline a request with a reason")
     async def decline_request(
@@ -101,7 +111,7 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
         by: WriteBy,
         lang: Lang = None,
     ) -> HTMLResponse:
-        chosen = _lang(request, lang)
+        chosen = lang_of(request, lang)
         try:
             declined: ContactRequest = await decline(desk, request_id, reason, by)
         except (NotFound, Refused) as error:
@@ -109,7 +119,7 @@ def console_router(desk: Desk, requests: ContactRequests, settings: Settings) ->
         text = MESSAGES[chosen]["declined"].format(
             request_id=request_id, reason=declined.decline_reason
         )
-        return _notice("declined", text, chosen)
+        return notice("declined", text, chosen, triggers=QUEUE_CHANGED)
 
     return router
 
@@ -126,27 +136,13 @@ def content_policy(issuer: str) -> str:
     )
 
 
-def _lang(request: Request, lang: str | None) -> str:
-    return language(lang, request.headers.get("accept-language"))
-
-
-def _html(template: str, lang: str, status: int = 200, **values: object) -> HTMLResponse:
-    body = templates.get_template(template).render(lang=lang, t=MESSAGES[lang], **values)
-    return HTMLResponse(body, status_code=status)
-
-
-def _notice(kind: str, text: str, lang: str, more: str = "", status: int = 200) -> HTMLResponse:
-    response = _html("notice.html", lang, status, kind=kind, text=text, more=more)
-    response.headers.update(QUEUE_CHANGED)
-    return response
-
-
 def _refusal(error: Exception, request_id: str, lang: str) -> HTMLResponse:
     t = MESSAGES[lang]
     if isinstance(error, NotFound):
-        return _notice("refused", t["not_found"].format(request_id=request_id), lang, status=404)
+        text = t["not_found"].format(request_id=request_id)
+        return notice("refused", text, lang, triggers=QUEUE_CHANGED, status=404)
     text = t["refused"].format(request_id=request_id, reason=error)
-    return _notice("refused", text, lang, status=409)
+    return notice("refused", text, lang, triggers=QUEUE_CHANGED, status=409)
 
 
 assert set(LANGUAGES) == {code for code, _ in LANGUAGE_NAMES}

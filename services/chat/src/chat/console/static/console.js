@@ -118,6 +118,7 @@ function say(text) {
 
 function showSignedOut(message) {
   document.getElementById("desk").hidden = true;
+  document.getElementById("chats-section").hidden = true;
   document.getElementById("signed-out").hidden = false;
   document.getElementById("sign-in").hidden = false;
   document.getElementById("sign-out").hidden = true;
@@ -127,6 +128,7 @@ function showSignedOut(message) {
 
 async function showSignedIn() {
   document.getElementById("desk").hidden = false;
+  document.getElementById("chats-section").hidden = false;
   document.getElementById("signed-out").hidden = true;
   document.getElementById("sign-in").hidden = true;
   document.getElementById("sign-out").hidden = false;
@@ -178,6 +180,13 @@ document.body.addEventListener("click", (event) => {
 });
 document.getElementById("decline-cancel").addEventListener("click", () => dialog.close());
 declineForm.addEventListener("htmx:afterRequest", () => dialog.close());
+// A message stored (204) leaves the box empty for the next one; a refused one stays to fix.
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  if (event.target.id === "message-form" && event.detail.xhr.status === 204) {
+    event.target.reset();
+    document.getElementById("message-text").focus();
+  }
+});
 document.getElementById("sign-in").addEventListener("click", () => {
   signIn().catch((error) => say(body.dataset.signInFailed.replace("{reason}", error.message)));
 });
