@@ -29,6 +29,8 @@ ACCESS: dict[str, Access] = {
     "POST /v1/widget/messages": SIGNED_LINK,
     "POST /v1/widget/end": SIGNED_LINK,
     "POST /v1/widget/csat": SIGNED_LINK,
+    "GET /widget/demo": PUBLIC,
+    "GET /widget/{name}": PUBLIC,
     "GET /console": PUBLIC,
     "GET /console/static/{name}": PUBLIC,
     "GET /console/queue": requires(OPERATOR),

@@ -24,6 +24,7 @@ from chat.repository import PostgresChats, PostgresContactRequests
 from chat.settings import Settings
 from chat.subscribers import CONSUMED, register_subscribers
 from chat.tokens import ChatTokens
+from chat.widget import widget_files_router
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             widget_router(conversations, tokens),
             console_router(desk, requests, conversations, settings),
             console_chats_router(conversations, settings),
+            widget_files_router(settings),
         ],
         migrations="chat",
         resources=[relay.running, lambda: expiry_watcher(desk, settings.expiry_check_seconds)],

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 
 from cc_runtime import CurrentPrincipal, WriteBy
 from cc_schemas import ChatParty
@@ -107,12 +107,13 @@ def widget_router(conversations: Conversations, tokens: ChatTokens) -> APIRouter
     @router.get(
         "/invitation",
         summary="The chat an operator opened for this shop session, if any",
-        responses={404: {"description": "no open proactive chat for this session"}},
+        response_model=ChatTicket,
+        responses={204: {"description": "no open proactive chat for this session (yet)"}},
     )
-    async def invitation(session_id: Annotated[str, Query(min_length=1)]) -> ChatTicket:
+    async def invitation(session_id: Annotated[str, Query(min_length=1)]) -> Any:
         chat = await repository.invitation(session_id)
-        if chat is None:
-            raise HTTPException(404, f"no open chat for session {session_id!r}")
+        if chat is None:  # the widget asks again later: nothing is wrong
+            return Response(status_code=204)
         return ChatTicket(chat_id=chat.chat_id, token=tokens.sign(chat.chat_id))
 
     @router.get("/messages", summary="The customer's chat and its messages after ?after=")

@@ -1,7 +1,9 @@
 """Live chat in Debian's chromium (Playwright, no browser downloaded), against chat on the real
-broker and PostgreSQL: an operator accepts a chat request and the chat opens in the console;
-operator and customer exchange messages, the operator ends the chat, and chat-events carry
-every step on the broker.
+broker and PostgreSQL: an operator accepts a chat request and the chat opens in the console; a
+customer on a shop page (the widget's demo page, one script tag) in a second browser context is
+invited to it, they exchange messages, the operator ends the chat and the customer answers
+the satisfaction question; chat-events and csat-responses carry every step on the broker. A
+customer also starts a chat of their own in Italian, which an operator takes.
 
 The operator's token is a TestIssuer one put where console.js keeps the token its sign-in
 obtains (as in test_console.py). Set CHAT_SCREENSHOTS_DIR to keep the screenshots."""
@@ -14,7 +16,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import httpx
 import pytest
 import uvicorn
 from playwright.async_api import Browser, Page, async_playwright, expect
@@ -22,6 +23,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from cc_schemas import (
     CHAT_EVENTS,
     CONTACT_REQUESTS,
+    CSAT_RESPONSES,
     ContactChannel,
     ContactContext,
     ContactPriority,
@@ -118,12 +120,16 @@ def watch_errors(page: Page) -> list[str]:
     return errors
 
 
-async def test_an_accepted_chat_request_opens_a_chat_the_operator_works_in_the_console(
+async def test_an_operator_and_a_customer_in_the_shop_chat_and_the_customer_rates_it(
     chat_url: str, browser: Browser, servers: Servers, namespace: str, tmp_path: Path
 ) -> None:
     page = await operator_page(browser, "giulia-sub", "Giulia Russo")
     errors = watch_errors(page)
     await page.goto(f"{chat_url}/console?lang=en")
+    shop_context = await browser.new_context(viewport={"width": 900, "height": 760})
+    shop = await shop_context.new_page()
+    shop_errors = watch_errors(shop)
+    await shop.goto(f"{chat_url}/widget/demo?session=S-shop-21&lang=en")
     await produce(
         servers.kafka_bootstrap_servers,
         f"{namespace}.{CONTACT_REQUESTS}",
@@ -145,31 +151,88 @@ async def test_an_accepted_chat_request_opens_a_chat_the_operator_works_in_the_c
     await expect(transcript.get_by_role("listitem")).to_have_count(1)
     await expect(box).to_have_value("")
 
-    async with httpx.AsyncClient(base_url=chat_url) as customer:
-        invited = await customer.get("/v1/widget/invitation", params={"session_id": "S-shop-21"})
-        token = {"Authorization": f"Chat {invited.json()['token']}"}
-        sent = await customer.post(
-            "/v1/widget/messages", json={"text": "Is shipping free?"}, headers=token
-        )
-        assert sent.status_code == 201, sent.text
+    widget = shop.get_by_role("region", name="Chat with us")
+    await expect(widget.get_by_role("status")).to_have_text(
+        "An operator has started a chat with you."
+    )
+    shop_transcript = widget.get_by_role("list", name="Conversation")
+    await expect(shop_transcript).to_contain_text("Operator: Hello! Can I help with your cart?")
+    await widget.get_by_label("Your message").fill("Is shipping free?")
+    await widget.get_by_label("Your message").press("Tab")
+    await shop.keyboard.press("Enter")  # Send
+    await expect(shop_transcript.get_by_role("listitem")).to_have_count(2)
     await expect(transcript.get_by_role("listitem")).to_have_count(2)
     await expect(transcript.get_by_role("listitem").nth(1)).to_contain_text("Is shipping free?")
+    await box.fill("Yes, above 50 EUR: yours is 89.90.")
+    await page.get_by_role("button", name="Send").click()
+    await expect(shop_transcript.get_by_role("listitem")).to_have_count(3)
     await screenshot(page, "console-chat-en", tmp_path)
+    await screenshot(shop, "widget-chat-en", tmp_path)
 
     await page.get_by_role("button", name="End chat").click()
     await expect(page.get_by_role("status")).to_contain_text("You ended the chat with C-77.")
     await expect(page.get_by_text("This chat has ended.")).to_be_visible()
+    rating = widget.get_by_role("group", name="How was this chat?")
+    await expect(rating).to_be_visible()
+    await rating.get_by_label("4 - good").check()
+    await widget.get_by_label("Anything to add? (optional)").fill("Quick and clear")
+    await screenshot(shop, "widget-csat-en", tmp_path)
+    await widget.get_by_role("button", name="Send my answer").click()
+    await expect(widget.get_by_role("status")).to_have_text("Thank you for your answer.")
 
     records = await read_records(
         servers.kafka_bootstrap_servers,
         f"{namespace}.{CHAT_EVENTS}",
-        until=lambda got: len(got) >= 5,
+        until=lambda got: len(got) >= 6,
     )
-    assert [parse(CHAT_EVENTS, r.value).event_type for r in records] == [
-        "chat.started",
-        "chat.agent_joined",
-        "chat.message_sent",
-        "chat.message_sent",
-        "chat.ended",
+    assert [
+        (e.event_type, getattr(e, "sender", None))
+        for e in (parse(CHAT_EVENTS, r.value) for r in records)
+    ] == [
+        ("chat.started", None),
+        ("chat.agent_joined", None),
+        ("chat.message_sent", "agent"),
+        ("chat.message_sent", "customer"),
+        ("chat.message_sent", "agent"),
+        ("chat.ended", None),
     ]
-    assert errors == []
+    [answer] = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CSAT_RESPONSES}",
+        until=lambda got: len(got) >= 1,
+    )
+    assert parse(CSAT_RESPONSES, answer.value).model_dump(
+        include={"customer_id", "score", "comment", "channel"}, mode="json"
+    ) == {"customer_id": "C-77", "score": 4, "comment": "Quick and clear", "channel": "chat"}
+    assert (errors, shop_errors) == ([], [])
+
+
+async def test_a_customer_starts_a_chat_in_italian_and_an_operator_takes_it(
+    chat_url: str, browser: Browser, tmp_path: Path
+) -> None:
+    shop = await (await browser.new_context(locale="it-IT")).new_page()
+    shop_errors = watch_errors(shop)
+    await shop.goto(f"{chat_url}/widget/demo?session=S-shop-32&lang=it")
+    await shop.get_by_role("button", name="Chatta con noi").click()
+    widget = shop.get_by_role("region", name="Chatta con noi")
+    await expect(widget.get_by_label("Il tuo messaggio")).to_be_focused()
+    await shop.keyboard.type("Il treno TRN-2040 ha le batterie?")
+    await widget.get_by_role("button", name="Invia").click()
+    await expect(widget.get_by_role("list", name="Conversazione")).to_contain_text(
+        "Tu: Il treno TRN-2040 ha le batterie?"
+    )
+
+    page = await operator_page(browser, "luca-sub", "Luca Bianchi")
+    await page.goto(f"{chat_url}/console?lang=it")
+    await page.get_by_role("button", name="Prendi la chat con visitatore anonimo").click()
+    await expect(page.get_by_role("heading", name="Chat con visitatore anonimo")).to_be_visible()
+    await expect(page.get_by_role("list", name="Conversazione")).to_contain_text(
+        "Il treno TRN-2040 ha le batterie?"
+    )
+    await page.get_by_label("Il tuo messaggio").fill("Sì, due AA incluse.")
+    await page.get_by_role("button", name="Invia").click()
+    await expect(widget.get_by_role("list", name="Conversazione")).to_contain_text(
+        "Operatore: Sì, due AA incluse."
+    )
+    await screenshot(shop, "widget-chat-it", tmp_path)
+    assert shop_errors == []

@@ -92,6 +92,8 @@ async def test_an_accepted_chat_request_opens_a_chat_the_customer_writes_in_and_
         "R-1",
         "anna-sub",
     )
+    nobody = await client.get("/v1/widget/invitation", params={"session_id": "S-other"})
+    assert nobody.status_code == 204
     invited = await client.get("/v1/widget/invitation", params={"session_id": "S-R-1"})
     assert invited.status_code == 200, invited.text
     customer = chat_token(invited.json())

@@ -1,0 +1,200 @@
+// The shop's chat widget: one script tag,
+//   <script src="https://chat.example/widget/chat-widget.js" data-session="<shop session>"
+//           data-lang="it" defer></script>
+// It opens a chat box in the corner of the page: a customer starts a chat by writing, or is
+// invited to the one an operator opened for this shop session; messages are fetched by polling
+// ?after=<the last one shown>, so a reload or a dropped connection loses and repeats nothing;
+// at the end it asks how the chat went (1-5 and a comment). The chat token lives in this tab's
+// sessionStorage and goes as `Authorization: Chat <token>`. No dependencies, no build step.
+(() => {
+  "use strict";
+  const script = document.currentScript;
+  const base = new URL(script.src).origin;
+  const session = script.dataset.session || null;
+  const pollMs = 1000 * (Number(script.dataset.pollSeconds) || 2);
+  const STORE = "cc-chat-widget";
+  const WORDS = {
+    en: {
+      open: "Chat with us", close: "Close the chat", title: "Chat with us",
+      intro: "Write your question: an operator will answer here.",
+      invited: "An operator has started a chat with you.",
+      label: "Your message", send: "Send", end: "End chat",
+      you: "You", operator: "Operator", ended: "The chat has ended.",
+      rate: "How was this chat?", comment: "Anything to add? (optional)",
+      scores: ["1 - very bad", "2 - bad", "3 - fine", "4 - good", "5 - very good"],
+      submit: "Send my answer", thanks: "Thank you for your answer.",
+      failed: "Not sent: ", conversation: "Conversation",
+    },
+    it: {
+      open: "Chatta con noi", close: "Chiudi la chat", title: "Chatta con noi",
+      intro: "Scrivi la tua domanda: un operatore ti risponderà qui.",
+      invited: "Un operatore ha avviato una chat con te.",
+      label: "Il tuo messaggio", send: "Invia", end: "Chiudi la chat",
+      you: "Tu", operator: "Operatore", ended: "La chat è terminata.",
+      rate: "Com'è andata questa chat?", comment: "Vuoi aggiungere qualcosa? (facoltativo)",
+      scores: ["1 - molto male", "2 - male", "3 - così così", "4 - bene", "5 - molto bene"],
+      submit: "Invia la risposta", thanks: "Grazie per la risposta.",
+      failed: "Non inviato: ", conversation: "Conversazione",
+    },
+  };
+  const lang = (script.dataset.lang || navigator.language || "en").slice(0, 2);
+  const t = WORDS[lang] || WORDS.en;
+  let state = JSON.parse(sessionStorage.getItem(STORE) || "null"); // {chat_id, token, after}
+  let polling = null;
+
+  const link = document.createElement("link");
+  link.rel = "stylesheet";
+  link.href = base + "/widget/chat-widget.css";
+  document.head.append(link);
+
+  function el(tag, props = {}, ...children) {
+    const node = Object.assign(document.createElement(tag), props);
+    node.append(...children);
+    return node;
+  }
+
+  const launcher = el("button", { type: "button", className: "ccw-launcher", textContent: t.open });
+  launcher.setAttribute("aria-expanded", "false");
+  const status = el("p", { className: "ccw-status" });
+  status.setAttribute("role", "status");
+  const transcript = el("ol", { className: "ccw-transcript" });
+  transcript.setAttribute("aria-label", t.conversation);
+  transcript.setAttribute("aria-live", "polite");
+  const box = el("textarea", { id: "ccw-text", name: "text", rows: 2, required: true });
+  const form = el("form", { className: "ccw-form" },
+    el("label", { htmlFor: "ccw-text", textContent: t.label }), box,
+    el("div", { className: "ccw-buttons" },
+      el("button", { type: "submit", textContent: t.send }),
+      el("button", { type: "button", className: "ccw-end", textContent: t.end })));
+  const rating = csatForm();
+  rating.hidden = true;
+  const panel = el("section", { className: "ccw-panel", hidden: true },
+    el("h2", { textContent: t.title }), el("p", { className: "ccw-intro", textContent: t.intro }),
+    transcript, status, form, rating);
+  panel.setAttribute("aria-label", t.title);
+  document.body.append(launcher, panel);
+
+  function csatForm() {
+    const choices = t.scores.map((text, i) => el("label", {},
+      el("input", { type: "radio", name: "score", value: String(i + 1), required: true }),
+      " " + text));
+    const comment = el("textarea", { id: "ccw-comment", name: "comment", rows: 2, maxLength: 1000 });
+    return el("form", { className: "ccw-csat" },
+      el("fieldset", {}, el("legend", { textContent: t.rate }), ...choices),
+      el("label", { htmlFor: "ccw-comment", textContent: t.comment }), comment,
+      el("button", { type: "submit", textContent: t.submit }));
+  }
+
+  function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
+
+  function say(text) { status.textContent = text; }
+
+  async function call(method, path, body) {
+    const headers = { "Content-Type": "application/json" };
+    if (state) headers.Authorization = "Chat " + state.token;
+    const response = await fetch(base + path, {
+      method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const answer = response.status === 204 ? null : await response.json();
+    if (!response.ok) {
+      const detail = answer && answer.detail;
+      throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+    }
+    return answer;
+  }
+
+  function show(open) {
+    panel.hidden = !open;
+    launcher.setAttribute("aria-expanded", String(open));
+    launcher.textContent = open ? t.close : t.open;
+    if (open && !form.hidden) box.focus();
+  }
+
+  function append(message) {
+    const who = message.sender === "customer" ? t.you : t.operator;
+    transcript.append(el("li", { className: "ccw-" + message.sender },
+      el("strong", { textContent: who + ": " }), document.createTextNode(message.text)));
+    transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  async function poll() {
+    if (!state) return;
+    try {
+      const answer = await call("GET", "/v1/widget/messages?after=" + state.after);
+      for (const message of answer.messages) {
+        if (message.seq > state.after) { append(message); state.after = message.seq; }
+      }
+      save();
+      if (answer.chat.state === "ended") finish(answer.chat.rated);
+    } catch (error) {
+      // Offline or the server away: the next round asks again from the same point.
+    }
+  }
+
+  function follow(ticket) {
+    state = { chat_id: ticket.chat_id, token: ticket.token, after: 0 };
+    save();
+    polling = setInterval(poll, pollMs);
+    return poll();
+  }
+
+  function finish(rated) {
+    clearInterval(polling);
+    form.hidden = true;
+    say(t.ended);
+    rating.hidden = rated;
+    if (rated) say(t.thanks);
+  }
+
+  async function invitation() {
+    if (state || !session) return;
+    try {
+      const path = "/v1/widget/invitation?session_id=" + encodeURIComponent(session);
+      const ticket = await call("GET", path);
+      if (ticket) {
+        await follow(ticket);
+        show(true);
+        say(t.invited);
+        return;
+      }
+    } catch (error) {
+      // The server is away: ask again at the next round.
+    }
+    setTimeout(invitation, pollMs); // no chat for this session yet
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const text = box.value;
+    try {
+      if (!state) await follow(await call("POST", "/v1/widget/chats", { session_id: session }));
+      const id = crypto.getRandomValues(new Uint32Array(4)).join("-");
+      await call("POST", "/v1/widget/messages", { text, message_id: id });
+      box.value = "";
+      say("");
+      await poll();
+    } catch (error) {
+      say(t.failed + error.message);
+    }
+  });
+  form.querySelector(".ccw-end").addEventListener("click", async () => {
+    if (!state) return show(false);
+    try { await call("POST", "/v1/widget/end"); await poll(); } catch (error) { say(t.failed + error.message); }
+  });
+  rating.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(rating);
+    try {
+      await call("POST", "/v1/widget/csat", {
+        score: Number(data.get("score")), comment: data.get("comment") || null,
+      });
+      rating.hidden = true;
+      say(t.thanks);
+    } catch (error) {
+      say(t.failed + error.message);
+    }
+  });
+  launcher.addEventListener("click", () => show(panel.hidden));
+
+  if (state) { polling = setInterval(poll, pollMs); poll(); show(true); } else invitation();
+})();
