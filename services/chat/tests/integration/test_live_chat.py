@@ -230,3 +230,50 @@ async def test_bad_messages_and_tokens_are_refused_with_the_reason(
     assert (bearer.status_code, bearer.headers["www-authenticate"]) == (401, "Chat")
     assert (no_chat.status_code, no_chat.json()["detail"]) == (404, "no chat 'nope'")
     assert await texts(client, customer, "/v1/widget/messages") == []
+
+
+async def test_a_reader_polling_while_both_sides_write_at_once_gets_every_message_once_in_order(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = (await client.post("/v1/widget/chats")).json()
+    customer = chat_token(ticket)
+    chat_id = ticket["chat_id"]
+    assert (await client.post(f"/v1/chats/{chat_id}/join", headers=ANNA)).status_code == 200
+
+    async def operator_writes() -> None:
+        for i in range(15):
+            sent = await client.post(
+                f"/v1/chats/{chat_id}/messages", json={"text": f"a{i}"}, headers=ANNA
+            )
+            assert sent.status_code == 201, sent.text
+
+    async def customer_writes() -> None:
+        for i in range(15):
+            sent = await client.post(
+                "/v1/widget/messages", json={"text": f"c{i}"}, headers=customer
+            )
+            assert sent.status_code == 201, sent.text
+
+    seen: list[tuple[int, str]] = []
+
+    async def reader_polls(until_done: asyncio.Event) -> None:
+        after = 0
+        while True:
+            done = until_done.is_set()  # read before asking: the last round sees everything
+            page = await client.get(f"/v1/widget/messages?after={after}", headers=customer)
+            for message in page.json()["messages"]:
+                seen.append((message["seq"], message["text"]))
+                after = message["seq"]
+            if done:
+                return
+            await asyncio.sleep(0.01)
+
+    writers_done = asyncio.Event()
+    reading = asyncio.create_task(reader_polls(writers_done))
+    await asyncio.gather(operator_writes(), customer_writes())
+    writers_done.set()
+    await reading
+
+    assert [seq for seq, _ in seen] == list(range(1, 31))
+    assert [text for _, text in seen if text[0] == "a"] == [f"a{i}" for i in range(15)]
+    assert [text for _, text in seen if text[0] == "c"] == [f"c{i}" for i in range(15)]
