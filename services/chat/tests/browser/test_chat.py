@@ -236,3 +236,24 @@ async def test_a_customer_starts_a_chat_in_italian_and_an_operator_takes_it(
     )
     await screenshot(shop, "widget-chat-it", tmp_path)
     assert shop_errors == []
+
+
+async def test_a_widget_holding_a_token_the_service_refuses_forgets_it_and_starts_afresh(
+    chat_url: str, browser: Browser
+) -> None:
+    context = await browser.new_context()
+    stale = json.dumps({"chat_id": "gone", "token": "not-a-token-of-ours", "after": 4})
+    await context.add_init_script(f"sessionStorage.setItem('cc-chat-widget', {stale!r})")
+    shop = await context.new_page()
+    await shop.goto(f"{chat_url}/widget/demo?lang=en")
+    widget = shop.get_by_role("region", name="Chat with us")
+
+    await expect(widget.get_by_role("status")).to_have_text(
+        "Your earlier chat is no longer available: write to start a new one."
+    )
+    await widget.get_by_label("Your message").fill("Hello again")
+    await widget.get_by_role("button", name="Send").click()
+
+    await expect(widget.get_by_role("list", name="Conversation")).to_have_text("You: Hello again")
+    stored = await shop.evaluate("JSON.parse(sessionStorage.getItem('cc-chat-widget'))")
+    assert (stored["chat_id"] != "gone", stored["after"]) == (True, 1)

@@ -24,6 +24,7 @@
       scores: ["1 - very bad", "2 - bad", "3 - fine", "4 - good", "5 - very good"],
       submit: "Send my answer", thanks: "Thank you for your answer.",
       failed: "Not sent: ", conversation: "Conversation",
+      expired: "Your earlier chat is no longer available: write to start a new one.",
     },
     it: {
       open: "Chatta con noi", close: "Chiudi la chat", title: "Chatta con noi",
@@ -35,6 +36,7 @@
       scores: ["1 - molto male", "2 - male", "3 - così così", "4 - bene", "5 - molto bene"],
       submit: "Invia la risposta", thanks: "Grazie per la risposta.",
       failed: "Non inviato: ", conversation: "Conversazione",
+      expired: "La chat precedente non è più disponibile: scrivi per iniziarne una nuova.",
     },
   };
   const lang = (script.dataset.lang || navigator.language || "en").slice(0, 2);
@@ -98,7 +100,9 @@
     const answer = response.status === 204 ? null : await response.json();
     if (!response.ok) {
       const detail = answer && answer.detail;
-      throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+      const error = new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+      error.status = response.status;
+      throw error;
     }
     return answer;
   }
@@ -127,8 +131,18 @@
       save();
       if (answer.chat.state === "ended") finish(answer.chat.rated);
     } catch (error) {
-      // Offline or the server away: the next round asks again from the same point.
+      // The token expired or the chat is gone: forget it, the next message starts a new one.
+      if (error.status === 401 || error.status === 404) forget();
+      // Otherwise offline or the server away: the next round asks again from the same point.
     }
+  }
+
+  function forget() {
+    clearInterval(polling);
+    state = null;
+    sessionStorage.removeItem(STORE);
+    transcript.replaceChildren();
+    say(t.expired);
   }
 
   function follow(ticket) {
