@@ -19,8 +19,9 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from cc_attachments import Blob, BlobStore, TooLarge, download
 from cc_runtime import CurrentPrincipal
 from cc_runtime.identity import Principal
-from cc_schemas import Actor, Event
+from cc_schemas import Actor, ClaimOutcome, Event
 from claims import domain
+from claims.availability import Availability
 from claims.decisions import BadDecision, Fulfilment, order_commands
 from claims.details import PRIORITY_RANK, Details, Stored, UnknownCluster
 from claims.domain import Priority, Responsible, State
@@ -85,8 +86,21 @@ IfMatch = Annotated[
 ]
 
 
-def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
+def ticket_routes(
+    claims: Claims, tickets: PostgresTickets, availability: Availability
+) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["tickets"])
+
+    async def _refuse_out_of_stock(ticket_id: str, chosen: str | None) -> None:
+        """A replacement the shop says it cannot send is refused before anything is written."""
+        current = await tickets.get(ticket_id)
+        product = chosen or (current.details.product_code if current else None)
+        if product is None or await availability.in_stock(product) is not False:
+            return  # in stock, or not known: the shop refuses what it cannot send
+        advice = "a better one (replacement_product)" if chosen is None else "another product"
+        raise HTTPException(
+            409, detail=f"{product} is out of stock: send {advice}, or credit its value"
+        )
 
     @router.post("/tickets", status_code=201, summary="Open a claim")
     async def open_ticket(
@@ -212,6 +226,8 @@ def ticket_routes(claims: Claims, tickets: PostgresTickets) -> APIRouter:
         now = _now()
         outcome = body.outcome.value
         fulfilment = Fulfilment(body.replacement_product, body.spare_part, body.take_back)
+        if body.outcome is ClaimOutcome.REPLACEMENT:
+            await _refuse_out_of_stock(ticket_id, body.replacement_product)
 
         def commands(current: Stored, version: int) -> list[tuple[str, Event]]:
             decided = (caller.subject, body.reason, now)

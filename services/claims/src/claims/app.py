@@ -30,6 +30,7 @@ from cc_schemas import (
 )
 from claims.access import ACCESS
 from claims.api import attachment_routes, ticket_routes, warranty_routes
+from claims.availability import Availability, NoLookup, ShopAvailability
 from claims.business_time import BusinessCalendar, parse_hours, public_holidays
 from claims.customer.links import LinkSigner
 from claims.customer.page import customer_page_routes
@@ -47,6 +48,12 @@ from claims.subscribers import register_subscribers
 from claims.warranty import load_checklists
 
 log = logging.getLogger(__name__)
+
+
+def availability_of(settings: Settings) -> Availability:
+    if not settings.availability_url:
+        return NoLookup()
+    return ShopAvailability(settings.availability_url)
 
 
 def calendar_of(settings: Settings) -> BusinessCalendar:
@@ -78,7 +85,10 @@ async def sla_watcher(claims: Claims, every_seconds: float) -> AsyncIterator[Non
             await task
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, availability: Availability | None = None
+) -> FastAPI:
+    """The app; `availability` replaces the shop's lookup (tests pass a fake)."""
     settings = settings or Settings()
     infra = connect(settings)
     tickets = PostgresTickets(infra.postgres)
@@ -128,7 +138,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         consumes=[ORDER_EVENTS, CUSTOMER_EVENTS],
         routers=[
-            ticket_routes(claims, tickets),
+            ticket_routes(claims, tickets, availability or availability_of(settings)),
             warranty_routes(claims, warranty, purchases),
             attachment_routes(claims, attachments, blobs, settings.attachment_max_bytes),
             customer_page_routes(claims, tickets, links, (attachments, blobs)),

@@ -67,6 +67,11 @@ class Settings(ServiceSettings):
     attachment_max_bytes: int = Field(
         25 * 1024 * 1024, ge=1, description="The largest file a claim takes (413 above)."
     )
+    availability_url: str = Field(
+        "",
+        description="The shop's product-availability lookup (GET <url>/products/{id}/availability "
+        'answering {"in_stock": true}); empty: unknown, replacements are not checked.',
+    )
     reopen_window_days: int = Field(
         30, ge=0, le=365, description="Days after closing during which a ticket may reopen."
     )

@@ -176,8 +176,9 @@ async def test_of_two_people_acting_on_the_same_version_exactly_one_wins(
     assert sorted(a.status_code for a in answers) == [200, 409]
     winner = next(a for a in answers if a.status_code == 200).json()
     loser = next(a for a in answers if a.status_code == 409).json()
-    assert loser["ticket"]["responsible"] == winner["responsible"]
-    assert loser["ticket"]["version"] == winner["version"] == ticket["version"] + 1
+    seen = (loser, winner)  # shown when the assertions fail
+    assert loser["ticket"]["responsible"] == winner["responsible"], seen
+    assert loser["ticket"]["version"] == winner["version"] == ticket["version"] + 1, seen
     assert "changed since version 1" in loser["detail"]
 
 
@@ -450,3 +451,50 @@ async def test_a_merged_ticket_redirects_and_its_attachments_move(
         await client.get(f"/v1/tickets/{kept['ticket_id']}/attachments", headers=anna())
     ).json()
     assert [f["filename"] for f in files] == ["broken.png"]
+
+
+class FakeStock:
+    """The shop's availability, as tests want it."""
+
+    def __init__(self, **in_stock: bool) -> None:
+        self.in_stock_by_product = {k.replace("_", "-"): v for k, v in in_stock.items()}
+
+    async def in_stock(self, product_id: str) -> bool | None:
+        return self.in_stock_by_product.get(product_id)
+
+
+async def test_an_out_of_stock_replacement_is_refused_and_a_better_product_goes(
+    service_env: dict[str, str], tmp_path: Path, servers: Servers, namespace: str
+) -> None:
+    settings = Settings(**service_env, **ISSUER.env(), attachments_dir=tmp_path)  # type: ignore[arg-type]
+    app = create_app(settings, availability=FakeStock(TRN_2040=False, TRN_3000=True))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://claims") as client:
+            ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+            same = await client.post(
+                f"/v1/tickets/{ticket['ticket_id']}/resolve",
+                json={"outcome": "replacement", "reason": "dead engine"},
+                headers=anna() | {"If-Match": '"1"'},
+            )
+            assert (same.status_code, same.json()["detail"]) == (
+                409,
+                "TRN-2040 is out of stock: send a better one (replacement_product), or credit "
+                "its value",
+            )
+            better = await step(
+                client,
+                ticket,
+                "resolve",
+                anna(),
+                outcome="replacement",
+                reason="dead engine, out of stock",
+                replacement_product="TRN-3000",
+            )
+    assert better["state"] == "resolved"
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{ORDER_COMMANDS}",
+        until=lambda got: len(got) >= 1,
+    )
+    assert [parse(ORDER_COMMANDS, r.value).product_id for r in records] == ["TRN-3000"]  # type: ignore[union-attr]
