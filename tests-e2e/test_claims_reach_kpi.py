@@ -25,7 +25,7 @@ def anna() -> dict[str, str]:
 
 
 def marco() -> dict[str, str]:
-    return ISSUER.bearer(["back-office"], subject="marco")
+    return ISSUER.bearer(["back-office"], subject="marco", team="marketing")
 
 
 @pytest.fixture

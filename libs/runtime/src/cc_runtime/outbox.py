@@ -29,6 +29,7 @@ from cc_schemas import Event, encode, key_of
 log = logging.getLogger(__name__)
 
 Publish = Callable[[str, bytes, bytes], Awaitable[None]]  # topic, key, value
+FINAL_DRAIN_SECONDS = 10.0
 BATCH = 500
 
 
@@ -115,5 +116,8 @@ class Relay:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-            with contextlib.suppress(Exception):  # a last round so a clean stop leaves nothing
-                await self.drain()
+            # A last round so a clean stop leaves nothing, bounded: a broker that does not
+            # answer must not hold the stop (what is left is sent at the next start).
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(FINAL_DRAIN_SECONDS):
+                    await self.drain()

@@ -43,8 +43,10 @@ from claims.repository import (
     PostgresTickets,
     QueueFilter,
     QueuePosition,
+    TicketRepository,
 )
 from claims.responsibles import held_report
+from claims.scope import OutOfScope, check_scope, confined_to
 from claims.views import (
     AssignBody,
     CheckAnswer,
@@ -138,10 +140,8 @@ def ticket_routes(
             308: {"description": "merged: the ticket it was merged into (?follow=false: itself)"},
         },
     )
-    async def get_ticket(ticket_id: str, follow: bool = True) -> Response:
-        stored = await tickets.get(ticket_id)
-        if stored is None:
-            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+    async def get_ticket(ticket_id: str, caller: CurrentPrincipal, follow: bool = True) -> Response:
+        stored = await scoped(tickets, caller, ticket_id)
         into = stored.ticket.merged_into
         if into is not None and follow:  # ?follow=false shows the merged ticket itself
             return RedirectResponse(f"/v1/tickets/{into}", status_code=308)
@@ -159,6 +159,7 @@ def ticket_routes(
         also: AlsoPublish | None = None,
     ) -> Response:
         expected = _version(if_match)
+        await scoped(tickets, caller, ticket_id)
         try:
             stored = await act(claims, ticket_id, expected, command, _actor(caller), also=also)
         except NotFound as error:
@@ -294,7 +295,7 @@ def ticket_routes(
         cursor: Annotated[str | None, Query(max_length=200)] = None,
     ) -> QueuePage:
         which = QueueFilter(
-            team=team,
+            team=_team_scope(caller, team),
             assignee=caller.subject if view == "mine" else None,
             unassigned=view == "unassigned",
             states=PENDING_STATES if view == "pending" else (),
@@ -331,11 +332,13 @@ def ticket_routes(
         '"a phrase", -excluded), the best matches first',
     )
     async def search(
+        caller: CurrentPrincipal,
         q: Annotated[str, Query(min_length=1, max_length=200)],
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
     ) -> list[TicketView]:
-        now = _now()
-        return [ticket_view(s, now) for s in await tickets.search(q, limit)]
+        now, team = _now(), _team_scope(caller, None)
+        found = await tickets.search(q, limit)
+        return [ticket_view(s, now) for s in found if team is None or team_of(s) == team]
 
     @router.post(
         "/reassignments",
@@ -418,10 +421,8 @@ def warranty_routes(claims: Claims, warranty: Warranty, purchases: PostgresPurch
         summary="The purchase (from the order), the warranty cover and the product's checklist",
         responses={404: {"description": "no such ticket"}},
     )
-    async def get_warranty(ticket_id: str) -> WarrantyAnswer:
-        stored = await claims.tickets.get(ticket_id)
-        if stored is None:
-            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+    async def get_warranty(ticket_id: str, caller: CurrentPrincipal) -> WarrantyAnswer:
+        stored = await scoped(claims.tickets, caller, ticket_id)
         view = await warranty_of(warranty, stored, _now().date())
         bought = view.purchase
         return WarrantyAnswer(
@@ -451,6 +452,7 @@ def warranty_routes(claims: Claims, warranty: Warranty, purchases: PostgresPurch
         ticket_id: str, body: CheckBody, caller: CurrentPrincipal, if_match: IfMatch = None
     ) -> Response:
         expected = _version(if_match)
+        await scoped(claims.tickets, caller, ticket_id)
         try:
             stored, check, suggested = await check_warranty(
                 claims, warranty, ticket_id, expected, body.answers, _actor(caller), _now()
@@ -490,16 +492,14 @@ def attachment_routes(
         ticket_id: str, request: Request, file: UploadFile, caller: CurrentPrincipal
     ) -> dict[str, Any]:
         refuse_oversized(request, limit)
-        if await claims.tickets.get(ticket_id) is None:
-            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+        await scoped(claims.tickets, caller, ticket_id)
         blob = await store_upload(blobs, file, limit)
         name = file.filename or "attachment"
         return await attachments.add(ticket_id, blob, name, caller.subject, _now())
 
     @router.get("/tickets/{ticket_id}/attachments", summary="A ticket's attachments")
-    async def list_attachments(ticket_id: str) -> list[dict[str, Any]]:
-        if await claims.tickets.get(ticket_id) is None:
-            raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+    async def list_attachments(ticket_id: str, caller: CurrentPrincipal) -> list[dict[str, Any]]:
+        await scoped(claims.tickets, caller, ticket_id)
         return await attachments.of_ticket(ticket_id)
 
     @router.get(
@@ -507,7 +507,8 @@ def attachment_routes(
         summary="Download an attachment (saved by the browser, never rendered)",
         responses={404: {"description": "no such attachment on this ticket"}},
     )
-    async def fetch(ticket_id: str, attachment_id: str) -> Response:
+    async def fetch(ticket_id: str, attachment_id: str, caller: CurrentPrincipal) -> Response:
+        await scoped(claims.tickets, caller, ticket_id)
         found = await attachments.get(ticket_id, attachment_id)
         if found is None:
             raise HTTPException(404, detail=f"no attachment {attachment_id!r} on {ticket_id!r}")
@@ -543,6 +544,32 @@ def _conflict(conflict: Conflict) -> JSONResponse:
         status_code=409,
         headers={"ETag": _etag(conflict.current.ticket.version)},
     )
+
+
+def _team_scope(caller: Principal, asked: str | None) -> str | None:
+    """The team a listing is limited to: the caller's own when they are confined to it."""
+    team = confined_to(caller)
+    if team is not None and asked not in (None, team):
+        raise HTTPException(403, detail=f"you work your team's claims ({team}), not {asked}'s")
+    return asked if team is None else team
+
+
+def team_of(stored: Stored) -> str | None:
+    holder = stored.ticket.responsible or stored.ticket.last_responsible
+    return holder.team if holder else None
+
+
+async def scoped(tickets: TicketRepository, caller: Principal, ticket_id: str) -> Stored:
+    """The ticket, when the caller may work it: 404 when there is none, 403 when another team
+    holds it and the caller is confined to theirs."""
+    stored = await tickets.get(ticket_id)
+    if stored is None:
+        raise HTTPException(404, detail=f"no ticket {ticket_id!r}")
+    try:
+        check_scope(caller, stored, team_of(stored))
+    except OutOfScope as refused:
+        raise HTTPException(403, detail=str(refused)) from None
+    return stored
 
 
 def _details(body: OpenBody) -> Details:

@@ -37,7 +37,7 @@ def anna() -> dict[str, str]:
 
 
 def marco() -> dict[str, str]:
-    return ISSUER.bearer(["back-office"], subject="marco")
+    return ISSUER.bearer(["back-office"], subject="marco", team="marketing")
 
 
 def supervisor() -> dict[str, str]:
@@ -108,7 +108,7 @@ async def test_a_claim_runs_the_chain_and_publishes_each_step(
     )
     ticket = await step(client, ticket, "close", anna(), resolution="resolved")
 
-    found = (await client.get(f"/v1/tickets/{ticket['ticket_id']}", headers=marco())).json()
+    found = (await client.get(f"/v1/tickets/{ticket['ticket_id']}", headers=anna())).json()
     assert [(s["person"], s["team"], s["ended_at"] is not None) for s in found["chain"]] == [
         ("anna", "contact_centre", True),
         ("marco", "marketing", True),
@@ -320,7 +320,7 @@ async def test_the_product_feedback_report_gives_the_no_fault_found_share_and_it
             client, ticket, "resolve", anna(), outcome=outcome, reason="seen", take_back=False
         )
     await client.post("/v1/tickets", json=CLAIM | {"product_code": "RC-7"}, headers=anna())
-    marketing = ISSUER.bearer(["back-office"], subject="mk-1")
+    marketing = ISSUER.bearer(["back-office"], subject="mk-1", team="marketing")
 
     rows = (await client.get("/v1/reports/products", headers=marketing)).json()
 
@@ -498,3 +498,31 @@ async def test_an_out_of_stock_replacement_is_refused_and_a_better_product_goes(
         until=lambda got: len(got) >= 1,
     )
     assert [parse(ORDER_COMMANDS, r.value).product_id for r in records] == ["TRN-3000"]  # type: ignore[union-attr]
+
+
+async def test_back_office_works_the_claims_its_team_holds_and_no_others(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    other = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    path = f"/v1/tickets/{ticket['ticket_id']}"
+    not_yet = await client.get(path, headers=marco())
+    assert (not_yet.status_code, not_yet.json()["detail"]) == (
+        403,
+        f"ticket {ticket['ticket_id']} is held by contact_centre, not your team (marketing)",
+    )
+    ticket = await step(client, ticket, "assign", anna(), person="marco", team="marketing")
+
+    assert (await client.get(path, headers=marco())).status_code == 200
+    listed = (await client.get("/v1/tickets?view=all", headers=marco())).json()
+    assert [t["ticket_id"] for t in listed["tickets"]] == [ticket["ticket_id"]]
+    nosy = await client.get("/v1/tickets?view=team&team=contact_centre", headers=marco())
+    assert nosy.status_code == 403
+    no_team = ISSUER.bearer(["back-office"], subject="nobody")
+    assert (await client.get("/v1/tickets?view=all", headers=no_team)).json()["tickets"] == []
+    refused = await client.post(
+        f"/v1/tickets/{other['ticket_id']}/resolve",
+        json={"outcome": "voucher", "reason": "late"},
+        headers=marco() | {"If-Match": '"1"'},
+    )
+    assert refused.status_code == 403
