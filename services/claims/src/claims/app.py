@@ -40,6 +40,7 @@ from claims.repository import (
     PostgresAttachments,
     PostgresErasures,
     PostgresPurchases,
+    PostgresShipments,
     PostgresTickets,
 )
 from claims.settings import Settings
@@ -120,7 +121,8 @@ def create_app(
     blobs = FileBlobStore(settings.attachments_dir)
     attachments = PostgresAttachments(infra.postgres)
     erasures = (PostgresErasures(infra.postgres), blobs)
-    register_subscribers(infra.broker, settings, purchases, erasures)
+    orders = (purchases, PostgresShipments(infra.postgres), customer_link)
+    register_subscribers(infra.broker, settings, orders, erasures)
     spec = ServiceSpec(
         title="Claims",
         description=(

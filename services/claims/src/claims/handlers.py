@@ -10,9 +10,17 @@ from datetime import date, datetime
 from typing import Protocol
 
 from cc_attachments import BlobStore
-from cc_schemas import Actor, CustomerErased, Event, OrderDelivered, OrderEvent, OrderPlaced
+from cc_schemas import (
+    Actor,
+    CustomerErased,
+    Event,
+    OrderDelivered,
+    OrderEvent,
+    OrderPlaced,
+    OrderShipped,
+)
 from claims.business_time import BusinessCalendar
-from claims.customer.notify import Link, notifications
+from claims.customer.notify import Link, notifications, shipped_notification
 from claims.details import Details, SlaState, Stored, check_cluster
 from claims.domain import (
     Change,
@@ -25,7 +33,7 @@ from claims.domain import (
     open_ticket,
 )
 from claims.events import events_of, sla_event
-from claims.repository import Alert, OpenedBefore, TicketRepository, WarrantyCheck, Written
+from claims.repository import Alert, Notify, OpenedBefore, TicketRepository, WarrantyCheck, Written
 from claims.sla import Policies, alerts, deadlines, earliest_due, next_check
 from claims.warranty import (
     Answer,
@@ -254,9 +262,23 @@ async def check_warranty(
     return stored, check, suggested
 
 
-async def record_order_event(event: OrderEvent, purchases: PurchaseWriter) -> None:
-    """A purchase's dates and products, as the shop reports them."""
-    if isinstance(event, OrderPlaced):
+class Shipments(Protocol):
+    async def shipped(self, order_id: str, at: datetime, notify: Notify) -> int: ...
+
+
+async def record_order_event(
+    event: OrderEvent, purchases: PurchaseWriter, shipments: Shipments, link: Link
+) -> None:
+    """A purchase's dates and products, as the shop reports them; a shipment a claim waited
+    on is announced to its customer."""
+    if isinstance(event, OrderShipped):
+        tracking = " ".join(p for p in (event.carrier, event.tracking_number) if p) or None
+
+        def notify(ticket_id: str, customer_id: str) -> list[tuple[str, Event]]:
+            return shipped_notification(ticket_id, customer_id, tracking, event.occurred_at, link)
+
+        await shipments.shipped(event.order_id, event.occurred_at, notify)
+    elif isinstance(event, OrderPlaced):
         products = [item.product_id for item in event.items]
         await purchases.placed(
             event.order_id, event.customer_id, event.occurred_at.date(), products

@@ -13,7 +13,13 @@ from typing import Any, Protocol
 from cc_attachments import Blob
 from cc_runtime import outbox
 from cc_runtime.postgres import Database
-from cc_schemas import TICKET_SLA, Actor, Event
+from cc_schemas import (
+    TICKET_SLA,
+    Actor,
+    Event,
+    OrderReplacementRequested,
+    SparePartRequested,
+)
 from claims.details import PRIORITY_RANK, Details, SlaState, Stored
 from claims.domain import (
     Change,
@@ -342,6 +348,12 @@ async def _write_chain(connection: Any, written: Written) -> None:
             cover.covered if cover else None,
             cover.until if cover else None,
         )
+    sends = [e for _, e in written.events if isinstance(e, SENDING_COMMANDS)]
+    await connection.executemany(
+        "INSERT INTO awaiting_shipment (order_id, ticket_id, requested_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT DO NOTHING",
+        [(e.order_id, ticket.ticket_id, e.occurred_at) for e in sends],
+    )
     await outbox.add(connection, written.events)
 
 
@@ -467,6 +479,31 @@ class PostgresErasures:
                 len(tickets),
             )
             return len(tickets), [r["sha256"] for r in orphans]
+
+
+SENDING_COMMANDS = (OrderReplacementRequested, SparePartRequested)
+Notify = Callable[[str, str], list[tuple[str, Event]]]  # ticket id, customer id -> events
+
+
+class PostgresShipments:
+    """The shop shipped an order a claim was waiting on: tell each such claim's customer,
+    once (the waiting row goes in the same transaction as the notification)."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def shipped(self, order_id: str, at: datetime, notify: Notify) -> int:
+        async with self._database.transaction() as connection:
+            rows = await connection.fetch(
+                "DELETE FROM awaiting_shipment a USING tickets t WHERE a.order_id = $1 "
+                "AND a.requested_at <= $2 AND t.ticket_id = a.ticket_id "
+                "RETURNING a.ticket_id, t.customer_id",
+                order_id,
+                at,
+            )
+            for row in rows:
+                await outbox.add(connection, notify(row["ticket_id"], row["customer_id"]))
+            return len(rows)
 
 
 class PostgresPurchases:

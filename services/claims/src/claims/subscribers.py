@@ -12,7 +12,14 @@ from cc_attachments import BlobStore
 from cc_runtime import consumer_options
 from cc_runtime.kafka import undecoded
 from cc_schemas import CUSTOMER_EVENTS, ORDER_EVENTS, parser
-from claims.handlers import Erasures, PurchaseWriter, record_customer_event, record_order_event
+from claims.customer.notify import Link
+from claims.handlers import (
+    Erasures,
+    PurchaseWriter,
+    Shipments,
+    record_customer_event,
+    record_order_event,
+)
 from claims.settings import Settings
 
 Handle = Callable[[Any], Awaitable[None]]
@@ -21,13 +28,13 @@ Handle = Callable[[Any], Awaitable[None]]
 def register_subscribers(
     broker: KafkaBroker,
     settings: Settings,
-    purchases: PurchaseWriter,
+    orders: tuple[PurchaseWriter, Shipments, Link],
     erasures: tuple[Erasures, BlobStore],
 ) -> None:
     handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
         settings.topic(ORDER_EVENTS): (
             parser(ORDER_EVENTS),
-            lambda event: record_order_event(event, purchases),
+            lambda event: record_order_event(event, *orders),
         ),
         settings.topic(CUSTOMER_EVENTS): (
             parser(CUSTOMER_EVENTS),
@@ -39,8 +46,10 @@ def register_subscribers(
         *handlers,
         title="claims-events",
         description="order.placed and order.delivered date each purchase and list its products "
-        "(the warranty's start); customer.erased erases the customer's personal data from "
-        "tickets, messages and purchases (figures kept under a pseudonym); other events of "
+        "(the warranty's start); order.shipped tells the customers of claims that asked for a "
+        "replacement or a spare part for that order; customer.erased erases the customer's "
+        "personal data from tickets, messages and purchases (figures kept under a pseudonym); "
+        "other events of "
         "these topics are not needed here",
         decoder=undecoded,
         **consumer_options(settings),

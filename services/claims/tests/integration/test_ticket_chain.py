@@ -5,6 +5,7 @@ with the reason, and the outbox publishes what an earlier process left behind.""
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,15 +16,19 @@ from fastapi import FastAPI
 from cc_runtime.postgres import Database
 from cc_runtime.settings import schema_name
 from cc_schemas import (
+    CUSTOMER_NOTIFICATIONS,
     ORDER_COMMANDS,
+    ORDER_EVENTS,
     TICKET_ASSIGNED,
     TICKET_CHANGES,
     TICKET_CLOSED,
     TICKET_OPENED,
+    OrderShipped,
     TicketStateChanged,
+    encode,
     parse,
 )
-from cc_testing import Servers, TestIssuer, read_records
+from cc_testing import Servers, TestIssuer, produce, read_records
 from claims.app import create_app
 from claims.settings import Settings
 
@@ -526,3 +531,35 @@ async def test_back_office_works_the_claims_its_team_holds_and_no_others(
         headers=marco() | {"If-Match": '"1"'},
     )
     assert refused.status_code == 403
+
+
+async def test_the_customer_hears_when_a_decided_replacement_is_shipped_once(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
+    await step(client, ticket, "resolve", anna(), outcome="replacement", reason="dead engine")
+    shipped = OrderShipped(
+        event_id="ship-O-13",
+        occurred_at=datetime.now(UTC),
+        source="shop",
+        order_id="O-13",
+        customer_id="C-1",
+        carrier="DHL",
+        tracking_number="JD0042",
+    )
+    for _ in range(2):  # a redelivery tells nobody twice
+        await produce(
+            servers.kafka_bootstrap_servers,
+            f"{namespace}.{ORDER_EVENTS}",
+            [(b"O-13", encode(shipped))],
+        )
+
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CUSTOMER_NOTIFICATIONS}",
+        until=lambda got: any(b"shipped" in r.value for r in got),
+    )
+    told = [parse(CUSTOMER_NOTIFICATIONS, r.value) for r in records]
+    assert [(n.kind.value, n.message) for n in told if n.kind.value == "shipped"] == [  # type: ignore[attr-defined]
+        ("shipped", "DHL JD0042")
+    ]

@@ -66,3 +66,28 @@ def notifications(
             )
         )
     return told
+
+
+def shipped_notification(
+    ticket_id: str, customer_id: str, tracking: str | None, at: datetime, link: Link
+) -> list[tuple[str, Event]]:
+    """What the decision sent (a replacement, a spare part) is on its way."""
+    url, expires = link(ticket_id)
+    notification_id = make_event_id("claims", ticket_id, "shipped", at.isoformat())
+    return [
+        (
+            CUSTOMER_NOTIFICATIONS,
+            CustomerNotificationRequested(
+                event_id=notification_id,
+                occurred_at=at,
+                source="claims",
+                notification_id=notification_id,
+                customer_id=customer_id,
+                kind=NotificationKind.SHIPPED,
+                ticket_id=ticket_id,
+                message=tracking,
+                link=url,
+                link_expires_at=expires,
+            ),
+        )
+    ]
