@@ -11,4 +11,6 @@ ACCESS: dict[str, Access] = {
     "PUT /v1/customers/{customer_id}/competence": requires(OPERATOR),
     "GET /v1/customers/{customer_id}/export": requires(ADMIN),
     "POST /v1/customers/{customer_id}/erase": requires(ADMIN),
+    "GET /v1/orders/{order_id}": requires(OPERATOR),
+    "POST /v1/orders/{order_id}/requests": requires(OPERATOR),
 }

@@ -22,9 +22,17 @@ from crm.handlers import (
     erase_customer,
     import_csv,
     look_up,
+    request_order_change,
 )
+from crm.order_requests import RequestState
 from crm.recognition import Presented
-from crm.repository import CustomerRepository, ErasureRepository, PostgresSummaries
+from crm.repository import (
+    CustomerRepository,
+    ErasureRepository,
+    NewRequest,
+    OrderRequestRepository,
+    PostgresSummaries,
+)
 from crm.settings import Settings
 from crm.views import (
     BadCursor,
@@ -34,7 +42,11 @@ from crm.views import (
     ErasureBody,
     ErasureDone,
     Identified,
+    OrderDetail,
+    OrderRequestBody,
+    OrderRequestView,
     PersonalDataExport,
+    ask_of,
     position_of,
 )
 
@@ -189,6 +201,56 @@ def personal_data_routes(
             contacts_anonymised=erased.contacts_anonymised,
             orders_anonymised=erased.orders_anonymised,
             claims_anonymised=erased.claims_anonymised,
+        )
+
+    return router
+
+
+def order_routes(requests: OrderRequestRepository, written: Callable[[], None]) -> APIRouter:
+    """Orders in progress: what the shop said of an order, and operators' requests on it."""
+    router = APIRouter(prefix="/v1", tags=["orders"])
+
+    @router.get(
+        "/orders/{order_id}",
+        summary="An order as the shop's order-events tell it, with the requests made of it",
+        responses={404: {"description": "crm does not know this order"}},
+    )
+    async def get_order(order_id: str) -> OrderDetail:
+        found = await requests.order(order_id)
+        if found is None:
+            raise HTTPException(404, detail=f"no order {order_id!r}")
+        asked = [OrderRequestView(**r) for r in await requests.requests_of(order_id)]
+        return OrderDetail(**found, requests=asked)
+
+    @router.post(
+        "/orders/{order_id}/requests",
+        status_code=202,
+        summary="Ask the shop to cancel, change address or items, release a carrier hold, "
+        "take a return or send a parcel back",
+        description="Published on order-commands; the request stays `requested` until the "
+        "shop's order-events confirm it. 409 with the reason, and nothing published, when "
+        "the order cannot take it (a shipped order cannot change address) or another request "
+        "waits for the shop.",
+        responses={
+            404: {"description": "crm does not know this order"},
+            409: {"description": "the order cannot take this request now; the reason says why"},
+        },
+    )
+    async def ask(order_id: str, body: OrderRequestBody, write: WriteBy) -> OrderRequestView:
+        decided = await request_order_change(order_id, ask_of(body), write, requests, written)
+        if decided is None:
+            raise HTTPException(404, detail=f"no order {order_id!r}")
+        if not isinstance(decided, NewRequest):
+            raise HTTPException(409, detail=decided)
+        return OrderRequestView(
+            request_id=decided.request_id,
+            order_id=order_id,
+            kind=decided.kind,
+            state=RequestState.REQUESTED,
+            reason=decided.reason,
+            detail=decided.detail,
+            requested_by=write.subject,
+            requested_at=write.at,
         )
 
     return router

@@ -1,7 +1,7 @@
 """Composition root of crm: settings -> infrastructure -> repositories, recognition,
 subscribers, HTTP app. Reads customer-events, order-events, ticket-opened, ticket-closed,
-call-events; writes contact-identifications, and customer-events (customer.erased, through
-its outbox)."""
+call-events; writes contact-identifications, and through its outbox customer-events
+(customer.erased) and order-commands (operators' requests on orders)."""
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -12,6 +12,7 @@ from cc_schemas import (
     CALL_EVENTS,
     CONTACT_IDENTIFICATIONS,
     CUSTOMER_EVENTS,
+    ORDER_COMMANDS,
     ORDER_EVENTS,
     TICKET_CLOSED,
     TICKET_OPENED,
@@ -20,12 +21,13 @@ from cc_schemas import (
     key_of,
 )
 from crm.access import ACCESS
-from crm.api import customer_routes, personal_data_routes
+from crm.api import customer_routes, order_routes, personal_data_routes
 from crm.handlers import Publish, Recognition
 from crm.repository import (
     PostgresContacts,
     PostgresCustomers,
     PostgresErasures,
+    PostgresOrderRequests,
     PostgresOrders,
     PostgresSummaries,
 )
@@ -71,7 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "their contacts, cases, attachments and orders."
         ),
         consumes=[CUSTOMER_EVENTS, ORDER_EVENTS, TICKET_OPENED, TICKET_CLOSED, CALL_EVENTS],
-        produces=[CONTACT_IDENTIFICATIONS, CUSTOMER_EVENTS],
+        produces=[CONTACT_IDENTIFICATIONS, CUSTOMER_EVENTS, ORDER_COMMANDS],
         routers=[
             customer_routes(
                 settings,
@@ -81,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 trail,
             ),
             personal_data_routes(erasures, trail, relay.wake),
+            order_routes(PostgresOrderRequests(infra.postgres), relay.wake),
         ],
         migrations="crm",
         resources=[relay.running],

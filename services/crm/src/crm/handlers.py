@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import logging
+import uuid
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -37,6 +38,16 @@ from cc_schemas import (
 from crm.contact_points import caller_phone
 from crm.customer_csv import BadHeader, Header, Record, RecordSplitter, Rejected, map_row
 from crm.customers import Customer, from_profile
+from crm.order_requests import (
+    Ask,
+    OrderState,
+    Pending,
+    RequestKind,
+    Settled,
+    command_for,
+    refusal_with,
+    settlement,
+)
 from crm.orders import change_of
 from crm.recognition import Identification, Presented, identify
 from crm.repository import (
@@ -47,7 +58,9 @@ from crm.repository import (
     Erased,
     Erasure,
     ErasureRepository,
+    NewRequest,
     OrderRepository,
+    OrderRequestRepository,
     Reads,
 )
 from crm.strategic import StrategicRule
@@ -181,8 +194,47 @@ async def import_csv(
 
 
 async def record_order_event(event: AnyOrderEvent, orders: OrderRepository) -> bool:
-    """Apply an order's change once; False when it was applied before."""
-    return await orders.apply(event.event_id, change_of(event))
+    """Apply an order's change once, settling the request waiting on the order (confirmed by
+    this event, or overtaken by it); False when it was applied before."""
+    change = change_of(event)
+
+    def settle(kind: RequestKind, order: OrderState) -> Settled | None:
+        return settlement(kind, change.event_type, change.reason, order)
+
+    return await orders.apply(event.event_id, change, settle)
+
+
+async def request_order_change(
+    order_id: str,
+    ask: Ask,
+    write: AuditEntry,
+    requests: OrderRequestRepository,
+    written: Callable[[], None],
+) -> NewRequest | str | None:
+    """An operator's request on an order: refused with the reason when the order cannot take
+    it (before anything is published), else stored, audited and published on order-commands
+    together. None when crm does not know the order."""
+    request_id = str(uuid.uuid4())
+    actor = Actor(subject=write.subject, role=write.role)
+
+    def decide(order: OrderState, pending: Pending | None) -> NewRequest | str:
+        why = refusal_with(ask.kind, order, pending)
+        if why is not None:
+            return why
+        return NewRequest(
+            request_id=request_id,
+            order_id=order_id,
+            kind=ask.kind,
+            reason=ask.reason,
+            detail=ask.detail(),
+            write=write,
+            command=command_for(ask, order, request_id, actor, write.at),
+        )
+
+    decided = await requests.request(order_id, decide)
+    if isinstance(decided, NewRequest):
+        written()
+    return decided
 
 
 Publish = Callable[[ContactIdentified], Awaitable[None]]

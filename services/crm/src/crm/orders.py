@@ -30,7 +30,8 @@ class OrderChange:
     customer_id: str | None
     at: dt.datetime
     status: str | None  # None: the status stays (a modification)
-    reason: str | None = None
+    reason: str | None = None  # a modification's: what changed
+    event_type: str = ""
     placed_at: dt.datetime | None = None
     total_cents: int | None = None
     currency: str | None = None
@@ -52,7 +53,11 @@ def change_of(event: AnyOrderEvent) -> OrderChange:
             )
         case OrderModified():
             return _change(
-                event, status=None, total_cents=event.total_cents, currency=event.currency
+                event,
+                status=None,
+                reason=event.change,
+                total_cents=event.total_cents,
+                currency=event.currency,
             )
         case OrderCancelled():
             return _change(event, status="cancelled", reason=event.reason)
@@ -92,5 +97,6 @@ def _change(event: AnyOrderEvent, status: str | None, **fields: Any) -> OrderCha
         customer_id=event.customer_id,
         at=event.occurred_at,
         status=status,
+        event_type=event.event_type,
         **fields,
     )

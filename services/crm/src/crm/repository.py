@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,8 +16,9 @@ from typing import Any, Protocol
 from cc_runtime import AuditEntry, outbox
 from cc_runtime.audit import record_on
 from cc_runtime.postgres import Database
-from cc_schemas import CUSTOMER_EVENTS, CustomerErased
+from cc_schemas import CUSTOMER_EVENTS, ORDER_COMMANDS, CustomerErased, OrderCommand
 from crm.customers import Customer
+from crm.order_requests import OrderState, Pending, RequestKind, Settled
 from crm.orders import IN_PROGRESS, VALUED, OrderChange
 from crm.recognition import Lookups
 
@@ -232,20 +233,144 @@ SUMMARIES = """
 """
 
 
+# What an order-event does to the request waiting on its order (crm.order_requests.settlement).
+Settle = Callable[[RequestKind, OrderState], Settled | None]
+
+
 class OrderRepository(Protocol):
-    async def apply(self, event_id: str, change: OrderChange) -> bool:
-        """Apply an order event once; False when its event_id was applied before."""
+    async def apply(self, event_id: str, change: OrderChange, settle: Settle) -> bool:
+        """Apply an order event once, and settle the request waiting on the order with it;
+        False when its event_id was applied before."""
 
     async def claim_opened(self, ticket_id: str, customer_id: str, at: datetime) -> None: ...
 
     async def claim_closed(self, ticket_id: str, at: datetime) -> None: ...
 
 
+ORDER_STATE = "SELECT order_id, status, carrier FROM orders WHERE order_id = $1 FOR UPDATE"
+WAITING_REQUEST = """
+    SELECT request_id, kind, requested_by, requested_at FROM order_requests
+    WHERE order_id = $1 AND state = 'requested' FOR UPDATE
+"""
+SETTLE_REQUEST = """
+    UPDATE order_requests SET state = $2, settled_at = $3, outcome = $4 WHERE request_id = $1
+"""
+INSERT_REQUEST = """
+    INSERT INTO order_requests (request_id, order_id, kind, state, reason, detail, requested_by,
+                                requested_at)
+    VALUES ($1, $2, $3, 'requested', $4, $5::jsonb, $6, $7)
+"""
+REQUESTS_OF_ORDER = """
+    SELECT request_id, order_id, kind, state, reason, detail, requested_by, requested_at,
+           settled_at, outcome
+    FROM order_requests WHERE order_id = $1 ORDER BY requested_at DESC, request_id
+"""
+ORDER = """
+    SELECT order_id, customer_id, status, status_at, status_reason, placed_at, total_cents,
+           currency, carrier, tracking_number, tracking_url, expected_delivery,
+           (SELECT kind FROM order_requests r WHERE r.order_id = o.order_id
+                AND r.state = 'requested') AS waiting_request
+    FROM orders o WHERE order_id = $1
+"""
+
+
+def _order_state(row: Any) -> OrderState:
+    return OrderState(row["order_id"], row["status"], row["carrier"])
+
+
+async def _settle_waiting(connection: Any, change: OrderChange, settle: Settle) -> None:
+    waiting = await connection.fetchrow(WAITING_REQUEST, change.order_id)
+    if waiting is None:
+        return
+    order = _order_state(await connection.fetchrow(ORDER_STATE, change.order_id))
+    settled = settle(RequestKind(waiting["kind"]), order)
+    if settled is not None:
+        await connection.execute(
+            SETTLE_REQUEST, waiting["request_id"], settled.state.value, change.at, settled.outcome
+        )
+
+
+@dataclass(frozen=True)
+class NewRequest:
+    """A request an order can take: stored, audited and published together."""
+
+    request_id: str
+    order_id: str
+    kind: RequestKind
+    reason: str
+    detail: dict[str, Any]
+    write: AuditEntry
+    command: OrderCommand
+
+
+# What a request becomes, given the order's state and the request waiting on it: a new request,
+# or the reason it is refused.
+Decide = Callable[[OrderState, Pending | None], NewRequest | str]
+
+
+class OrderRequestRepository(Protocol):
+    async def request(self, order_id: str, decide: Decide) -> NewRequest | str | None:
+        """Decide on the order as it stands (locked) and store what was decided; None when
+        crm does not know the order."""
+
+    async def order(self, order_id: str) -> dict[str, Any] | None: ...
+
+    async def requests_of(self, order_id: str) -> list[dict[str, Any]]: ...
+
+
+class PostgresOrderRequests:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def request(self, order_id: str, decide: Decide) -> NewRequest | str | None:
+        async with self.database.transaction() as connection:
+            row = await connection.fetchrow(ORDER_STATE, order_id)  # two operators: one waits
+            if row is None:
+                return None
+            waiting = await connection.fetchrow(WAITING_REQUEST, order_id)
+            pending = (
+                Pending(
+                    RequestKind(waiting["kind"]), waiting["requested_by"], waiting["requested_at"]
+                )
+                if waiting
+                else None
+            )
+            decided = decide(_order_state(row), pending)
+            if isinstance(decided, NewRequest):
+                await _store_request(connection, decided)
+        return decided
+
+    async def order(self, order_id: str) -> dict[str, Any] | None:
+        async with self.database.connection() as connection:
+            row = await connection.fetchrow(ORDER, order_id)
+        return dict(row) if row else None
+
+    async def requests_of(self, order_id: str) -> list[dict[str, Any]]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(REQUESTS_OF_ORDER, order_id)
+        return [dict(r) | {"detail": json.loads(r["detail"])} for r in rows]
+
+
+async def _store_request(connection: Any, new: NewRequest) -> None:
+    await connection.execute(
+        INSERT_REQUEST,
+        new.request_id,
+        new.order_id,
+        new.kind.value,
+        new.reason,
+        json.dumps(new.detail),
+        new.write.subject,
+        new.write.at,
+    )
+    await record_on(connection, new.write.on(new.order_id))
+    await outbox.add(connection, [(ORDER_COMMANDS, new.command)])
+
+
 class PostgresOrders:
     def __init__(self, database: Database) -> None:
         self.database = database
 
-    async def apply(self, event_id: str, change: OrderChange) -> bool:
+    async def apply(self, event_id: str, change: OrderChange, settle: Settle) -> bool:
         async with self.database.transaction() as connection:
             if await connection.fetchval(CLAIM_EVENT, event_id) is None:
                 return False
@@ -264,6 +389,7 @@ class PostgresOrders:
                 change.tracking_url,
                 change.expected_delivery,
             )
+            await _settle_waiting(connection, change, settle)
         return True
 
     async def claim_opened(self, ticket_id: str, customer_id: str, at: datetime) -> None:
@@ -373,8 +499,10 @@ CONTACTS_PAGE = """
 """
 ORDERS_IN_PROGRESS = """
     SELECT order_id, status, status_at, status_reason, placed_at, total_cents, currency,
-           carrier, tracking_number, tracking_url, expected_delivery
-    FROM orders WHERE customer_id = $1 AND status = ANY($2::text[])
+           carrier, tracking_number, tracking_url, expected_delivery,
+           (SELECT kind FROM order_requests r WHERE r.order_id = o.order_id
+                AND r.state = 'requested') AS waiting_request
+    FROM orders o WHERE customer_id = $1 AND status = ANY($2::text[])
     ORDER BY placed_at DESC NULLS LAST
 """
 
@@ -456,17 +584,18 @@ class PostgresContacts:
 
 # GDPR: what crm holds of one customer, table by table (the export), and the erasure.
 EXPORT = {
-    # table and column names from this literal list only
-    table: f"SELECT to_jsonb(t) AS row FROM {table} t WHERE {column} = $1 ORDER BY 1"  # noqa: S608
-    for table, column in (
-        ("customers", "customer_id"),
-        ("customer_phones", "customer_id"),
-        ("customer_emails", "customer_id"),
-        ("customer_handles", "customer_id"),
-        ("orders", "customer_id"),
-        ("claims", "customer_id"),
-        ("contacts", "customer_id"),
-        ("audit", "target"),
+    # table names and conditions from this literal list only
+    table: f"SELECT to_jsonb(t) AS row FROM {table} t WHERE {where} ORDER BY 1"  # noqa: S608
+    for table, where in (
+        ("customers", "customer_id = $1"),
+        ("customer_phones", "customer_id = $1"),
+        ("customer_emails", "customer_id = $1"),
+        ("customer_handles", "customer_id = $1"),
+        ("orders", "customer_id = $1"),
+        ("order_requests", "order_id IN (SELECT order_id FROM orders WHERE customer_id = $1)"),
+        ("claims", "customer_id = $1"),
+        ("contacts", "customer_id = $1"),
+        ("audit", "target = $1"),
     )
 }
 CUSTOMER_KNOWN = "SELECT 1 FROM customers WHERE customer_id = $1 FOR UPDATE"
@@ -495,6 +624,11 @@ PSEUDONYMISE_ORDERS = """
     WHERE customer_id = $1
 """
 PSEUDONYMISE_CLAIMS = "UPDATE claims SET customer_id = $2 WHERE customer_id = $1"
+# What operators asked of their orders may hold an address or their words about the customer.
+ERASE_ORDER_REQUESTS = """
+    UPDATE order_requests SET reason = '[erased]', detail = '{}'::jsonb
+    WHERE order_id IN (SELECT order_id FROM orders WHERE customer_id = $1)
+"""
 
 
 @dataclass(frozen=True)
@@ -572,6 +706,7 @@ class PostgresErasures:
 async def _erase_on(connection: Any, customer_id: str, erasure: Erasure) -> Erased:
     pseudonym = f"erased-{uuid.uuid4().hex}"
     deleted = await connection.fetchrow(DELETE_CUSTOMER, customer_id)
+    await connection.execute(ERASE_ORDER_REQUESTS, customer_id)  # before the orders lose them
     contacts = await connection.execute(PSEUDONYMISE_CONTACTS, customer_id, pseudonym)
     orders = await connection.execute(PSEUDONYMISE_ORDERS, customer_id, pseudonym)
     claims = await connection.execute(PSEUDONYMISE_CLAIMS, customer_id, pseudonym)

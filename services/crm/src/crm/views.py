@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -18,6 +18,7 @@ from cc_schemas import (
     StrategicLevel,
 )
 from cc_schemas.customers import Address
+from crm.order_requests import Ask, RequestKind, RequestState
 
 
 class Identified(BaseModel):
@@ -61,6 +62,10 @@ class OrderView(BaseModel):
     tracking_number: str | None
     tracking_url: str | None
     expected_delivery: dt.date | None
+    waiting_request: str | None = Field(
+        default=None,
+        description="A request (cancel, change_address ...) the shop has not answered.",
+    )
 
 
 class ContactView(BaseModel):
@@ -154,3 +159,83 @@ class PersonalDataExport(BaseModel):
     tables: dict[str, list[dict[str, Any]]] = Field(
         description="Every row of every crm table about the customer, by table."
     )
+
+
+Reason = Annotated[str, Field(min_length=1, max_length=1000, description="Why, in words.")]
+
+
+class CancelBody(BaseModel):
+    kind: Literal["cancel"]
+    reason: Reason
+
+
+class AddressChangeBody(BaseModel):
+    kind: Literal["change_address"]
+    reason: Reason
+    address: Address
+
+
+class ItemsChangeBody(BaseModel):
+    kind: Literal["change_items"]
+    reason: Reason
+    modification: str = Field(
+        min_length=1, max_length=1000, examples=["2 x TRN-2040 instead of 1; no gift wrap"]
+    )
+
+
+class HoldReleaseBody(BaseModel):
+    kind: Literal["release_carrier_hold"]
+    reason: Reason
+    instructions: str | None = Field(default=None, max_length=1000)
+
+
+class ReturnBody(BaseModel):
+    kind: Literal["return"]
+    reason: Reason
+
+
+class ReturnToSenderBody(BaseModel):
+    kind: Literal["return_to_sender"]
+    reason: Reason
+
+
+OrderRequestBody = Annotated[
+    CancelBody
+    | AddressChangeBody
+    | ItemsChangeBody
+    | HoldReleaseBody
+    | ReturnBody
+    | ReturnToSenderBody,
+    Field(discriminator="kind"),
+]
+
+
+def ask_of(body: OrderRequestBody) -> Ask:
+    return Ask(
+        kind=RequestKind(body.kind),
+        reason=body.reason,
+        address=getattr(body, "address", None),
+        modification=getattr(body, "modification", None),
+        instructions=getattr(body, "instructions", None),
+    )
+
+
+class OrderRequestView(BaseModel):
+    request_id: str
+    order_id: str
+    kind: RequestKind
+    state: RequestState = Field(
+        description="requested (published, the shop has not answered), confirmed (the shop's "
+        "order-event did it) or overtaken (the order moved on to a state that cannot take it)."
+    )
+    reason: str
+    detail: dict[str, Any]
+    requested_by: str
+    requested_at: dt.datetime
+    settled_at: dt.datetime | None = None
+    outcome: str | None = None
+
+
+class OrderDetail(OrderView):
+    customer_id: str | None
+    requests: list[OrderRequestView] = Field(description="Newest first.")

@@ -148,6 +148,7 @@ async def test_an_export_holds_every_row_of_every_table_about_the_customer(
         "customer_handles",
         "customer_phones",
         "customers",
+        "order_requests",
         "orders",
     ]
     assert [

@@ -53,7 +53,7 @@ async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
         "email": {"customer_emails_by_address"},
         "handle": {"customer_handles_by_handle"},
         "contacts page": {"contacts_by_customer"},
-        "orders in progress": {"orders_by_customer"},
+        "orders in progress": {"orders_by_customer", "order_requests_one_waiting"},
         "summary": {
             "customers_pkey",
             "orders_by_customer",
