@@ -12,5 +12,6 @@ ACCESS: dict[str, Access] = {
     "GET /v1/customers/{customer_id}/export": requires(ADMIN),
     "POST /v1/customers/{customer_id}/erase": requires(ADMIN),
     "GET /v1/orders/{order_id}": requires(OPERATOR),
+    "GET /v1/search/customers": requires(OPERATOR),
     "POST /v1/orders/{order_id}/requests": requires(OPERATOR),
 }

@@ -14,6 +14,7 @@ from cc_runtime import AuditTrail, WriteBy
 from crm.contact_points import InvalidContactPoint, normalise_email, normalise_phone
 from crm.customer_csv import COLUMNS, BadHeader
 from crm.handlers import (
+    CustomerQuery,
     CustomerReader,
     HistoryReader,
     ImportLimits,
@@ -23,11 +24,13 @@ from crm.handlers import (
     import_csv,
     look_up,
     request_order_change,
+    search_customers,
 )
 from crm.order_requests import RequestState
 from crm.recognition import Presented
 from crm.repository import (
     CustomerRepository,
+    CustomerSearch,
     ErasureRepository,
     NewRequest,
     OrderRequestRepository,
@@ -46,6 +49,8 @@ from crm.views import (
     OrderRequestBody,
     OrderRequestView,
     PersonalDataExport,
+    SearchHit,
+    SearchResults,
     ask_of,
     position_of,
 )
@@ -251,6 +256,49 @@ def order_routes(requests: OrderRequestRepository, written: Callable[[], None]) 
             detail=decided.detail,
             requested_by=write.subject,
             requested_at=write.at,
+        )
+
+    return router
+
+
+def search_routes(search: CustomerSearch, recognition: Recognition, region: str) -> APIRouter:
+    """Manual identification, when recognition says unknown or ambiguous."""
+    router = APIRouter(prefix="/v1", tags=["customers"])
+
+    @router.get(
+        "/search/customers",
+        summary="Find a customer by name, postcode, e-mail, phone or order number",
+        description="Any of the parameters; names and e-mails typo-tolerant (trigrams) with "
+        "accents folded, a postcode narrows a name; phones in any form; order numbers exact "
+        "(any case). Best first. 422 when none is given or the phone cannot be a number.",
+    )
+    async def find(
+        name: Annotated[str | None, Query(min_length=2, max_length=200)] = None,
+        postcode: Annotated[str | None, Query(max_length=20)] = None,
+        email: Annotated[str | None, Query(min_length=3, max_length=320)] = None,
+        phone: Annotated[str | None, Query(max_length=64)] = None,
+        order: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    ) -> SearchResults:
+        if not any((name, postcode, email, phone, order)):
+            raise HTTPException(422, detail="give a name, postcode, email, phone or order")
+        try:
+            number = normalise_phone(phone, region) if phone else None
+        except InvalidContactPoint as error:
+            raise HTTPException(422, detail=str(error)) from None
+        query = CustomerQuery(
+            name=name,
+            postcode=postcode.strip().upper() if postcode else None,
+            email=email.strip() if email else None,
+            phone=(number.e164, number.national) if number else None,
+            order_id=order.strip() if order else None,
+        )
+        found = await search_customers(query, search, recognition, datetime.now(UTC), limit)
+        return SearchResults(
+            results=[
+                SearchHit(customer=f.summary, matched_by=list(f.matched_by), score=f.score)
+                for f in found
+            ]
         )
 
     return router

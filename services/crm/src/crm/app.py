@@ -21,11 +21,12 @@ from cc_schemas import (
     key_of,
 )
 from crm.access import ACCESS
-from crm.api import customer_routes, order_routes, personal_data_routes
+from crm.api import customer_routes, order_routes, personal_data_routes, search_routes
 from crm.handlers import Publish, Recognition
 from crm.repository import (
     PostgresContacts,
     PostgresCustomers,
+    PostgresCustomerSearch,
     PostgresErasures,
     PostgresOrderRequests,
     PostgresOrders,
@@ -84,6 +85,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             personal_data_routes(erasures, trail, relay.wake),
             order_routes(PostgresOrderRequests(infra.postgres), relay.wake),
+            search_routes(
+                PostgresCustomerSearch(infra.postgres), recognition, settings.default_region
+            ),
         ],
         migrations="crm",
         resources=[relay.running],

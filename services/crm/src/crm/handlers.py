@@ -55,6 +55,7 @@ from crm.repository import (
     ContactRepository,
     ContactStart,
     CustomerRepository,
+    CustomerSearch,
     Erased,
     Erasure,
     ErasureRepository,
@@ -445,3 +446,59 @@ async def erase_customer(
     if erased.known and not erased.already:
         written()
     return erased
+
+
+@dataclass(frozen=True)
+class CustomerQuery:
+    """What the operator has: any of a name (with a postcode to narrow it), a postcode, an
+    e-mail, a phone (already normalised), an order number."""
+
+    name: str | None = None
+    postcode: str | None = None
+    email: str | None = None
+    phone: tuple[str, str] | None = None  # (E.164, national significant number)
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Found:
+    summary: CustomerSummary
+    matched_by: tuple[str, ...]
+    score: float
+
+
+async def search_customers(
+    query: CustomerQuery, search: CustomerSearch, deps: Recognition, now: datetime, limit: int
+) -> list[Found]:
+    """Customers matching any of what the operator gave, best first: exact matches (phone,
+    order, postcode) score 1, names and e-mails their trigram similarity (typos, accents)."""
+    hits: dict[str, tuple[float, list[str]]] = {}
+    for matched_by, found in await _searches(query, search, limit):
+        for customer_id, score in found:
+            best, why = hits.get(customer_id, (0.0, []))
+            hits[customer_id] = (max(best, score), [*why, matched_by])
+    ranked = sorted(hits, key=lambda c: (-hits[c][0], c))[:limit]
+    async with deps.reading() as reads:
+        summaries = {s.customer_id: s for s in await summaries_of(ranked, reads, deps.rule, now)}
+    return [
+        Found(summaries[c], tuple(hits[c][1]), round(hits[c][0], 3))
+        for c in ranked
+        if c in summaries
+    ]
+
+
+async def _searches(
+    query: CustomerQuery, search: CustomerSearch, limit: int
+) -> list[tuple[str, list[tuple[str, float]]]]:
+    done = []
+    if query.name:
+        done.append(("name", await search.by_name(query.name, query.postcode, limit)))
+    elif query.postcode:
+        done.append(("postcode", await search.by_postcode(query.postcode, limit)))
+    if query.email:
+        done.append(("email", await search.by_email(query.email, limit)))
+    if query.phone:
+        done.append(("phone", await search.by_phone(*query.phone, limit)))
+    if query.order_id:
+        done.append(("order", await search.by_order(query.order_id, limit)))
+    return done

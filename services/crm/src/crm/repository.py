@@ -720,3 +720,72 @@ async def _erase_on(connection: Any, customer_id: str, erasure: Erasure) -> Eras
         orders_anonymised=_count(orders),
         claims_anonymised=_count(claims),
     )
+
+
+# Manual identification: each returns (customer_id, score in 0..1), best first.
+SEARCH_BY_NAME = """
+    SELECT customer_id, public.similarity(search_name, folded($1)) AS score
+    FROM customers
+    WHERE search_name OPERATOR(public.%) folded($1)
+      AND ($2::text IS NULL OR postcodes @> jsonb_build_array($2::text))
+    ORDER BY score DESC, customer_id LIMIT $3
+"""
+SEARCH_BY_POSTCODE = """
+    SELECT customer_id, 1.0::real AS score FROM customers
+    WHERE postcodes @> jsonb_build_array($1::text) ORDER BY customer_id LIMIT $2
+"""
+# Addresses share their domain's trigrams ("@example.it"): pg_trgm's 0.3 finds the index's
+# candidates, a 0.6 similarity keeps the addresses one or two typos away.
+SEARCH_BY_EMAIL = """
+    SELECT customer_id, max(public.similarity(address, lower($1))) AS score
+    FROM customer_emails
+    WHERE address OPERATOR(public.%) lower($1) AND public.similarity(address, lower($1)) >= 0.6
+    GROUP BY customer_id ORDER BY score DESC, customer_id LIMIT $2
+"""
+SEARCH_BY_PHONE = """
+    SELECT DISTINCT customer_id, 1.0::real AS score FROM customer_phones
+    WHERE e164 = $1 OR national = $2 ORDER BY customer_id LIMIT $3
+"""
+SEARCH_BY_ORDER = """
+    SELECT DISTINCT customer_id, 1.0::real AS score FROM orders
+    WHERE upper(order_id) = upper($1) AND customer_id IS NOT NULL ORDER BY customer_id LIMIT $2
+"""
+
+Scored = list[tuple[str, float]]
+
+
+class CustomerSearch(Protocol):
+    async def by_name(self, name: str, postcode: str | None, limit: int) -> Scored: ...
+
+    async def by_postcode(self, postcode: str, limit: int) -> Scored: ...
+
+    async def by_email(self, email: str, limit: int) -> Scored: ...
+
+    async def by_phone(self, e164: str, national: str, limit: int) -> Scored: ...
+
+    async def by_order(self, order_id: str, limit: int) -> Scored: ...
+
+
+class PostgresCustomerSearch:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    async def _scored(self, sql: str, *args: Any) -> Scored:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(sql, *args)
+        return [(r["customer_id"], float(r["score"])) for r in rows]
+
+    async def by_name(self, name: str, postcode: str | None, limit: int) -> Scored:
+        return await self._scored(SEARCH_BY_NAME, name, postcode, limit)
+
+    async def by_postcode(self, postcode: str, limit: int) -> Scored:
+        return await self._scored(SEARCH_BY_POSTCODE, postcode, limit)
+
+    async def by_email(self, email: str, limit: int) -> Scored:
+        return await self._scored(SEARCH_BY_EMAIL, email, limit)
+
+    async def by_phone(self, e164: str, national: str, limit: int) -> Scored:
+        return await self._scored(SEARCH_BY_PHONE, e164, national, limit)
+
+    async def by_order(self, order_id: str, limit: int) -> Scored:
+        return await self._scored(SEARCH_BY_ORDER, order_id, limit)

@@ -239,3 +239,13 @@ class OrderRequestView(BaseModel):
 class OrderDetail(OrderView):
     customer_id: str | None
     requests: list[OrderRequestView] = Field(description="Newest first.")
+
+
+class SearchHit(BaseModel):
+    customer: CustomerSummary
+    matched_by: list[str] = Field(description="name, postcode, email, phone, order")
+    score: float = Field(description="1 for an exact match; a name's or e-mail's similarity.")
+
+
+class SearchResults(BaseModel):
+    results: list[SearchHit]
