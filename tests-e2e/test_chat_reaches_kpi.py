@@ -16,7 +16,13 @@ from cc_testing import RunningService, TestIssuer, eventually, free_ports, servi
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-ANNA = ISSUER.bearer(["operator"], subject="anna")
+
+
+def anna() -> dict[str, str]:
+    """A fresh token: one minted at import expires before a long test session reaches it."""
+    return ISSUER.bearer(["operator"], subject="anna")
+
+
 TODAY = datetime.now(UTC).date()
 PERIOD = {"from": str(TODAY - timedelta(days=1)), "to": str(TODAY + timedelta(days=2))}
 
@@ -52,7 +58,7 @@ def test_a_chat_and_its_rating_reach_kpis_chat_and_csat_reports(
     ticket = httpx.post(f"{chat.url}/v1/widget/chats", json={"session_id": "S-e2e"}).json()
     customer = {"Authorization": f"Chat {ticket['token']}"}
     chat_url = f"{chat.url}/v1/chats/{ticket['chat_id']}"
-    assert httpx.post(f"{chat_url}/join", headers=ANNA).status_code == 200
+    assert httpx.post(f"{chat_url}/join", headers=anna()).status_code == 200
     for sender, text in [
         ("customer", "Does the train take batteries?"),
         ("agent", "Yes, two AA."),
@@ -62,13 +68,13 @@ def test_a_chat_and_its_rating_reach_kpis_chat_and_csat_reports(
         url, headers = (
             (f"{chat.url}/v1/widget/messages", customer)
             if sender == "customer"
-            else (f"{chat_url}/messages", ANNA)
+            else (f"{chat_url}/messages", anna())
         )
         assert httpx.post(url, json={"text": text}, headers=headers).status_code == 201
-    assert httpx.post(f"{chat_url}/end", headers=ANNA).status_code == 200
+    assert httpx.post(f"{chat_url}/end", headers=anna()).status_code == 200
     rated = httpx.post(f"{chat.url}/v1/widget/csat", json={"score": 5}, headers=customer)
     assert rated.status_code == 200, rated.text
-    stored = httpx.get(f"{chat_url}/messages", headers=ANNA).json()
+    stored = httpx.get(f"{chat_url}/messages", headers=anna()).json()
     started = datetime.fromisoformat(stored["chat"]["started_at"])
     sent = [datetime.fromisoformat(m["sent_at"]) for m in stored["messages"]]
 

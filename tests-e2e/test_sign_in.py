@@ -9,6 +9,7 @@ the session (the `identity_provider` fixture), whichever service a test signs in
 
 import asyncio
 import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,6 +43,8 @@ def chat(
         "CC_OIDC_ISSUER": identity_provider.issuer,
         "CC_METRICS_ACCESS": "token",
         "CC_ENVIRONMENT": "production",
+        # Production refuses placeholder secrets: the chat widget's token signer needs its own.
+        "CHAT_CHAT_TOKEN_SECRET": secrets.token_hex(32),
     }
     with service_process("chat", free_ports(1)[0], env, tmp_path) as running:
         yield running

@@ -36,8 +36,16 @@ from chat.settings import Settings
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-ANNA = ISSUER.bearer(["operator"], subject="anna-sub")
-MARCO = ISSUER.bearer(["operator"], subject="marco-sub")
+
+
+def marco() -> dict[str, str]:
+    """A fresh token: one minted at import expires in a long test session (5 min)."""
+    return ISSUER.bearer(["operator"], subject="marco-sub")
+
+
+def anna() -> dict[str, str]:
+    """A fresh token: one minted at import expires in a long test session (5 min)."""
+    return ISSUER.bearer(["operator"], subject="anna-sub")
 
 
 @pytest.fixture
@@ -89,7 +97,7 @@ async def publish(servers: Servers, namespace: str, *events: ContactRequested) -
 
 
 async def queue_ids(client: httpx.AsyncClient) -> list[str]:
-    response = await client.get("/v1/contact-requests", headers=ANNA)
+    response = await client.get("/v1/contact-requests", headers=anna())
     assert response.status_code == 200, response.text
     return [r["request_id"] for r in response.json()["requests"]]
 
@@ -133,7 +141,7 @@ async def test_requests_are_queued_once_by_priority_then_strategic_level_then_ag
         return ids
 
     await eventually_async(all_queued)
-    view = (await client.get("/v1/contact-requests", headers=ANNA)).json()["requests"]
+    view = (await client.get("/v1/contact-requests", headers=anna())).json()["requests"]
     assert [r["seconds_left"] for r in view] == [
         pytest.approx(600, abs=5),
         pytest.approx(600, abs=5),
@@ -154,8 +162,8 @@ async def test_of_two_operators_accepting_at_once_exactly_one_wins(
     await eventually_async(queued)
 
     answers = await asyncio.gather(
-        client.post("/v1/contact-requests/R-1/accept", headers=ANNA),
-        client.post("/v1/contact-requests/R-1/accept", headers=MARCO),
+        client.post("/v1/contact-requests/R-1/accept", headers=anna()),
+        client.post("/v1/contact-requests/R-1/accept", headers=marco()),
     )
 
     assert sorted(a.status_code for a in answers) == [200, 409]
@@ -179,12 +187,12 @@ async def test_a_decline_needs_a_reason_and_is_published_with_it(
 
     await eventually_async(queued)
 
-    without = await client.post("/v1/contact-requests/R-2/decline", json={}, headers=ANNA)
+    without = await client.post("/v1/contact-requests/R-2/decline", json={}, headers=anna())
     declined = await client.post(
-        "/v1/contact-requests/R-2/decline", json={"reason": "on the phone"}, headers=ANNA
+        "/v1/contact-requests/R-2/decline", json={"reason": "on the phone"}, headers=anna()
     )
-    again = await client.post("/v1/contact-requests/R-2/accept", headers=MARCO)
-    unknown = await client.post("/v1/contact-requests/R-404/accept", headers=MARCO)
+    again = await client.post("/v1/contact-requests/R-2/accept", headers=marco())
+    unknown = await client.post("/v1/contact-requests/R-404/accept", headers=marco())
 
     assert without.status_code == 422
     assert (declined.status_code, declined.json()["decline_reason"]) == (200, "on the phone")
@@ -232,7 +240,7 @@ async def test_an_expired_request_leaves_the_queue_by_itself(
 
     await eventually_async(only_long_left)
     assert await outcomes(servers, namespace, 1) == [("contact.expired", "short", None)]
-    late = await client.post("/v1/contact-requests/short/accept", headers=ANNA)
+    late = await client.post("/v1/contact-requests/short/accept", headers=anna())
     assert (late.status_code, late.json()["detail"][:11]) == (409, "expired at ")
 
 
@@ -245,7 +253,7 @@ async def test_an_order_by_the_customer_after_acceptance_converts_the_request(
         assert await queue_ids(client) == ["R-3"]
 
     await eventually_async(queued)
-    accepted = await client.post("/v1/contact-requests/R-3/accept", headers=ANNA)
+    accepted = await client.post("/v1/contact-requests/R-3/accept", headers=anna())
     assert accepted.status_code == 200, accepted.text
 
     def order(order_id: str, customer_id: str) -> OrderPlaced:
@@ -272,7 +280,7 @@ async def test_an_order_by_the_customer_after_acceptance_converts_the_request(
     ]
 
     async def converted() -> None:
-        one = await client.get("/v1/contact-requests/R-3", headers=ANNA)
+        one = await client.get("/v1/contact-requests/R-3", headers=anna())
         assert one.json()["state"] == "converted"
 
     await eventually_async(converted)

@@ -31,8 +31,16 @@ from chat.settings import Settings
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-ANNA = ISSUER.bearer(["operator"], subject="anna-sub")
-MARCO = ISSUER.bearer(["operator"], subject="marco-sub")
+
+
+def marco() -> dict[str, str]:
+    """A fresh token: one minted at import expires in a long test session (5 min)."""
+    return ISSUER.bearer(["operator"], subject="marco-sub")
+
+
+def anna() -> dict[str, str]:
+    """A fresh token: one minted at import expires in a long test session (5 min)."""
+    return ISSUER.bearer(["operator"], subject="anna-sub")
 
 
 @pytest.fixture
@@ -81,12 +89,12 @@ async def test_an_accepted_chat_request_opens_a_chat_the_customer_writes_in_and_
     )
 
     async def accepted() -> httpx.Response:
-        answer = await client.post("/v1/contact-requests/R-1/accept", headers=ANNA)
+        answer = await client.post("/v1/contact-requests/R-1/accept", headers=anna())
         assert answer.status_code == 200, answer.text
         return answer
 
     await eventually_async(accepted)
-    [chat] = (await client.get("/v1/chats", headers=ANNA)).json()["chats"]
+    [chat] = (await client.get("/v1/chats", headers=anna())).json()["chats"]
     assert (chat["origin"], chat["request_id"], chat["operator_id"]) == (
         "proactive",
         "R-1",
@@ -101,7 +109,7 @@ async def test_an_accepted_chat_request_opens_a_chat_the_customer_writes_in_and_
     assert chat_id == chat["chat_id"]
 
     first = await client.post(
-        f"/v1/chats/{chat_id}/messages", json={"text": "Hello, can I help?"}, headers=ANNA
+        f"/v1/chats/{chat_id}/messages", json={"text": "Hello, can I help?"}, headers=anna()
     )
     await client.post("/v1/widget/messages", json={"text": "Yes: shipping?"}, headers=customer)
     again = {"text": "Is it free?", "message_id": "m-42"}
@@ -111,7 +119,7 @@ async def test_an_accepted_chat_request_opens_a_chat_the_customer_writes_in_and_
     assert first.status_code == 201, first.text
     assert (sent.status_code, resent.json()) == (201, sent.json())
     url = f"/v1/chats/{chat_id}/messages"
-    assert await texts(client, ANNA, url) == [
+    assert await texts(client, anna(), url) == [
         (1, "agent", "Hello, can I help?"),
         (2, "customer", "Yes: shipping?"),
         (3, "customer", "Is it free?"),
@@ -123,7 +131,7 @@ async def test_an_accepted_chat_request_opens_a_chat_the_customer_writes_in_and_
     assert await texts(client, customer, "/v1/widget/messages?after=3") == []
 
     early = await client.post("/v1/widget/csat", json={"score": 5}, headers=customer)
-    ended = await client.post(f"/v1/chats/{chat_id}/end", headers=ANNA)
+    ended = await client.post(f"/v1/chats/{chat_id}/end", headers=anna())
     late = await client.post("/v1/widget/messages", json={"text": "hi?"}, headers=customer)
     rated = await client.post(
         "/v1/widget/csat", json={"score": 4, "comment": "Fast, thanks"}, headers=customer
@@ -182,17 +190,17 @@ async def test_a_customer_starts_a_chat_and_exactly_one_of_two_operators_takes_i
     assert started.status_code == 201, started.text
     chat_id = started.json()["chat_id"]
     customer = chat_token(started.json())
-    waiting = (await client.get("/v1/chats", headers=MARCO)).json()["chats"]
+    waiting = (await client.get("/v1/chats", headers=marco())).json()["chats"]
     assert [(c["chat_id"], c["operator_id"]) for c in waiting] == [(chat_id, None)]
 
     answers = await asyncio.gather(
-        client.post(f"/v1/chats/{chat_id}/join", headers=ANNA),
-        client.post(f"/v1/chats/{chat_id}/join", headers=MARCO),
+        client.post(f"/v1/chats/{chat_id}/join", headers=anna()),
+        client.post(f"/v1/chats/{chat_id}/join", headers=marco()),
     )
 
     assert sorted(a.status_code for a in answers) == [200, 409]
     winner = next(a for a in answers if a.status_code == 200).json()["operator_id"]
-    loser_headers = MARCO if winner == "anna-sub" else ANNA
+    loser_headers = marco() if winner == "anna-sub" else anna()
     refused = await client.post(
         f"/v1/chats/{chat_id}/messages", json={"text": "mine?"}, headers=loser_headers
     )
@@ -213,8 +221,8 @@ async def test_bad_messages_and_tokens_are_refused_with_the_reason(
     empty = await client.post("/v1/widget/messages", json={"text": "   "}, headers=customer)
     huge = await client.post("/v1/widget/messages", json={"text": "x" * 5000}, headers=customer)
     forged = await client.get("/v1/widget/messages", headers={"Authorization": "Chat not-a-token"})
-    bearer = await client.get("/v1/widget/messages", headers=ANNA)
-    no_chat = await client.post("/v1/chats/nope/messages", json={"text": "hi"}, headers=ANNA)
+    bearer = await client.get("/v1/widget/messages", headers=anna())
+    no_chat = await client.post("/v1/chats/nope/messages", json={"text": "hi"}, headers=anna())
 
     assert (too_long.status_code, too_long.json()["detail"]) == (
         422,
@@ -238,12 +246,12 @@ async def test_a_reader_polling_while_both_sides_write_at_once_gets_every_messag
     ticket = (await client.post("/v1/widget/chats")).json()
     customer = chat_token(ticket)
     chat_id = ticket["chat_id"]
-    assert (await client.post(f"/v1/chats/{chat_id}/join", headers=ANNA)).status_code == 200
+    assert (await client.post(f"/v1/chats/{chat_id}/join", headers=anna())).status_code == 200
 
     async def operator_writes() -> None:
         for i in range(15):
             sent = await client.post(
-                f"/v1/chats/{chat_id}/messages", json={"text": f"a{i}"}, headers=ANNA
+                f"/v1/chats/{chat_id}/messages", json={"text": f"a{i}"}, headers=anna()
             )
             assert sent.status_code == 201, sent.text
 

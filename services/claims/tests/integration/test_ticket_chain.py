@@ -49,10 +49,23 @@ def supervisor() -> dict[str, str]:
     return ISSUER.bearer(["supervisor"], subject="sara")
 
 
+class FakeStock:
+    """The shop's availability, as the tests want it: unknown for every other product."""
+
+    def __init__(self, in_stock: dict[str, bool]) -> None:
+        self.in_stock_by_product = in_stock
+
+    async def in_stock(self, product_id: str) -> bool | None:
+        return self.in_stock_by_product.get(product_id)
+
+
+STOCK = FakeStock({"TRN-OOS": False, "TRN-3000": True})
+
+
 @pytest.fixture
 async def app(service_env: dict[str, str], tmp_path: Path) -> AsyncIterator[FastAPI]:
     settings = Settings(**service_env, **ISSUER.env(), attachments_dir=tmp_path / "blobs")  # type: ignore[arg-type]
-    application = create_app(settings)
+    application = create_app(settings, availability=STOCK)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -458,44 +471,29 @@ async def test_a_merged_ticket_redirects_and_its_attachments_move(
     assert [f["filename"] for f in files] == ["broken.png"]
 
 
-class FakeStock:
-    """The shop's availability, as tests want it."""
-
-    def __init__(self, **in_stock: bool) -> None:
-        self.in_stock_by_product = {k.replace("_", "-"): v for k, v in in_stock.items()}
-
-    async def in_stock(self, product_id: str) -> bool | None:
-        return self.in_stock_by_product.get(product_id)
-
-
 async def test_an_out_of_stock_replacement_is_refused_and_a_better_product_goes(
-    service_env: dict[str, str], tmp_path: Path, servers: Servers, namespace: str
+    client: httpx.AsyncClient, servers: Servers, namespace: str
 ) -> None:
-    settings = Settings(**service_env, **ISSUER.env(), attachments_dir=tmp_path)  # type: ignore[arg-type]
-    app = create_app(settings, availability=FakeStock(TRN_2040=False, TRN_3000=True))
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://claims") as client:
-            ticket = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
-            same = await client.post(
-                f"/v1/tickets/{ticket['ticket_id']}/resolve",
-                json={"outcome": "replacement", "reason": "dead engine"},
-                headers=anna() | {"If-Match": '"1"'},
-            )
-            assert (same.status_code, same.json()["detail"]) == (
-                409,
-                "TRN-2040 is out of stock: send a better one (replacement_product), or credit "
-                "its value",
-            )
-            better = await step(
-                client,
-                ticket,
-                "resolve",
-                anna(),
-                outcome="replacement",
-                reason="dead engine, out of stock",
-                replacement_product="TRN-3000",
-            )
+    claim = CLAIM | {"product_code": "TRN-OOS"}  # out of stock at the fake shop
+    ticket = (await client.post("/v1/tickets", json=claim, headers=anna())).json()
+    same = await client.post(
+        f"/v1/tickets/{ticket['ticket_id']}/resolve",
+        json={"outcome": "replacement", "reason": "dead engine"},
+        headers=anna() | {"If-Match": '"1"'},
+    )
+    assert (same.status_code, same.json()["detail"]) == (
+        409,
+        "TRN-OOS is out of stock: send a better one (replacement_product), or credit its value",
+    )
+    better = await step(
+        client,
+        ticket,
+        "resolve",
+        anna(),
+        outcome="replacement",
+        reason="dead engine, out of stock",
+        replacement_product="TRN-3000",
+    )
     assert better["state"] == "resolved"
     records = await read_records(
         servers.kafka_bootstrap_servers,
