@@ -167,30 +167,14 @@ class PostgresTickets:
         )
         async with self._database.connection() as connection:
             rows = await connection.fetch(sql, *arguments)
-            stints = await connection.fetch(
-                "SELECT * FROM ticket_stints WHERE ticket_id = ANY($1::text[]) "
-                "ORDER BY ticket_id, position",
-                [r["ticket_id"] for r in rows],
-            )
-        by_ticket: dict[str, list[Any]] = {}
-        for stint in stints:
-            by_ticket.setdefault(stint["ticket_id"], []).append(stint)
-        return [_stored(r, by_ticket.get(r["ticket_id"], [])) for r in rows]
+            return await _with_stints(connection, rows)
 
     async def search(self, text: str, limit: int) -> list[Stored]:
         """Tickets of any state matching `text` (web-search syntax: words, "a phrase", -not),
         in Italian or English, the best matches first, then the newest."""
         async with self._database.connection() as connection:
             rows = await connection.fetch(_SEARCH, text, limit)
-            stints = await connection.fetch(
-                "SELECT * FROM ticket_stints WHERE ticket_id = ANY($1::text[]) "
-                "ORDER BY ticket_id, position",
-                [r["ticket_id"] for r in rows],
-            )
-        by_ticket: dict[str, list[Any]] = {}
-        for stint in stints:
-            by_ticket.setdefault(stint["ticket_id"], []).append(stint)
-        return [_stored(r, by_ticket.get(r["ticket_id"], [])) for r in rows]
+            return await _with_stints(connection, rows)
 
     async def product_feedback(
         self, since: datetime, until: datetime, period: str, zone: str
@@ -261,6 +245,19 @@ class PostgresTickets:
                 sla.check_at,
             )
             return len(new)
+
+
+async def _with_stints(connection: Any, rows: Sequence[Any]) -> list[Stored]:
+    """Tickets' rows with their stints, read in one query for the whole page."""
+    stints = await connection.fetch(
+        "SELECT * FROM ticket_stints WHERE ticket_id = ANY($1::text[]) "
+        "ORDER BY ticket_id, position",
+        [r["ticket_id"] for r in rows],
+    )
+    by_ticket: dict[str, list[Any]] = {}
+    for stint in stints:
+        by_ticket.setdefault(stint["ticket_id"], []).append(stint)
+    return [_stored(r, by_ticket.get(r["ticket_id"], [])) for r in rows]
 
 
 async def _history(connection: Any, ticket_id: str) -> list[Change]:
