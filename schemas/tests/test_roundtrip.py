@@ -207,6 +207,48 @@ EXAMPLES: list[s.Event] = [
         strategic_level=s.StrategicLevel.GOLD,
         competence_needed="product-specialist",
     ),
+    s.CaseOpened(
+        **ENV,
+        case_id="K-1",
+        customer_id="C-42",
+        title="Trenino arrivato rotto",
+        reason="damaged",
+        order_id="O-1001",
+        product="SKU-TRAIN-7",
+        language="it",
+        opened_by_interaction="1710408413.4211",
+    ),
+    s.CaseContactLinked(
+        **ENV,
+        case_id="K-1",
+        contact=s.CaseContact(
+            interaction_id="chat-1", channel=s.InteractionChannel.CHAT, started_at=AT
+        ),
+        how=s.CaseLinkKind.PROPOSED,
+        contacts=2,
+    ),
+    s.CaseMerged(**ENV, case_id="K-1", into_case_id="K-2", contacts_moved=1),
+    s.CaseSplit(**ENV, case_id="K-1", from_case_id="K-3", interaction_ids=("chat-1",)),
+    s.CaseRelated(**ENV, case_id="K-1", related_case_id="K-3"),
+    s.CaseResolved(
+        **ENV,
+        case_id="K-1",
+        customer_id="C-42",
+        outcome=s.CaseOutcome.RESOLVED,
+        close_reason="solved",
+        problem="Il trenino è arrivato con una ruota rotta",
+        resolution="Spedito un ricambio della ruota",
+        language="it",
+        opened_at=AT,
+        contacts=(
+            s.CaseContact(
+                interaction_id="1710408413.4211",
+                channel=s.InteractionChannel.PHONE,
+                started_at=AT,
+            ),
+        ),
+    ),
+    s.CaseReopened(**ENV, case_id="K-1", customer_id="C-42"),
 ]
 EXPECTED_KEYS = {
     s.CALL_EVENTS: "1710408413.4211",
@@ -228,6 +270,7 @@ EXPECTED_KEYS = {
     s.CSAT_RESPONSES: "C-42",
     s.CUSTOMER_EVENTS: "C-42",
     s.CONTACT_IDENTIFICATIONS: "1710408413.4211",
+    s.CASES: "K-1",
 }
 
 

@@ -11,6 +11,7 @@ import cc_schemas as s
 from cc_schemas import (
     agents,
     calls,
+    cases,
     chat,
     contacts,
     csat,
@@ -26,6 +27,7 @@ from cc_schemas.envelope import Event
 DOMAIN_MODULES = [
     agents,
     calls,
+    cases,
     chat,
     contacts,
     csat,
@@ -56,6 +58,7 @@ DESIGN_TOPICS = {
     "customer-events",
     "contact-identifications",
     "customer-notifications",
+    "cases",
 }
 
 

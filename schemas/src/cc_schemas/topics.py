@@ -15,6 +15,7 @@ from pydantic import Field, TypeAdapter
 from cc_schemas import (
     agents,
     calls,
+    cases,
     chat,
     contacts,
     csat,
@@ -46,6 +47,7 @@ CSAT_RESPONSES = "csat-responses"
 CUSTOMER_EVENTS = "customer-events"
 CONTACT_IDENTIFICATIONS = "contact-identifications"
 CUSTOMER_NOTIFICATIONS = "customer-notifications"
+CASES = "cases"
 
 DLQ_SUFFIX = ".dlq"
 
@@ -126,6 +128,7 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
                 "customer_id",
                 notifications.CustomerNotificationRequested,
             ),
+            _spec(CASES, "case_id", cases.AnyCaseEvent),
         )
     }
 )
