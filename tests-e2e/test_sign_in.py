@@ -43,8 +43,10 @@ def chat(
         "CC_OIDC_ISSUER": identity_provider.issuer,
         "CC_METRICS_ACCESS": "token",
         "CC_ENVIRONMENT": "production",
-        # Production refuses placeholder secrets: the chat widget's token signer needs its own.
+        # Production refuses placeholder secrets: the chat widget's token signer needs its own,
+        # and so does the shop's session signer.
         "CHAT_CHAT_TOKEN_SECRET": secrets.token_hex(32),
+        "CHAT_SHOP_SESSION_SECRET": secrets.token_hex(32),
     }
     with service_process("chat", free_ports(1)[0], env, tmp_path) as running:
         yield running

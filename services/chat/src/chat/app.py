@@ -23,7 +23,7 @@ from chat.handlers import Desk, expire_due
 from chat.repository import PostgresChats, PostgresContactRequests
 from chat.settings import Settings
 from chat.subscribers import CONSUMED, register_subscribers
-from chat.tokens import ChatTokens
+from chat.tokens import ChatTokens, ShopSessions
 from chat.widget import widget_files_router
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.chat_token_secret.get_secret_value(),
         timedelta(hours=settings.chat_token_hours),
     )
+    sessions = ShopSessions(
+        settings.shop_session_secret.get_secret_value(),
+        timedelta(hours=settings.shop_session_hours),
+    )
     register_subscribers(infra.broker, settings, desk)
     spec = ServiceSpec(
         title="Chat",
@@ -82,10 +86,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             me_router(),
             queue_router(desk, requests),
             operator_chats_router(conversations),
-            widget_router(conversations, tokens),
+            widget_router(conversations, tokens, sessions),
             console_router(desk, requests, conversations, settings),
             console_chats_router(conversations, settings),
-            widget_files_router(settings),
+            widget_files_router(settings, sessions),
         ],
         migrations="chat",
         resources=[relay.running, lambda: expiry_watcher(desk, settings.expiry_check_seconds)],

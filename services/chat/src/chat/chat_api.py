@@ -4,8 +4,9 @@ chat or takes the one an operator opened for its shop session (public), then rea
 ends and rates it with its chat token (`Authorization: Chat <token>`).
 
 Refusals say why: 404 no such chat, 409 the chat's state refuses (ended, taken), 403 another
-operator's chat, 422 an empty or too long message, 413 a body far too large to be one, 401 no
-valid chat token. Reconnecting readers ask `?after=<last seq seen>` and get the rest in order."""
+operator's chat (an operator reads only the chats they hold or held; supervisors read all),
+422 an empty or too long message, 413 a body far too large to be one, 401 no valid chat token.
+Reconnecting readers ask `?after=<last seq seen>` and get the rest in order."""
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -13,13 +14,13 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 
-from cc_runtime import CurrentPrincipal, WriteBy
+from cc_runtime import SUPERVISOR, CurrentPrincipal, Principal, WriteBy
 from cc_schemas import ChatParty
 from chat import chats
-from chat.chats import ChatNotFound, Conversations
+from chat.chats import ChatNotFound, Conversations, Reader
 from chat.conversation import ChatRefused, MessageRefused, NotYours
 from chat.repository import Chats
-from chat.tokens import ChatTokens, TokenRefused
+from chat.tokens import ChatTokens, ShopSessions, TokenRefused
 from chat.views import (
     ChatsView,
     ChatTicket,
@@ -54,9 +55,18 @@ def operator_chats_router(conversations: Conversations) -> APIRouter:
         found = await repository.open_for(caller.subject, limit)
         return ChatsView(chats=[chat_view(c) for c in found])
 
-    @router.get("/{chat_id}/messages", summary="A chat and its messages after ?after=")
-    async def read(chat_id: str, after: After = 0, limit: Limit = 500) -> MessagesView:
-        return await messages_of(repository, chat_id, after, limit)
+    @router.get(
+        "/{chat_id}/messages",
+        summary="A chat and its messages after ?after= (its operators and supervisors)",
+        responses={403: {"description": "another operator's chat: the reason"}},
+    )
+    async def read(
+        chat_id: str, caller: CurrentPrincipal, after: After = 0, limit: Limit = 500
+    ) -> MessagesView:
+        chat, found = await answer(
+            lambda: chats.read(conversations, chat_id, reader_of(caller), after, limit)
+        )
+        return MessagesView(chat=chat_view(chat), messages=[message_view(m) for m in found])
 
     @router.post("/{chat_id}/join", summary="Take a customer's chat (first operator wins)")
     async def join(chat_id: str, by: WriteBy) -> ChatView:
@@ -85,7 +95,13 @@ def operator_chats_router(conversations: Conversations) -> APIRouter:
     return router
 
 
-def widget_router(conversations: Conversations, tokens: ChatTokens) -> APIRouter:
+def reader_of(caller: Principal) -> Reader:
+    return Reader(subject=caller.subject, supervisor=SUPERVISOR in caller.roles)
+
+
+def widget_router(
+    conversations: Conversations, tokens: ChatTokens, sessions: ShopSessions
+) -> APIRouter:
     router = APIRouter(prefix="/v1/widget", tags=["widget"])
     repository = conversations.chats
     sized = Depends(body_limit(conversations.max_chars))
@@ -108,9 +124,25 @@ def widget_router(conversations: Conversations, tokens: ChatTokens) -> APIRouter
         "/invitation",
         summary="The chat an operator opened for this shop session, if any",
         response_model=ChatTicket,
-        responses={204: {"description": "no open proactive chat for this session (yet)"}},
+        responses={
+            204: {"description": "no open proactive chat for this session (yet)"},
+            403: {"description": "not a session token the shop issued: the reason"},
+        },
     )
-    async def invitation(session_id: Annotated[str, Query(min_length=1)]) -> Any:
+    async def invitation(
+        session_token: Annotated[
+            str,
+            Query(
+                min_length=1,
+                max_length=1000,
+                description="The shop session id as the shop signed it (`data-session-token`)",
+            ),
+        ],
+    ) -> Any:
+        try:
+            session_id = sessions.session_of(session_token)
+        except TokenRefused as refused:
+            raise HTTPException(403, str(refused)) from None
         chat = await repository.invitation(session_id)
         if chat is None:  # the widget asks again later: nothing is wrong
             return Response(status_code=204)
@@ -153,6 +185,7 @@ def widget_router(conversations: Conversations, tokens: ChatTokens) -> APIRouter
 
 
 async def messages_of(repository: Chats, chat_id: str, after: int, limit: int) -> MessagesView:
+    """The customer's own chat (its token names it) and its messages after `after`."""
     chat = await repository.get(chat_id)
     if chat is None:
         raise HTTPException(404, f"no chat {chat_id!r}")

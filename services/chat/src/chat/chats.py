@@ -45,6 +45,32 @@ def opened_by_accepting(request: ContactRequest, by: AuditEntry) -> tuple[Chat, 
     return chat, chat_events.started(chat, _actor(by))
 
 
+@dataclass(frozen=True)
+class Reader:
+    """An operator reading a chat: their sign-in subject, and whether they supervise."""
+
+    subject: str
+    supervisor: bool
+
+
+async def read(
+    conversations: Conversations, chat_id: str, reader: Reader, after: int, limit: int
+) -> tuple[Chat, list[Message]]:
+    """The chat and its messages after `after`, for an operator allowed to read it (else
+    `NotYours`)."""
+    chat = await conversations.chats.get(chat_id)
+    if chat is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    await check_reader(conversations, chat, reader)
+    return chat, await conversations.chats.messages_after(chat_id, after, limit)
+
+
+async def check_reader(conversations: Conversations, chat: Chat, reader: Reader) -> None:
+    holds_now = reader.supervisor or chat.operator_id == reader.subject
+    held_by = frozenset() if holds_now else await conversations.chats.holders(chat.chat_id)
+    conversation.check_reader(chat, reader.subject, reader.supervisor, held_by)
+
+
 async def start(conversations: Conversations, session_id: str | None, now: datetime) -> Chat:
     """A customer starts a chat from the widget; it waits for an operator to join."""
     chat = conversation.started_by_customer(new_id(), session_id, now)

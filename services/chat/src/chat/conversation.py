@@ -27,7 +27,7 @@ class ChatRefused(Exception):
 
 
 class NotYours(Exception):
-    """An operator writing in a chat another operator holds (HTTP 403)."""
+    """An operator writing in, or reading, a chat that is not theirs (HTTP 403)."""
 
 
 class MessageRefused(ValueError):
@@ -152,6 +152,20 @@ def rate(chat: Chat, score: int, comment: str | None, now: datetime) -> Chat:
     if cleaned is not None and len(cleaned) > CSAT_COMMENT_MAX_CHARS:
         raise MessageRefused(f"a comment holds at most {CSAT_COMMENT_MAX_CHARS} characters")
     return replace(chat, csat_score=score, csat_comment=cleaned, rated_at=now)
+
+
+def check_reader(chat: Chat, reader: str, supervisor: bool, held_by: frozenset[str]) -> None:
+    """Who reads a chat's messages: a supervisor any chat; an operator the chats they hold or
+    held (`held_by`: every operator the chat has had, so a transfer leaves the earlier holder
+    their own conversation). A chat nobody has taken yet is read by the one who takes it."""
+    if supervisor or reader == chat.operator_id or reader in held_by:
+        return
+    if chat.operator_id is None:
+        raise NotYours(f"chat {chat.chat_id} has no operator yet: take it to read it")
+    raise NotYours(
+        f"chat {chat.chat_id} is answered by {chat.operator_id}: only the operators who hold "
+        "or held it, and supervisors, read it"
+    )
 
 
 def _check_open(chat: Chat) -> None:

@@ -193,6 +193,8 @@ class Chats(Protocol):
 
     async def of_request(self, request_id: str) -> Chat | None: ...
 
+    async def holders(self, chat_id: str) -> frozenset[str]: ...
+
 
 class PostgresChats:
     def __init__(self, database: Database) -> None:
@@ -277,6 +279,24 @@ class PostgresChats:
             row = await connection.fetchrow("SELECT * FROM chats WHERE request_id = $1", request_id)
         return _chat(row) if row else None
 
+    async def holders(self, chat_id: str) -> frozenset[str]:
+        """Every operator who has held the chat (joined it, or had it passed to them)."""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT operator_id FROM chat_holders WHERE chat_id = $1", chat_id
+            )
+        return frozenset(r["operator_id"] for r in rows)
+
+
+async def _record_holder(connection: Any, chat_id: str, operator_id: str | None) -> None:
+    if operator_id is not None:
+        await connection.execute(
+            "INSERT INTO chat_holders (chat_id, operator_id) VALUES ($1, $2) "
+            "ON CONFLICT DO NOTHING",
+            chat_id,
+            operator_id,
+        )
+
 
 async def _insert_chat(connection: Any, chat: Chat, events: Published) -> None:
     await connection.execute(
@@ -292,6 +312,7 @@ async def _insert_chat(connection: Any, chat: Chat, events: Published) -> None:
         chat.state.value,
         chat.started_at,
     )
+    await _record_holder(connection, chat.chat_id, chat.operator_id)
     await outbox.add(connection, events)
 
 
@@ -314,6 +335,8 @@ async def _apply(
         after.csat_comment,
         after.rated_at,
     )
+    if after.operator_id != chat.operator_id:  # joined, or passed on: they hold it now
+        await _record_holder(connection, after.chat_id, after.operator_id)
     if message is not None:
         await connection.execute(
             "INSERT INTO chat_messages (chat_id, seq, message_id, sender, agent, text, sent_at) "

@@ -8,6 +8,7 @@ from pydantic_settings import SettingsConfigDict
 from cc_runtime import ServiceSettings
 
 PLACEHOLDER_SECRET = "development-only-chat-token-secret"  # noqa: S105 (refused in production)
+PLACEHOLDER_SHOP_SECRET = "development-only-shop-session-secret"  # noqa: S105 (as above)
 MIN_SECRET_BYTES = 32
 
 
@@ -42,15 +43,27 @@ class Settings(ServiceSettings):
     chat_token_hours: float = Field(
         12.0, gt=0, description="How long a customer's chat token stays valid."
     )
+    shop_session_secret: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SHOP_SECRET),
+        description="The secret the shop signs its session ids with for the widget "
+        "(`data-session-token`); the invitation takes only those. At least 32 bytes in "
+        "production.",
+    )
+    shop_session_hours: float = Field(
+        24.0, gt=0, description="How long a shop's signed session token stays valid."
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> "Settings":
         if self.platform_environment != "production":  # development and tests run without one
             return self
-        secret = self.chat_token_secret.get_secret_value()
-        if secret == PLACEHOLDER_SECRET or len(secret.encode()) < MIN_SECRET_BYTES:
-            raise ValueError(
-                f"CHAT_CHAT_TOKEN_SECRET must be set, at least {MIN_SECRET_BYTES} bytes, "
-                "in production"
-            )
+        for name, secret, placeholder in (
+            ("CHAT_CHAT_TOKEN_SECRET", self.chat_token_secret, PLACEHOLDER_SECRET),
+            ("CHAT_SHOP_SESSION_SECRET", self.shop_session_secret, PLACEHOLDER_SHOP_SECRET),
+        ):
+            value = secret.get_secret_value()
+            if value == placeholder or len(value.encode()) < MIN_SECRET_BYTES:
+                raise ValueError(
+                    f"{name} must be set, at least {MIN_SECRET_BYTES} bytes, in production"
+                )
         return self

@@ -1,6 +1,12 @@
-"""The customer's chat token: the chat id signed with the service's secret (itsdangerous,
-HMAC-SHA256), valid for a number of hours. The widget gets it when it starts or is invited to a
-chat and sends it as `Authorization: Chat <token>`; it names one chat and nothing else."""
+"""Signed values the browser carries but cannot forge (itsdangerous, HMAC-SHA256, valid for a
+number of hours).
+
+- The customer's chat token: the chat id signed with chat's secret. The widget gets it when it
+  starts or is invited to a chat and sends it as `Authorization: Chat <token>`; it names one
+  chat and nothing else.
+- The shop's session token: the shop session id signed by the shop with the secret it shares
+  with chat (`CHAT_SHOP_SESSION_SECRET`). The shop page puts it on the widget's script tag; the
+  invitation takes it instead of a bare session id, which anyone who saw it could claim."""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ from datetime import timedelta
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 SALT = "chat-customer-token"
+SHOP_SESSION_SALT = "shop-session"
 SCHEME = "chat"
 
 
@@ -18,9 +25,9 @@ class TokenRefused(Exception):
 
 
 class ChatTokens:
-    def __init__(self, secret: str, valid_for: timedelta) -> None:
+    def __init__(self, secret: str, valid_for: timedelta, salt: str = SALT) -> None:
         self._serializer = URLSafeTimedSerializer(
-            secret, salt=SALT, signer_kwargs={"digest_method": hashlib.sha256}
+            secret, salt=salt, signer_kwargs={"digest_method": hashlib.sha256}
         )
         self.valid_for = valid_for
 
@@ -44,3 +51,22 @@ class ChatTokens:
         if scheme.lower() != SCHEME or not token.strip():
             raise TokenRefused("a chat token is required (Authorization: Chat <token>)")
         return self.chat_of(token.strip())
+
+
+class ShopSessions:
+    """The shop's signed session ids: `sign` is what the shop does (the demo page and the
+    simulator play the shop), `session_of` what the invitation checks."""
+
+    def __init__(self, secret: str, valid_for: timedelta) -> None:
+        self._signed = ChatTokens(secret, valid_for, salt=SHOP_SESSION_SALT)
+
+    def sign(self, session_id: str) -> str:
+        return self._signed.sign(session_id)
+
+    def session_of(self, token: str) -> str:
+        try:
+            return self._signed.chat_of(token)
+        except TokenRefused:
+            raise TokenRefused(
+                "this is not a session token the shop issued, or it has expired"
+            ) from None

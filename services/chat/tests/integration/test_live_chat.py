@@ -27,6 +27,7 @@ from cc_schemas import (
 from cc_testing import Servers, TestIssuer, eventually_async, produce, read_records
 from chat.app import create_app
 from chat.settings import Settings
+from chat.tokens import ShopSessions
 
 pytestmark = pytest.mark.infra
 
@@ -69,6 +70,16 @@ def chat_request(request_id: str) -> ContactRequested:
     )
 
 
+def supervisor() -> dict[str, str]:
+    return ISSUER.bearer(["supervisor"], subject="sara-sub")
+
+
+def shop_session(session_id: str) -> dict[str, str]:
+    """The invitation's query as the shop's page gives it: the session signed by the shop."""
+    sessions = ShopSessions(Settings().shop_session_secret.get_secret_value(), timedelta(hours=1))
+    return {"session_token": sessions.sign(session_id)}
+
+
 def chat_token(ticket: dict[str, Any]) -> dict[str, str]:
     return {"Authorization": f"Chat {ticket['token']}"}
 
@@ -100,9 +111,9 @@ async def test_an_accepted_chat_request_opens_a_chat_the_customer_writes_in_and_
         "R-1",
         "anna-sub",
     )
-    nobody = await client.get("/v1/widget/invitation", params={"session_id": "S-other"})
+    nobody = await client.get("/v1/widget/invitation", params=shop_session("S-other"))
     assert nobody.status_code == 204
-    invited = await client.get("/v1/widget/invitation", params={"session_id": "S-R-1"})
+    invited = await client.get("/v1/widget/invitation", params=shop_session("S-R-1"))
     assert invited.status_code == 200, invited.text
     customer = chat_token(invited.json())
     chat_id = invited.json()["chat_id"]
@@ -210,6 +221,77 @@ async def test_a_customer_starts_a_chat_and_exactly_one_of_two_operators_takes_i
     )
     ended = await client.post("/v1/widget/end", headers=customer)
     assert (ended.json()["state"], ended.json()["ended_by"]) == ("ended", "customer")
+
+
+async def test_only_the_chats_operators_and_supervisors_read_it_and_a_customer_only_their_own(
+    client: httpx.AsyncClient,
+) -> None:
+    mine = (await client.post("/v1/widget/chats")).json()
+    other = (await client.post("/v1/widget/chats")).json()
+    chat_id = mine["chat_id"]
+    url = f"/v1/chats/{chat_id}/messages"
+    untaken = await client.get(url, headers=marco())
+    assert (untaken.status_code, untaken.json()["detail"]) == (
+        403,
+        f"chat {chat_id} has no operator yet: take it to read it",
+    )
+    assert (await client.post(f"/v1/chats/{chat_id}/join", headers=anna())).status_code == 200
+    await client.post("/v1/widget/messages", json={"text": "my address"}, headers=chat_token(mine))
+
+    by_holder = await client.get(url, headers=anna())
+    by_other = await client.get(url, headers=marco())
+    by_supervisor = await client.get(url, headers=supervisor())
+    panel = await client.get(f"/console/chats/{chat_id}", headers=marco())
+    poll = await client.get(f"/console/chats/{chat_id}/messages", headers=marco())
+    customer_of_other = await client.get("/v1/widget/messages", headers=chat_token(other))
+
+    assert [m["text"] for m in by_holder.json()["messages"]] == ["my address"]
+    assert (by_other.status_code, by_other.json()["detail"]) == (
+        403,
+        f"chat {chat_id} is answered by anna-sub: only the operators who hold or held it, "
+        "and supervisors, read it",
+    )
+    assert [m["text"] for m in by_supervisor.json()["messages"]] == ["my address"]
+    for page in (panel, poll):  # the console says why in a notice; nothing of the chat
+        assert page.status_code == 409
+        assert "is answered by anna-sub" in page.text
+        assert "my address" not in page.text
+    assert customer_of_other.json()["chat"]["chat_id"] == other["chat_id"]
+    assert customer_of_other.json()["messages"] == []
+    written = await client.post(url, json={"text": "a supervisor's word"}, headers=supervisor())
+    assert (written.status_code, written.json()["detail"]) == (
+        403,
+        f"chat {chat_id} is answered by anna-sub",
+    )
+
+
+async def test_the_invitation_takes_only_a_session_the_shop_signed(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    await produce(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_REQUESTS}",
+        [(b"R-7", encode(chat_request("R-7")))],
+    )
+
+    async def accepted() -> None:
+        answer = await client.post("/v1/contact-requests/R-7/accept", headers=anna())
+        assert answer.status_code == 200, answer.text
+
+    await eventually_async(accepted)
+    claimed = await client.get("/v1/widget/invitation", params={"session_id": "S-R-7"})
+    forged = await client.get("/v1/widget/invitation", params={"session_token": "S-R-7"})
+    other_secret = ShopSessions("another shop's secret", timedelta(hours=1)).sign("S-R-7")
+    foreign = await client.get("/v1/widget/invitation", params={"session_token": other_secret})
+    signed = await client.get("/v1/widget/invitation", params=shop_session("S-R-7"))
+
+    assert claimed.status_code == 422  # a bare session id is not taken any more
+    for refused in (forged, foreign):
+        assert (refused.status_code, refused.json()["detail"]) == (
+            403,
+            "this is not a session token the shop issued, or it has expired",
+        )
+    assert signed.status_code == 200, signed.text
 
 
 async def test_bad_messages_and_tokens_are_refused_with_the_reason(

@@ -112,3 +112,15 @@ def test_any_sequence_numbers_messages_one_by_one_and_stores_nothing_after_the_e
     assert (chat.csat_score is not None) == (
         "rate" in steps[steps.index("end") :] if "end" in steps else False
     )
+
+
+def test_an_operator_reads_the_chats_they_hold_or_held_and_a_supervisor_every_chat() -> None:
+    chat = proactive()  # held by anna
+    conversation.check_reader(chat, "anna", supervisor=False, held_by=frozenset())
+    conversation.check_reader(chat, "bruno", supervisor=False, held_by=frozenset({"bruno"}))
+    conversation.check_reader(chat, "sara", supervisor=True, held_by=frozenset())
+    with pytest.raises(NotYours, match="answered by anna: only the operators who hold or held"):
+        conversation.check_reader(chat, "marco", supervisor=False, held_by=frozenset({"bruno"}))
+    waiting = conversation.started_by_customer("c9", None, T0)
+    with pytest.raises(NotYours, match="has no operator yet: take it to read it"):
+        conversation.check_reader(waiting, "marco", supervisor=False, held_by=frozenset())

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 from cc_runtime import CurrentPrincipal, WriteBy
 from cc_schemas import ChatParty
 from chat import chats
+from chat.chat_api import reader_of
 from chat.chats import ChatNotFound, Conversations
 from chat.console.chat_view import chat_item, chat_panel, message_line
 from chat.console.messages import MESSAGES
@@ -48,9 +49,12 @@ def console_chats_router(conversations: Conversations, settings: Settings) -> AP
         request: Request, chat_id: str, caller: CurrentPrincipal, lang: Lang = None
     ) -> HTMLResponse:
         chosen = lang_of(request, lang)
-        chat = await repository.get(chat_id)
-        if chat is None:
-            return _refused(Refusal(404, f"no chat {chat_id!r}"), chosen)
+        try:
+            chat, _ = await _refusals(
+                lambda: chats.read(conversations, chat_id, reader_of(caller), 0, 1)
+            )
+        except Refusal as refusal:
+            return _refused(refusal, chosen)
         return await render_panel(conversations, settings, chat, caller.subject, chosen)
 
     @router.get("/{chat_id}/messages", response_class=HTMLResponse, summary="New messages")
@@ -62,10 +66,12 @@ def console_chats_router(conversations: Conversations, settings: Settings) -> AP
         lang: Lang = None,
     ) -> HTMLResponse:
         chosen = lang_of(request, lang)
-        chat = await repository.get(chat_id)
-        if chat is None:
-            return _refused(Refusal(404, f"no chat {chat_id!r}"), chosen)
-        found = await repository.messages_after(chat_id, after, 500)
+        try:
+            chat, found = await _refusals(
+                lambda: chats.read(conversations, chat_id, reader_of(caller), after, 500)
+            )
+        except Refusal as refusal:
+            return _refused(refusal, chosen)
         return html(
             "chat_poll.html",
             chosen,

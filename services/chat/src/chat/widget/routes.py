@@ -1,5 +1,6 @@
 """Route -> file, for the widget: its script and stylesheet (public: they hold no data), and a
-demo shop page with the one script tag a shop adds (`?session=` and `?lang=`)."""
+demo shop page with the one script tag a shop adds (`?session=` and `?lang=`), signing its
+session as a shop does."""
 
 import secrets
 from importlib.resources import files
@@ -10,6 +11,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from chat.settings import Settings
+from chat.tokens import ShopSessions
 
 STATIC = {"chat-widget.js": "text/javascript", "chat-widget.css": "text/css"}
 DEMO_POLICY = (
@@ -23,7 +25,7 @@ templates = Environment(
 )
 
 
-def widget_files_router(settings: Settings) -> APIRouter:
+def widget_files_router(settings: Settings, sessions: ShopSessions) -> APIRouter:
     router = APIRouter(prefix="/widget", tags=["widget"])
 
     @router.get("/demo", response_class=HTMLResponse, summary="A shop page with the widget")
@@ -31,8 +33,10 @@ def widget_files_router(settings: Settings) -> APIRouter:
         session: Annotated[str | None, Query(max_length=200)] = None,
         lang: Annotated[str, Query(pattern="^(en|it)$")] = "en",
     ) -> HTMLResponse:
+        session_id = session or f"S-demo-{secrets.token_hex(4)}"
         body = templates.get_template("demo.html").render(
-            session=session or f"S-demo-{secrets.token_hex(4)}",
+            session=session_id,
+            session_token=sessions.sign(session_id),  # the demo page plays the shop
             lang=lang,
             poll_seconds=settings.widget_poll_seconds,
         )

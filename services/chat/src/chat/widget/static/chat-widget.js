@@ -1,8 +1,8 @@
 // The shop's chat widget: one script tag,
 //   <script src="https://chat.example/widget/chat-widget.js" data-session="<shop session>"
-//           data-lang="it" defer></script>
+//           data-session-token="<the session signed by the shop>" data-lang="it" defer></script>
 // It opens a chat box in the corner of the page: a customer starts a chat by writing, or is
-// invited to the one an operator opened for this shop session; messages are fetched by polling
+// invited to the one an operator opened for this shop session (proved by the shop's token); messages are fetched by polling
 // ?after=<the last one shown>, so a reload or a dropped connection loses and repeats nothing;
 // at the end it asks how the chat went (1-5 and a comment). The chat token lives in this tab's
 // sessionStorage and goes as `Authorization: Chat <token>`. No dependencies, no build step.
@@ -11,6 +11,8 @@
   const script = document.currentScript;
   const base = new URL(script.src).origin;
   const session = script.dataset.session || null;
+  // The shop's signature of its session: the invitation takes only that, never a bare id.
+  const sessionToken = script.dataset.sessionToken || null;
   const pollMs = 1000 * (Number(script.dataset.pollSeconds) || 2);
   const STORE = "cc-chat-widget";
   const WORDS = {
@@ -161,9 +163,9 @@
   }
 
   async function invitation() {
-    if (state || !session) return;
+    if (state || !sessionToken) return;
     try {
-      const path = "/v1/widget/invitation?session_id=" + encodeURIComponent(session);
+      const path = "/v1/widget/invitation?session_token=" + encodeURIComponent(sessionToken);
       const ticket = await call("GET", path);
       if (ticket) {
         await follow(ticket);
