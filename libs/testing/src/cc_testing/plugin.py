@@ -4,6 +4,7 @@
 `namespace`: a fresh `CC_NAMESPACE` per test, so its topics, consumer groups and PostgreSQL
 schemas (`<namespace>_<service>`, in the one database of `servers.postgres_url`) are its own.
 `service_env`: the environment a service of that test runs with.
+`chromium`, `browser`: Debian's chromium under Playwright (`cc_testing.browser`).
 `identity_provider`: the real Keycloak (or `CC_TEST_OIDC_ISSUER`), started only for the tests
 that ask for it. On shared servers (given by `CC_TEST_*`), the session's namespaces are removed
 at its end (`cleanup.py`).
@@ -15,10 +16,13 @@ from collections.abc import Iterator
 
 import pytest
 
+from cc_testing.browser import browser, chromium
 from cc_testing.cleanup import remove_namespaces
 from cc_testing.identity import IdentityProvider
 from cc_testing.identity import identity_provider as provide_identity
 from cc_testing.servers import Servers, real_servers, service_environment
+
+__all__ = ["browser", "chromium", "identity_provider", "namespace", "servers", "service_env"]
 
 _used_namespaces: set[str] = set()
 

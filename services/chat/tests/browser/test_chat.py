@@ -8,17 +8,13 @@ customer also starts a chat of their own in Italian, which an operator takes.
 The operator's token is a TestIssuer one put where console.js keeps the token its sign-in
 obtains (as in test_console.py). Set CHAT_SCREENSHOTS_DIR to keep the screenshots."""
 
-import asyncio
 import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from cc_schemas import (
     CHAT_EVENTS,
@@ -34,13 +30,14 @@ from cc_schemas import (
     parse,
 )
 from cc_testing import Servers, TestIssuer, free_ports, produce, read_records
+from cc_testing.browser import screenshot, served, signed_in_page, watch_errors
 from chat.app import create_app
 from chat.settings import Settings
 
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-CHROMIUM = os.environ.get("CC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = "CHAT_SCREENSHOTS_DIR"  # set, the screenshots are kept there
 
 
 @pytest.fixture
@@ -53,41 +50,13 @@ async def chat_url(service_env: dict[str, str]) -> AsyncIterator[str]:
         console_poll_seconds=0.5,
         widget_poll_seconds=0.3,
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "chat stopped while starting"
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    await serving
-
-
-@pytest.fixture
-def chromium() -> str:
-    assert Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM}: make deps-debian installs it"
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, headless=True)
-        yield launched
-        await launched.close()
+    async with served(create_app(settings), port, "chat") as base:
+        yield base
 
 
 async def operator_page(browser: Browser, subject: str, name: str) -> Page:
     token = ISSUER.token(["operator"], subject=subject, name=name, preferred_username=subject)
-    stored = json.dumps({"access_token": token})
-    context = await browser.new_context(viewport={"width": 1280, "height": 900})
-    await context.add_init_script(
-        f"sessionStorage.setItem('cc-console-token', JSON.stringify("
-        f"Object.assign({stored}, {{expires_at: Date.now() + 3600000}})))"
-    )
-    return await context.new_page()
+    return await signed_in_page(browser, token, height=900)
 
 
 def chat_request(request_id: str, session_id: str) -> ContactRequested:
@@ -106,18 +75,6 @@ def chat_request(request_id: str, session_id: str) -> ContactRequested:
         context=ContactContext(cart_value_cents=8990, currency="EUR", product_ids=("TRN-2040",)),
         expires_at=now + timedelta(minutes=15),
     )
-
-
-async def screenshot(page: Page, name: str, tmp_path: Path) -> None:
-    directory = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or tmp_path)
-    await page.screenshot(path=directory / f"{name}.png", full_page=True)
-
-
-def watch_errors(page: Page) -> list[str]:
-    errors: list[str] = []  # a script error, a failed load or a content-policy violation
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
 
 
 async def test_an_operator_and_a_customer_in_the_shop_chat_and_the_customer_rates_it(
@@ -166,8 +123,8 @@ async def test_an_operator_and_a_customer_in_the_shop_chat_and_the_customer_rate
     await box.fill("Yes, above 50 EUR: yours is 89.90.")
     await page.get_by_role("button", name="Send").click()
     await expect(shop_transcript.get_by_role("listitem")).to_have_count(3)
-    await screenshot(page, "console-chat-en", tmp_path)
-    await screenshot(shop, "widget-chat-en", tmp_path)
+    await screenshot(page, "console-chat-en", tmp_path, SCREENSHOTS)
+    await screenshot(shop, "widget-chat-en", tmp_path, SCREENSHOTS)
 
     await page.get_by_role("button", name="End chat").click()
     await expect(page.get_by_role("status")).to_contain_text("You ended the chat with C-77.")
@@ -176,7 +133,7 @@ async def test_an_operator_and_a_customer_in_the_shop_chat_and_the_customer_rate
     await expect(rating).to_be_visible()
     await rating.get_by_label("4 - good").check()
     await widget.get_by_label("Anything to add? (optional)").fill("Quick and clear")
-    await screenshot(shop, "widget-csat-en", tmp_path)
+    await screenshot(shop, "widget-csat-en", tmp_path, SCREENSHOTS)
     await widget.get_by_role("button", name="Send my answer").click()
     await expect(widget.get_by_role("status")).to_have_text("Thank you for your answer.")
 
@@ -234,7 +191,7 @@ async def test_a_customer_starts_a_chat_in_italian_and_an_operator_takes_it(
     await expect(widget.get_by_role("list", name="Conversazione")).to_contain_text(
         "Operatore: Sì, due AA incluse."
     )
-    await screenshot(shop, "widget-chat-it", tmp_path)
+    await screenshot(shop, "widget-chat-it", tmp_path, SCREENSHOTS)
     assert shop_errors == []
 
 

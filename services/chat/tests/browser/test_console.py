@@ -8,17 +8,12 @@ The operator's token is a TestIssuer one the service trusts, put where console.j
 token its sign-in obtains: the identity provider's login page is not driven here (see the
 README). Set CHAT_SCREENSHOTS_DIR to keep the screenshots (services/chat/docs holds them)."""
 
-import asyncio
-import json
-import os
-import shutil
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, Page, expect
 
 from cc_schemas import (
     CONTACT_OUTCOMES,
@@ -33,13 +28,14 @@ from cc_schemas import (
     parse,
 )
 from cc_testing import Servers, TestIssuer, free_ports, produce, read_records
+from cc_testing.browser import screenshot, served, signed_in_page, watch_errors
 from chat.app import create_app
 from chat.settings import Settings
 
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-CHROMIUM = os.environ.get("CC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = "CHAT_SCREENSHOTS_DIR"  # set, the screenshots are kept there
 
 
 @pytest.fixture
@@ -48,41 +44,13 @@ async def console_url(service_env: dict[str, str]) -> AsyncIterator[str]:
     settings = Settings(  # type: ignore[call-arg]
         **service_env, **ISSUER.env(), http_port=port, console_poll_seconds=0.5
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "chat stopped while starting"
-        await asyncio.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/console"
-    server.should_exit = True
-    await serving
+    async with served(create_app(settings), port, "chat") as base:
+        yield f"{base}/console"
 
 
-@pytest.fixture
-def chromium() -> str:
-    assert Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM}: make deps-debian installs it"
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, headless=True)
-        yield launched
-        await launched.close()
-
-
-async def signed_in_page(browser: Browser, subject: str, name: str) -> Page:
+async def operator_page(browser: Browser, subject: str, name: str) -> Page:
     token = ISSUER.token(["operator"], subject=subject, name=name, preferred_username=subject)
-    stored = json.dumps({"access_token": token})
-    context = await browser.new_context(viewport={"width": 1280, "height": 640})
-    await context.add_init_script(
-        f"sessionStorage.setItem('cc-console-token', JSON.stringify("
-        f"Object.assign({stored}, {{expires_at: Date.now() + 3600000}})))"
-    )
-    return await context.new_page()
+    return await signed_in_page(browser, token, height=640)
 
 
 def requested(request_id: str, priority: ContactPriority, reason: str) -> ContactRequested:
@@ -105,18 +73,11 @@ def requested(request_id: str, priority: ContactPriority, reason: str) -> Contac
     )
 
 
-async def screenshot(page: Page, name: str, tmp_path: Path) -> None:
-    directory = Path(os.environ.get("CHAT_SCREENSHOTS_DIR") or tmp_path)
-    await page.screenshot(path=directory / f"{name}.png", full_page=True)
-
-
 async def test_an_operator_sees_a_request_appear_accepts_one_and_declines_another(
     console_url: str, browser: Browser, servers: Servers, namespace: str, tmp_path: Path
 ) -> None:
-    page = await signed_in_page(browser, "giulia-sub", "Giulia Russo")
-    errors: list[str] = []  # a script error or a content-policy violation
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
+    page = await operator_page(browser, "giulia-sub", "Giulia Russo")
+    errors = watch_errors(page)
     await page.goto(f"{console_url}?lang=en")
     await expect(page.get_by_text("Signed in as Giulia Russo")).to_be_visible()
     await expect(page.get_by_text("No contact requests are waiting.")).to_be_visible()
@@ -133,7 +94,7 @@ async def test_an_operator_sees_a_request_appear_accepts_one_and_declines_anothe
     await expect(rows).to_have_count(2, timeout=15_000)
     await expect(rows.first).to_contain_text("Checkout failed twice")  # urgent first
     await expect(rows.nth(1)).to_contain_text("cart 89.90 EUR")
-    await screenshot(page, "console-queue-en", tmp_path)
+    await screenshot(page, "console-queue-en", tmp_path, SCREENSHOTS)
 
     await page.get_by_role("button", name="Accept request R-7").focus()
     await page.keyboard.press("Enter")
@@ -141,14 +102,14 @@ async def test_an_operator_sees_a_request_appear_accepts_one_and_declines_anothe
         "You accepted request R-7 (chat) for C-R-7."
     )
     await expect(rows).to_have_count(1)
-    await screenshot(page, "console-accepted-en", tmp_path)
+    await screenshot(page, "console-accepted-en", tmp_path, SCREENSHOTS)
 
     await page.get_by_role("button", name="Decline request R-8").focus()
     await page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     await expect(dialog).to_be_visible()
     await page.get_by_label("Reason (required)").fill("customer already on the phone")
-    await screenshot(page, "console-decline-en", tmp_path)
+    await screenshot(page, "console-decline-en", tmp_path, SCREENSHOTS)
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("status")).to_contain_text(
         "You declined request R-8: customer already on the phone."
@@ -189,9 +150,9 @@ async def test_the_console_speaks_italian_and_asks_a_signed_out_visitor_to_sign_
         page.get_by_text("Accedi con il tuo account del contact centre per vedere la coda.")
     ).to_be_visible()
     await expect(page.locator("#desk")).to_be_hidden()
-    await screenshot(page, "console-signed-out-it", tmp_path)
+    await screenshot(page, "console-signed-out-it", tmp_path, SCREENSHOTS)
 
-    signed_in = await signed_in_page(browser, "luca-sub", "Luca Bianchi")
+    signed_in = await operator_page(browser, "luca-sub", "Luca Bianchi")
     await produce(
         servers.kafka_bootstrap_servers,
         f"{namespace}.{CONTACT_REQUESTS}",
@@ -203,4 +164,4 @@ async def test_the_console_speaks_italian_and_asks_a_signed_out_visitor_to_sign_
     )
     await expect(signed_in.locator("tbody tr")).to_contain_text("Carrello abbandonato")
     await expect(signed_in.locator("tbody tr")).to_contain_text("carrello 89,90 EUR")
-    await screenshot(signed_in, "console-queue-it", tmp_path)
+    await screenshot(signed_in, "console-queue-it", tmp_path, SCREENSHOTS)

@@ -5,27 +5,24 @@ with the keyboard (a plain form: no JavaScript is needed), and the claim is open
 that is not ours is refused with the reason. Set CLAIMS_SCREENSHOTS_DIR to keep the
 screenshots (services/claims/docs holds them)."""
 
-import asyncio
-import os
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
-from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from cc_schemas import CUSTOMER_NOTIFICATIONS, parse
 from cc_testing import Servers, TestIssuer, free_ports, read_records
+from cc_testing.browser import screenshot, served
 from claims.app import create_app
 from claims.settings import Settings
 
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-CHROMIUM = os.environ.get("CC_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+SCREENSHOTS = "CLAIMS_SCREENSHOTS_DIR"  # set, the screenshots are kept there
 
 
 @pytest.fixture
@@ -39,35 +36,8 @@ async def claims_url(service_env: dict[str, str], tmp_path: Path) -> AsyncIterat
         customer_page_url=f"{base}/claim",
         attachments_dir=tmp_path / "blobs",
     )
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not serving.done(), "claims stopped while starting"
-        await asyncio.sleep(0.05)
-    yield base
-    server.should_exit = True
-    await serving
-
-
-@pytest.fixture
-def chromium() -> str:
-    assert Path(CHROMIUM).exists(), f"no chromium at {CHROMIUM}: make deps-debian installs it"
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium: str) -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium, headless=True)
-        yield launched
-        await launched.close()
-
-
-async def screenshot(page: Page, name: str, tmp_path: Path) -> None:
-    directory = Path(os.environ.get("CLAIMS_SCREENSHOTS_DIR") or tmp_path)
-    await page.screenshot(path=directory / f"{name}.png", full_page=True)
+    async with served(create_app(settings), port, "claims") as served_at:
+        yield served_at
 
 
 async def operator_asks(base: str) -> dict[str, Any]:
@@ -113,7 +83,7 @@ async def test_the_customer_answers_from_the_link_and_the_claim_is_open_again(
     await expect(page.get_by_role("heading", level=1)).to_contain_text("Il trenino non parte")
     await expect(page.get_by_text("Aspettiamo una tua risposta")).to_be_visible()
     await expect(page.get_by_text("Hai tolto la linguetta della batteria?").first).to_be_visible()
-    await screenshot(page, "customer-page-waiting", tmp_path)
+    await screenshot(page, "customer-page-waiting", tmp_path, SCREENSHOTS)
 
     await page.get_by_label("Scrivici").focus()
     await page.keyboard.type("Sì, tolta: ora funziona, grazie!")
@@ -122,7 +92,7 @@ async def test_the_customer_answers_from_the_link_and_the_claim_is_open_again(
     await expect(page.get_by_text("Messaggio ricevuto: grazie.")).to_be_visible()
     await expect(page.get_by_text("Ci stiamo lavorando")).to_be_visible()
     await expect(page.get_by_text("Sì, tolta: ora funziona, grazie!")).to_be_visible()
-    await screenshot(page, "customer-page-answered", tmp_path)
+    await screenshot(page, "customer-page-answered", tmp_path, SCREENSHOTS)
 
     photo = tmp_path / "ruota.png"
     photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 200)

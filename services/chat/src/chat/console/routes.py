@@ -4,12 +4,12 @@ fragments htmx swaps in. Refusals keep their status (409, 404, 422) with words t
 from datetime import UTC, datetime
 from importlib.resources import files
 from typing import Annotated
-from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Form, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
 from cc_runtime import WriteBy
+from cc_runtime.console import console_static_router, content_policy
 from chat.chats import Conversations
 from chat.console.chat_routes import render_panel
 from chat.console.messages import CHANNELS, LANGUAGES, MESSAGES
@@ -20,12 +20,7 @@ from chat.queue import ContactRequest, Refused
 from chat.repository import ContactRequests
 from chat.settings import Settings
 
-STATIC = {
-    "console.js": "text/javascript",
-    "console.css": "text/css",
-    "htmx-2.0.11.min.js": "text/javascript",
-    "favicon.svg": "image/svg+xml",
-}
+STATIC = {"chat-console.js": "text/javascript", "chat-console.css": "text/css"}
 LANGUAGE_NAMES = (("en", "English"), ("it", "Italiano"))
 QUEUE_CHANGED = "queue-changed"
 Lang = Annotated[str | None, Query(description="en or it; else the browser's language")]
@@ -35,6 +30,7 @@ def console_router(
     desk: Desk, requests: ContactRequests, conversations: Conversations, settings: Settings
 ) -> APIRouter:
     router = APIRouter(prefix="/console", tags=["console"])
+    router.include_router(console_static_router(files("chat.console") / "static", STATIC))
 
     @router.get("", response_class=HTMLResponse, summary="The operators' console (its page)")
     async def page(request: Request, lang: Lang = None) -> HTMLResponse:
@@ -49,13 +45,6 @@ def console_router(
         )
         response.headers["Content-Security-Policy"] = content_policy(settings.oidc_issuer)
         return response
-
-    @router.get("/static/{name}", summary="The console's script, styles and htmx")
-    async def static(name: str) -> Response:
-        if name not in STATIC:
-            raise HTTPException(404, detail=f"no static file {name!r}")
-        content = (files("chat.console") / "static" / name).read_bytes()
-        return Response(content, media_type=STATIC[name], headers={"Cache-Control": "max-age=300"})
 
     @router.get("/queue", response_class=HTMLResponse, summary="The live queue, as HTML")
     async def queue(request: Request, lang: Lang = None) -> HTMLResponse:
@@ -122,18 +111,6 @@ def console_router(
         return notice("declined", text, chosen, triggers=QUEUE_CHANGED)
 
     return router
-
-
-def content_policy(issuer: str) -> str:
-    """The page runs only its own scripts and styles, and talks only to chat and the identity
-    provider (discovery and the token endpoint): an injected script or style has no effect."""
-    parts = urlsplit(issuer)
-    provider = f"{parts.scheme}://{parts.netloc}"
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
-        f"connect-src 'self' {provider}; form-action 'self'; base-uri 'none'; "
-        "object-src 'none'; frame-ancestors 'none'"
-    )
 
 
 def _refusal(error: Exception, request_id: str, lang: str) -> HTMLResponse:

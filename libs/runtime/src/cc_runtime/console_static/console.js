@@ -1,7 +1,8 @@
-// The operator console in the browser: sign-in with the identity provider (OpenID Connect,
-// authorization code + PKCE, as the public client the page names), the access token kept in
-// this tab's sessionStorage and sent as a bearer token on every htmx request, and the decline
-// dialog. The pages themselves are rendered by the chat service.
+// A console in the browser (chat's and claims' share it): sign-in with the identity provider
+// (OpenID Connect, authorization code + PKCE, as the public client the page names), the access
+// token kept in this tab's sessionStorage and sent as a bearer token on every htmx request.
+// The page marks what only a signed-in person sees with data-signed-in and what a visitor
+// sees with data-signed-out; the pages themselves are rendered by the service.
 "use strict";
 
 const TOKEN_KEY = "cc-console-token";
@@ -116,10 +117,17 @@ function say(text) {
   }
 }
 
+function showOnly(signedIn) {
+  for (const part of document.querySelectorAll("[data-signed-in]")) part.hidden = !signedIn;
+  for (const part of document.querySelectorAll("[data-signed-out]")) part.hidden = signedIn;
+}
+
+function isSignedInView() {
+  return !document.getElementById("sign-out").hidden;
+}
+
 function showSignedOut(message) {
-  document.getElementById("desk").hidden = true;
-  document.getElementById("chats-section").hidden = true;
-  document.getElementById("signed-out").hidden = false;
+  showOnly(false);
   document.getElementById("sign-in").hidden = false;
   document.getElementById("sign-out").hidden = true;
   document.getElementById("who").textContent = "";
@@ -127,9 +135,7 @@ function showSignedOut(message) {
 }
 
 async function showSignedIn() {
-  document.getElementById("desk").hidden = false;
-  document.getElementById("chats-section").hidden = false;
-  document.getElementById("signed-out").hidden = true;
+  showOnly(true);
   document.getElementById("sign-in").hidden = true;
   document.getElementById("sign-out").hidden = false;
   const me = await fetch("/v1/me", {
@@ -147,16 +153,19 @@ document.body.addEventListener("htmx:configRequest", (event) => {
   const stored = token();
   if (!stored) {
     event.preventDefault();
-    if (!document.getElementById("desk").hidden) showSignedOut(body.dataset.sessionExpired);
+    if (isSignedInView()) showSignedOut(body.dataset.sessionExpired);
     return;
   }
   event.detail.headers.Authorization = "Bearer " + stored.access_token;
 });
 
-// Refusals are answers to show, not failures: a 409 (another operator was first) or a 422.
+// Refusals are answers to show, not failures: a 409 (another person was first), a 404, a 422,
+// or a 403 the service words itself (X-Console-Refusal: a ticket another team holds).
 document.body.addEventListener("htmx:beforeSwap", (event) => {
-  const status = event.detail.xhr.status;
-  if (status === 409 || status === 404 || status === 422) {
+  const xhr = event.detail.xhr;
+  const status = xhr.status;
+  const worded = status === 403 && xhr.getResponseHeader("X-Console-Refusal");
+  if (status === 409 || status === 404 || status === 422 || worded) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   } else if (status === 401) {
@@ -167,26 +176,6 @@ document.body.addEventListener("htmx:beforeSwap", (event) => {
   }
 });
 
-const dialog = document.getElementById("decline-dialog");
-const declineForm = document.getElementById("decline-form");
-
-document.body.addEventListener("click", (event) => {
-  const button = event.target.closest("[data-decline]");
-  if (!button) return;
-  document.getElementById("decline-request").value = button.dataset.decline;
-  document.getElementById("decline-which").textContent = button.dataset.decline;
-  document.getElementById("decline-reason").value = "";
-  dialog.showModal();
-});
-document.getElementById("decline-cancel").addEventListener("click", () => dialog.close());
-declineForm.addEventListener("htmx:afterRequest", () => dialog.close());
-// A message stored (204) leaves the box empty for the next one; a refused one stays to fix.
-document.body.addEventListener("htmx:afterRequest", (event) => {
-  if (event.target.id === "message-form" && event.detail.xhr.status === 204) {
-    event.target.reset();
-    document.getElementById("message-text").focus();
-  }
-});
 document.getElementById("sign-in").addEventListener("click", () => {
   signIn().catch((error) => say(body.dataset.signInFailed.replace("{reason}", error.message)));
 });

@@ -1,0 +1,24 @@
+// The chat console's own part (console.js, shared with claims, does the sign-in): the decline
+// dialog and the message box of an open chat.
+"use strict";
+
+const dialog = document.getElementById("decline-dialog");
+const declineForm = document.getElementById("decline-form");
+
+document.body.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-decline]");
+  if (!button) return;
+  document.getElementById("decline-request").value = button.dataset.decline;
+  document.getElementById("decline-which").textContent = button.dataset.decline;
+  document.getElementById("decline-reason").value = "";
+  dialog.showModal();
+});
+document.getElementById("decline-cancel").addEventListener("click", () => dialog.close());
+declineForm.addEventListener("htmx:afterRequest", () => dialog.close());
+// A message stored (204) leaves the box empty for the next one; a refused one stays to fix.
+document.body.addEventListener("htmx:afterRequest", (event) => {
+  if (event.target.id === "message-form" && event.detail.xhr.status === 204) {
+    event.target.reset();
+    document.getElementById("message-text").focus();
+  }
+});
