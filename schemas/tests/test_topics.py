@@ -2,6 +2,7 @@
 
 import json
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Annotated, get_args, get_origin
 
 import pytest
@@ -95,12 +96,44 @@ def test_order_placed_exists_on_the_cart_and_on_the_order_topic_as_distinct_clas
     assert s.TOPICS[s.ORDER_EVENTS].event_types["order.placed"] is s.OrderPlaced
 
 
-def test_every_topic_key_field_is_a_required_string_of_all_its_events() -> None:
+def test_every_topic_key_field_is_a_required_string_or_has_a_required_fallback() -> None:
     for spec in s.TOPICS.values():
         for cls in spec.events:
             field = cls.model_fields[spec.key_field]
-            assert field.is_required(), f"{cls.__name__}.{spec.key_field}"
-            assert field.annotation is str, f"{cls.__name__}.{spec.key_field}"
+            if not spec.fallback_keys:
+                assert field.is_required(), f"{cls.__name__}.{spec.key_field}"
+                assert field.annotation is str, f"{cls.__name__}.{spec.key_field}"
+            else:
+                last = cls.model_fields[spec.fallback_keys[-1]]
+                assert last.is_required(), f"{cls.__name__}.{spec.fallback_keys[-1]}"
+
+
+def test_an_interaction_of_nobody_known_is_keyed_by_its_own_id() -> None:
+    anonymous = s.InteractionRecorded(
+        event_id="e-1",
+        occurred_at=datetime(2026, 3, 14, 9, tzinfo=UTC),
+        source="crm",
+        interaction_id="1710408413.4211",
+        channel=s.InteractionChannel.PHONE,
+        direction=s.Direction.INBOUND,
+        started_at=datetime(2026, 3, 14, 9, tzinfo=UTC),
+    )
+    assert anonymous.customer_id is None
+    assert s.key_of(anonymous) == "1710408413.4211"
+    assert s.key_of(anonymous.model_copy(update={"customer_id": "C-42"})) == "C-42"
+
+
+def test_an_anonymous_csat_answer_is_keyed_by_its_chat_else_by_itself() -> None:
+    answer = s.CsatSubmitted(
+        event_id="e-1",
+        occurred_at=datetime(2026, 3, 14, 9, tzinfo=UTC),
+        source="chat",
+        response_id="R-1",
+        score=4,
+        channel=s.InteractionChannel.CHAT,
+    )
+    assert s.key_of(answer) == "R-1"
+    assert s.key_of(answer.model_copy(update={"chat_id": "chat-9"})) == "chat-9"
 
 
 def test_the_dead_letter_topic_is_the_topic_with_a_dlq_suffix() -> None:

@@ -88,7 +88,12 @@ from cc_schemas.customers import (
     StrategicLevel,
 )
 from cc_schemas.envelope import Actor, Event, EventPart, UtcDatetime, make_event_id
-from cc_schemas.interactions import Direction, InteractionChannel, InteractionRecorded
+from cc_schemas.interactions import (
+    Direction,
+    InteractionChannel,
+    InteractionLink,
+    InteractionRecorded,
+)
 from cc_schemas.notifications import CustomerNotificationRequested, NotificationKind
 from cc_schemas.orders import (
     AnyOrderCommand,
@@ -303,6 +308,7 @@ __all__ = [
     "FaqSearched",
     "IdentificationLevel",
     "InteractionChannel",
+    "InteractionLink",
     "InteractionRecorded",
     "LoyaltyTier",
     "MatchedBy",

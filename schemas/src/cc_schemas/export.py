@@ -43,6 +43,7 @@ def schema_of(cls: type[Event]) -> dict[str, Any]:
         **cls.model_json_schema(mode="validation"),
         "x-topic": topic.name,
         "x-key": topic.key_field,
+        **({"x-key-fallback": list(topic.fallback_keys)} if topic.fallback_keys else {}),
     }
 
 
@@ -56,6 +57,7 @@ def rendered() -> dict[str, str]:
     index = {
         name: {
             "key": topic.key_field,
+            **({"key_fallback": list(topic.fallback_keys)} if topic.fallback_keys else {}),
             "dlq": topic.dlq,
             "events": {event_type_of(cls): schema_path(cls) for cls in topic.events},
         }

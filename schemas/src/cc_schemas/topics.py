@@ -58,11 +58,14 @@ class UnknownTopicError(KeyError):
 
 @dataclass(frozen=True)
 class TopicSpec:
-    """One topic: its name, the event field that is its Kafka key, and the events it carries."""
+    """One topic: its name, the event field that is its Kafka key, and the events it carries.
+    `fallback_keys`: where the key field may be null (a contact nobody has identified yet),
+    the fields keying the event instead, the first one set."""
 
     name: str
     key_field: str
     events: tuple[type[Event], ...]
+    fallback_keys: tuple[str, ...] = ()
     event_types: Mapping[str, type[Event]] = field(init=False, repr=False, compare=False)
     adapter: TypeAdapter[Event] = field(init=False, repr=False, compare=False)
 
@@ -93,12 +96,12 @@ def event_type_of(cls: type[Event]) -> str:
     return default
 
 
-def _spec(name: str, key_field: str, union: Any) -> TopicSpec:
+def _spec(name: str, key_field: str, union: Any, fallback_keys: tuple[str, ...] = ()) -> TopicSpec:
     # The domain modules' Any*Event aliases are the one list of a topic's events: unwrap
     # Annotated[A | B, Field(...)] (or take a lone class) rather than repeat them here.
     if get_origin(union) is Annotated:
         union = get_args(union)[0]
-    return TopicSpec(name, key_field, get_args(union) or (union,))
+    return TopicSpec(name, key_field, get_args(union) or (union,), fallback_keys)
 
 
 TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
@@ -118,9 +121,11 @@ TOPICS: Mapping[str, TopicSpec] = MappingProxyType(
             _spec(TICKET_CLOSED, "ticket_id", tickets.TicketClosed),
             _spec(TICKET_CHANGES, "ticket_id", tickets.AnyTicketChange),
             _spec(TICKET_SLA, "ticket_id", tickets.AnySlaEvent),
-            _spec(INTERACTIONS, "customer_id", interactions.InteractionRecorded),
+            _spec(
+                INTERACTIONS, "customer_id", interactions.InteractionRecorded, ("interaction_id",)
+            ),
             _spec(CHAT_EVENTS, "chat_id", chat.AnyChatEvent),
-            _spec(CSAT_RESPONSES, "customer_id", csat.CsatSubmitted),
+            _spec(CSAT_RESPONSES, "customer_id", csat.CsatSubmitted, ("chat_id", "response_id")),
             _spec(CUSTOMER_EVENTS, "customer_id", customers.AnyCustomerEvent),
             _spec(CONTACT_IDENTIFICATIONS, "contact_id", customers.ContactIdentified),
             _spec(
@@ -159,8 +164,14 @@ def topic_of(event: Event | type[Event]) -> str:
 
 
 def key_of(event: Event) -> str:
-    """The Kafka key of an event: its aggregate's id, so one aggregate stays on one partition."""
-    return str(getattr(event, spec_of(event).key_field))
+    """The Kafka key of an event: its aggregate's id, so one aggregate stays on one partition;
+    where that may be null (an unidentified contact), the topic's fallback key."""
+    spec = spec_of(event)
+    for name in (spec.key_field, *spec.fallback_keys):
+        value = getattr(event, name)
+        if value is not None:
+            return str(value)
+    raise ValueError(f"{type(event).__name__} has no key: {spec.key_field} is null")
 
 
 def dlq(topic: str) -> str:

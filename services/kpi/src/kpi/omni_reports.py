@@ -201,7 +201,10 @@ def interaction_report(omni: OmnichannelProjection, query: ReportQuery) -> list[
 
 
 def _case(i: InteractionRecorded) -> str:
-    return f"case:{i.case_id}" if i.case_id else f"customer:{i.customer_id}"
+    if i.case_id:
+        return f"case:{i.case_id}"
+    # Nobody identified: only this contact itself can be its repeat.
+    return f"customer:{i.customer_id}" if i.customer_id else f"interaction:{i.interaction_id}"
 
 
 def _interaction_kpis(t: dict[str, int]) -> Row:
