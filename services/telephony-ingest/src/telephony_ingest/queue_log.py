@@ -79,7 +79,7 @@ IGNORED_VERBS = frozenset(
 VERB = re.compile(r"[A-Z][A-Z0-9_]{0,31}")
 # Control characters never belong in the uniqueid, queue or agent columns (they would reach
 # event keys and metric labels).
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL, C1: as the event contract
+CONTROL_CHARACTER = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # C0, DEL, C1: as the event contract
 _DEFAULT_IDENTITIES = AgentIdentities()
 # The first second of year 10000: a datetime holds the seconds before it (AMI's too).
 END_OF_DATETIME = 253_402_300_800
@@ -247,7 +247,7 @@ def split_line(
     verb = verb.strip().upper()
     if not VERB.fullmatch(verb):
         raise LineError(RejectReason.MALFORMED_LINE, f"no verb in the verb column: {verb[:40]!r}")
-    if _CONTROL.search(uniqueid) or _CONTROL.search(queue) or _CONTROL.search(agent):
+    if any(CONTROL_CHARACTER.search(name) for name in (uniqueid, queue, agent)):
         raise LineError(RejectReason.CONTROL_CHARACTER, "control character in uniqueid/queue/agent")
     return Line(
         raw=raw.rstrip("\r\n"),

@@ -444,6 +444,47 @@ async def test_a_caller_who_leaves_the_queue_unanswered_is_closed_with_call_exit
     assert published("ami", "call.abandoned")._value.get() == 1
 
 
+async def test_a_leave_with_a_control_character_is_dead_lettered_and_later_exits_still_close(
+    sink: KafkaEventSink, settings: Settings, servers: Servers
+) -> None:
+    """The Leave's queue never becomes a call.exited: made later, in the loop that closes the
+    calls in queue, it failed its contract there, and that loop stopped for every later call."""
+    bad_leave = {**KEYED_CALL[2], "Uniqueid": ABANDONED, "Queue": "s\x00les"}
+    script = [ABANDONED_CALL[0], bad_leave, *KEYED_CALL]
+    peer = ScriptedAmiPeer([Session(script)])
+    found: list[Any] = []
+
+    async def keyed_exit_and_dead_letter() -> None:
+        found.extend(
+            await read_records(
+                servers.kafka_bootstrap_servers,
+                settings.topic("call-events"),
+                until=lambda r: any(b"call.exited" in x.value for x in r),
+            )
+        )
+        found.extend(
+            await read_records(
+                servers.kafka_bootstrap_servers,
+                settings.topic("call-events.dlq"),
+                until=lambda r: len(r) >= 1,
+            )
+        )
+
+    await run_session(peer, sink, settings, keyed_exit_and_dead_letter)
+
+    [*calls, dead] = found
+    assert [(r.key, json.loads(r.value)["event_type"]) for r in calls] == [
+        (ABANDONED.encode(), "call.offered"),
+        (KEYED.encode(), "call.offered"),
+        (KEYED.encode(), "call.exited"),
+    ]
+    assert (dead.key, headers_of(dead)["x-dlq-error-type"]) == (
+        ABANDONED.encode(),
+        "control_character",
+    )
+    assert b"Queue: s\x00les" in dead.value
+
+
 async def test_calls_in_queue_are_resynced_from_queue_status_after_a_reconnect(
     sink: KafkaEventSink, settings: Settings, servers: Servers
 ) -> None:
