@@ -14,4 +14,7 @@ ACCESS: dict[str, Access] = {
     "GET /v1/orders/{order_id}": requires(OPERATOR),
     "GET /v1/search/customers": requires(OPERATOR),
     "POST /v1/orders/{order_id}/requests": requires(OPERATOR),
+    "GET /v1/interactions/{interaction_id}": requires(OPERATOR),
+    "PATCH /v1/interactions/{interaction_id}": requires(OPERATOR),
+    "PUT /v1/interactions/{interaction_id}/customer": requires(OPERATOR),
 }

@@ -1,7 +1,8 @@
 """Composition root of crm: settings -> infrastructure -> repositories, recognition,
 subscribers, HTTP app. Reads customer-events, order-events, ticket-opened, ticket-closed,
-call-events; writes contact-identifications, and through its outbox customer-events
-(customer.erased) and order-commands (operators' requests on orders)."""
+call-events, chat-events; writes contact-identifications, and through its outbox
+customer-events (customer.erased), order-commands (operators' requests on orders) and
+interactions (every contact, at each change)."""
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -10,8 +11,10 @@ from cc_runtime import PostgresAuditTrail, ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
     CALL_EVENTS,
+    CHAT_EVENTS,
     CONTACT_IDENTIFICATIONS,
     CUSTOMER_EVENTS,
+    INTERACTIONS,
     ORDER_COMMANDS,
     ORDER_EVENTS,
     TICKET_CLOSED,
@@ -23,6 +26,8 @@ from cc_schemas import (
 from crm.access import ACCESS
 from crm.api import customer_routes, order_routes, personal_data_routes, search_routes
 from crm.handlers import Publish, Recognition
+from crm.interaction_api import interaction_routes
+from crm.interaction_repository import PostgresInteractions
 from crm.repository import (
     PostgresContacts,
     PostgresCustomers,
@@ -59,9 +64,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     erasures = PostgresErasures(infra.postgres)
     relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
     trail = PostgresAuditTrail(infra.postgres)
+    interactions = PostgresInteractions(infra.postgres, relay.wake)
     recognition = Recognition(
         reading=summaries.reading,
-        contacts=contacts,
+        contacts=interactions,
         publish=kafka_publisher(infra.broker, settings.topic(CONTACT_IDENTIFICATIONS)),
         rule=load_rule(settings.strategic_file),
         region=settings.default_region,
@@ -73,8 +79,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Customers recognised at once from caller number, e-mail or social handle; "
             "their contacts, cases, attachments and orders."
         ),
-        consumes=[CUSTOMER_EVENTS, ORDER_EVENTS, TICKET_OPENED, TICKET_CLOSED, CALL_EVENTS],
-        produces=[CONTACT_IDENTIFICATIONS, CUSTOMER_EVENTS, ORDER_COMMANDS],
+        consumes=[
+            CUSTOMER_EVENTS,
+            ORDER_EVENTS,
+            TICKET_OPENED,
+            TICKET_CLOSED,
+            CALL_EVENTS,
+            CHAT_EVENTS,
+        ],
+        produces=[CONTACT_IDENTIFICATIONS, CUSTOMER_EVENTS, ORDER_COMMANDS, INTERACTIONS],
         routers=[
             customer_routes(
                 settings,
@@ -85,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             personal_data_routes(erasures, trail, relay.wake),
             order_routes(PostgresOrderRequests(infra.postgres), relay.wake),
+            interaction_routes(interactions),
             search_routes(
                 PostgresCustomerSearch(infra.postgres), recognition, settings.default_region
             ),

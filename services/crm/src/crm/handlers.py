@@ -18,6 +18,7 @@ from cc_runtime import AuditEntry
 from cc_schemas import (
     Actor,
     AnyCallEvent,
+    AnyChatEvent,
     AnyCustomerEvent,
     AnyOrderEvent,
     CallAbandoned,
@@ -38,6 +39,8 @@ from cc_schemas import (
 from crm.contact_points import caller_phone
 from crm.customer_csv import BadHeader, Header, Record, RecordSplitter, Rejected, map_row
 from crm.customers import Customer, from_profile
+from crm.interaction_repository import ContactEnd, ContactRepository, ContactStart
+from crm.interactions import chat_change
 from crm.order_requests import (
     Ask,
     OrderState,
@@ -51,9 +54,6 @@ from crm.order_requests import (
 from crm.orders import change_of
 from crm.recognition import Identification, Presented, identify
 from crm.repository import (
-    ContactEnd,
-    ContactRepository,
-    ContactStart,
     CustomerRepository,
     CustomerSearch,
     Erased,
@@ -281,6 +281,7 @@ async def recognise_call(event: CallOffered, deps: Recognition) -> ContactIdenti
     found, candidates = await look_up(Presented(phone=phone), deps, event.occurred_at)
     known = candidates[0] if found.level is IdentificationLevel.KNOWN and candidates else None
     await deps.contacts.started(
+        event.event_id,
         ContactStart(
             contact_id=event.call_id,
             channel=InteractionChannel.PHONE.value,
@@ -289,7 +290,7 @@ async def recognise_call(event: CallOffered, deps: Recognition) -> ContactIdenti
             presented=found.presented,
             queue=event.queue,
             started_at=event.occurred_at,
-        )
+        ),
     )
     identified = ContactIdentified(
         event_id=make_event_id(SOURCE, event.call_id, "contact.identified"),
@@ -310,46 +311,46 @@ async def recognise_call(event: CallOffered, deps: Recognition) -> ContactIdenti
 
 
 async def record_call_event(event: AnyCallEvent, deps: Recognition) -> None:
-    """Recognise an offered call; follow its answer and end on the contact."""
-    contacts = deps.contacts
+    """Recognise an offered call; follow its answer and end on the contact (each change once,
+    published on interactions)."""
+    contacts, event_id = deps.contacts, event.event_id
     match event:
         case CallOffered():
             await recognise_call(event, deps)
         case CallAnswered():
             await contacts.answered(
-                event.call_id, event.occurred_at, event.agent, event.wait_seconds
+                event_id, event.call_id, event.occurred_at, event.agent, event.wait_seconds
             )
-        case CallEnded():
+        case CallEnded() | CallTransferred():
+            outcome = "answered" if isinstance(event, CallEnded) else "transferred"
             await contacts.ended(
+                event_id,
                 ContactEnd(
                     event.call_id,
                     event.occurred_at,
                     event.agent,
                     event.wait_seconds,
                     event.talk_seconds,
-                    "answered",
-                )
-            )
-        case CallTransferred():
-            await contacts.ended(
-                ContactEnd(
-                    event.call_id,
-                    event.occurred_at,
-                    event.agent,
-                    event.wait_seconds,
-                    event.talk_seconds,
-                    "transferred",
-                )
+                    outcome,
+                ),
             )
         case CallAbandoned() | CallExited():
             outcome = "abandoned" if isinstance(event, CallAbandoned) else "exited"
             await contacts.ended(
+                event_id,
                 ContactEnd(
                     event.call_id, event.occurred_at, None, event.wait_seconds, None, outcome
-                )
+                ),
             )
         case _:  # ringing, ring-no-answer and outbound calls tell a contact nothing new yet
             return
+
+
+async def record_chat_event(event: AnyChatEvent, contacts: ContactRepository) -> None:
+    """A chat is one contact: started, joined by an operator, first replied to, ended."""
+    change = chat_change(event)
+    if change is not None:
+        await contacts.chat(event.event_id, change, event.occurred_at)
 
 
 async def record_claim(event: TicketOpened | TicketClosed, orders: OrderRepository) -> None:

@@ -472,26 +472,10 @@ class PostgresSummaries:
         return found is not None
 
 
-CONTACT_OFFERED = """
-    INSERT INTO contacts (contact_id, channel, customer_id, level, presented, queue, started_at)
-    VALUES ($1, $2, $3, $4, $5, $6, $7)
-    ON CONFLICT (contact_id) DO UPDATE SET
-        customer_id = excluded.customer_id, level = excluded.level,
-        presented = excluded.presented, queue = excluded.queue
-"""
-CONTACT_ANSWERED = """
-    UPDATE contacts SET answered_at = $2, agent = $3, wait_seconds = $4, outcome = 'answered'
-    WHERE contact_id = $1
-"""
-CONTACT_ENDED = """
-    UPDATE contacts SET ended_at = $2, agent = coalesce($3, agent),
-        wait_seconds = coalesce($4, wait_seconds), talk_seconds = coalesce($5, talk_seconds),
-        outcome = $6
-    WHERE contact_id = $1
-"""
 CONTACTS_PAGE = """
-    SELECT contact_id, channel, level, presented, queue, agent, started_at, answered_at,
-           ended_at, wait_seconds, talk_seconds, outcome
+    SELECT contact_id, channel, direction, level, presented, queue, agent, started_at,
+           answered_at, first_response_at, ended_at, wait_seconds, talk_seconds, outcome,
+           resolved, reason, notes, order_id, product, case_id, version, linked_by
     FROM contacts
     WHERE customer_id = $1 AND (started_at, contact_id) < ($2, $3)
     ORDER BY started_at DESC, contact_id DESC
@@ -507,67 +491,11 @@ ORDERS_IN_PROGRESS = """
 """
 
 
-@dataclass(frozen=True)
-class ContactStart:
-    contact_id: str
-    channel: str
-    customer_id: str | None
-    level: str
-    presented: str | None
-    queue: str | None
-    started_at: datetime
-
-
-@dataclass(frozen=True)
-class ContactEnd:
-    contact_id: str
-    at: datetime
-    agent: str | None
-    wait_seconds: float | None
-    talk_seconds: float | None
-    outcome: str
-
-
-class ContactRepository(Protocol):
-    async def started(self, contact: ContactStart) -> None: ...
-
-    async def answered(self, contact_id: str, at: datetime, agent: str, wait: float) -> None: ...
-
-    async def ended(self, end: ContactEnd) -> None: ...
-
-
 class PostgresContacts:
+    """A customer's contacts as the 360 reads them (their writes: interaction_repository)."""
+
     def __init__(self, database: Database) -> None:
         self.database = database
-
-    async def started(self, contact: ContactStart) -> None:
-        async with self.database.connection() as connection:
-            await connection.execute(
-                CONTACT_OFFERED,
-                contact.contact_id,
-                contact.channel,
-                contact.customer_id,
-                contact.level,
-                contact.presented,
-                contact.queue,
-                contact.started_at,
-            )
-
-    async def answered(self, contact_id: str, at: datetime, agent: str, wait: float) -> None:
-        async with self.database.connection() as connection:
-            await connection.execute(CONTACT_ANSWERED, contact_id, at, agent, wait)
-
-    async def ended(self, end: ContactEnd) -> None:
-        async with self.database.connection() as connection:
-            await connection.execute(
-                CONTACT_ENDED,
-                end.contact_id,
-                end.at,
-                end.agent,
-                end.wait_seconds,
-                end.talk_seconds,
-                end.outcome,
-            )
 
     async def page(
         self, customer_id: str, before: tuple[datetime, str], limit: int
@@ -615,9 +543,10 @@ DELETE_CUSTOMER = """
 """
 # Contacts, orders and claims stay as statistics under one random pseudonym (their figures
 # still count together; a hash of the id would lead back to the customer); the number the
-# caller presented and the parcel's tracking (which leads to an address) go.
+# caller presented, the operators' notes about them and the parcel's tracking (which leads to
+# an address) go.
 PSEUDONYMISE_CONTACTS = """
-    UPDATE contacts SET customer_id = $2, presented = NULL WHERE customer_id = $1
+    UPDATE contacts SET customer_id = $2, presented = NULL, notes = NULL WHERE customer_id = $1
 """
 PSEUDONYMISE_ORDERS = """
     UPDATE orders SET customer_id = $2, tracking_number = NULL, tracking_url = NULL

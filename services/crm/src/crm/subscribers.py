@@ -1,7 +1,8 @@
 """Topic -> handler, nothing more. Reads customer-events (customer.erased too), order-events,
-ticket-opened, ticket-closed and call-events (whose call.offered publishes contact.identified).
+ticket-opened, ticket-closed, call-events (whose call.offered publishes contact.identified) and
+chat-events (chats as contacts).
 
-One subscriber for the five topics, each record parsed by its own topic's contract: one
+One subscriber for the six topics, each record parsed by its own topic's contract: one
 consumer joins the group once, where a subscriber per topic made five members rebalance each
 other at every start (measured: 10 s before the first message, against 1-2 s)."""
 
@@ -15,6 +16,7 @@ from cc_runtime import consumer_options
 from cc_runtime.kafka import undecoded
 from cc_schemas import (
     CALL_EVENTS,
+    CHAT_EVENTS,
     CUSTOMER_EVENTS,
     ORDER_EVENTS,
     TICKET_CLOSED,
@@ -24,6 +26,7 @@ from cc_schemas import (
 from crm.handlers import (
     Recognition,
     record_call_event,
+    record_chat_event,
     record_claim,
     record_customer_event,
     record_order_event,
@@ -32,7 +35,14 @@ from crm.repository import CustomerRepository, ErasureRepository, OrderRepositor
 from crm.settings import Settings
 
 Handle = Callable[[Any], Awaitable[Any]]
-CONSUMED = (CUSTOMER_EVENTS, ORDER_EVENTS, TICKET_OPENED, TICKET_CLOSED, CALL_EVENTS)
+CONSUMED = (
+    CUSTOMER_EVENTS,
+    ORDER_EVENTS,
+    TICKET_OPENED,
+    TICKET_CLOSED,
+    CALL_EVENTS,
+    CHAT_EVENTS,
+)
 
 
 def register_subscribers(
@@ -64,6 +74,10 @@ def register_subscribers(
             parser(CALL_EVENTS),
             lambda event: record_call_event(event, recognition),
         ),
+        settings.topic(CHAT_EVENTS): (
+            parser(CHAT_EVENTS),
+            lambda event: record_chat_event(event, recognition.contacts),
+        ),
     }
 
     @broker.subscriber(
@@ -73,7 +87,8 @@ def register_subscribers(
         "erases them), order-events "
         "(value, orders in progress), ticket-opened / ticket-closed (open claims), call-events "
         "(call.offered recognised and published as contact.identified; answer and end "
-        "recorded on the contact); each record validated by its topic's contract",
+        "recorded on the contact), chat-events (a chat as a contact); each change of a "
+        "contact published on interactions; each record validated by its topic's contract",
         decoder=undecoded,
         **consumer_options(settings),
     )

@@ -69,18 +69,58 @@ class OrderView(BaseModel):
 
 
 class ContactView(BaseModel):
-    contact_id: str
+    """One contact (an interaction): a call or a chat, with what the operator wrote of it."""
+
+    contact_id: str = Field(description="The interaction's id: the call's or the chat's.")
     channel: str
+    direction: str
     level: str
     presented: str | None
     queue: str | None
     agent: str | None
     started_at: dt.datetime
     answered_at: dt.datetime | None
+    first_response_at: dt.datetime | None
     ended_at: dt.datetime | None
     wait_seconds: float | None
     talk_seconds: float | None
     outcome: str | None
+    resolved: bool | None
+    reason: str | None
+    notes: str | None
+    order_id: str | None
+    product: str | None
+    case_id: str | None
+    version: int
+    linked_by: str | None = Field(description="Who attached the customer by hand, if anyone.")
+
+
+class InteractionView(ContactView):
+    customer_id: str | None
+    updated_by: str | None
+    updated_at: dt.datetime | None
+    linked_at: dt.datetime | None
+    linked_from_level: str | None
+
+
+class InteractionBody(BaseModel):
+    """What the operator writes of a contact; a field left out (or null) stays as it is."""
+
+    reason: str | None = Field(
+        default=None,
+        max_length=80,
+        pattern=r"^[a-z0-9][a-z0-9_-]*$",
+        description="Contact reason code.",
+        examples=["delivery", "damaged", "refund"],
+    )
+    notes: str | None = Field(default=None, max_length=10_000)
+    order_id: str | None = Field(default=None, min_length=1, max_length=100)
+    product: str | None = Field(default=None, min_length=1, max_length=100)
+    resolved: bool | None = None
+
+
+class AttachBody(BaseModel):
+    customer_id: str = Field(min_length=1, max_length=100)
 
 
 class ContactPage(BaseModel):

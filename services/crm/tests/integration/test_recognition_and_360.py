@@ -224,16 +224,26 @@ async def test_offered_calls_are_identified_published_and_shown_in_the_360(
     assert first["contacts"]["contacts"][0] | {"started_at": None} == {
         "contact_id": "call-known-3",
         "channel": "phone",
+        "direction": "inbound",
         "level": "known",
         "presented": "+390212345678",
         "queue": "support",
         "agent": "1127",
         "started_at": None,
         "answered_at": answered.occurred_at.isoformat().replace("+00:00", "Z"),
+        "first_response_at": None,
         "ended_at": ended.occurred_at.isoformat().replace("+00:00", "Z"),
         "wait_seconds": 12.0,
         "talk_seconds": 184.0,
         "outcome": "answered",
+        "resolved": None,
+        "reason": None,
+        "notes": None,
+        "order_id": None,
+        "product": None,
+        "case_id": None,
+        "version": 3,
+        "linked_by": None,
     }
     assert [o["order_id"] for o in first["orders_in_progress"]][:2] == ["O-13", "O-12"]
     assert first["orders_in_progress"][0]["status"] == "shipped"

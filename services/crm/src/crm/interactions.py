@@ -1,0 +1,130 @@
+"""Interactions: every contact (call, chat) as one interaction, published whole on
+`interactions` at each change with its version. Pure: the event a stored contact makes, the
+operator's edit and its version check, what each chat event changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cc_schemas import (
+    Actor,
+    AnyChatEvent,
+    ChatAgentJoined,
+    ChatEnded,
+    ChatMessageSent,
+    ChatOrigin,
+    ChatParty,
+    ChatStarted,
+    Direction,
+    InteractionChannel,
+    InteractionLink,
+    InteractionRecorded,
+    make_event_id,
+)
+
+SOURCE = "crm"
+
+
+def recorded(row: dict[str, Any], at: datetime, actor: Actor | None = None) -> InteractionRecorded:
+    """The interaction as stored, published as it now is. Its event_id derives from the
+    interaction and its version, so a change published twice is one event to readers."""
+    link = None
+    if row["linked_by"] is not None and row["customer_id"] is not None:
+        link = InteractionLink(
+            customer_id=row["customer_id"],
+            previous_level=row["linked_from_level"],
+            linked_by=row["linked_by"],
+            linked_at=row["linked_at"],
+        )
+    return InteractionRecorded(
+        event_id=make_event_id(SOURCE, row["contact_id"], "interaction", str(row["version"])),
+        occurred_at=at,
+        source=SOURCE,
+        actor=actor,
+        interaction_id=row["contact_id"],
+        customer_id=row["customer_id"],
+        case_id=row["case_id"],
+        channel=InteractionChannel(row["channel"]),
+        direction=Direction(row["direction"]),
+        agent=row["agent"],
+        external_id=row["contact_id"],
+        started_at=row["started_at"],
+        first_response_at=row["first_response_at"],
+        ended_at=row["ended_at"],
+        resolved=row["resolved"],
+        version=row["version"],
+        level=row["level"],
+        queue=row["queue"],
+        wait_seconds=row["wait_seconds"],
+        talk_seconds=row["talk_seconds"],
+        outcome=row["outcome"],
+        reason=row["reason"],
+        notes=row["notes"],
+        order_id=row["order_id"],
+        product=row["product"],
+        link=link,
+    )
+
+
+@dataclass(frozen=True)
+class InteractionEdit:
+    """What an operator writes on a contact; None leaves a field as it is."""
+
+    reason: str | None = None
+    notes: str | None = None
+    order_id: str | None = None
+    product: str | None = None
+    resolved: bool | None = None
+
+    def applied_to(self, row: dict[str, Any]) -> dict[str, Any]:
+        """The row's editable fields after the edit."""
+        return {
+            name: getattr(self, name) if getattr(self, name) is not None else row[name]
+            for name in ("reason", "notes", "order_id", "product", "resolved")
+        }
+
+
+class StaleVersion(Exception):
+    """The caller edited a version that is no longer the current one."""
+
+    def __init__(self, current: dict[str, Any]) -> None:
+        super().__init__(f"interaction {current['contact_id']} is at version {current['version']}")
+        self.current = current
+
+
+@dataclass(frozen=True)
+class ChatChange:
+    """What one chat event does to its contact: `kind` names the statement, `values` its
+    parameters (the chat's id first)."""
+
+    kind: str
+    values: tuple[Any, ...]
+
+
+def chat_change(event: AnyChatEvent) -> ChatChange | None:
+    """The contact change a chat event makes; None for a customer's message (nothing new)."""
+    at = event.occurred_at
+    match event:
+        case ChatStarted():
+            direction = Direction.OUTBOUND if event.origin is ChatOrigin.PROACTIVE else None
+            level = "known" if event.customer_id else "anonymous"
+            return ChatChange(
+                "started",
+                (
+                    event.chat_id,
+                    event.customer_id,
+                    level,
+                    (direction or Direction.INBOUND).value,
+                    at,
+                ),
+            )
+        case ChatAgentJoined():
+            return ChatChange("agent_joined", (event.chat_id, event.agent, at))
+        case ChatMessageSent() if event.sender is ChatParty.AGENT:
+            return ChatChange("first_response", (event.chat_id, event.agent, at))
+        case ChatEnded():
+            return ChatChange("ended", (event.chat_id, at, event.resolved))
+        case _:
+            return None

@@ -1,0 +1,61 @@
+"""What each chat event changes of its contact, and an operator's edit leaving unset fields."""
+
+from datetime import UTC, datetime
+
+from cc_schemas import (
+    ChatAgentJoined,
+    ChatEnded,
+    ChatMessageSent,
+    ChatOrigin,
+    ChatParty,
+    ChatStarted,
+)
+from crm.interactions import InteractionEdit, chat_change
+
+AT = datetime(2026, 3, 14, 9, tzinfo=UTC)
+IDS = {"event_id": "e", "occurred_at": AT, "source": "chat", "chat_id": "chat-1"}
+
+
+def test_a_proactive_chat_is_outbound_and_a_signed_in_customer_is_known() -> None:
+    proactive = ChatStarted(**IDS, origin=ChatOrigin.PROACTIVE, request_id="r-1", customer_id="C")
+    visitor = ChatStarted(**IDS, origin=ChatOrigin.CUSTOMER)
+
+    assert chat_change(proactive) is not None
+    assert chat_change(visitor) is not None
+    assert [chat_change(proactive).values, chat_change(visitor).values] == [  # type: ignore[union-attr]
+        ("chat-1", "C", "known", "outbound", AT),
+        ("chat-1", None, "anonymous", "inbound", AT),
+    ]
+
+
+def test_only_an_operators_message_can_be_the_first_response() -> None:
+    def sent(sender: ChatParty) -> ChatMessageSent:
+        return ChatMessageSent(**IDS, message_id="m", sender=sender, text="hi", agent="op")
+
+    changes = [chat_change(sent(p)) for p in (ChatParty.CUSTOMER, ChatParty.AGENT)]
+
+    assert [c.kind if c else None for c in changes] == [None, "first_response"]
+
+
+def test_joining_and_ending_change_the_contact() -> None:
+    joined = chat_change(ChatAgentJoined(**IDS, agent="op-b"))
+    ended = chat_change(ChatEnded(**IDS, ended_by=ChatParty.SYSTEM, resolved=None))
+
+    assert [(c.kind, c.values) for c in (joined, ended) if c] == [
+        ("agent_joined", ("chat-1", "op-b", AT)),
+        ("ended", ("chat-1", AT, None)),
+    ]
+
+
+def test_an_edit_keeps_what_the_operator_did_not_write() -> None:
+    row = {"reason": "delivery", "notes": "old", "order_id": "O-1", "product": None}
+
+    after = InteractionEdit(notes="new", product="SKU-1").applied_to(row | {"resolved": None})
+
+    assert after == {
+        "reason": "delivery",
+        "notes": "new",
+        "order_id": "O-1",
+        "product": "SKU-1",
+        "resolved": None,
+    }
