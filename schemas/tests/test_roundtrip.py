@@ -167,6 +167,9 @@ EXAMPLES: list[s.Event] = [
         **ENV, chat_id="chat-1", message_id="m-1", sender=s.ChatParty.AGENT, text="Hello!"
     ),
     s.ChatEnded(**ENV, chat_id="chat-1", ended_by=s.ChatParty.CUSTOMER, resolved=True),
+    s.ChatAgentJoined(**ENV, chat_id="chat-1", agent="op-8", via=s.ChatAssignment.TRANSFER),
+    s.ChatTransferred(**ENV, chat_id="chat-1", from_agent="op-7", to_agent="op-8"),
+    s.ChatTransferred(**ENV, chat_id="chat-1", from_agent="op-7", to_team="Returns"),
     s.CsatSubmitted(
         **ENV, response_id="R-1", customer_id="C-42", score=5, channel=s.InteractionChannel.CHAT
     ),

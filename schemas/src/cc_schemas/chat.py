@@ -21,6 +21,14 @@ class ChatParty(StrEnum):
     SYSTEM = "system"
 
 
+class ChatAssignment(StrEnum):
+    """How an operator came to hold a chat."""
+
+    OPERATOR = "operator"  # the operator took it (accepted its request, or joined it)
+    AUTO = "auto"  # the chat service assigned it to the online operator with most free seats
+    TRANSFER = "transfer"  # another operator transferred it
+
+
 class ChatEvent(Event):
     chat_id: Id
 
@@ -44,6 +52,9 @@ class ChatStarted(ChatEvent):
 class ChatAgentJoined(ChatEvent):
     event_type: Literal["chat.agent_joined"] = "chat.agent_joined"
     agent: Id = Field(description="Operator id.")
+    via: ChatAssignment | None = Field(
+        default=None, description="How the operator came to hold the chat; null: not said."
+    )
 
 
 class ChatMessageSent(ChatEvent):
@@ -60,7 +71,23 @@ class ChatEnded(ChatEvent):
     resolved: bool | None = None
 
 
+class ChatTransferred(ChatEvent):
+    """The chat leaves its operator for another operator (who then joins: chat.agent_joined,
+    via transfer) or for a team's waiting chats. The note to the colleague is not published."""
+
+    event_type: Literal["chat.transferred"] = "chat.transferred"
+    from_agent: Id = Field(description="The operator who held the chat.")
+    to_agent: Id | None = Field(default=None, description="The operator it goes to, if one.")
+    to_team: str | None = Field(default=None, description="The team it goes to, if no operator.")
+
+    @model_validator(mode="after")
+    def _goes_somewhere(self) -> Self:
+        if (self.to_agent is None) == (self.to_team is None):
+            raise ValueError("a transfer goes to one operator or to one team")
+        return self
+
+
 AnyChatEvent = Annotated[
-    ChatStarted | ChatAgentJoined | ChatMessageSent | ChatEnded,
+    ChatStarted | ChatAgentJoined | ChatMessageSent | ChatEnded | ChatTransferred,
     Field(discriminator="event_type"),
 ]

@@ -5,7 +5,7 @@ contact-outcomes, chat-events and csat-responses (through its outbox)."""
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
@@ -16,11 +16,13 @@ from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import CHAT_EVENTS, CONTACT_OUTCOMES, CSAT_RESPONSES
 from chat.access import ACCESS
 from chat.api import me_router, queue_router
+from chat.assignment import Seats, watch_round
 from chat.chat_api import operator_chats_router, widget_router
 from chat.chats import Conversations
-from chat.console import console_chats_router, console_router
+from chat.console import console_chats_router, console_presence_router, console_router
 from chat.handlers import Desk, expire_due
-from chat.repository import PostgresChats, PostgresContactRequests
+from chat.presence_api import presence_router
+from chat.repository import PostgresChats, PostgresContactRequests, PostgresOperators
 from chat.settings import Settings
 from chat.subscribers import CONSUMED, register_subscribers
 from chat.tokens import ChatTokens, ShopSessions
@@ -30,18 +32,20 @@ log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
-async def expiry_watcher(desk: Desk, every_seconds: float) -> AsyncIterator[None]:
-    """The expiry watcher's rounds, in the background while the service runs."""
+async def watcher(
+    name: str, round_at: Callable[[datetime], Awaitable[object]], every_seconds: float
+) -> AsyncIterator[None]:
+    """A watcher's rounds (expiry, presence), in the background while the service runs."""
 
     async def rounds() -> None:
         while True:
             try:
-                await expire_due(desk, datetime.now(UTC))
+                await round_at(datetime.now(UTC))
             except Exception:  # PostgreSQL away or a bad row: logged, the next round retries
-                log.exception("expiry watcher round failed")
+                log.exception("%s round failed", name)
             await asyncio.sleep(every_seconds)
 
-    task = asyncio.create_task(rounds(), name="chat-expiry-watcher")
+    task = asyncio.create_task(rounds(), name=name)
     try:
         yield
     finally:
@@ -73,6 +77,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.shop_session_secret.get_secret_value(),
         timedelta(hours=settings.shop_session_hours),
     )
+    seats = Seats(
+        operators=PostgresOperators(infra.postgres),
+        timeout=timedelta(seconds=settings.presence_timeout_seconds),
+        default_seat_limit=settings.seat_limit,
+        written=relay.wake,
+    )
     register_subscribers(infra.broker, settings, desk)
     spec = ServiceSpec(
         title="Chat",
@@ -84,15 +94,29 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         produces=[CONTACT_OUTCOMES, CHAT_EVENTS, CSAT_RESPONSES],
         routers=[
             me_router(),
+            presence_router(seats),
             queue_router(desk, requests),
             operator_chats_router(conversations),
             widget_router(conversations, tokens, sessions),
             console_router(desk, requests, conversations, settings),
             console_chats_router(conversations, settings),
+            console_presence_router(seats),
             widget_files_router(settings, sessions),
         ],
         migrations="chat",
-        resources=[relay.running, lambda: expiry_watcher(desk, settings.expiry_check_seconds)],
+        resources=[
+            relay.running,
+            lambda: watcher(
+                "chat-expiry-watcher",
+                lambda now: expire_due(desk, now),
+                settings.expiry_check_seconds,
+            ),
+            lambda: watcher(
+                "chat-presence-watcher",
+                lambda now: watch_round(seats, now),
+                settings.presence_check_seconds,
+            ),
+        ],
         access=ACCESS,
     )
     return create_http_app(infra, spec)

@@ -52,7 +52,7 @@ def operator_chats_router(conversations: Conversations) -> APIRouter:
 
     @router.get("", summary="The operator's open chats, then customers' chats to take")
     async def mine(caller: CurrentPrincipal, limit: Limit = 100) -> ChatsView:
-        found = await repository.open_for(caller.subject, limit)
+        found = await repository.open_for(caller.subject, limit, caller.team)
         return ChatsView(chats=[chat_view(c) for c in found])
 
     @router.get(

@@ -6,14 +6,18 @@ event twice, its id stays the same."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from cc_schemas import (
     CHAT_EVENTS,
     CSAT_RESPONSES,
     Actor,
     ChatAgentJoined,
+    ChatAssignment,
     ChatEnded,
     ChatMessageSent,
     ChatStarted,
+    ChatTransferred,
     CsatSubmitted,
     Event,
     InteractionChannel,
@@ -48,22 +52,51 @@ def started(chat: Chat, actor: Actor | None) -> Published:
     return events
 
 
-def joined(chat: Chat, actor: Actor | None) -> Published:
+def joined(
+    chat: Chat, actor: Actor | None, via: ChatAssignment = ChatAssignment.OPERATOR
+) -> Published:
+    """chat.agent_joined; the event id names the moment too: a chat transferred back joins
+    the same operator a second time."""
     assert chat.operator_id is not None
     assert chat.joined_at is not None
+    moment = chat.joined_at.isoformat()
     return [
         (
             CHAT_EVENTS,
             ChatAgentJoined(
-                event_id=make_event_id(SOURCE, chat.chat_id, "joined", chat.operator_id),
+                event_id=make_event_id(SOURCE, chat.chat_id, "joined", chat.operator_id, moment),
                 occurred_at=chat.joined_at,
                 source=SOURCE,
                 actor=actor,
                 chat_id=chat.chat_id,
                 agent=chat.operator_id,
+                via=via,
             ),
         )
     ]
+
+
+def transferred(before: Chat, after: Chat, actor: Actor | None, at: datetime) -> Published:
+    """chat.transferred, and chat.agent_joined (via transfer) when it went to an operator."""
+    assert before.operator_id is not None
+    events: Published = [
+        (
+            CHAT_EVENTS,
+            ChatTransferred(
+                event_id=make_event_id(SOURCE, before.chat_id, "transferred", at.isoformat()),
+                occurred_at=at,
+                source=SOURCE,
+                actor=actor,
+                chat_id=before.chat_id,
+                from_agent=before.operator_id,
+                to_agent=after.operator_id,
+                to_team=after.team,
+            ),
+        )
+    ]
+    if after.operator_id is not None:
+        events += joined(after, actor, ChatAssignment.TRANSFER)
+    return events
 
 
 def message_sent(message: Message, actor: Actor | None) -> Published:

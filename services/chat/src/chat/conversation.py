@@ -51,6 +51,7 @@ class Chat:
     csat_score: int | None = None
     csat_comment: str | None = None
     rated_at: datetime | None = None
+    team: str | None = None  # the team a transfer sent it to, while it waits for one of them
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,26 @@ def join(chat: Chat, operator_id: str, now: datetime) -> Chat:
     if chat.operator_id is not None:
         raise ChatRefused(f"chat {chat.chat_id} is already answered by {chat.operator_id}")
     return replace(chat, operator_id=operator_id, joined_at=now)
+
+
+def transfer(
+    chat: Chat,
+    operator_id: str,
+    to_agent: str | None,
+    to_team: str | None,
+    now: datetime,
+) -> Chat:
+    """The holder hands the chat to a colleague (who holds it at once) or to a team (it waits
+    for one of them, as a customer's new chat does)."""
+    _check_open(chat)
+    _check_holder(chat, operator_id)
+    if (to_agent is None) == (to_team is None):
+        raise MessageRefused("a transfer goes to one operator or to one team")
+    if to_agent == operator_id:
+        raise ChatRefused(f"chat {chat.chat_id} is already yours")
+    if to_agent is not None:
+        return replace(chat, operator_id=to_agent, joined_at=now, team=None)
+    return replace(chat, operator_id=None, joined_at=None, team=to_team)
 
 
 def check_text(text: str, max_chars: int) -> str:

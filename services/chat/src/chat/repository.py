@@ -25,6 +25,7 @@ from cc_schemas import (
 )
 from chat.chat_events import Published
 from chat.conversation import Chat, ChatState, Message
+from chat.presence import Operator, Presence
 from chat.queue import STRATEGIC_RANK, ContactRequest, State
 
 # A move: the request as stored -> the request after it and the event it publishes. It runs
@@ -35,6 +36,9 @@ Opens = Callable[[ContactRequest], tuple[Chat, Published] | None]
 # A chat's step: the chat as stored -> the chat after it, the message it adds (if any) and what
 # it publishes. It runs under the row lock and may raise, which leaves everything as it was.
 Step = Callable[[Chat], tuple[Chat, Message | None, Published]]
+# The auto-assigner's choice: the waiting chat and the operators who may take it -> the step
+# giving it to one of them, or None when none may.
+Assigns = Callable[[Chat, list[Operator]], Step | None]
 
 
 class ContactRequests(Protocol):
@@ -187,7 +191,9 @@ class Chats(Protocol):
 
     async def messages_after(self, chat_id: str, seq: int, limit: int) -> list[Message]: ...
 
-    async def open_for(self, operator_id: str, limit: int) -> list[Chat]: ...
+    async def open_for(
+        self, operator_id: str, limit: int, team: str | None = None
+    ) -> list[Chat]: ...
 
     async def invitation(self, session_id: str) -> Chat | None: ...
 
@@ -251,15 +257,17 @@ class PostgresChats:
             )
         return [_message(r) for r in rows]
 
-    async def open_for(self, operator_id: str, limit: int) -> list[Chat]:
-        """The operator's open chats, then the customers' chats nobody has taken, oldest first."""
+    async def open_for(self, operator_id: str, limit: int, team: str | None = None) -> list[Chat]:
+        """The operator's open chats, then the customers' chats nobody has taken (those sent
+        to a team: to its operators only), oldest first."""
         async with self._database.connection() as connection:
             rows = await connection.fetch(
                 "SELECT * FROM chats WHERE state = 'open' "
-                "AND (operator_id = $1 OR operator_id IS NULL) "
+                "AND (operator_id = $1 OR (operator_id IS NULL AND (team IS NULL OR team = $3))) "
                 "ORDER BY operator_id IS NULL, started_at, chat_id LIMIT $2",
                 operator_id,
                 limit,
+                team,
             )
         return [_chat(r) for r in rows]
 
@@ -322,8 +330,8 @@ async def _apply(
     after, message, events = step(chat)
     await connection.execute(
         "UPDATE chats SET operator_id = $2, joined_at = $3, state = $4, ended_at = $5, "
-        "ended_by = $6, last_seq = $7, csat_score = $8, csat_comment = $9, rated_at = $10 "
-        "WHERE chat_id = $1",
+        "ended_by = $6, last_seq = $7, csat_score = $8, csat_comment = $9, rated_at = $10, "
+        "team = $11 WHERE chat_id = $1",
         after.chat_id,
         after.operator_id,
         after.joined_at,
@@ -334,6 +342,7 @@ async def _apply(
         after.csat_score,
         after.csat_comment,
         after.rated_at,
+        after.team,
     )
     if after.operator_id != chat.operator_id:  # joined, or passed on: they hold it now
         await _record_holder(connection, after.chat_id, after.operator_id)
@@ -372,6 +381,7 @@ def _chat(row: Any) -> Chat:
         csat_score=row["csat_score"],
         csat_comment=row["csat_comment"],
         rated_at=row["rated_at"],
+        team=row["team"],
     )
 
 
@@ -406,4 +416,116 @@ def _request(row: Any) -> ContactRequest:
         decline_reason=row["decline_reason"],
         converted_by_order=row["converted_by_order"],
         converted_at=row["converted_at"],
+    )
+
+
+class Operators(Protocol):
+    async def heartbeat(
+        self,
+        operator_id: str,
+        status: Presence,
+        seat_limit: int,
+        team: str | None,
+        now: datetime,
+    ) -> Operator: ...
+
+    async def all(self) -> list[Operator]: ...
+
+    async def mark_vanished(self, now: datetime, silence: timedelta) -> list[str]: ...
+
+    async def assign_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None: ...
+
+
+WITH_OPEN_CHATS = (
+    "SELECT o.*, (SELECT count(*) FROM chats c "
+    "WHERE c.operator_id = o.operator_id AND c.state = 'open') AS open_chats FROM operators o "
+)
+
+
+class PostgresOperators:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def heartbeat(
+        self,
+        operator_id: str,
+        status: Presence,
+        seat_limit: int,
+        team: str | None,
+        now: datetime,
+    ) -> Operator:
+        """Record what the operator says and that their console is there."""
+        async with self._database.connection() as connection:
+            await connection.execute(
+                "INSERT INTO operators AS o (operator_id, status, seat_limit, team, last_seen, "
+                "changed_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (operator_id) DO UPDATE "
+                "SET status = EXCLUDED.status, seat_limit = EXCLUDED.seat_limit, "
+                "team = EXCLUDED.team, last_seen = EXCLUDED.last_seen, changed_at = CASE "
+                "WHEN o.status = EXCLUDED.status THEN o.changed_at ELSE EXCLUDED.changed_at END",
+                operator_id,
+                status.value,
+                seat_limit,
+                team,
+                now,
+            )
+            row = await connection.fetchrow(WITH_OPEN_CHATS + "WHERE operator_id = $1", operator_id)
+        return _operator(row)
+
+    async def all(self) -> list[Operator]:
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(WITH_OPEN_CHATS + "ORDER BY operator_id")
+        return [_operator(r) for r in rows]
+
+    async def mark_vanished(self, now: datetime, silence: timedelta) -> list[str]:
+        """Operators whose console has not been heard from for `silence` become offline."""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "UPDATE operators SET status = 'offline', changed_at = $1 "
+                "WHERE status <> 'offline' AND last_seen < $2 RETURNING operator_id",
+                now,
+                now - silence,
+            )
+        return sorted(r["operator_id"] for r in rows)
+
+    async def assign_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None:
+        """Give one waiting chat to an operator, in one transaction: the waiting chats are
+        locked SKIP LOCKED (two assigners take different chats), the online operators' rows
+        FOR UPDATE (two assigners count an operator's seats one after the other, the second
+        seeing the first's chat). The chat assigned, or None when no chat could be."""
+        async with self._database.transaction() as connection:
+            waiting = await connection.fetch(
+                "SELECT * FROM chats WHERE state = 'open' AND operator_id IS NULL "
+                "ORDER BY started_at, chat_id LIMIT 50 FOR UPDATE SKIP LOCKED"
+            )
+            if not waiting:
+                return None
+            locked = await connection.fetch(
+                "SELECT operator_id FROM operators WHERE status = 'online' AND last_seen >= $1 "
+                "ORDER BY operator_id FOR UPDATE",
+                seen_since,
+            )
+            # Counted after the lock, in a statement of its own: its snapshot holds every chat
+            # an assigner that held these locks before committed.
+            rows = await connection.fetch(
+                WITH_OPEN_CHATS + "WHERE operator_id = ANY($1::text[])",
+                [r["operator_id"] for r in locked],
+            )
+            operators = [_operator(r) for r in rows]
+            for row in waiting:
+                chat = _chat(row)
+                step = assigns(chat, operators)
+                if step is not None:
+                    assigned, _ = await _apply(connection, chat, step, None)
+                    return assigned
+        return None
+
+
+def _operator(row: Any) -> Operator:
+    return Operator(
+        operator_id=row["operator_id"],
+        status=Presence(row["status"]),
+        seat_limit=row["seat_limit"],
+        last_seen=row["last_seen"],
+        team=row["team"],
+        open_chats=row["open_chats"],
     )

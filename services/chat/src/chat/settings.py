@@ -35,6 +35,28 @@ class Settings(ServiceSettings):
     message_max_chars: int = Field(
         2000, ge=1, le=20000, description="The longest chat message taken (422 above)."
     )
+    heartbeat_seconds: float = Field(
+        15.0, gt=0, description="How often the console tells chat its operator is there."
+    )
+    presence_timeout_seconds: float = Field(
+        45.0,
+        gt=0,
+        description="An operator not heard from for this long is offline (their browser "
+        "vanished); with the watcher's round, within a minute.",
+    )
+    presence_check_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="How often the presence watcher marks vanished operators offline and "
+        "gives waiting chats to online operators.",
+    )
+    seat_limit: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="The chats an operator holds at once, unless their token's "
+        "chat_seat_limit says otherwise.",
+    )
     chat_token_secret: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET),
         description="Signs the customers' chat tokens; at least 32 bytes in production "

@@ -84,6 +84,9 @@ class ChatView(BaseModel):
     ended_by: ChatParty | None
     last_seq: int = Field(description="The number of the chat's last message")
     rated: bool = Field(description="The customer has answered the satisfaction question")
+    team: str | None = Field(
+        default=None, description="The team a transfer sent it to, while it waits for them"
+    )
 
 
 class MessageView(BaseModel):
@@ -147,6 +150,7 @@ def chat_view(chat: Chat) -> ChatView:
         ended_by=chat.ended_by,
         last_seq=chat.last_seq,
         rated=chat.csat_score is not None,
+        team=chat.team,
     )
 
 

@@ -167,6 +167,12 @@ async def test_an_operator_and_a_customer_in_the_shop_chat_and_the_customer_rate
 async def test_a_customer_starts_a_chat_in_italian_and_an_operator_takes_it(
     chat_url: str, browser: Browser, tmp_path: Path
 ) -> None:
+    page = await operator_page(browser, "luca-sub", "Luca Bianchi")
+    await page.goto(f"{chat_url}/console?lang=it")
+    # Away: the chat is not given to him by the auto-assigner, he takes it himself.
+    await page.get_by_label("Il tuo stato").select_option("away")
+    await expect(page.locator("#presence-state")).to_contain_text("Assente")
+
     shop = await (await browser.new_context(locale="it-IT")).new_page()
     shop_errors = watch_errors(shop)
     await shop.goto(f"{chat_url}/widget/demo?session=S-shop-32&lang=it")
@@ -179,8 +185,6 @@ async def test_a_customer_starts_a_chat_in_italian_and_an_operator_takes_it(
         "Tu: Il treno TRN-2040 ha le batterie?"
     )
 
-    page = await operator_page(browser, "luca-sub", "Luca Bianchi")
-    await page.goto(f"{chat_url}/console?lang=it")
     await page.get_by_role("button", name="Prendi la chat con visitatore anonimo").click()
     await expect(page.get_by_role("heading", name="Chat con visitatore anonimo")).to_be_visible()
     await expect(page.get_by_role("list", name="Conversazione")).to_contain_text(

@@ -41,7 +41,7 @@ def console_chats_router(conversations: Conversations, settings: Settings) -> AP
         request: Request, caller: CurrentPrincipal, lang: Lang = None
     ) -> HTMLResponse:
         chosen = lang_of(request, lang)
-        found = await repository.open_for(caller.subject, 100)
+        found = await repository.open_for(caller.subject, 100, caller.team)
         return html("chats.html", chosen, items=[chat_item(c, chosen) for c in found])
 
     @router.get("/{chat_id}", response_class=HTMLResponse, summary="One chat's panel")

@@ -41,6 +41,7 @@ def console_router(
             issuer=settings.oidc_issuer,
             client_id=settings.oidc_client_id,
             poll_seconds=settings.console_poll_seconds,
+            heartbeat_seconds=settings.heartbeat_seconds,
             languages=LANGUAGE_NAMES,
         )
         response.headers["Content-Security-Policy"] = content_policy(settings.oidc_issuer)

@@ -1,0 +1,78 @@
+"""Use cases of operator presence and auto-assignment: an operator's console says online, away
+or offline (and repeats it: the heartbeat); a watcher makes the vanished ones offline and gives
+waiting chats to the online operator with the fewest open chats below their seat limit. No I/O
+of their own: the repositories and the relay's wake-up are passed in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cc_schemas import ChatAssignment
+from chat import chat_events, conversation, presence
+from chat.chat_events import Published
+from chat.conversation import Chat, Message
+from chat.presence import Operator, Presence
+from chat.repository import Operators, Step
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Seats:
+    operators: Operators
+    timeout: timedelta  # no heartbeat for this long: offline
+    default_seat_limit: int  # when the operator's token does not name theirs
+    written: Callable[[], None]  # tells the outbox relay there is something to publish
+
+
+async def heartbeat(
+    seats: Seats,
+    operator_id: str,
+    status: Presence,
+    seat_limit: int | None,
+    team: str | None,
+    now: datetime,
+) -> Operator:
+    limit = seat_limit if seat_limit is not None else seats.default_seat_limit
+    return await seats.operators.heartbeat(operator_id, status, limit, team, now)
+
+
+async def watch_round(seats: Seats, now: datetime) -> tuple[list[str], list[Chat]]:
+    """One round of the presence watcher: who went offline, and the chats it assigned."""
+    vanished = await seats.operators.mark_vanished(now, seats.timeout)
+    if vanished:
+        log.info("operators offline (no heartbeat for %s): %s", seats.timeout, vanished)
+    return vanished, await assign_waiting(seats, now)
+
+
+async def assign_waiting(seats: Seats, now: datetime, at_most: int = 100) -> list[Chat]:
+    """Give waiting chats to available operators, one transaction each, until none can be."""
+    assigned: list[Chat] = []
+    while len(assigned) < at_most:
+        chat = await seats.operators.assign_next(
+            now - seats.timeout, lambda c, ops: _assignment(c, ops, now, seats.timeout)
+        )
+        if chat is None:
+            break
+        assigned.append(chat)
+    if assigned:
+        seats.written()
+    return assigned
+
+
+def _assignment(
+    chat: Chat, operators: list[Operator], now: datetime, timeout: timedelta
+) -> Step | None:
+    chosen = presence.choose(operators, now, timeout, chat.team)
+    if chosen is None:
+        return None
+    operator_id = chosen.operator_id
+
+    def step(stored: Chat) -> tuple[Chat, Message | None, Published]:
+        joined = conversation.join(stored, operator_id, now)
+        return joined, None, chat_events.joined(joined, None, ChatAssignment.AUTO)
+
+    return step

@@ -1,0 +1,193 @@
+"""Operator presence and auto-assignment on the real broker and PostgreSQL: operators say online
+or away (the heartbeat), waiting chats go to the online operator with the fewest open chats
+below their seat limit (the token's, else the setting's), an operator whose console stops
+answering goes offline by itself, and assigners running at once give each chat exactly once
+without filling a seat twice."""
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cc_runtime.postgres import Database
+from cc_schemas import CHAT_EVENTS, parse
+from cc_testing import Servers, TestIssuer, eventually_async, read_records
+from chat import assignment
+from chat.app import create_app
+from chat.assignment import Seats
+from chat.presence import Presence
+from chat.repository import PostgresOperators
+from chat.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+ISSUER = TestIssuer()
+
+
+def operator(subject: str, **attributes: Any) -> dict[str, str]:
+    """A fresh token (one minted at import expires in a long run)."""
+    return ISSUER.bearer(["operator"], subject=subject, **attributes)
+
+
+@pytest.fixture
+def settings(service_env: dict[str, str]) -> Settings:
+    return Settings(
+        **service_env,  # type: ignore[arg-type]
+        **ISSUER.env(),
+        seat_limit=1,
+        presence_timeout_seconds=2,
+        presence_check_seconds=0.3,
+    )
+
+
+@pytest.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    async with serving(settings) as client:
+        yield client
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    application: FastAPI = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://chat") as client:
+            yield client
+
+
+async def say(client: httpx.AsyncClient, headers: dict[str, str], status: str) -> dict[str, Any]:
+    answer = await client.put("/v1/presence", json={"status": status}, headers=headers)
+    assert answer.status_code == 200, answer.text
+    return dict(answer.json())
+
+
+async def presence_of(client: httpx.AsyncClient) -> dict[str, tuple[str, int, int]]:
+    answer = await client.get("/v1/presence", headers=operator("lead-sub"))
+    assert answer.status_code == 200, answer.text
+    return {
+        o["operator_id"]: (o["status"], o["open_chats"], o["seat_limit"])
+        for o in answer.json()["operators"]
+    }
+
+
+async def start_chat(client: httpx.AsyncClient) -> str:
+    started = await client.post("/v1/widget/chats", json={})
+    assert started.status_code == 201, started.text
+    return str(started.json()["chat_id"])
+
+
+async def test_waiting_chats_go_to_online_operators_with_free_seats_fewest_chats_first(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    anna = operator("anna-sub")  # no seat_limit in her token: the setting's 1
+    marco = operator("marco-sub", seat_limit="2")
+    away = operator("away-sub", seat_limit="5")
+    assert (await say(client, anna, "online"))["seat_limit"] == 1
+    assert (await say(client, marco, "online"))["seat_limit"] == 2
+    await say(client, away, "away")
+
+    chat_ids = [await start_chat(client) for _ in range(4)]
+
+    async def three_assigned() -> None:
+        assert await presence_of(client) == {
+            "anna-sub": ("online", 1, 1),
+            "marco-sub": ("online", 2, 2),
+            "away-sub": ("away", 0, 5),
+        }
+
+    await eventually_async(three_assigned, seconds=10)
+    listed = (await client.get("/v1/chats", headers=away)).json()["chats"]
+    waiting = [c["chat_id"] for c in listed if c["operator_id"] is None]
+    assert waiting == [chat_ids[3]]  # the newest waits: the oldest are given first
+
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CHAT_EVENTS}",
+        until=lambda got: len(got) >= 7,
+    )
+    joins = [parse(CHAT_EVENTS, r.value) for r in records]
+    auto = [(e.chat_id, e.agent) for e in joins if e.event_type == "chat.agent_joined"]
+    assert sorted(c for c, _ in auto) == sorted(chat_ids[:3])
+    assert Counter(a for _, a in auto) == Counter({"marco-sub": 2, "anna-sub": 1})
+    assert {e.via for e in joins if e.event_type == "chat.agent_joined"} == {"auto"}
+    assert all(e.actor is None for e in joins if e.event_type == "chat.agent_joined")
+
+    await client.post(f"/v1/chats/{auto[0][0]}/end", headers=operator(auto[0][1]))
+
+    async def the_fourth_given_to_the_freed_seat() -> None:
+        listed = (await client.get("/v1/chats", headers=away)).json()["chats"]
+        assert [c["chat_id"] for c in listed if c["operator_id"] is None] == []
+
+    await eventually_async(the_fourth_given_to_the_freed_seat, seconds=10)
+
+
+async def test_an_operator_whose_console_vanished_goes_offline_by_itself(
+    client: httpx.AsyncClient,
+) -> None:
+    giulia = operator("giulia-sub")
+    said = await say(client, giulia, "online")
+    assert said["status"] == "online"
+
+    async def offline() -> None:
+        assert (await presence_of(client))["giulia-sub"][0] == "offline"
+
+    await eventually_async(offline, seconds=10)  # the timeout here is 2 s
+    await start_chat(client)
+    await asyncio.sleep(1)  # two watcher rounds: nobody online, so the chat waits
+    listed = (await client.get("/v1/chats", headers=giulia)).json()["chats"]
+    assert [c["operator_id"] for c in listed] == [None]
+
+    assert (await say(client, giulia, "online"))["status"] == "online"  # back: heartbeat
+
+    async def given_to_her() -> None:
+        listed = (await client.get("/v1/chats", headers=giulia)).json()["chats"]
+        assert [c["operator_id"] for c in listed] == ["giulia-sub"]
+
+    await eventually_async(given_to_her, seconds=10)
+
+
+async def test_a_bad_presence_is_refused_with_the_reason(client: httpx.AsyncClient) -> None:
+    answer = await client.put(
+        "/v1/presence", json={"status": "asleep"}, headers=operator("anna-sub")
+    )
+    assert answer.status_code == 422
+    assert "online" in answer.text
+    assert (await client.put("/v1/presence", json={"status": "online"})).status_code == 401
+
+
+async def test_assigners_running_at_once_give_each_chat_once_and_fill_no_seat_twice(
+    settings: Settings,
+) -> None:
+    quiet = settings.model_copy(update={"presence_check_seconds": 3600})  # no watcher's round
+    database = Database(settings.postgres_url, settings.postgres_schema)
+    async with serving(quiet) as client:
+        await database.open()
+        seats = Seats(
+            operators=PostgresOperators(database),
+            timeout=timedelta(minutes=5),
+            default_seat_limit=3,
+            written=lambda: None,
+        )
+        chat_ids = [await start_chat(client) for _ in range(12)]
+        now = datetime.now(UTC)
+        for name in ("op-a", "op-b", "op-c"):
+            await assignment.heartbeat(seats, name, Presence.ONLINE, None, None, now)
+
+        try:
+            rounds = await asyncio.gather(
+                *(assignment.assign_waiting(seats, datetime.now(UTC)) for _ in range(6))
+            )
+        finally:
+            await database.close()
+
+    given = [chat.chat_id for assigned in rounds for chat in assigned]
+    holders = Counter(chat.operator_id for assigned in rounds for chat in assigned)
+    assert len(given) == len(set(given)) == 9  # three operators, three seats each
+    assert set(given) <= set(chat_ids)
+    assert holders == Counter({"op-a": 3, "op-b": 3, "op-c": 3})
