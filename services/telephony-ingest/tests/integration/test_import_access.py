@@ -106,6 +106,36 @@ async def test_an_administrators_upload_is_published_and_anyone_elses_refused(
     assert len(records) == EVENTS  # the refused uploads published nothing
 
 
+async def test_a_page_of_another_origin_can_neither_post_a_form_nor_script_an_import(
+    settings: Settings, servers: Servers
+) -> None:
+    """A multipart form needs no CORS preflight, so it is refused for what it cannot carry
+    (an Authorization header); a script that would set one is granted no preflight: only the
+    configured origin (the console's) is."""
+    console = settings.model_copy(update={"cors_origins": "http://127.0.0.1:8010"})
+    page = {"origin": "https://shop.example.net", "sec-fetch-site": "cross-site"}
+    asks = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization",
+    }
+    with TestClient(create_app(console)) as client:
+        form = upload(client, page)
+        preflight = client.options(UPLOAD, headers={**page, **asks})
+        own = client.options(UPLOAD, headers={"origin": "http://127.0.0.1:8010", **asks})
+        accepted = upload(client, admin())
+
+    assert (form.status_code, form.json()["reason"]) == (401, "missing_token")
+    assert "access-control-allow-origin" not in preflight.headers
+    assert own.headers["access-control-allow-origin"] == "http://127.0.0.1:8010"
+    assert accepted.status_code == 200, accepted.text
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        settings.topic("call-events"),
+        until=lambda r: len(r) >= EVENTS,
+    )
+    assert len(records) == EVENTS  # the administrator's upload alone
+
+
 async def test_an_import_is_audited_with_who_asked_and_its_events_name_them_as_actor(
     client: TestClient, settings: Settings, servers: Servers, path: Path
 ) -> None:
