@@ -213,6 +213,39 @@ async def test_a_line_over_a_megabyte_is_dead_lettered_truncated_and_the_rest_pu
     assert await messages_in(settings, "call-events.dlq") == 1
 
 
+# A file cut by a full disk: its last lines stop mid-field (the caller `021234`, the bridged
+# uniqueid `1710408`), and a line naming its queue with a NUL (it reached kpi's metric labels).
+TRUNCATED = """\
+1710408413|1710408413.1|sales|NONE|ENTERQUEUE||0212345678|1
+1710408420|1710408420.2|s\x00les|NONE|ENTERQUEUE||0212345678|1
+1710408430|1710408430.3|sales|NONE|ENTERQUEUE||021234
+1710408440|1710408413.1|sales|PJSIP/1001|CONNECT|27|1710408"""
+
+
+async def test_cut_lines_and_a_control_character_are_dead_lettered_with_their_reason_not_published(
+    settings: Settings, servers: Servers, tmp_path: Path
+) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text(TRUNCATED)
+
+    [report] = await import_queue_log_files([path], settings)
+
+    assert summary(report) == (4, 1, 0, 0)
+    assert report.rejected == {"bad_field": 2, "control_character": 1}
+    dead = await read_records(
+        servers.kafka_bootstrap_servers, settings.topic("call-events.dlq"), until=count_at_least(3)
+    )
+    positions = {
+        int(headers_of(r)["x-dlq-line-number"]): headers_of(r)["x-dlq-error-type"] for r in dead
+    }
+    assert positions == {2: "control_character", 3: "bad_field", 4: "bad_field"}
+    [published] = await read_records(
+        servers.kafka_bootstrap_servers, settings.topic("call-events"), until=count_at_least(1)
+    )
+    assert json.loads(published.value)["caller"]["e164"] == "+390212345678"
+    assert await messages_in(settings, "call-events") == 1
+
+
 OUTBOUND = """\
 1710420000|MANAGER|callback|Local/1127@callback-agent|ADDMEMBER|
 1710420001|NONE|NONE|Agent/1127|AGENTCALLBACKLOGIN|1127@agents
