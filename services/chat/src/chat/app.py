@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
@@ -17,12 +18,19 @@ from cc_schemas import CHAT_EVENTS, CONTACT_OUTCOMES, CSAT_RESPONSES
 from chat.access import ACCESS
 from chat.api import me_router, queue_router
 from chat.assignment import Seats, watch_round
+from chat.body_limit import validation_refused
 from chat.chat_api import operator_chats_router, widget_router
 from chat.chats import Conversations
 from chat.console import console_chats_router, console_presence_router, console_router
 from chat.handlers import Desk, expire_due
 from chat.presence_api import presence_router
-from chat.repository import PostgresChats, PostgresContactRequests, PostgresOperators
+from chat.rate_limit import Limiter, Rate
+from chat.repository import (
+    PostgresBuckets,
+    PostgresChats,
+    PostgresContactRequests,
+    PostgresOperators,
+)
 from chat.settings import Settings
 from chat.subscribers import CONSUMED, register_subscribers
 from chat.tokens import ChatTokens, ShopSessions
@@ -83,6 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_seat_limit=settings.seat_limit,
         written=relay.wake,
     )
+    limiter = Limiter(
+        buckets=PostgresBuckets(infra.postgres),
+        per_chat=Rate(settings.customer_messages_per_minute, settings.customer_messages_burst),
+        per_client=Rate(settings.public_calls_per_minute, settings.public_calls_burst),
+    )
     register_subscribers(infra.broker, settings, desk)
     spec = ServiceSpec(
         title="Chat",
@@ -97,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             presence_router(seats),
             queue_router(desk, requests),
             operator_chats_router(conversations),
-            widget_router(conversations, tokens, sessions),
+            widget_router(conversations, tokens, sessions, limiter),
             console_router(desk, requests, conversations, settings),
             console_chats_router(conversations, settings),
             console_presence_router(seats),
@@ -119,4 +132,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         access=ACCESS,
     )
-    return create_http_app(infra, spec)
+    app = create_http_app(infra, spec)
+    app.add_exception_handler(RequestValidationError, validation_refused)
+    return app

@@ -17,8 +17,10 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, R
 from cc_runtime import SUPERVISOR, CurrentPrincipal, Principal, WriteBy
 from cc_schemas import ChatParty
 from chat import chats
+from chat.body_limit import capped_route
 from chat.chats import ChatNotFound, Conversations, Reader
 from chat.conversation import ChatRefused, MessageRefused, NotYours
+from chat.rate_limit import Limiter, RateLimited
 from chat.repository import Chats
 from chat.tokens import ChatTokens, ShopSessions, TokenRefused
 from chat.views import (
@@ -40,15 +42,17 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 REFUSALS: dict[int | str, dict[str, Any]] = {
     404: {"description": "no such chat"},
     409: {"description": "the chat's state refuses the step (ended, taken): the reason"},
-    413: {"description": "a body far larger than the longest message"},
+    413: {"description": "a body larger than the longest message could take, refused unread"},
+    429: {"description": "too many calls from this chat or address: the reason, Retry-After"},
     422: {"description": "an empty or too long message, or a bad body: the reason"},
 }
 
 
 def operator_chats_router(conversations: Conversations) -> APIRouter:
-    router = APIRouter(prefix="/v1/chats", tags=["chats"])
+    router = APIRouter(
+        prefix="/v1/chats", tags=["chats"], route_class=capped_route(body_limit(conversations))
+    )
     repository = conversations.chats
-    sized = Depends(body_limit(conversations.max_chars))
 
     @router.get("", summary="The operator's open chats, then customers' chats to take")
     async def mine(caller: CurrentPrincipal, limit: Limit = 100) -> ChatsView:
@@ -76,7 +80,6 @@ def operator_chats_router(conversations: Conversations) -> APIRouter:
         "/{chat_id}/messages",
         status_code=201,
         summary="Write to the customer",
-        dependencies=[sized],
         responses=REFUSALS,
     )
     async def write(chat_id: str, body: MessageBody, by: WriteBy) -> MessageView:
@@ -100,11 +103,12 @@ def reader_of(caller: Principal) -> Reader:
 
 
 def widget_router(
-    conversations: Conversations, tokens: ChatTokens, sessions: ShopSessions
+    conversations: Conversations, tokens: ChatTokens, sessions: ShopSessions, limiter: Limiter
 ) -> APIRouter:
-    router = APIRouter(prefix="/v1/widget", tags=["widget"])
+    router = APIRouter(
+        prefix="/v1/widget", tags=["widget"], route_class=capped_route(body_limit(conversations))
+    )
     repository = conversations.chats
-    sized = Depends(body_limit(conversations.max_chars))
 
     def customer_chat(authorization: Annotated[str | None, Header()] = None) -> str:
         try:
@@ -112,9 +116,25 @@ def widget_router(
         except TokenRefused as refused:
             raise HTTPException(401, str(refused), headers={"WWW-Authenticate": "Chat"}) from None
 
-    CustomerChat = Annotated[str, Depends(customer_chat)]
+    async def client_limited(request: Request) -> None:
+        address = request.client.host if request.client else "unknown"
+        await limited(lambda: limiter.client(address, _now()))
 
-    @router.post("/chats", status_code=201, summary="A customer starts a chat (anonymous)")
+    async def customer_chat_limited(chat_id: Annotated[str, Depends(customer_chat)]) -> str:
+        await limited(lambda: limiter.chat(chat_id, _now()))
+        return chat_id
+
+    CustomerChat = Annotated[str, Depends(customer_chat)]
+    CustomerWrite = Annotated[str, Depends(customer_chat_limited)]
+    by_client = [Depends(client_limited)]
+
+    @router.post(
+        "/chats",
+        status_code=201,
+        summary="A customer starts a chat (anonymous)",
+        dependencies=by_client,
+        responses=REFUSALS,
+    )
     async def start(body: StartBody | None = None) -> ChatTicket:
         session_id = body.session_id if body else None
         chat = await chats.start(conversations, session_id, _now())
@@ -124,7 +144,9 @@ def widget_router(
         "/invitation",
         summary="The chat an operator opened for this shop session, if any",
         response_model=ChatTicket,
+        dependencies=by_client,
         responses={
+            429: REFUSALS[429],
             204: {"description": "no open proactive chat for this session (yet)"},
             403: {"description": "not a session token the shop issued: the reason"},
         },
@@ -156,10 +178,9 @@ def widget_router(
         "/messages",
         status_code=201,
         summary="Write to the operator",
-        dependencies=[sized],
         responses=REFUSALS,
     )
-    async def write(chat_id: CustomerChat, body: MessageBody) -> MessageView:
+    async def write(chat_id: CustomerWrite, body: MessageBody) -> MessageView:
         sent = await answer(
             lambda: chats.send(
                 conversations, chat_id, ChatParty.CUSTOMER, body.text, body.message_id, None, _now()
@@ -168,14 +189,14 @@ def widget_router(
         return message_view(sent)
 
     @router.post("/end", summary="The customer ends the chat", responses=REFUSALS)
-    async def end(chat_id: CustomerChat) -> ChatView:
+    async def end(chat_id: CustomerWrite) -> ChatView:
         ended = await answer(
             lambda: chats.end(conversations, chat_id, ChatParty.CUSTOMER, None, _now())
         )
         return chat_view(ended)
 
     @router.post("/csat", summary="The customer's satisfaction answer, once", responses=REFUSALS)
-    async def csat(chat_id: CustomerChat, body: CsatBody) -> ChatView:
+    async def csat(chat_id: CustomerWrite, body: CsatBody) -> ChatView:
         rated = await answer(
             lambda: chats.rate(conversations, chat_id, body.score, body.comment, _now())
         )
@@ -207,20 +228,20 @@ async def answer(step: Callable[[], Awaitable[T]]) -> T:
         raise HTTPException(422, str(error)) from None
 
 
-def body_limit(max_chars: int) -> Callable[[Request], None]:
-    """Refuses (413) a body declaring more bytes than the longest message could take (four
-    bytes a character, and room for the JSON around it). FastAPI has read the body by then:
-    this tells the sender why, it does not spare the memory."""
-    limit = max_chars * 4 + 1024
+async def limited(check: Callable[[], Awaitable[None]]) -> None:
+    try:
+        await check()
+    except RateLimited as refused:
+        raise HTTPException(
+            429, str(refused), headers={"Retry-After": str(refused.retry_after)}
+        ) from None
 
-    def check(request: Request) -> None:
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise HTTPException(
-                413, f"a message body holds at most {limit} bytes; this one declares {declared}"
-            )
 
-    return check
+def body_limit(conversations: Conversations) -> int:
+    """The most bytes a message's body may take: twelve a character, the most one takes
+    however it is written (an emoji as `\\ud83d\\ude00` in JSON, `%F0%9F%98%80` in a form),
+    and room for the rest of the body."""
+    return conversations.max_chars * 12 + 1024
 
 
 def _now() -> datetime:

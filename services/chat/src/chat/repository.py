@@ -27,6 +27,7 @@ from chat.chat_events import Published
 from chat.conversation import Chat, ChatState, Message
 from chat.presence import Operator, Presence
 from chat.queue import STRATEGIC_RANK, ContactRequest, State
+from chat.rate_limit import Bucket, Rate, Verdict, take
 
 # A move: the request as stored -> the request after it and the event it publishes. It runs
 # under the row lock and may raise `queue.Refused`, which leaves everything as it was.
@@ -362,6 +363,40 @@ async def _apply(
     if audit is not None:
         await record_on(connection, audit.on(chat.chat_id))
     return after, message
+
+
+class PostgresBuckets:
+    """The rate limits' token buckets, one row each, taken under the row's lock: two instances
+    counting one client's calls at once are serialised."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def take(self, key: str, rate: Rate, now: datetime) -> Verdict:
+        async with self._database.transaction() as connection:
+            row = await connection.fetchrow(  # a new bucket is full; a known one is locked
+                "INSERT INTO rate_buckets (bucket, tokens, at) VALUES ($1, $2, $3) "
+                "ON CONFLICT (bucket) DO UPDATE SET bucket = EXCLUDED.bucket "
+                "RETURNING tokens, at, xmax = 0 AS created",
+                key,
+                float(rate.burst),
+                now,
+            )
+            known = None if row["created"] else Bucket(row["tokens"], row["at"])
+            after, verdict = take(known, rate, now)
+            await connection.execute(
+                "UPDATE rate_buckets SET tokens = $2, at = $3 WHERE bucket = $1",
+                key,
+                after.tokens,
+                after.at,
+            )
+        return verdict
+
+    async def forget_idle(self, before: datetime) -> int:
+        """Drop buckets untouched since `before` (full again by then: nothing is lost)."""
+        async with self._database.connection() as connection:
+            status = await connection.execute("DELETE FROM rate_buckets WHERE at < $1", before)
+        return int(status.split()[-1])
 
 
 def _chat(row: Any) -> Chat:

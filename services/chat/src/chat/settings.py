@@ -74,6 +74,20 @@ class Settings(ServiceSettings):
     shop_session_hours: float = Field(
         24.0, gt=0, description="How long a shop's signed session token stays valid."
     )
+    customer_messages_per_minute: float = Field(
+        30.0, gt=0, description="A chat's customer writes (messages, end, rating) a minute."
+    )
+    customer_messages_burst: int = Field(
+        10, ge=1, description="How many customer writes a chat may send at once."
+    )
+    public_calls_per_minute: float = Field(
+        60.0,
+        gt=0,
+        description="The widget's public calls (start, invitation) a minute per client address.",
+    )
+    public_calls_burst: int = Field(
+        20, ge=1, description="How many public calls a client address may make at once."
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> "Settings":

@@ -46,7 +46,13 @@ def anna() -> dict[str, str]:
 
 @pytest.fixture
 async def client(service_env: dict[str, str]) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(**service_env, **ISSUER.env(), message_max_chars=50)  # type: ignore[arg-type]
+    settings = Settings(
+        **service_env,  # type: ignore[arg-type]
+        **ISSUER.env(),
+        message_max_chars=50,
+        customer_messages_burst=100,  # the rate limits have their own test (test_bad_input)
+        public_calls_burst=100,
+    )
     application: FastAPI = create_app(settings)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
@@ -301,7 +307,7 @@ async def test_bad_messages_and_tokens_are_refused_with_the_reason(
 
     too_long = await client.post("/v1/widget/messages", json={"text": "x" * 51}, headers=customer)
     empty = await client.post("/v1/widget/messages", json={"text": "   "}, headers=customer)
-    huge = await client.post("/v1/widget/messages", json={"text": "x" * 5000}, headers=customer)
+    huge = await client.post("/v1/widget/messages", json={"text": "x" * 2000}, headers=customer)
     forged = await client.get("/v1/widget/messages", headers={"Authorization": "Chat not-a-token"})
     bearer = await client.get("/v1/widget/messages", headers=anna())
     no_chat = await client.post("/v1/chats/nope/messages", json={"text": "hi"}, headers=anna())
@@ -312,7 +318,7 @@ async def test_bad_messages_and_tokens_are_refused_with_the_reason(
     )
     assert (empty.status_code, empty.json()["detail"]) == (422, "a message needs some text")
     assert huge.status_code == 413
-    assert huge.json()["detail"].startswith("a message body holds at most 1224 bytes")
+    assert huge.json()["detail"].startswith("a message body holds at most 1624 bytes")
     assert (forged.status_code, forged.json()["detail"]) == (
         401,
         "this is not a chat token of ours",

@@ -12,7 +12,8 @@ from fastapi.responses import HTMLResponse
 from cc_runtime import CurrentPrincipal, WriteBy
 from cc_schemas import ChatParty
 from chat import chats
-from chat.chat_api import reader_of
+from chat.body_limit import capped_route
+from chat.chat_api import body_limit, reader_of
 from chat.chats import ChatNotFound, Conversations
 from chat.console.chat_view import chat_item, chat_panel, message_line
 from chat.console.messages import MESSAGES
@@ -33,7 +34,11 @@ class Refusal(Exception):
 
 
 def console_chats_router(conversations: Conversations, settings: Settings) -> APIRouter:
-    router = APIRouter(prefix="/console/chats", tags=["console"])
+    router = APIRouter(  # message bodies over the limit are refused unread (413)
+        prefix="/console/chats",
+        tags=["console"],
+        route_class=capped_route(body_limit(conversations)),
+    )
     repository = conversations.chats
 
     @router.get("", response_class=HTMLResponse, summary="The operator's chats, as HTML")
