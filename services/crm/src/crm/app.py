@@ -2,7 +2,9 @@
 subscribers, HTTP app. Reads customer-events, order-events, ticket-opened, ticket-closed,
 call-events, chat-events; writes contact-identifications, and through its outbox
 customer-events (customer.erased), order-commands (operators' requests on orders) and
-interactions (every contact, at each change)."""
+interactions (every contact, at each change) and cases (their lifecycle)."""
+
+from datetime import timedelta
 
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
@@ -11,6 +13,7 @@ from cc_runtime import PostgresAuditTrail, ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
     CALL_EVENTS,
+    CASES,
     CHAT_EVENTS,
     CONTACT_IDENTIFICATIONS,
     CUSTOMER_EVENTS,
@@ -25,6 +28,9 @@ from cc_schemas import (
 )
 from crm.access import ACCESS
 from crm.api import customer_routes, order_routes, personal_data_routes, search_routes
+from crm.case_api import case_routes
+from crm.case_repository import PostgresCases
+from crm.cases import ProposalRule
 from crm.handlers import Publish, Recognition
 from crm.interaction_api import interaction_routes
 from crm.interaction_repository import PostgresInteractions
@@ -87,7 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             CALL_EVENTS,
             CHAT_EVENTS,
         ],
-        produces=[CONTACT_IDENTIFICATIONS, CUSTOMER_EVENTS, ORDER_COMMANDS, INTERACTIONS],
+        produces=[CONTACT_IDENTIFICATIONS, CUSTOMER_EVENTS, ORDER_COMMANDS, INTERACTIONS, CASES],
         routers=[
             customer_routes(
                 settings,
@@ -99,6 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             personal_data_routes(erasures, trail, relay.wake),
             order_routes(PostgresOrderRequests(infra.postgres), relay.wake),
             interaction_routes(interactions),
+            case_routes(
+                PostgresCases(infra.postgres, relay.wake),
+                interactions,
+                ProposalRule(window=timedelta(days=settings.case_window_days)),
+            ),
             search_routes(
                 PostgresCustomerSearch(infra.postgres), recognition, settings.default_region
             ),

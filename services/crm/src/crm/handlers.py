@@ -66,7 +66,15 @@ from crm.repository import (
 )
 from crm.strategic import StrategicRule
 from crm.summary import summary_of, window
-from crm.views import ContactPage, ContactView, Customer360, OrderView, PhoneView, cursor_of
+from crm.views import (
+    ContactPage,
+    ContactView,
+    Customer360,
+    OpenCaseView,
+    OrderView,
+    PhoneView,
+    cursor_of,
+)
 
 log = logging.getLogger(__name__)
 SOURCE = "crm"
@@ -376,6 +384,8 @@ class HistoryReader(Protocol):
 
     async def orders_in_progress(self, customer_id: str) -> list[dict[str, Any]]: ...
 
+    async def open_cases(self, customer_id: str) -> list[dict[str, Any]]: ...
+
 
 async def customer_360(
     customer_id: str,
@@ -413,6 +423,7 @@ async def customer_360(
         possible_duplicates=(await customers.duplicates_of([customer_id])).get(customer_id, []),
         open_claims=summary.open_claims,
         orders_in_progress=[OrderView(**o) for o in await history.orders_in_progress(customer_id)],
+        open_cases=[OpenCaseView(**c) for c in await history.open_cases(customer_id)],
         contacts=ContactPage(
             contacts=[ContactView(**c) for c in contacts[:limit]],
             next_cursor=cursor_of(contacts[limit - 1]) if more else None,

@@ -1,7 +1,8 @@
-"""crm's PostgreSQL tables and every query on them: customers with their phones, e-mails and
+"""crm's PostgreSQL tables and their queries: customers with their phones, e-mails and
 handles (from customer-events and bulk imports), the lookups recognition makes, orders
-(order-events), claims (ticket-opened / ticket-closed), contacts (call-events), the summary
-an operator sees first, and the audit of a competence set (in its transaction)."""
+(order-events), claims (ticket-opened / ticket-closed), a customer's contacts and open cases as
+the 360 reads them, the summary an operator sees first, and the audit of a competence set (in
+its transaction). Contacts' and cases' writes: interaction_repository, case_repository."""
 
 from __future__ import annotations
 
@@ -491,6 +492,14 @@ ORDERS_IN_PROGRESS = """
 """
 
 
+OPEN_CASES = """
+    SELECT case_id, title, reason, order_id, product, opened_at, last_contact_at, version,
+           (SELECT count(*) FROM contacts c WHERE c.case_id = cases.case_id) AS contacts
+    FROM cases WHERE customer_id = $1 AND state = 'open'
+    ORDER BY last_contact_at DESC LIMIT 50
+"""
+
+
 class PostgresContacts:
     """A customer's contacts as the 360 reads them (their writes: interaction_repository)."""
 
@@ -509,6 +518,11 @@ class PostgresContacts:
             rows = await connection.fetch(ORDERS_IN_PROGRESS, customer_id, list(IN_PROGRESS))
         return [dict(row) for row in rows]
 
+    async def open_cases(self, customer_id: str) -> list[dict[str, Any]]:
+        async with self.database.connection() as connection:
+            rows = await connection.fetch(OPEN_CASES, customer_id)
+        return [dict(row) for row in rows]
+
 
 # GDPR: what crm holds of one customer, table by table (the export), and the erasure.
 EXPORT = {
@@ -523,6 +537,8 @@ EXPORT = {
         ("order_requests", "order_id IN (SELECT order_id FROM orders WHERE customer_id = $1)"),
         ("claims", "customer_id = $1"),
         ("contacts", "customer_id = $1"),
+        ("cases", "customer_id = $1"),
+        ("case_history", "case_id IN (SELECT case_id FROM cases WHERE customer_id = $1)"),
         ("audit", "target = $1"),
     )
 }
@@ -553,6 +569,12 @@ PSEUDONYMISE_ORDERS = """
     WHERE customer_id = $1
 """
 PSEUDONYMISE_CLAIMS = "UPDATE claims SET customer_id = $2 WHERE customer_id = $1"
+# A case's words (title, problem, resolution) are about the customer: the case stays counted,
+# its words go (and with them its place in the full-text search and the FAQ miner's reading).
+PSEUDONYMISE_CASES = """
+    UPDATE cases SET customer_id = $2, title = '[erased]', problem = NULL, resolution = NULL
+    WHERE customer_id = $1
+"""
 # What operators asked of their orders may hold an address or their words about the customer.
 ERASE_ORDER_REQUESTS = """
     UPDATE order_requests SET reason = '[erased]', detail = '{}'::jsonb
@@ -639,6 +661,7 @@ async def _erase_on(connection: Any, customer_id: str, erasure: Erasure) -> Eras
     contacts = await connection.execute(PSEUDONYMISE_CONTACTS, customer_id, pseudonym)
     orders = await connection.execute(PSEUDONYMISE_ORDERS, customer_id, pseudonym)
     claims = await connection.execute(PSEUDONYMISE_CLAIMS, customer_id, pseudonym)
+    await connection.execute(PSEUDONYMISE_CASES, customer_id, pseudonym)
     await connection.execute(RECORD_ERASURE, customer_id, erasure.at, erasure.reason)
     return Erased(
         customer_id,

@@ -32,6 +32,14 @@ class Settings(ServiceSettings):
         1000, ge=0, description="Rejected rows an import's report lists (all are counted)."
     )
 
+    case_window_days: float = Field(
+        14,
+        gt=0,
+        le=365,
+        description="How long after an open case's last contact a new contact of the same "
+        "customer may still be proposed for it.",
+    )
+
     @field_validator("default_region")
     @classmethod
     def _known_region(cls, region: str) -> str:

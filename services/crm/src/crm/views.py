@@ -123,6 +123,18 @@ class AttachBody(BaseModel):
     customer_id: str = Field(min_length=1, max_length=100)
 
 
+class OpenCaseView(BaseModel):
+    case_id: str
+    title: str
+    reason: str | None
+    order_id: str | None
+    product: str | None
+    opened_at: dt.datetime
+    last_contact_at: dt.datetime
+    contacts: int
+    version: int
+
+
 class ContactPage(BaseModel):
     contacts: list[ContactView]
     next_cursor: str | None = Field(description="Pass as `cursor` for older contacts.")
@@ -146,6 +158,7 @@ class Customer360(BaseModel):
     possible_duplicates: list[str] = Field(description="Customers sharing a phone or e-mail.")
     open_claims: int
     orders_in_progress: list[OrderView]
+    open_cases: list[OpenCaseView] = Field(description="Latest contact first.")
     contacts: ContactPage
     updated_at: dt.datetime
     source: str

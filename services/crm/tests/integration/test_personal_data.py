@@ -142,6 +142,8 @@ async def test_an_export_holds_every_row_of_every_table_about_the_customer(
     tables = exported["tables"]
     assert sorted(tables) == [
         "audit",
+        "case_history",
+        "cases",
         "claims",
         "contacts",
         "customer_emails",
