@@ -7,7 +7,7 @@ the claims handed to them and decide on them, but neither open nor close them (t
 centre owns the customer); supervisors, who are operators too, also merge and read reports."""
 
 from cc_runtime import BACK_OFFICE, OPERATOR, SUPERVISOR, Access, requires
-from cc_runtime.access import SIGNED_LINK
+from cc_runtime.access import PUBLIC, SIGNED_LINK
 
 WORKERS = requires(OPERATOR, BACK_OFFICE)
 
@@ -36,4 +36,15 @@ ACCESS: dict[str, Access] = {
     "POST /v1/tickets/{ticket_id}/attachments": WORKERS,
     "GET /v1/tickets/{ticket_id}/attachments": WORKERS,
     "GET /v1/tickets/{ticket_id}/attachments/{attachment_id}": WORKERS,
+    # The back-office screen: its page and static files hold no data (the page is where one
+    # signs in); its fragments call the routes above with the caller's token.
+    "GET /v1/me": WORKERS,
+    "GET /console": PUBLIC,
+    "GET /console/static/{name}": PUBLIC,
+    "GET /console/queue": WORKERS,
+    "GET /console/search": WORKERS,
+    "GET /console/tickets/{ticket_id}": WORKERS,
+    "POST /console/tickets/{ticket_id}/assign": WORKERS,
+    "POST /console/tickets/{ticket_id}/warranty-check": WORKERS,
+    "POST /console/tickets/{ticket_id}/resolve": WORKERS,
 }

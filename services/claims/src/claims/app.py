@@ -32,6 +32,7 @@ from claims.access import ACCESS
 from claims.api import attachment_routes, ticket_routes, warranty_routes
 from claims.availability import Availability, NoLookup, ShopAvailability
 from claims.business_time import BusinessCalendar, parse_hours, public_holidays
+from claims.console import console_router, me_router
 from claims.customer.links import LinkSigner
 from claims.customer.page import customer_page_routes
 from claims.domain import Rules
@@ -144,6 +145,8 @@ def create_app(
             warranty_routes(claims, warranty, purchases),
             attachment_routes(claims, attachments, blobs, settings.attachment_max_bytes),
             customer_page_routes(claims, tickets, links, (attachments, blobs)),
+            console_router(settings),
+            me_router(),
         ],
         migrations="claims",
         resources=[relay.running, lambda: sla_watcher(claims, settings.sla_check_seconds)],

@@ -43,6 +43,9 @@ class Settings(ServiceSettings):
     sla_check_seconds: float = Field(
         30.0, gt=0, description="How often the SLA watcher looks for deadlines near or missed."
     )
+    console_poll_seconds: float = Field(
+        15.0, gt=0, description="How often the back-office screen refreshes its queue."
+    )
     warranty_months: int = Field(
         24, ge=1, le=120, description="Warranty from delivery (24 months: Italy's guarantee)."
     )
