@@ -99,7 +99,7 @@ def test_an_operator_signed_in_at_the_provider_is_known_to_the_service(
         ["operator"],
         "customer-care",
     )
-    assert (body["extension"], body["pbx_agent_ids"], body["seat_limit"]) == (
+    assert (body["extension"], body["pbx_agent_ids"], body["chat_seat_limit"]) == (
         "1127",
         ["PJSIP/1127", "Agent/1127"],
         3,

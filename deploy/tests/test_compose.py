@@ -266,3 +266,20 @@ def test_prometheus_scrapes_every_service_with_the_realms_prometheus_client() ->
         assert oauth2["client_id"] == "prometheus", name
         assert oauth2["client_secret"] == clients["prometheus"]["secret"], name
         assert urlsplit(oauth2["token_url"]).netloc == "keycloak:8080", name
+
+
+def test_telephony_ingest_reads_its_people_from_the_compose_keycloak_with_a_view_users_client(
+    compose: dict[str, Any],
+) -> None:
+    environment = compose["services"]["telephony-ingest"]["environment"]
+    realm = _realm()
+    clients = {c["clientId"]: c for c in realm["clients"]}
+    client = clients[environment["TELEPHONY_INGEST_PEOPLE_KEYCLOAK_CLIENT_ID"]]
+    [account] = [u for u in realm["users"] if u.get("serviceAccountClientId") == client["clientId"]]
+    secret = environment["TELEPHONY_INGEST_PEOPLE_KEYCLOAK_CLIENT_SECRET"]
+
+    assert client["serviceAccountsEnabled"] is True
+    assert account["clientRoles"] == {"realm-management": ["view-users"]}
+    assert secret == client["secret"]  # the default compose interpolates
+    realm_url = urlsplit(environment["TELEPHONY_INGEST_PEOPLE_KEYCLOAK_REALM_URL"])
+    assert (realm_url.netloc, realm_url.path) == ("keycloak:8080", f"/realms/{realm['realm']}")

@@ -86,6 +86,16 @@ class CallEvent(Event):
         ),
         examples=["Local/1127@callback-agent", "PJSIP/1001"],
     )
+    pbx_agent: Name | None = Field(
+        default=None,
+        description=(
+            "The agent's identity on the PBX (from `interface`), when `agent` names the person "
+            "by their sign-in subject (one identity per person); null when `agent` is itself "
+            "the PBX identity (a person telephony-ingest's directory does not know) or the "
+            "event names no agent."
+        ),
+        examples=["1127"],
+    )
 
 
 class CallOffered(CallEvent):
@@ -104,7 +114,10 @@ class CallRinging(CallEvent):
     """An agent's phone rings for the call (AgentCalled)."""
 
     event_type: Literal["call.ringing"] = "call.ringing"
-    agent: Id = Field(description="Agent or queue member name.", examples=["PJSIP/1001"])
+    agent: Id = Field(
+        description="The person's sign-in subject, else the agent's PBX identity.",
+        examples=["8d0e6c1a-4f1e-4c7b-9a51-3f0b2d7e1127", "1127"],
+    )
 
 
 class CallRingNoAnswer(CallEvent):

@@ -20,9 +20,11 @@ PEOPLE = (OPERATOR, SUPERVISOR, BACK_OFFICE, ADMIN)
 IMPLIES: Mapping[str, frozenset[str]] = {SUPERVISOR: frozenset({OPERATOR})}
 
 # Token claims that carry the identity's attributes (Keycloak's protocol mappers put the user
-# attributes there; another provider has to emit the same names).
+# attributes there; another provider has to emit the same names). Each is optional: a person
+# without one gets the Principal's default (no values, or None where the service decides, as
+# chat does for the seat limit with CHAT_SEAT_LIMIT).
 LIST_ATTRIBUTES = ("skills", "languages", "pbx_agent_ids")
-TEXT_ATTRIBUTES = ("team", "extension", "seat_limit")
+TEXT_ATTRIBUTES = ("team", "extension", "chat_seat_limit")
 
 
 def effective_roles(granted: Iterable[str]) -> frozenset[str]:
@@ -87,9 +89,11 @@ class Principal:
         return self.attribute("extension")
 
     @property
-    def seat_limit(self) -> int | None:
-        value = self.attribute("seat_limit")
-        return int(value) if value is not None and value.isdigit() else None
+    def chat_seat_limit(self) -> int | None:
+        """Chats the person takes at once; None when the identity does not say (or says
+        something that is not a whole number): the service's default applies."""
+        value = (self.attribute("chat_seat_limit") or "").strip()
+        return int(value) if value.isascii() and value.isdigit() else None
 
 
 def principal_from_claims(claims: Mapping[str, Any], roles_claim: str) -> Principal:

@@ -40,7 +40,7 @@ async def test_a_keycloak_shaped_token_gives_the_subject_roles_and_attributes() 
         team="customer-care",
         skills=["orders", "returns"],
         languages=["it", "en"],
-        seat_limit="3",
+        chat_seat_limit=3,
         extension="1127",
         pbx_agent_ids=["PJSIP/1127", "Agent/1127"],
         azp="console",
@@ -59,9 +59,28 @@ async def test_a_keycloak_shaped_token_gives_the_subject_roles_and_attributes() 
     )
     assert principal.skills == ("orders", "returns")
     assert principal.languages == ("it", "en")
-    assert principal.seat_limit == 3
+    assert principal.chat_seat_limit == 3
     assert principal.extension == "1127"
     assert principal.pbx_agent_ids == ("PJSIP/1127", "Agent/1127")
+
+
+async def test_a_person_without_attributes_gets_no_values() -> None:
+    principal = await verifier().verify(ISSUER.token(["operator"], chat_seat_limit="three"))
+
+    assert (principal.team, principal.extension, principal.chat_seat_limit) == (None, None, None)
+    assert (principal.skills, principal.languages, principal.pbx_agent_ids) == ((), (), ())
+
+
+async def test_attributes_written_as_text_are_read_alike() -> None:
+    token = ISSUER.token(["operator"], chat_seat_limit="4", skills="orders", extension=1127)
+
+    principal = await verifier().verify(token)
+
+    assert (principal.chat_seat_limit, principal.skills, principal.extension) == (
+        4,
+        ("orders",),
+        "1127",
+    )
 
 
 async def test_admin_and_back_office_grant_only_themselves() -> None:

@@ -34,7 +34,9 @@ class Me(BaseModel):
     team: str | None
     skills: list[str]
     languages: list[str]
-    seat_limit: int | None = Field(description="Chats the operator takes at once")
+    chat_seat_limit: int | None = Field(
+        description="Chats the operator takes at once; null: the service's CHAT_SEAT_LIMIT"
+    )
     extension: str | None
     pbx_agent_ids: list[str]
 
@@ -52,7 +54,7 @@ def me_router() -> APIRouter:
             team=caller.team,
             skills=list(caller.skills),
             languages=list(caller.languages),
-            seat_limit=caller.seat_limit,
+            chat_seat_limit=caller.chat_seat_limit,
             extension=caller.extension,
             pbx_agent_ids=list(caller.pbx_agent_ids),
         )

@@ -50,7 +50,7 @@ def presence_router(seats: Seats) -> APIRouter:
     async def say(body: PresenceBody, caller: CurrentPrincipal) -> OperatorView:
         now = datetime.now(UTC)
         operator = await assignment.heartbeat(
-            seats, caller.subject, body.status, caller.seat_limit, caller.team, now
+            seats, caller.subject, body.status, caller.chat_seat_limit, caller.team, now
         )
         return operator_view(operator, seats, now)
 

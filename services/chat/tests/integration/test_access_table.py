@@ -59,7 +59,7 @@ def test_me_is_the_signed_in_operator_with_the_attributes_of_the_identity(
         team="customer-care",
         skills=["orders", "returns"],
         languages=["it", "en"],
-        seat_limit="3",
+        chat_seat_limit=3,
         extension="1127",
         pbx_agent_ids=["PJSIP/1127", "Agent/1127"],
     )
@@ -74,7 +74,7 @@ def test_me_is_the_signed_in_operator_with_the_attributes_of_the_identity(
         "team": "customer-care",
         "skills": ["orders", "returns"],
         "languages": ["it", "en"],
-        "seat_limit": 3,
+        "chat_seat_limit": 3,
         "extension": "1127",
         "pbx_agent_ids": ["PJSIP/1127", "Agent/1127"],
     }

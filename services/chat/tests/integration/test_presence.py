@@ -85,9 +85,9 @@ async def start_chat(client: httpx.AsyncClient) -> str:
 async def test_waiting_chats_go_to_online_operators_with_free_seats_fewest_chats_first(
     client: httpx.AsyncClient, servers: Servers, namespace: str
 ) -> None:
-    anna = operator("anna-sub")  # no seat_limit in her token: the setting's 1
-    marco = operator("marco-sub", seat_limit="2")
-    away = operator("away-sub", seat_limit="5")
+    anna = operator("anna-sub")  # no chat_seat_limit in her token: the setting's 1
+    marco = operator("marco-sub", chat_seat_limit=2)
+    away = operator("away-sub", chat_seat_limit=5)
     assert (await say(client, anna, "online"))["seat_limit"] == 1
     assert (await say(client, marco, "online"))["seat_limit"] == 2
     await say(client, away, "away")

@@ -22,13 +22,15 @@ from telephony_ingest.access import ACCESS
 from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.ami import AmiSource, Backoff, manager_config
 from telephony_ingest.api import import_router, webhook_door, webhook_router
+from telephony_ingest.directory import KeycloakDirectory, NoDirectory, StaticDirectory
 from telephony_ingest.follower import QueueLogFollower
 from telephony_ingest.handlers import WEBHOOK, LineContext, QueueLogLines, import_for
 from telephony_ingest.housekeeping import housekeep
 from telephony_ingest.metrics import IngestMetrics
+from telephony_ingest.naming import PersonNamingSink
 from telephony_ingest.repository import PostgresRepository
 from telephony_ingest.settings import Settings
-from telephony_ingest.sink import KafkaEventSink
+from telephony_ingest.sink import EventSink, KafkaEventSink
 from telephony_ingest.webhook import WebhookEvents
 
 DESCRIPTION = (
@@ -44,6 +46,23 @@ def line_context(settings: Settings) -> LineContext:
         checkpoint_lines=settings.import_checkpoint_lines,
         identities=AgentIdentities(settings.agent_aliases),
     )
+
+
+def people_directory(
+    settings: Settings, identities: AgentIdentities
+) -> StaticDirectory | KeycloakDirectory | NoDirectory:
+    """The directory the settings name: Keycloak's users, a static file, or none."""
+    if settings.people_keycloak_client_id:
+        return KeycloakDirectory(
+            settings.people_keycloak_realm_url or settings.oidc_issuer,
+            settings.people_keycloak_client_id,
+            settings.people_keycloak_client_secret.get_secret_value(),
+            identities,
+            settings.people_refresh_seconds,
+        )
+    if settings.people_file is not None:
+        return StaticDirectory(settings.people_file, identities)
+    return NoDirectory()
 
 
 async def _cancel(task: "asyncio.Task[None]") -> None:
@@ -73,7 +92,7 @@ async def database_unavailable(request: Request, error: Exception) -> Response:
 
 
 def ami_source(
-    settings: Settings, sink: KafkaEventSink, metrics: IngestMetrics, identities: AgentIdentities
+    settings: Settings, sink: EventSink, metrics: IngestMetrics, identities: AgentIdentities
 ) -> AmiSource | None:
     if settings.ami_host is None:
         return None
@@ -102,7 +121,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     metrics = IngestMetrics(infra.registry)
     sink = KafkaEventSink(settings, metrics)
     repository = PostgresRepository(infra.postgres)
-    lines = QueueLogLines(sink, metrics, line_context(settings))
+    context = line_context(settings)
+    # One identity map for the three sources: an agent is named alike whichever reports them.
+    identities = context.identities
+    directory = people_directory(settings, identities)
+    named = PersonNamingSink(sink, directory)
+    lines = QueueLogLines(named, metrics, context)
     trail = PostgresAuditTrail(infra.postgres)
     import_file = partial(import_for, lines=lines, ledger=repository, trail=trail)
     retention = timedelta(days=settings.ledger_retention_days)
@@ -114,9 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings.follow_path, lines, repository, settings.follow_poll_seconds
         )
         background.append(follower.run)
-    # One identity map for the three sources: an agent is named alike whichever reports them.
-    identities = lines.context.identities
-    ami = ami_source(settings, sink, metrics, identities)
+    if isinstance(directory, KeycloakDirectory):
+        background.append(directory.run)
+    ami = ami_source(settings, named, metrics, identities)
 
     @asynccontextmanager
     async def sources() -> AsyncIterator[None]:
@@ -125,6 +149,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         async with AsyncExitStack() as stack:
             await sink.start()
             stack.push_async_callback(sink.stop)
+            if isinstance(directory, KeycloakDirectory):
+                # Read once before the sources start (a failure is logged, not fatal); its
+                # `run` keeps it fresh in the background.
+                await directory.refresh()
             if ami is not None:
                 await ami.start()
                 stack.push_async_callback(ami.stop)
@@ -143,10 +171,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         produces=[CALL_EVENTS, AGENT_EVENTS, dlq(CALL_EVENTS)],
         routers=[
             webhook_router(
-                sink,
+                named,
                 settings,
                 webhook_door(settings, repository, metrics),
-                WebhookEvents(settings.default_region, identities),
+                WebhookEvents(settings.default_region, identities, directory),
             ),
             import_router(import_file, settings),
         ],

@@ -12,9 +12,11 @@ from cc_runtime import ensure_topics
 from cc_runtime.migrations import migrate, package_migrations
 from cc_runtime.postgres import Database
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, dlq
-from telephony_ingest.app import line_context
+from telephony_ingest.app import line_context, people_directory
+from telephony_ingest.directory import KeycloakDirectory
 from telephony_ingest.handlers import ImportReport, QueueLogLines, import_queue_log
 from telephony_ingest.metrics import IngestMetrics
+from telephony_ingest.naming import PersonNamingSink
 from telephony_ingest.repository import PostgresRepository
 from telephony_ingest.settings import Settings
 from telephony_ingest.sink import KafkaEventSink
@@ -49,7 +51,11 @@ async def import_queue_log_files(
     database = await open_database(settings)
     await sink.start()
     try:
-        lines = QueueLogLines(sink, metrics, line_context(settings))
+        context = line_context(settings)
+        directory = people_directory(settings, context.identities)
+        if isinstance(directory, KeycloakDirectory):
+            await directory.refresh()
+        lines = QueueLogLines(PersonNamingSink(sink, directory), metrics, context)
         repository = PostgresRepository(database)
         reports = []
         for path in paths:

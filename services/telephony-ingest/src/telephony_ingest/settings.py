@@ -32,6 +32,27 @@ class Settings(ServiceSettings):
         'extension (JSON: {"SIP/mario-desk": "1127"}); see agent_identity',
     )
 
+    people_file: Path | None = Field(
+        None,
+        description="Whose each PBX agent is, for deployments without Keycloak: a JSON list of "
+        '{"subject", "extension", "pbx_agent_ids"} (see directory.StaticDirectory)',
+    )
+    people_keycloak_client_id: str | None = Field(
+        None,
+        description="A client whose service account holds realm-management's view-users: "
+        "when set, whose each PBX agent is is read from Keycloak's users (their extension and "
+        "pbx_agent_ids attributes)",
+    )
+    people_keycloak_client_secret: SecretStr = SecretStr("")
+    people_keycloak_realm_url: str | None = Field(
+        None,
+        description="The realm's URL as this service reaches it (compose: the keycloak "
+        "container); empty: CC_OIDC_ISSUER",
+    )
+    people_refresh_seconds: float = Field(
+        60.0, gt=0, description="How often Keycloak's users are read again (in the background)"
+    )
+
     webhook_secret: SecretStr = SecretStr(PLACEHOLDER_SECRET)
     webhook_tolerance_seconds: int = Field(300, ge=1)
     webhook_max_batch: int = Field(1000, ge=1)
@@ -86,6 +107,15 @@ class Settings(ServiceSettings):
     @property
     def webhook_max_body_bytes(self) -> int:
         return self.max_message_bytes - RECORD_MARGIN_BYTES
+
+    @model_validator(mode="after")
+    def _one_people_directory(self) -> "Settings":
+        if self.people_file is not None and self.people_keycloak_client_id:
+            raise ValueError(
+                "TELEPHONY_INGEST_PEOPLE_FILE and TELEPHONY_INGEST_PEOPLE_KEYCLOAK_CLIENT_ID "
+                "are two directories of people: set one"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_secrets(self) -> "Settings":

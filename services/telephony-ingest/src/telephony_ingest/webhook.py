@@ -4,13 +4,16 @@ The PBX middleware sends events in the contract's shape, but its numbers and age
 own: caller numbers are normalised here exactly as the other sources' are (`phone`, the
 configured region: E.164, withheld, invalid; whatever `e164` the middleware claimed is
 recomputed from `number_raw`), and agent names are mapped to the agent's identity
-(`agent_identity`), the name as sent kept in `interface` unless the middleware gave one.
+(`agent_identity`), the name as sent kept in `interface` unless the middleware gave one, then
+to the person whose PBX agent it is (`people`), the PBX identity kept in `pbx_agent`.
 """
 
 from typing import Any, TypeVar
 
 from cc_schemas import Caller, Event
 from telephony_ingest.agent_identity import AgentIdentities
+from telephony_ingest.directory import NoDirectory, PeopleDirectory
+from telephony_ingest.people import named_by_person
 from telephony_ingest.phone import normalise_caller
 
 E = TypeVar("E", bound=Event)
@@ -18,9 +21,12 @@ AGENT_FIELDS = ("agent", "agent_id")  # call events name the agent `agent`, agen
 
 
 class WebhookEvents:
-    def __init__(self, region: str, identities: AgentIdentities) -> None:
+    def __init__(
+        self, region: str, identities: AgentIdentities, directory: PeopleDirectory | None = None
+    ) -> None:
         self.region = region
         self.identities = identities
+        self.directory = directory or NoDirectory()
 
     def normalised(self, event: E) -> E:
         """The event with its numbers normalised and its agent named by identity; validated
@@ -35,9 +41,10 @@ class WebhookEvents:
                 changes[name] = self.identities.identity(given)
                 if "interface" in type(event).model_fields:
                     changes["interface"] = getattr(event, "interface", None) or given
-        if not changes:
-            return event
-        return type(event).model_validate({**dict(event), **changes})
+        if changes:
+            event = type(event).model_validate({**dict(event), **changes})
+        # The person, so that the answer names whom the event will name.
+        return named_by_person(event, self.directory.people())
 
     def caller(self, caller: Caller) -> Caller:
         # A middleware that sends only the E.164 form still has its number read.

@@ -29,7 +29,7 @@ def console_presence_router(seats: Seats) -> APIRouter:
     ) -> HTMLResponse:
         now = datetime.now(UTC)
         operator = await assignment.heartbeat(
-            seats, caller.subject, status, caller.seat_limit, caller.team, now
+            seats, caller.subject, status, caller.chat_seat_limit, caller.team, now
         )
         return html(
             "presence.html",
