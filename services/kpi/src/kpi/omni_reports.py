@@ -134,8 +134,9 @@ def assignee_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row
 
 
 def chat_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
-    """Chats started in the period: first response time and average reply time."""
-    query.check(("origin", *PERIOD_KEYS))
+    """Chats started in the period: first response time and average reply time, per origin
+    and per agent (the operator who took the chat)."""
+    query.check(("origin", "agent", *PERIOD_KEYS))
     items: list[Item] = []
     for chat in omni.chats.values():
         started = chat.started
@@ -145,7 +146,7 @@ def chat_report(omni: OmnichannelProjection, query: ReportQuery) -> list[Row]:
         items.append(
             (
                 omni.hour(started.occurred_at),
-                {"origin": started.origin.value},
+                {"origin": started.origin.value, "agent": chat.agent},
                 {
                     "chats": 1,
                     "responded": int(first is not None),

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from cc_schemas import (
+    ChatAgentJoined,
     ChatEvent,
     ChatMessageSent,
     ChatStarted,
@@ -149,6 +150,17 @@ class Chat:
     @property
     def started(self) -> ChatStarted | None:
         return earliest(e for e in self.events.values() if isinstance(e, ChatStarted))
+
+    @property
+    def agent(self) -> str:
+        """The operator who took the chat (the first to join, else the first to answer), by
+        their sign-in subject; "" while nobody has."""
+        joined = earliest(e for e in self.events.values() if isinstance(e, ChatAgentJoined))
+        if joined is not None:
+            return joined.agent
+        answers = (e for e in self.events.values() if isinstance(e, ChatMessageSent) and e.agent)
+        first = earliest(answers)
+        return first.agent or "" if first is not None else ""
 
     def timings(self) -> tuple[int | None, list[int]]:
         """(first response ms, reply gaps ms) from the messages in event-time order."""
