@@ -17,8 +17,15 @@ from typing import Any
 from panoramisk import Manager
 
 from cc_runtime import HEADER_PREFIX
+from cc_schemas import Event
 from telephony_ingest.agent_identity import AgentIdentities
-from telephony_ingest.ami_calls import CallsInQueue, Decided, Untracked, queue_entry
+from telephony_ingest.ami_calls import (
+    CallsInQueue,
+    Decided,
+    Unpublishable,
+    Untracked,
+    queue_entry,
+)
 from telephony_ingest.ami_events import Receipt, frame_text, ignored_kind, map_frame
 from telephony_ingest.metrics import IngestMetrics
 from telephony_ingest.queue_log import Ignored, Rejected
@@ -28,6 +35,7 @@ log = logging.getLogger(__name__)
 
 AMI = "ami"
 UNTRACKED_CALL = "untracked_call"  # a Leave without a connect, of a call never seen joining
+INVALID_EVENT = "invalid_event"  # a call's end the contract refuses
 
 
 class Backoff:
@@ -137,14 +145,13 @@ class AmiSource:
         tick = min(1.0, self.calls.grace_seconds / 4)
         while True:
             await asyncio.sleep(tick)
-            decided = self.calls.due(time.monotonic())
-            try:
+            decided: list[Decided] = []
+            try:  # the loop must outlive a broker outage and any one call's fault
+                decided = self.calls.due(time.monotonic())
                 if decided:
                     await self._publish_due(decided)
-            except Exception:  # the loop must outlive a broker outage
-                calls = [
-                    d.left.call_id if isinstance(d, Untracked) else d.event_id for d in decided
-                ]
+            except Exception:
+                calls = [d.event_id if isinstance(d, Event) else d.left.call_id for d in decided]
                 log.exception("AMI calls' ends not published", extra={"calls": calls})
 
     async def _on_event(self, _: Manager, message: Mapping[str, Any]) -> None:
@@ -184,6 +191,9 @@ class AmiSource:
                 left = item.left
                 detail = f"{left.call_id} left {left.queue} unanswered; its join was not seen"
                 await self._dead_letter(left.frame, left.call_id, UNTRACKED_CALL, detail)
+            elif isinstance(item, Unpublishable):
+                left = item.left
+                await self._dead_letter(left.frame, left.call_id, INVALID_EVENT, item.error)
             else:
                 await self.sink.publish(item, AMI)
 

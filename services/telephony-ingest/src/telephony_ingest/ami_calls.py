@@ -74,7 +74,16 @@ class Untracked:
     left: Left
 
 
-Decided = Event | Untracked
+@dataclass(frozen=True, slots=True)
+class Unpublishable:
+    """A caller's end whose event breaks its contract (a field the frame filled wrongly that
+    the edge let through): dead-lettered with the reason, so the other calls' ends go on."""
+
+    left: Left
+    error: str
+
+
+Decided = Event | Untracked | Unpublishable
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +217,10 @@ def _decided(held: _Held) -> Decided:
     if held.abandon is not None:
         return held.abandon
     assert held.left is not None  # a held end is a Leave or an abandon
-    return _exited(held.left, held.waiting)
+    try:
+        return _exited(held.left, held.waiting)
+    except ValueError as error:  # pydantic's ValidationError: the contract refused a field
+        return Unpublishable(held.left, str(error))
 
 
 def _given_up(abandon: CallAbandoned, reason: ExitReason) -> CallExited:

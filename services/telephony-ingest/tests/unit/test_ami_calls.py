@@ -4,14 +4,22 @@ when QUEUESTATUS says the queue gave up, a Leave with neither is an exit after t
 reconnect resyncs the waiting calls from QueueStatus."""
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from cc_schemas import CallAbandoned, CallExited, Event
-from telephony_ingest.ami_calls import CallsInQueue, Decided, Queued, Untracked, queue_entry
-from telephony_ingest.ami_events import Receipt, map_frame
+from telephony_ingest.ami_calls import (
+    CallsInQueue,
+    Decided,
+    Queued,
+    Unpublishable,
+    Untracked,
+    queue_entry,
+)
+from telephony_ingest.ami_events import Left, Receipt, map_frame
 from telephony_ingest.queue_log import Ignored
 
 CALL = "1710408413.26"
@@ -295,4 +303,28 @@ def test_a_caller_whose_exit_key_leads_to_another_queue_exits_the_first_at_once(
         "5",
         10,
     )
+    assert calls.due() == []
+
+
+def test_an_end_the_contract_refuses_is_unpublishable_and_the_other_calls_still_end() -> None:
+    """A Leave whose field the edge let through but the contract refuses (a NUL in its queue)
+    must not take the other calls' ends with it: `due` raised here, and the loop closing calls
+    in queue stopped for good."""
+    other = "1710408999.40"
+    calls = CallsInQueue(grace_seconds=0.0)
+    frames = [JOIN, {**JOIN, "Uniqueid": other}, LEAVE, {**LEAVE, "Uniqueid": other}]
+    join, other_join, leave, other_leave = (
+        map_frame(frame, receipt=Receipt(JOINED + n, "c1", n)) for n, frame in enumerate(frames)
+    )
+    assert isinstance(leave, Left)
+    for outcome in (join, other_join, replace(leave, queue="s\x00les"), other_leave):
+        calls.apply(outcome, now=0.0)
+
+    unpublishable, exited = sorted(calls.due(), key=lambda d: isinstance(d, CallExited))
+
+    assert isinstance(unpublishable, Unpublishable)
+    assert unpublishable.left.call_id == CALL
+    assert "queue" in unpublishable.error
+    assert isinstance(exited, CallExited)
+    assert exited.call_id == other
     assert calls.due() == []
