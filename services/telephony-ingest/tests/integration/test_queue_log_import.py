@@ -2,6 +2,7 @@
 agent, bad lines dead-lettered with their position, each line published or dead-lettered once
 whatever file it comes in, every line read accounted for."""
 
+import asyncio
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -211,6 +212,35 @@ async def test_a_line_over_a_megabyte_is_dead_lettered_truncated_and_the_rest_pu
     assert dead.value == huge[:16384].encode()
     assert await messages_in(settings, "agent-events") == 20
     assert await messages_in(settings, "call-events.dlq") == 1
+
+
+def test_an_upload_with_a_line_over_a_megabyte_publishes_the_rest_and_dead_letters_it_once(
+    settings: Settings, servers: Servers
+) -> None:
+    """Through the HTTP import route, not only the bulk importer: every try of such a file was
+    a 500, and each republished the file's other lines."""
+    huge = "1710409999|1710409999.1|sales|NONE|ENTERQUEUE||" + "9" * 1_200_000 + "|1\n"
+    upload = {"file": ("queue_log", pause_lines(0, 10) + huge + pause_lines(10, 10))}
+
+    with TestClient(create_app(settings)) as client:
+        first = client.post("/v1/queue-log/imports", files=upload, headers=admin())
+        again = client.post("/v1/queue-log/imports", files=upload, headers=admin())
+
+    assert first.status_code == 200, first.text
+    assert (first.json()["published"], first.json()["rejected"]) == (20, {"line_too_long": 1})
+    assert again.status_code == 200, again.text
+    assert (again.json()["published"], again.json()["duplicates"]) == (0, 21)
+    [dead] = asyncio.run(
+        read_records(
+            servers.kafka_bootstrap_servers,
+            settings.topic("call-events.dlq"),
+            until=count_at_least(1),
+        )
+    )
+    assert headers_of(dead)["x-dlq-error-type"] == "line_too_long"
+    assert dead.value == huge[:16384].encode()
+    assert asyncio.run(messages_in(settings, "agent-events")) == 20
+    assert asyncio.run(messages_in(settings, "call-events.dlq")) == 1
 
 
 # A file cut by a full disk: its last lines stop mid-field (the caller `021234`, the bridged
