@@ -12,12 +12,14 @@ from datetime import UTC, datetime, timedelta
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 
+from cc_attachments import FileBlobStore
 from cc_runtime import ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import CHAT_EVENTS, CONTACT_OUTCOMES, CSAT_RESPONSES
 from chat.access import ACCESS
 from chat.api import me_router, queue_router
 from chat.assignment import Seats, watch_round
+from chat.attachments_api import attachment_routers
 from chat.body_limit import validation_refused
 from chat.chat_api import operator_chats_router, widget_router
 from chat.chats import Conversations
@@ -96,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_chat=Rate(settings.customer_messages_per_minute, settings.customer_messages_burst),
         per_client=Rate(settings.public_calls_per_minute, settings.public_calls_burst),
     )
+    blobs = FileBlobStore(settings.attachments_dir)
     register_subscribers(infra.broker, settings, desk)
     spec = ServiceSpec(
         title="Chat",
@@ -115,6 +118,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             console_chats_router(conversations, settings),
             console_presence_router(seats),
             widget_files_router(settings, sessions),
+            *attachment_routers(
+                conversations, blobs, settings.attachment_max_bytes, tokens, limiter
+            ),
         ],
         migrations="chat",
         resources=[

@@ -9,11 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from cc_attachments import Blob
 from cc_runtime.audit import AuditEntry
 from cc_schemas import Actor, ChatParty, ContactChannel
 from chat import chat_events, conversation
 from chat.chat_events import Published
-from chat.conversation import Chat, Message
+from chat.conversation import Attachment, Chat, Message
 from chat.queue import ContactRequest, State
 from chat.repository import Chats, Step
 
@@ -115,6 +116,37 @@ async def send(
     message = found[1]
     assert message is not None
     return message
+
+
+async def send_file(
+    conversations: Conversations,
+    chat_id: str,
+    sender: ChatParty,
+    blob: Blob,
+    filename: str | None,
+    by: AuditEntry | None,
+    now: datetime,
+) -> Message:
+    """A photo or PDF, stored already (`blob`), sent as a message whose text is its name."""
+    conversation.check_attachment(blob.content_type)
+    name = conversation.attachment_name(filename, blob.content_type)
+    attachment = Attachment(new_id(), blob.sha256, blob.size, blob.content_type, name)
+    actor = _actor(by)
+    operator_id = by.subject if by else None
+    message_id = new_id()
+
+    def step(chat: Chat) -> tuple[Chat, Message | None, Published]:
+        after, message = conversation.post(
+            chat, sender, operator_id, message_id, name, now, attachment
+        )
+        return after, message, chat_events.message_sent(message, actor)
+
+    found = await conversations.chats.post(chat_id, message_id, step, by)
+    if found is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    conversations.written()
+    assert found[1] is not None
+    return found[1]
 
 
 async def end(

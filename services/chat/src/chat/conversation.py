@@ -54,6 +54,21 @@ class Chat:
     team: str | None = None  # the team a transfer sent it to, while it waits for one of them
 
 
+class UnsupportedFile(ValueError):
+    """A file chat does not carry (HTTP 415): only photos and PDFs, by their content."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent in a chat: its content is kept once by sha256 (`libs/attachments`)."""
+
+    attachment_id: str
+    sha256: str
+    size: int
+    content_type: str  # detected from the content, never the name sent
+    filename: str
+
+
 @dataclass(frozen=True)
 class Message:
     chat_id: str
@@ -63,6 +78,30 @@ class Message:
     agent: str | None  # the operator, when the sender is one
     text: str
     sent_at: datetime
+    attachment: Attachment | None = None  # a message carrying a file: its text is the name
+
+
+ATTACHMENT_TYPES = frozenset(
+    {"image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "application/pdf"}
+)
+FILENAME_MAX_CHARS = 200
+
+
+def check_attachment(content_type: str) -> None:
+    """Photos and PDFs only, by the type their content shows."""
+    if content_type not in ATTACHMENT_TYPES:
+        raise UnsupportedFile(
+            f"a chat carries photos (JPEG, PNG, GIF, WebP, HEIC) and PDFs; this file's "
+            f"content is {content_type}"
+        )
+
+
+def attachment_name(filename: str | None, content_type: str) -> str:
+    """The name shown for a file: the sender's, without a path or control characters, short;
+    else one from its type."""
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(c for c in base if c.isprintable()).strip()[:FILENAME_MAX_CHARS]
+    return cleaned or "attachment." + content_type.rsplit("/", 1)[-1]
 
 
 def started_by_customer(chat_id: str, session_id: str | None, now: datetime) -> Chat:
@@ -137,6 +176,7 @@ def post(
     message_id: str,
     text: str,
     now: datetime,
+    attachment: Attachment | None = None,
 ) -> tuple[Chat, Message]:
     """The chat with one more message, and that message (numbered after the last)."""
     _check_open(chat)
@@ -150,6 +190,7 @@ def post(
         agent=operator_id if sender is ChatParty.AGENT else None,
         text=text,
         sent_at=now,
+        attachment=attachment,
     )
     return replace(chat, last_seq=message.seq), message
 

@@ -24,7 +24,7 @@ from cc_schemas import (
     StrategicLevel,
 )
 from chat.chat_events import Published
-from chat.conversation import Chat, ChatState, Message
+from chat.conversation import Attachment, Chat, ChatState, Message
 from chat.presence import Operator, Presence
 from chat.queue import STRATEGIC_RANK, ContactRequest, State
 from chat.rate_limit import Bucket, Rate, Verdict, take
@@ -202,6 +202,8 @@ class Chats(Protocol):
 
     async def holders(self, chat_id: str) -> frozenset[str]: ...
 
+    async def attachment(self, chat_id: str, attachment_id: str) -> Attachment | None: ...
+
 
 class PostgresChats:
     def __init__(self, database: Database) -> None:
@@ -251,7 +253,8 @@ class PostgresChats:
     async def messages_after(self, chat_id: str, seq: int, limit: int) -> list[Message]:
         async with self._database.connection() as connection:
             rows = await connection.fetch(
-                "SELECT * FROM chat_messages WHERE chat_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+                MESSAGES_WITH_FILES + " WHERE m.chat_id = $1 AND m.seq > $2 "
+                "ORDER BY m.seq LIMIT $3",
                 chat_id,
                 seq,
                 limit,
@@ -287,6 +290,16 @@ class PostgresChats:
         async with self._database.connection() as connection:
             row = await connection.fetchrow("SELECT * FROM chats WHERE request_id = $1", request_id)
         return _chat(row) if row else None
+
+    async def attachment(self, chat_id: str, attachment_id: str) -> Attachment | None:
+        """One file sent in this chat (None when the chat has no such file)."""
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow(
+                "SELECT * FROM chat_attachments WHERE chat_id = $1 AND attachment_id = $2",
+                chat_id,
+                attachment_id,
+            )
+        return _attachment(row) if row else None
 
     async def holders(self, chat_id: str) -> frozenset[str]:
         """Every operator who has held the chat (joined it, or had it passed to them)."""
@@ -359,6 +372,8 @@ async def _apply(
             message.text,
             message.sent_at,
         )
+        if message.attachment is not None:
+            await _insert_attachment(connection, message)
     await outbox.add(connection, events)
     if audit is not None:
         await record_on(connection, audit.on(chat.chat_id))
@@ -420,6 +435,38 @@ def _chat(row: Any) -> Chat:
     )
 
 
+MESSAGES_WITH_FILES = (
+    "SELECT m.*, a.attachment_id, a.sha256, a.size, a.content_type, a.filename "
+    "FROM chat_messages m LEFT JOIN chat_attachments a ON a.chat_id = m.chat_id AND a.seq = m.seq"
+)
+
+
+async def _insert_attachment(connection: Any, message: Message) -> None:
+    attachment = message.attachment
+    assert attachment is not None
+    await connection.execute(
+        "INSERT INTO chat_attachments (attachment_id, chat_id, seq, sha256, size, content_type, "
+        "filename) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        attachment.attachment_id,
+        message.chat_id,
+        message.seq,
+        attachment.sha256,
+        attachment.size,
+        attachment.content_type,
+        attachment.filename,
+    )
+
+
+def _attachment(row: Any) -> Attachment:
+    return Attachment(
+        attachment_id=row["attachment_id"],
+        sha256=row["sha256"],
+        size=row["size"],
+        content_type=row["content_type"],
+        filename=row["filename"],
+    )
+
+
 def _message(row: Any) -> Message:
     return Message(
         chat_id=row["chat_id"],
@@ -429,6 +476,7 @@ def _message(row: Any) -> Message:
         agent=row["agent"],
         text=row["text"],
         sent_at=row["sent_at"],
+        attachment=_attachment(row) if row.get("attachment_id") else None,
     )
 
 

@@ -1,5 +1,6 @@
 """Settings of chat, from `CHAT_*` variables (and the shared `CC_*` ones)."""
 
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field, SecretStr, model_validator
@@ -87,6 +88,13 @@ class Settings(ServiceSettings):
     )
     public_calls_burst: int = Field(
         20, ge=1, description="How many public calls a client address may make at once."
+    )
+    attachments_dir: Path = Field(
+        Path.home() / ".local/state/contact-centre/chat-attachments",
+        description="Where files sent in chats are kept, once per sha256 (a volume in compose).",
+    )
+    attachment_max_bytes: int = Field(
+        10 * 1024 * 1024, ge=1, description="The largest photo or PDF sent in a chat (413 above)."
     )
 
     @model_validator(mode="after")

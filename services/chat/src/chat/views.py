@@ -89,13 +89,23 @@ class ChatView(BaseModel):
     )
 
 
+class AttachmentView(BaseModel):
+    attachment_id: str
+    filename: str
+    content_type: str = Field(description="Detected from the content: a photo or a PDF")
+    size: int
+
+
 class MessageView(BaseModel):
     seq: int = Field(description="1, 2, 3... in the order stored: ask ?after= the last seen")
     message_id: str
     sender: ChatParty
     agent: str | None
-    text: str
+    text: str = Field(description="The words, or the name of the file it carries")
     sent_at: datetime
+    attachment: AttachmentView | None = Field(
+        None, description="The file it carries: download it from the chat's attachments route"
+    )
 
 
 class MessagesView(BaseModel):
@@ -162,4 +172,12 @@ def message_view(message: Message) -> MessageView:
         agent=message.agent,
         text=message.text,
         sent_at=message.sent_at,
+        attachment=AttachmentView(
+            attachment_id=message.attachment.attachment_id,
+            filename=message.attachment.filename,
+            content_type=message.attachment.content_type,
+            size=message.attachment.size,
+        )
+        if message.attachment
+        else None,
     )

@@ -38,6 +38,8 @@ def test_every_route_answers_as_the_access_table_says(client: TestClient) -> Non
         ("POST /v1/widget/messages", 422),  # no text
         ("POST /v1/widget/end", 404),
         ("POST /v1/widget/csat", 422),  # no score
+        ("POST /v1/widget/attachments", 422),  # no file
+        ("GET /v1/widget/attachments/{attachment_id}", 404),
     }
     answers = {(str(c.key), c.credentials, c.status) for c in calls}
     assert ("GET /v1/me", "none", 401) in answers
