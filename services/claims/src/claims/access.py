@@ -23,6 +23,7 @@ ACCESS: dict[str, Access] = {
     "POST /v1/tickets/{ticket_id}/reopen": requires(OPERATOR),
     "POST /v1/tickets/{ticket_id}/merge": requires(SUPERVISOR),
     "GET /v1/tickets/{ticket_id}/warranty": WORKERS,
+    "GET /v1/tickets/{ticket_id}/replacement": WORKERS,
     "POST /v1/tickets/{ticket_id}/warranty-check": WORKERS,
     "GET /v1/reports/responsibles": requires(SUPERVISOR),
     "GET /v1/reports/products": requires(SUPERVISOR, BACK_OFFICE),

@@ -21,7 +21,7 @@ from cc_runtime import CurrentPrincipal
 from cc_runtime.identity import Principal
 from cc_schemas import Actor, ClaimOutcome, Event
 from claims import domain
-from claims.availability import Availability
+from claims.availability import Availability, first_in_stock
 from claims.decisions import BadDecision, Fulfilment, order_commands
 from claims.details import PRIORITY_RANK, Details, Stored, UnknownCluster
 from claims.domain import Priority, Responsible, State
@@ -47,6 +47,7 @@ from claims.repository import (
 )
 from claims.responsibles import held_report
 from claims.scope import OutOfScope, check_scope, confined_to
+from claims.upgrades import Upgrades
 from claims.views import (
     AssignBody,
     CheckAnswer,
@@ -62,6 +63,7 @@ from claims.views import (
     ReassignBody,
     Reassigned,
     ReopenBody,
+    ReplacementView,
     ResolveBody,
     ResumeBody,
     TicketView,
@@ -89,19 +91,49 @@ IfMatch = Annotated[
 
 
 def ticket_routes(
-    claims: Claims, tickets: PostgresTickets, availability: Availability
+    claims: Claims, tickets: PostgresTickets, stock: tuple[Availability, Upgrades]
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["tickets"])
+    availability, upgrades = stock
 
     async def _refuse_out_of_stock(ticket_id: str, chosen: str | None) -> None:
-        """A replacement the shop says it cannot send is refused before anything is written."""
+        """A replacement the shop says it cannot send is refused before anything is written,
+        naming the better product it has when there is one."""
         current = await tickets.get(ticket_id)
         product = chosen or (current.details.product_code if current else None)
         if product is None or await availability.in_stock(product) is not False:
             return  # in stock, or not known: the shop refuses what it cannot send
-        advice = "a better one (replacement_product)" if chosen is None else "another product"
+        if chosen is not None:
+            advice = "another product"
+        elif better := await first_in_stock(upgrades.better_than(product), availability):
+            advice = f"a better one (replacement_product: {better} is in stock)"
+        else:
+            advice = "a better one (replacement_product)"
         raise HTTPException(
             409, detail=f"{product} is out of stock: send {advice}, or credit its value"
+        )
+
+    @router.get(
+        "/tickets/{ticket_id}/replacement",
+        summary="Can the claim's product be replaced: in stock, and when it is not, the better "
+        "product the shop has (upgrades.toml, best first)",
+        responses={404: {"description": "no such ticket"}},
+    )
+    async def replacement(ticket_id: str, caller: CurrentPrincipal) -> ReplacementView:
+        stored = await scoped(tickets, caller, ticket_id)
+        product = stored.details.product_code
+        if product is None:
+            return ReplacementView(
+                product_code=None, in_stock=None, better=[], suggested_product=None
+            )
+        better = upgrades.better_than(product)
+        in_stock = await availability.in_stock(product)
+        suggested = await first_in_stock(better, availability) if in_stock is False else None
+        return ReplacementView(
+            product_code=product,
+            in_stock=in_stock,
+            better=list(better),
+            suggested_product=suggested,
         )
 
     @router.post("/tickets", status_code=201, summary="Open a claim")

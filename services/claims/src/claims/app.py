@@ -47,6 +47,7 @@ from claims.repository import (
 from claims.settings import Settings
 from claims.sla import load_policies
 from claims.subscribers import register_subscribers
+from claims.upgrades import load_upgrades
 from claims.warranty import load_checklists
 
 log = logging.getLogger(__name__)
@@ -141,7 +142,11 @@ def create_app(
         ],
         consumes=[ORDER_EVENTS, CUSTOMER_EVENTS],
         routers=[
-            ticket_routes(claims, tickets, availability or availability_of(settings)),
+            ticket_routes(
+                claims,
+                tickets,
+                (availability or availability_of(settings), load_upgrades(settings.upgrades_file)),
+            ),
             warranty_routes(claims, warranty, purchases),
             attachment_routes(claims, attachments, blobs, settings.attachment_max_bytes),
             customer_page_routes(claims, tickets, links, (attachments, blobs)),

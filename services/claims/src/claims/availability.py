@@ -6,6 +6,7 @@ answering) is None: the operator decides without it, and the shop refuses what i
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Protocol
 from urllib.parse import quote
 
@@ -40,3 +41,11 @@ class ShopAvailability:
             log.warning("product availability unknown", extra={"url": url, "error": repr(error)})
             return None
         return found if isinstance(found, bool) else None
+
+
+async def first_in_stock(candidates: Sequence[str], availability: Availability) -> str | None:
+    """The first of `candidates` the shop says it has; one it cannot vouch for is not offered."""
+    for product in candidates:
+        if await availability.in_stock(product) is True:
+            return product
+    return None

@@ -10,6 +10,7 @@ from pydantic_settings import SettingsConfigDict
 from cc_runtime import ServiceSettings
 from cc_schemas import ClaimCluster
 from claims.sla import DEFAULT_FILE as DEFAULT_SLA_FILE
+from claims.upgrades import DEFAULT_UPGRADES
 from claims.warranty import DEFAULT_CHECKLISTS
 
 CLUSTER_CODE = r"^[a-z][a-z0-9_]{0,63}$"
@@ -51,6 +52,11 @@ class Settings(ServiceSettings):
     )
     checklists_file: Path = Field(
         DEFAULT_CHECKLISTS, description="Warranty checklists (claims/checklists.toml's layout)."
+    )
+    upgrades_file: Path = Field(
+        DEFAULT_UPGRADES,
+        description="Better products to offer when a replacement is out of stock "
+        "(claims/upgrades.toml's layout).",
     )
     customer_link_secret: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET),

@@ -213,6 +213,15 @@ class HeldTime(BaseModel):
     tickets: int
 
 
+class ReplacementView(BaseModel):
+    product_code: str | None = Field(description="The claim's product.")
+    in_stock: bool | None = Field(description="What the shop says of it; null: not known.")
+    better: list[str] = Field(description="The products up from it (upgrades.toml), best first.")
+    suggested_product: str | None = Field(
+        description="When the product is out of stock: the first better one the shop has."
+    )
+
+
 class CheckBody(Body):
     answers: dict[Annotated[str, StringConstraints(max_length=64)], Answer] = Field(
         description="Every check of the ticket's checklist: `fine` (it does not explain the "

@@ -2,9 +2,10 @@
 claims on the real broker and PostgreSQL: a marketing user signs in (a TestIssuer token where
 console.js keeps its sign-in's), sees their team's queue nearest deadline first (another team's
 claim is not there), opens a claim with the keyboard, walks the warranty checklist, hands it to
-a colleague with a note and records the decision; the timeline the API answers has each step
-by them. A claim someone changed after it was opened comes back as it is now (409). Set
-CLAIMS_SCREENSHOTS_DIR to keep the screenshots (services/claims/docs holds them)."""
+a colleague with a note, is told the product is out of stock and which better one the shop has,
+and records the decision; the timeline the API answers has each step by them. A claim someone
+changed after it was opened comes back as it is now (409). Set CLAIMS_SCREENSHOTS_DIR to keep
+the screenshots (services/claims/docs holds them)."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,16 @@ ISSUER = TestIssuer()
 SCREENSHOTS = "CLAIMS_SCREENSHOTS_DIR"  # set, the screenshots are kept there
 
 
+class FakeStock:
+    """The shop's availability lookup: the claimed train is out of stock, the flagship is not."""
+
+    async def in_stock(self, product_id: str) -> bool | None:
+        return {"TRN-2040": False, "TRN-3000": True}.get(product_id)
+
+
+STOCK = FakeStock()
+
+
 @pytest.fixture
 async def claims_url(service_env: dict[str, str], tmp_path: Path) -> AsyncIterator[str]:
     port = free_ports(1)[0]
@@ -37,7 +48,7 @@ async def claims_url(service_env: dict[str, str], tmp_path: Path) -> AsyncIterat
         console_poll_seconds=1.0,
         attachments_dir=tmp_path / "blobs",
     )
-    async with served(create_app(settings), port, "claims") as base:
+    async with served(create_app(settings, availability=STOCK), port, "claims") as base:
         yield base
 
 
@@ -176,6 +187,9 @@ async def test_a_marketing_user_works_a_claim_from_their_queue_to_a_decision(
 
     decision = page.get_by_label("Decision", exact=True)
     await expect(decision).to_have_value("no_fault_found")  # what the checklist pointed to
+    await expect(page.locator("#stock")).to_have_text(  # upgrades.toml: TRN- -> TRN-3000
+        "TRN-2040 is out of stock at the shop. It has a better one: TRN-3000."
+    )
     await page.get_by_label("Why (required)").fill(
         "The isolating tab was still in: instructions sent"
     )

@@ -59,12 +59,17 @@ class FakeStock:
         return self.in_stock_by_product.get(product_id)
 
 
-STOCK = FakeStock({"TRN-OOS": False, "TRN-3000": True})
+STOCK = FakeStock({"TRN-OOS": False, "TRN-OOS-2": False, "TRN-3000": True, "TRN-OUT": False})
+UPGRADES = '[products]\n"TRN-OOS" = ["TRN-OOS-2", "TRN-3000"]\n"TRN-OUT" = ["TRN-OOS-2"]\n'
 
 
 @pytest.fixture
 async def app(service_env: dict[str, str], tmp_path: Path) -> AsyncIterator[FastAPI]:
-    settings = Settings(**service_env, **ISSUER.env(), attachments_dir=tmp_path / "blobs")  # type: ignore[arg-type]
+    upgrades = tmp_path / "upgrades.toml"
+    upgrades.write_text(UPGRADES, encoding="utf-8")
+    settings = Settings(  # type: ignore[call-arg]
+        **service_env, **ISSUER.env(), attachments_dir=tmp_path / "blobs", upgrades_file=upgrades
+    )
     application = create_app(settings, availability=STOCK)
     async with application.router.lifespan_context(application):
         yield application
@@ -483,8 +488,16 @@ async def test_an_out_of_stock_replacement_is_refused_and_a_better_product_goes(
     )
     assert (same.status_code, same.json()["detail"]) == (
         409,
-        "TRN-OOS is out of stock: send a better one (replacement_product), or credit its value",
+        "TRN-OOS is out of stock: send a better one (replacement_product: TRN-3000 is in stock), "
+        "or credit its value",
     )
+    offered = await client.get(f"/v1/tickets/{ticket['ticket_id']}/replacement", headers=anna())
+    assert offered.json() == {
+        "product_code": "TRN-OOS",
+        "in_stock": False,
+        "better": ["TRN-OOS-2", "TRN-3000"],
+        "suggested_product": "TRN-3000",  # TRN-OOS-2 is out of stock too
+    }
     better = await step(
         client,
         ticket,
@@ -501,6 +514,25 @@ async def test_an_out_of_stock_replacement_is_refused_and_a_better_product_goes(
         until=lambda got: len(got) >= 1,
     )
     assert [parse(ORDER_COMMANDS, r.value).product_id for r in records] == ["TRN-3000"]  # type: ignore[union-attr]
+
+
+async def test_an_out_of_stock_product_with_no_better_one_in_stock_offers_none(
+    client: httpx.AsyncClient,
+) -> None:
+    claim = CLAIM | {"product_code": "TRN-OUT"}
+    ticket = (await client.post("/v1/tickets", json=claim, headers=anna())).json()
+    same = await client.post(
+        f"/v1/tickets/{ticket['ticket_id']}/resolve",
+        json={"outcome": "replacement", "reason": "dead engine"},
+        headers=anna() | {"If-Match": '"1"'},
+    )
+    offered = await client.get(f"/v1/tickets/{ticket['ticket_id']}/replacement", headers=anna())
+
+    assert (same.status_code, same.json()["detail"]) == (
+        409,
+        "TRN-OUT is out of stock: send a better one (replacement_product), or credit its value",
+    )
+    assert offered.json()["suggested_product"] is None
 
 
 async def test_back_office_works_the_claims_its_team_holds_and_no_others(

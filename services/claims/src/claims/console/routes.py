@@ -240,6 +240,7 @@ def console_router(settings: Settings) -> APIRouter:
         shown = read.json()
         cover = await client.get(f"/v1/tickets/{shown['ticket_id']}/warranty")
         warranty = cover.json() if cover.status_code == 200 else None
+        stock = await client.get(f"/v1/tickets/{shown['ticket_id']}/replacement")
         now = datetime.now(UTC)
         return html(
             "ticket.html",
@@ -247,6 +248,7 @@ def console_router(settings: Settings) -> APIRouter:
             status,
             ticket=shown,
             warranty=warranty,
+            stock=stock.json() if stock.status_code == 200 else None,
             countdown=deadline(shown["sla_due_at"], now, lang),
             if_match=if_match(shown["version"]),
             when=lambda at: when(at, lang, zone),
