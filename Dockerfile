@@ -42,5 +42,9 @@ ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 WORKDIR /app
+# Attachment volumes mount here: a fresh named volume takes the ownership of the directory the
+# image has, so the services (uid 10001) can write their files.
+RUN install -d -o 10001 -g 10001 /var/lib/claims/attachments /var/lib/crm/attachments \
+        /var/lib/chat/attachments
 USER 10001:10001
 CMD ["python", "-c", "raise SystemExit('name a service to run, e.g. cc-kpi (one of cc-telephony-ingest, cc-crm, cc-claims, cc-proactive-engine, cc-kpi, cc-chat)')"]

@@ -28,4 +28,10 @@ ACCESS: dict[str, Access] = {
     "POST /v1/cases/{case_id}/related": requires(OPERATOR),
     "GET /v1/customers/{customer_id}/cases": requires(OPERATOR),
     "GET /v1/search/cases": requires(OPERATOR),
+    "POST /v1/interactions/{interaction_id}/attachments": requires(OPERATOR),
+    "GET /v1/interactions/{interaction_id}/attachments": requires(OPERATOR),
+    "GET /v1/interactions/{interaction_id}/attachments/{attachment_id}": requires(OPERATOR),
+    "POST /v1/cases/{case_id}/attachments": requires(OPERATOR),
+    "GET /v1/cases/{case_id}/attachments": requires(OPERATOR),
+    "GET /v1/cases/{case_id}/attachments/{attachment_id}": requires(OPERATOR),
 }

@@ -206,6 +206,7 @@ def personal_data_routes(
             contacts_anonymised=erased.contacts_anonymised,
             orders_anonymised=erased.orders_anonymised,
             claims_anonymised=erased.claims_anonymised,
+            attachments_deleted=erased.attachments_deleted,
         )
 
     return router

@@ -9,6 +9,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker
 
+from cc_attachments import FileBlobStore
 from cc_runtime import PostgresAuditTrail, ServiceSpec, connect, create_http_app
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import (
@@ -28,6 +29,8 @@ from cc_schemas import (
 )
 from crm.access import ACCESS
 from crm.api import customer_routes, order_routes, personal_data_routes, search_routes
+from crm.attachment_api import attachment_routes
+from crm.attachment_repository import PostgresAttachments
 from crm.case_api import case_routes
 from crm.case_repository import PostgresCases
 from crm.cases import ProposalRule
@@ -67,7 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     orders = PostgresOrders(infra.postgres)
     contacts = PostgresContacts(infra.postgres)
     summaries = PostgresSummaries(infra.postgres)
-    erasures = PostgresErasures(infra.postgres)
+    blobs = FileBlobStore(settings.attachments_dir)
+    erasures = PostgresErasures(infra.postgres, blobs)
     relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
     trail = PostgresAuditTrail(infra.postgres)
     interactions = PostgresInteractions(infra.postgres, relay.wake)
@@ -105,6 +109,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             personal_data_routes(erasures, trail, relay.wake),
             order_routes(PostgresOrderRequests(infra.postgres), relay.wake),
             interaction_routes(interactions),
+            attachment_routes(
+                PostgresAttachments(infra.postgres), blobs, settings.attachment_max_bytes
+            ),
             case_routes(
                 PostgresCases(infra.postgres, relay.wake),
                 interactions,

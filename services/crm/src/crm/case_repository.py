@@ -87,6 +87,9 @@ CONTACTS_OF = """
            notes, order_id, product, version
     FROM contacts WHERE case_id = $1 ORDER BY started_at, contact_id
 """
+MOVE_CASE_ATTACHMENTS = """
+    UPDATE attachments SET owner_id = $2 WHERE owner_kind = 'case' AND owner_id = $1
+"""
 HISTORY = """
     INSERT INTO case_history (case_id, at, actor, what, detail) VALUES ($1, $2, $3, $4, $5)
 """
@@ -349,6 +352,7 @@ class PostgresCases:
             moving = [c["contact_id"] for c in await connection.fetch(CONTACTS_OF, case_id)]
             moved = await connection.fetch(MOVE_CONTACTS, moving, into_id)
             w.contacts_moved(moved)
+            await connection.execute(MOVE_CASE_ATTACHMENTS, case_id, into_id)
             case = dict(await connection.fetchrow(MERGED, case_id, into_id))
             latest = max([into["last_contact_at"], case["last_contact_at"]])
             into = dict(await connection.fetchrow(TOUCH, into_id, latest))

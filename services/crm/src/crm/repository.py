@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
+from cc_attachments import BlobStore
 from cc_runtime import AuditEntry, outbox
 from cc_runtime.audit import record_on
 from cc_runtime.postgres import Database
@@ -538,6 +539,12 @@ EXPORT = {
         ("claims", "customer_id = $1"),
         ("contacts", "customer_id = $1"),
         ("cases", "customer_id = $1"),
+        (
+            "attachments",
+            "(owner_kind = 'contact' AND owner_id IN "
+            "(SELECT contact_id FROM contacts WHERE customer_id = $1)) OR (owner_kind = 'case' "
+            "AND owner_id IN (SELECT case_id FROM cases WHERE customer_id = $1))",
+        ),
         ("case_history", "case_id IN (SELECT case_id FROM cases WHERE customer_id = $1)"),
         ("audit", "target = $1"),
     )
@@ -571,6 +578,17 @@ PSEUDONYMISE_ORDERS = """
 PSEUDONYMISE_CLAIMS = "UPDATE claims SET customer_id = $2 WHERE customer_id = $1"
 # A case's words (title, problem, resolution) are about the customer: the case stays counted,
 # its words go (and with them its place in the full-text search and the FAQ miner's reading).
+# Their attachments go, content included once no other row names it (the blob store is shared by
+# every contact and case, content-addressed).
+DELETE_ATTACHMENTS = """
+    DELETE FROM attachments a
+    WHERE (owner_kind = 'contact'
+           AND owner_id IN (SELECT contact_id FROM contacts WHERE customer_id = $1))
+       OR (owner_kind = 'case'
+           AND owner_id IN (SELECT case_id FROM cases WHERE customer_id = $1))
+    RETURNING sha256
+"""
+STILL_NAMED = "SELECT DISTINCT sha256 FROM attachments WHERE sha256 = ANY($1::text[])"
 PSEUDONYMISE_CASES = """
     UPDATE cases SET customer_id = $2, title = '[erased]', problem = NULL, resolution = NULL
     WHERE customer_id = $1
@@ -607,6 +625,8 @@ class Erased:
     contacts_anonymised: int = 0
     orders_anonymised: int = 0
     claims_anonymised: int = 0
+    attachments_deleted: int = 0
+    unnamed_blobs: tuple[str, ...] = ()  # content no row names any more, deleted after commit
 
 
 class ErasureRepository(Protocol):
@@ -622,8 +642,8 @@ def _count(status: str) -> int:
 
 
 class PostgresErasures:
-    def __init__(self, database: Database) -> None:
-        self.database = database
+    def __init__(self, database: Database, blobs: BlobStore) -> None:
+        self.database, self.blobs = database, blobs
 
     async def export(self, customer_id: str) -> dict[str, list[dict[str, Any]]] | None:
         async with self.database.transaction() as connection:
@@ -634,6 +654,12 @@ class PostgresErasures:
         return found if found["customers"] else None
 
     async def erase(self, erasure: Erasure) -> Erased:
+        erased = await self._erase(erasure)
+        for sha256 in erased.unnamed_blobs:  # after the commit: a rollback keeps the files
+            await self.blobs.delete(sha256)
+        return erased
+
+    async def _erase(self, erasure: Erasure) -> Erased:
         customer_id = erasure.customer_id
         async with self.database.transaction() as connection:
             claimed = erasure.event_id is None or await connection.fetchval(
@@ -658,6 +684,9 @@ async def _erase_on(connection: Any, customer_id: str, erasure: Erasure) -> Eras
     pseudonym = f"erased-{uuid.uuid4().hex}"
     deleted = await connection.fetchrow(DELETE_CUSTOMER, customer_id)
     await connection.execute(ERASE_ORDER_REQUESTS, customer_id)  # before the orders lose them
+    deleted_attachments = await connection.fetch(DELETE_ATTACHMENTS, customer_id)
+    gone = {r["sha256"] for r in deleted_attachments}
+    named = {r["sha256"] for r in await connection.fetch(STILL_NAMED, list(gone))}
     contacts = await connection.execute(PSEUDONYMISE_CONTACTS, customer_id, pseudonym)
     orders = await connection.execute(PSEUDONYMISE_ORDERS, customer_id, pseudonym)
     claims = await connection.execute(PSEUDONYMISE_CLAIMS, customer_id, pseudonym)
@@ -671,6 +700,8 @@ async def _erase_on(connection: Any, customer_id: str, erasure: Erasure) -> Eras
         contacts_anonymised=_count(contacts),
         orders_anonymised=_count(orders),
         claims_anonymised=_count(claims),
+        attachments_deleted=len(deleted_attachments),
+        unnamed_blobs=tuple(sorted(gone - named)),
     )
 
 

@@ -40,6 +40,14 @@ class Settings(ServiceSettings):
         "customer may still be proposed for it.",
     )
 
+    attachments_dir: Path = Field(
+        Path.home() / ".local/state/contact-centre/crm-attachments",
+        description="Where attachments' content is kept, once per sha256 (a volume in compose).",
+    )
+    attachment_max_bytes: int = Field(
+        25 * 1024 * 1024, ge=1, description="The largest file a contact or case takes (413)."
+    )
+
     @field_validator("default_region")
     @classmethod
     def _known_region(cls, region: str) -> str:

@@ -204,6 +204,7 @@ class ErasureDone(BaseModel):
     contacts_anonymised: int = Field(description="Kept as statistics under a pseudonym.")
     orders_anonymised: int
     claims_anonymised: int
+    attachments_deleted: int = Field(description="Of their contacts and cases, content too.")
 
 
 class PersonalDataExport(BaseModel):

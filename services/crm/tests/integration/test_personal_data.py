@@ -141,6 +141,7 @@ async def test_an_export_holds_every_row_of_every_table_about_the_customer(
 
     tables = exported["tables"]
     assert sorted(tables) == [
+        "attachments",
         "audit",
         "case_history",
         "cases",
@@ -192,6 +193,7 @@ async def test_an_erasure_forgets_the_customer_keeps_anonymous_figures_and_publi
         "contacts_anonymised": 1,
         "orders_anonymised": 1,
         "claims_anonymised": 1,
+        "attachments_deleted": 0,
     }
     published = await read_records(
         servers.kafka_bootstrap_servers, f"{namespace}.{CUSTOMER_EVENTS}", until=len
