@@ -262,12 +262,12 @@ class PostgresCases:
                 how = CaseLinkKind.OPENED
             else:
                 case = await _followed(connection, target)
+                if contact["case_id"] == case["case_id"]:
+                    return case  # linked already: nothing changes, nothing reopens
+                _same_customer(case, contact)
                 how = CaseLinkKind.PROPOSED if case["case_id"] == proposed else CaseLinkKind.CHOSEN
-                if case["state"] != CaseState.OPEN:
+                if case["state"] != CaseState.OPEN:  # a new contact about an ended problem
                     case = await _reopen(w, case)
-            if contact["case_id"] == case["case_id"]:
-                return case  # linked already: nothing changes
-            _same_customer(case, contact)
             case = await _attach(w, case, [contact], how, contact["case_id"])
             await w.done(case["case_id"])
         self.written()

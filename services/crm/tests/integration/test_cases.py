@@ -369,3 +369,40 @@ async def test_an_erased_customers_cases_stay_counted_without_their_words(
     )
     found = await client.get("/v1/search/cases", params={"q": "pacco"}, headers=operator())
     assert found.json()["cases"] == []
+
+
+async def test_a_new_contact_about_a_resolved_case_reopens_it_and_a_relink_changes_nothing(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    c1, c2 = await anna_calls(client, servers, namespace, 2)
+    case = await link(client, c1, {"new": {"title": "Pezzo mancante"}})
+    case_id = case["case_id"]
+    resolved = await client.post(
+        f"/v1/cases/{case_id}/resolve",
+        json={
+            "outcome": "resolved",
+            "close_reason": "solved",
+            "problem": "Manca un pezzo",
+            "resolution": "Spedito il pezzo",
+        },
+        headers=operator() | {"If-Match": case["etag"]},
+    )
+    assert resolved.json()["state"] == "resolved"
+
+    relinked = await link(client, c1, {"case_id": case_id})
+    assert (relinked["state"], relinked["etag"]) == ("resolved", resolved.headers["etag"])
+
+    again = await link(client, c2, {"case_id": case_id})
+    assert (again["state"], [c["contact_id"] for c in again["contacts"]]) == ("open", [c1, c2])
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CASES}",
+        until=lambda got: any(b"case.reopened" in r.value for r in got),
+    )
+    assert [parse(CASES, r.value).event_type for r in records] == [
+        "case.opened",
+        "case.contact_linked",
+        "case.resolved",
+        "case.reopened",
+        "case.contact_linked",
+    ]
