@@ -2,10 +2,11 @@
 
 import contextlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
 from faststream.kafka.prometheus import KafkaPrometheusMiddleware
@@ -101,6 +102,34 @@ async def ensure_topics(
         return missing
     finally:
         await admin.close()
+
+
+async def set_topic_configs(
+    bootstrap_servers: str, configs: Mapping[str, Mapping[str, str]]
+) -> None:
+    """Give existing topics these configs (`retention.ms`...), whoever created them. Kafka's
+    AlterConfigs sets a topic's whole dynamic config: a topic keeps only what is given here,
+    which is all the platform sets on any topic. Idempotent."""
+    if not configs:
+        return
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap_servers)
+    await admin.start()
+    try:
+        resources = [
+            ConfigResource(ConfigResourceType.TOPIC, topic, configs=dict(values))
+            for topic, values in configs.items()
+        ]
+        for response in await admin.alter_configs(resources):
+            for error_code, message, _, name in response.resources:
+                if error_code:
+                    raise TopicConfigError(f"{name}: {message or error_code}")
+        log.info("topic configs set", extra={"configs": {t: dict(c) for t, c in configs.items()}})
+    finally:
+        await admin.close()
+
+
+class TopicConfigError(RuntimeError):
+    """The broker refused a topic's config."""
 
 
 async def _until_in_metadata(admin: AIOKafkaAdminClient, topics: list[str]) -> None:

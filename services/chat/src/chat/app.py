@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 
 from cc_attachments import FileBlobStore
 from cc_runtime import ServiceSpec, connect, create_http_app
+from cc_runtime.kafka import set_topic_configs
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import CHAT_EVENTS, CONTACT_OUTCOMES, CSAT_RESPONSES
 from chat.access import ACCESS
@@ -26,11 +27,13 @@ from chat.chats import Conversations
 from chat.console import console_chats_router, console_presence_router, console_router
 from chat.handlers import Desk, expire_due
 from chat.presence_api import presence_router
-from chat.rate_limit import Limiter, Rate
+from chat.privacy import Privacy, purge_round
+from chat.rate_limit import Limiter, Rate, idle_after
 from chat.repository import (
     PostgresBuckets,
     PostgresChats,
     PostgresContactRequests,
+    PostgresForgetting,
     PostgresOperators,
 )
 from chat.settings import Settings
@@ -62,6 +65,15 @@ async def watcher(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def chat_events_retention(settings: Settings) -> None:
+    """chat-events carries message text: the broker keeps it as long as chat keeps its own."""
+    retention_ms = int(settings.message_retention.total_seconds() * 1000)
+    await set_topic_configs(
+        settings.kafka_bootstrap_servers,
+        {settings.topic(CHAT_EVENTS): {"retention.ms": str(retention_ms)}},
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -99,7 +111,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_client=Rate(settings.public_calls_per_minute, settings.public_calls_burst),
     )
     blobs = FileBlobStore(settings.attachments_dir)
-    register_subscribers(infra.broker, settings, desk)
+    privacy = Privacy(
+        store=PostgresForgetting(infra.postgres),
+        blobs=blobs,
+        retention=settings.message_retention,
+        idle_buckets=max(idle_after(limiter.per_chat), idle_after(limiter.per_client)),
+    )
+    register_subscribers(infra.broker, settings, desk, privacy)
     spec = ServiceSpec(
         title="Chat",
         description=(
@@ -123,12 +141,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
         ],
         migrations="chat",
+        on_startup=[lambda: chat_events_retention(settings)],
         resources=[
             relay.running,
             lambda: watcher(
                 "chat-expiry-watcher",
                 lambda now: expire_due(desk, now),
                 settings.expiry_check_seconds,
+            ),
+            lambda: watcher(
+                "chat-retention-watcher",
+                lambda now: purge_round(privacy, now),
+                settings.retention_check_seconds,
             ),
             lambda: watcher(
                 "chat-presence-watcher",

@@ -29,6 +29,8 @@ from chat.presence import Operator, Presence
 from chat.queue import STRATEGIC_RANK, ContactRequest, State
 from chat.rate_limit import Bucket, Rate, Verdict, take
 
+ERASED_TEXT = "[erased]"  # what an erased customer's chats read
+
 # A move: the request as stored -> the request after it and the event it publishes. It runs
 # under the row lock and may raise `queue.Refused`, which leaves everything as it was.
 Move = Callable[[ContactRequest], tuple[ContactRequest, Event]]
@@ -380,6 +382,85 @@ async def _apply(
     return after, message
 
 
+class PostgresForgetting:
+    """customer.erased and the retention period, in SQL: each erasure or purge batch one
+    transaction; both return the blobs no file refers to any more, which the caller deletes
+    from the store once committed."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def erase_customer(self, customer_id: str, pseudonym: str) -> tuple[int, list[str]]:
+        async with self._database.transaction() as connection:
+            rows = await connection.fetch(
+                "UPDATE chats SET customer_id = $2, session_id = NULL, csat_comment = NULL "
+                "WHERE customer_id = $1 RETURNING chat_id",
+                customer_id,
+                pseudonym,
+            )
+            chats = [r["chat_id"] for r in rows]
+            await connection.execute(
+                "UPDATE chat_messages SET text = $2 WHERE chat_id = ANY($1::text[])",
+                chats,
+                ERASED_TEXT,
+            )
+            await connection.execute(  # what operators noted is about the customer too
+                "UPDATE chat_notes SET text = $2 WHERE chat_id = ANY($1::text[])",
+                chats,
+                ERASED_TEXT,
+            )
+            await connection.execute(
+                "UPDATE contact_requests SET customer_id = $2, session_id = $2, context = '{}' "
+                "WHERE customer_id = $1",
+                customer_id,
+                pseudonym,
+            )
+            gone = await connection.fetch(
+                "DELETE FROM chat_attachments WHERE chat_id = ANY($1::text[]) RETURNING sha256",
+                chats,
+            )
+            return len(chats), await _orphans(connection, [r["sha256"] for r in gone])
+
+    async def purge_messages(self, before: datetime, batch: int) -> tuple[int, list[str]]:
+        async with self._database.transaction() as connection:
+            old = await connection.fetch(
+                "SELECT chat_id, seq FROM chat_messages WHERE sent_at < $1 ORDER BY sent_at "
+                "LIMIT $2 FOR UPDATE SKIP LOCKED",
+                before,
+                batch,
+            )
+            keys = ([r["chat_id"] for r in old], [r["seq"] for r in old])
+            gone = await connection.fetch(
+                "DELETE FROM chat_attachments a USING unnest($1::text[], $2::int[]) AS k(c, s) "
+                "WHERE a.chat_id = k.c AND a.seq = k.s RETURNING a.sha256",
+                *keys,
+            )
+            await connection.execute(
+                "DELETE FROM chat_messages m USING unnest($1::text[], $2::int[]) AS k(c, s) "
+                "WHERE m.chat_id = k.c AND m.seq = k.s",
+                *keys,
+            )
+            if len(old) < batch:  # the last batch: what customers left when nobody was online
+                await connection.execute("DELETE FROM left_messages WHERE left_at < $1", before)
+            return len(old), await _orphans(connection, [r["sha256"] for r in gone])
+
+    async def forget_idle(self, before: datetime) -> int:
+        """Drop rate-limit buckets untouched since `before` (full again by then: nothing is
+        lost, and client addresses are not kept)."""
+        async with self._database.connection() as connection:
+            status = await connection.execute("DELETE FROM rate_buckets WHERE at < $1", before)
+        return int(status.split()[-1])
+
+
+async def _orphans(connection: Any, gone: list[str]) -> list[str]:
+    rows = await connection.fetch(
+        "SELECT DISTINCT sha256 FROM unnest($1::text[]) AS gone(sha256) "
+        "WHERE NOT EXISTS (SELECT 1 FROM chat_attachments a WHERE a.sha256 = gone.sha256)",
+        gone,
+    )
+    return [r["sha256"] for r in rows]
+
+
 class PostgresBuckets:
     """The rate limits' token buckets, one row each, taken under the row's lock: two instances
     counting one client's calls at once are serialised."""
@@ -406,12 +487,6 @@ class PostgresBuckets:
                 after.at,
             )
         return verdict
-
-    async def forget_idle(self, before: datetime) -> int:
-        """Drop buckets untouched since `before` (full again by then: nothing is lost)."""
-        async with self._database.connection() as connection:
-            status = await connection.execute("DELETE FROM rate_buckets WHERE at < $1", before)
-        return int(status.split()[-1])
 
 
 def _chat(row: Any) -> Chat:

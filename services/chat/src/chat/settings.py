@@ -1,5 +1,6 @@
 """Settings of chat, from `CHAT_*` variables (and the shared `CC_*` ones)."""
 
+from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
@@ -96,6 +97,19 @@ class Settings(ServiceSettings):
     attachment_max_bytes: int = Field(
         10 * 1024 * 1024, ge=1, description="The largest photo or PDF sent in a chat (413 above)."
     )
+    message_retention_days: float = Field(
+        30.0,
+        gt=0,
+        description="How long message text is kept: chat's own messages and files older than "
+        "this are deleted, and chat-events gets it as retention.ms.",
+    )
+    retention_check_seconds: float = Field(
+        3600.0, gt=0, description="How often the retention round deletes what is past it."
+    )
+
+    @property
+    def message_retention(self) -> timedelta:
+        return timedelta(days=self.message_retention_days)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> "Settings":

@@ -1,5 +1,6 @@
-"""Topic -> handler, nothing more. Reads contact-requests (each request queued once) and
-order-events (an order placed converts its customer's accepted requests).
+"""Topic -> handler, nothing more. Reads contact-requests (each request queued once),
+order-events (an order placed converts its customer's accepted requests) and customer-events
+(customer.erased: the customer forgotten).
 
 One subscriber for both topics, each record parsed by its own topic's contract: one consumer
 joins the group once (two members of one process rebalance each other at every start)."""
@@ -12,15 +13,18 @@ from faststream.kafka import KafkaBroker
 
 from cc_runtime import consumer_options
 from cc_runtime.kafka import undecoded
-from cc_schemas import CONTACT_REQUESTS, ORDER_EVENTS, parser
+from cc_schemas import CONTACT_REQUESTS, CUSTOMER_EVENTS, ORDER_EVENTS, parser
 from chat.handlers import Desk, receive, record_order
+from chat.privacy import Privacy, record_customer_event
 from chat.settings import Settings
 
-CONSUMED = (CONTACT_REQUESTS, ORDER_EVENTS)
+CONSUMED = (CONTACT_REQUESTS, ORDER_EVENTS, CUSTOMER_EVENTS)
 Handle = Callable[[Any], Awaitable[Any]]
 
 
-def register_subscribers(broker: KafkaBroker, settings: Settings, desk: Desk) -> None:
+def register_subscribers(
+    broker: KafkaBroker, settings: Settings, desk: Desk, privacy: Privacy
+) -> None:
     handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
         settings.topic(CONTACT_REQUESTS): (
             parser(CONTACT_REQUESTS),
@@ -30,6 +34,10 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, desk: Desk) ->
             parser(ORDER_EVENTS),
             lambda event: record_order(desk, event),
         ),
+        settings.topic(CUSTOMER_EVENTS): (
+            parser(CUSTOMER_EVENTS),
+            lambda event: record_customer_event(privacy, event),
+        ),
     }
 
     @broker.subscriber(
@@ -37,7 +45,9 @@ def register_subscribers(broker: KafkaBroker, settings: Settings, desk: Desk) ->
         title="chat-events-in",
         description="contact-requests (each request queued once, by event and request id) and "
         "order-events (order.placed converts the customer's requests accepted within the "
-        "window before it); each record validated by its topic's contract",
+        "window before it) and customer-events (customer.erased: the customer's chats "
+        "pseudonymised, their text and files erased); each record validated by its topic's "
+        "contract",
         decoder=undecoded,
         **consumer_options(settings),
     )
