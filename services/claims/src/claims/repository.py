@@ -142,7 +142,7 @@ class PostgresTickets:
     async def timeline(self, ticket_id: str) -> list[dict[str, Any]]:
         async with self._database.connection() as connection:
             rows = await connection.fetch(
-                "SELECT kind, at, by_subject, by_role, from_state, to_state, reason "
+                "SELECT kind, at, by_subject, by_role, from_state, to_state, reason, from_ticket "
                 "FROM ticket_changes WHERE ticket_id = $1 ORDER BY position",
                 ticket_id,
             )
@@ -263,7 +263,7 @@ async def _with_stints(connection: Any, rows: Sequence[Any]) -> list[Stored]:
 async def _history(connection: Any, ticket_id: str) -> list[Change]:
     rows = await connection.fetch(
         "SELECT kind, at, by_subject, from_state, to_state, reason FROM ticket_changes "
-        "WHERE ticket_id = $1 ORDER BY position",
+        "WHERE ticket_id = $1 AND from_ticket IS NULL ORDER BY position",
         ticket_id,
     )
     return [
@@ -355,12 +355,24 @@ async def _write_chain(connection: Any, written: Written) -> None:
 
 
 async def _absorb(connection: Any, merged: str, into: str, change: Change) -> None:
-    """The merged ticket's attachments move to the one carrying on, whose timeline and version
-    record it (its readers see it changed)."""
+    """The merged ticket's attachments move to the one carrying on, whose timeline takes a copy
+    of the merged one's (each step naming the ticket it happened on) and records the merge, and
+    whose version moves on (its readers see it changed)."""
     await connection.execute("SELECT 1 FROM tickets WHERE ticket_id = $1 FOR UPDATE", into)
     await connection.execute("UPDATE tickets SET version = version + 1 WHERE ticket_id = $1", into)
     await connection.execute(
         "UPDATE attachments SET ticket_id = $2 WHERE ticket_id = $1", merged, into
+    )
+    await connection.execute(
+        "INSERT INTO ticket_changes (ticket_id, position, kind, at, by_subject, by_role, "
+        "from_state, to_state, reason, from_ticket) "
+        "SELECT $2, next.position + row_number() OVER (ORDER BY c.position) - 1, c.kind, c.at, "
+        "c.by_subject, c.by_role, c.from_state, c.to_state, c.reason, "
+        "coalesce(c.from_ticket, $1) "  # a ticket merged into the merged one keeps its name
+        "FROM ticket_changes c, (SELECT coalesce(max(position) + 1, 0) AS position "
+        "FROM ticket_changes WHERE ticket_id = $2) AS next WHERE c.ticket_id = $1",
+        merged,
+        into,
     )
     await connection.execute(
         "INSERT INTO ticket_changes (ticket_id, position, kind, at, by_subject, by_role, "
@@ -450,8 +462,8 @@ class PostgresErasures:
             tickets = [r["ticket_id"] for r in ids]
             # What the customer wrote and what they were asked: addressed to a person.
             await connection.execute(
-                "UPDATE ticket_changes SET reason = $2 WHERE ticket_id = ANY($1::text[]) "
-                "AND kind IN ('customer_message', 'waiting')",
+                "UPDATE ticket_changes SET reason = $2 WHERE (ticket_id = ANY($1::text[]) "
+                "OR from_ticket = ANY($1::text[])) AND kind IN ('customer_message', 'waiting')",
                 tickets,
                 ERASED,
             )

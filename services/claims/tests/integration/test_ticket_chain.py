@@ -441,7 +441,7 @@ async def test_a_retried_opening_with_its_idempotency_key_opens_one_claim(
     assert other.json()["ticket_id"] != first.json()["ticket_id"]  # keys are each caller's own
 
 
-async def test_a_merged_ticket_redirects_and_its_attachments_move(
+async def test_a_merged_ticket_redirects_and_its_timeline_and_attachments_move(
     client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     kept = (await client.post("/v1/tickets", json=CLAIM, headers=anna())).json()
@@ -453,6 +453,8 @@ async def test_a_merged_ticket_redirects_and_its_attachments_move(
         headers=anna(),
     )
     assert attached.status_code == 201
+    twin = await step(client, twin, "wait", anna(), waiting_for="team", reason="ask logistics")
+    twin = await step(client, twin, "resume", anna(), reason="logistics answered")
     await step(client, twin, "merge", supervisor(), into=kept["ticket_id"], reason="same order")
 
     followed = await client.get(f"/v1/tickets/{twin['ticket_id']}", headers=anna())
@@ -466,10 +468,16 @@ async def test_a_merged_ticket_redirects_and_its_attachments_move(
     assert (itself["state"], itself["merged_into"]) == ("merged", kept["ticket_id"])
     carried = (await client.get(f"/v1/tickets/{kept['ticket_id']}", headers=anna())).json()
     assert carried["version"] == 2  # changed under its readers: they must read it again
-    assert [(c["kind"], c["reason"]) for c in carried["timeline"]][-1] == (
-        "absorbed",
-        f"{twin['ticket_id']} merged into this ticket: same order",
-    )
+    twin_id = twin["ticket_id"]
+    assert [(c["kind"], c["reason"], c["from_ticket"]) for c in carried["timeline"]] == [
+        ("opened", None, None),
+        ("assigned", None, None),
+        ("opened", None, twin_id),  # the merged ticket's history, copied and named
+        ("assigned", None, twin_id),
+        ("waiting", "ask logistics", twin_id),
+        ("resumed", "logistics answered", twin_id),
+        ("absorbed", f"{twin_id} merged into this ticket: same order", None),
+    ]
     files = (
         await client.get(f"/v1/tickets/{kept['ticket_id']}/attachments", headers=anna())
     ).json()

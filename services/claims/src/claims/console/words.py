@@ -153,6 +153,7 @@ EN: Final[dict[str, Any]] = {
         "customer_message": "the customer wrote",
     },
     "by": "by {who}",
+    "on_ticket": "on {ticket_id}:",
 }
 
 IT: Final[dict[str, Any]] = {
@@ -303,6 +304,7 @@ IT: Final[dict[str, Any]] = {
         "customer_message": "il cliente ha scritto",
     },
     "by": "da {who}",
+    "on_ticket": "su {ticket_id}:",
 }
 
 WORDS: Final = {"en": EN, "it": IT}
