@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cc_dev import errors, topics
+from cc_dev.chat_customers import DEVELOPMENT_SHOP_SECRET, LiveChats
 from cc_dev.credentials import ClientCredentials, bearer_token, credentials_from
 from cc_dev.customers import import_customers
 from cc_dev.errors import CliError
@@ -341,6 +342,31 @@ def simulate_command(
             "publishing ticket events.",
         ),
     ] = None,
+    chat_url: Annotated[
+        str | None,
+        typer.Option(
+            envvar="CC_DEV_CHAT_URL",
+            help="Play the customers of chat's live chats at this base URL (e.g. "
+            "http://127.0.0.1:8006): they accept the chats operators open for their shop "
+            "sessions, start some of their own, answer operators and rate the chats.",
+        ),
+    ] = None,
+    shop_session_secret: Annotated[
+        str,
+        typer.Option(
+            envvar="CHAT_SHOP_SESSION_SECRET",
+            help="The secret the shop signs its session ids with for chat's widget.",
+            show_default=False,
+        ),
+    ] = DEVELOPMENT_SHOP_SECRET,
+    live_chat_every: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            help="With --chat-url: a customer starts a live chat this often (wall seconds; "
+            "0: never).",
+        ),
+    ] = 120.0,
     token: Token = None,
     client_id: ClientId = None,
     client_secret: ClientSecret = None,
@@ -386,6 +412,13 @@ def simulate_command(
         answer_commands=answer_commands and output is None,
         claims_url=None if output else claims_url,
         claims_token=_renewing(token, credentials_from(issuer, client_id, client_secret)),
+        live_chats=LiveChats(
+            chat_url,
+            shop_secret=shop_session_secret,
+            start_every_seconds=live_chat_every or None,
+        )
+        if chat_url and not output
+        else None,
     )
     with Bar("simulating", err) as bar:
         sent = run(simulate(settings, request, bar))

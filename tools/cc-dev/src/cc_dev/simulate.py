@@ -1,7 +1,8 @@
 """`cc-dev simulate`: publish the simulated contact centre at a controlled pace. Writes every
 topic the simulation makes (call-events optionally through telephony-ingest's webhook, claims
 optionally worked through the claims tool's API, or into a recording file instead) and, when
-asked, answers order-commands as the shop would."""
+asked, answers order-commands as the shop would and plays the customers of chat's live chats
+(they accept operators' chats, answer and rate them)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from pydantic import ValidationError
 
 from cc_dev import kafka_io
+from cc_dev.chat_customers import ChatCustomers, LiveChats
 from cc_dev.claims_api import ClaimsApi, ClaimsSink
 from cc_dev.errors import BadFileError, UsageError
 from cc_dev.ingest import DEVELOPMENT_SECRET, Webhook
@@ -59,6 +61,7 @@ class SimulateRequest:
     answer_commands: bool = True
     claims_url: str | None = None  # work tickets through claims' HTTP API at this base URL
     claims_token: Callable[[], str] | None = None  # a fresh bearer token for claims
+    live_chats: LiveChats | None = None  # customers in chat's live chats, through its widget API
 
 
 def wall_offsets(emissions: Sequence[Emission], pace: Pace) -> list[float]:
@@ -201,19 +204,20 @@ async def _sink(settings: DevSettings, request: SimulateRequest) -> AsyncIterato
         if request.claims_url:
             renew = request.claims_token or _no_token
             sink = ClaimsSink(ClaimsApi(client, request.claims_url, renew), sink)
-        answering = (
-            asyncio.create_task(answer_commands(settings, producer))
-            if request.answer_commands
-            else None
-        )
+        background = []
+        if request.answer_commands:
+            background.append(asyncio.create_task(answer_commands(settings, producer)))
+        if request.live_chats is not None:
+            customers = ChatCustomers(settings, request.live_chats, client)
+            background.append(asyncio.create_task(customers.run()))
         try:
             yield sink
             await kafka.flush()
         finally:
-            if answering is not None:
-                answering.cancel()
+            for task in background:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await answering
+                    await task
 
 
 def _no_token() -> str:
