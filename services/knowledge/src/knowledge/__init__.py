@@ -1,0 +1,1 @@
+"""knowledge: FAQ mined from resolved cases."""
