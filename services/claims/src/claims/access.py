@@ -48,4 +48,6 @@ ACCESS: dict[str, Access] = {
     "POST /console/tickets/{ticket_id}/assign": WORKERS,
     "POST /console/tickets/{ticket_id}/warranty-check": WORKERS,
     "POST /console/tickets/{ticket_id}/resolve": WORKERS,
+    "POST /console/tickets/{ticket_id}/wait": WORKERS,
+    "POST /console/tickets/{ticket_id}/resume": WORKERS,
 }

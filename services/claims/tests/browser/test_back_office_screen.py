@@ -4,8 +4,9 @@ console.js keeps its sign-in's), sees their team's queue nearest deadline first 
 claim is not there), opens a claim with the keyboard, walks the warranty checklist, hands it to
 a colleague with a note, is told the product is out of stock and which better one the shop has,
 and records the decision; the timeline the API answers has each step by them. A claim someone
-changed after it was opened comes back as it is now (409). Set CLAIMS_SCREENSHOTS_DIR to keep
-the screenshots (services/claims/docs holds them)."""
+changed after it was opened comes back as it is now (409). A claim waits for a supplier, is
+resumed and handed back to the contact centre, and leaves the queue. Set CLAIMS_SCREENSHOTS_DIR
+to keep the screenshots (services/claims/docs holds them)."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -261,3 +262,46 @@ async def test_a_claim_changed_since_it_was_opened_comes_back_as_it_is_now(
     assert errors == [
         "Failed to load resource: the server responded with a status of 409 (Conflict)"
     ]
+
+
+async def test_a_claim_waits_for_a_supplier_and_handed_back_leaves_the_queue(
+    claims_url: str, browser: Browser, tmp_path: Path
+) -> None:
+    async with httpx.AsyncClient(base_url=claims_url, headers=operator()) as client:
+        claim = await opened(client, "Remote car will not pair", "marketing", "marco")
+    ticket_id = claim["ticket_id"]
+
+    page = await marketing_page(browser)
+    errors = watch_errors(page)
+    await page.goto(f"{claims_url}/console?lang=en")
+    await page.get_by_role("button", name=f"Open ticket {ticket_id}").click()
+    await page.get_by_label("Wait for").select_option("supplier")
+    await page.get_by_label("What you are waiting for (required)").fill("asked the maker")
+    await page.get_by_role("button", name="Wait", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text(
+        f"Ticket {ticket_id} is waiting for a supplier."
+    )
+    await expect(page.locator("#queue tbody tr").first).to_contain_text("waiting for a supplier")
+
+    await page.get_by_label("Why", exact=True).fill("the maker sent a new remote")
+    await page.get_by_role("button", name="Resume").click()
+    await expect(page.get_by_role("status")).to_have_text(f"Ticket {ticket_id} is open again.")
+
+    await page.get_by_label("To person (their sign-in)").fill("anna")
+    await page.get_by_label("Note for them").fill("new remote on its way: tell the customer")
+    await page.get_by_role("button", name="Hand over").click()
+    await expect(page.get_by_role("status")).to_have_text(
+        f"Ticket {ticket_id} handed over to anna (contact centre); it has left your queue."
+    )
+    await expect(page.locator(".ticket-panel")).to_have_count(0)
+    await expect(page.get_by_text("No claims here.")).to_be_visible()
+
+    async with httpx.AsyncClient(base_url=claims_url, headers=operator()) as client:
+        now = (await client.get(f"/v1/tickets/{ticket_id}")).json()
+    assert [(c["kind"], c["by_subject"], c["reason"]) for c in now["timeline"][-3:]] == [
+        ("waiting", "marco", "asked the maker"),
+        ("resumed", "marco", "the maker sent a new remote"),
+        ("assigned", "marco", "new remote on its way: tell the customer"),
+    ]
+    assert now["responsible"] == {"person": "anna", "team": "contact_centre"}
+    assert errors == [], "\n".join(errors)

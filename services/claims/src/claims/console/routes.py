@@ -206,13 +206,56 @@ def console_router(settings: Settings) -> APIRouter:
             if value := _text(form.get(optional)):
                 body[optional] = value
         t = WORDS[chosen]
+        outcome = t["outcomes"].get(str(body["outcome"]), body["outcome"])
+        said = str(t["decided"]).format(ticket_id=ticket_id, outcome=outcome)
+        return await _worked(request, ticket_id, "resolve", body, if_match_header, chosen, said)
+
+    @router.post(
+        "/tickets/{ticket_id}/wait",
+        response_class=HTMLResponse,
+        summary="Wait for the customer, a team or a supplier, saying why; the panel as it is now",
+    )
+    async def wait(
+        request: Request, ticket_id: str, if_match_header: IfMatch, lang: Lang = None
+    ) -> HTMLResponse:
+        chosen = lang_of(request, lang)
+        form = await request.form()
+        body = {"waiting_for": form.get("waiting_for"), "reason": _text(form.get("reason"))}
+        t = WORDS[chosen]
+        whom = t["waiting_for"].get(str(body["waiting_for"]), body["waiting_for"])
+        said = str(t["waiting"]).format(ticket_id=ticket_id, whom=whom)
+        return await _worked(request, ticket_id, "wait", body, if_match_header, chosen, said)
+
+    @router.post(
+        "/tickets/{ticket_id}/resume",
+        response_class=HTMLResponse,
+        summary="Back to work on the ticket; the panel as it is now",
+    )
+    async def resume(
+        request: Request, ticket_id: str, if_match_header: IfMatch, lang: Lang = None
+    ) -> HTMLResponse:
+        chosen = lang_of(request, lang)
+        form = await request.form()
+        body = {"reason": _text(form.get("reason"))}
+        said = str(WORDS[chosen]["resumed"]).format(ticket_id=ticket_id)
+        return await _worked(request, ticket_id, "resume", body, if_match_header, chosen, said)
+
+    async def _worked(
+        request: Request,
+        ticket_id: str,
+        action: str,
+        body: dict[str, Any],
+        version: str,
+        lang: str,
+        said: str,
+    ) -> HTMLResponse:
+        """The command sent as the API's client; the panel as it is now with `said`, else the
+        refusal."""
         async with api(request) as client:
-            answer = await _command(client, ticket_id, "resolve", body, if_match_header)
+            answer = await _command(client, ticket_id, action, body, version)
             if answer.status_code != 200:
-                return await _not_done(client, ticket_id, answer, chosen, if_match_header)
-            outcome = t["outcomes"].get(str(body["outcome"]), body["outcome"])
-            text = str(t["decided"]).format(ticket_id=ticket_id, outcome=outcome)
-            shown = await _panel(client, ticket_id, chosen, notice=text)
+                return await _not_done(client, ticket_id, answer, lang, version)
+            shown = await _panel(client, ticket_id, lang, notice=said)
         shown.headers["HX-Trigger"] = QUEUE_CHANGED
         return shown
 
