@@ -27,6 +27,7 @@
       submit: "Send my answer", thanks: "Thank you for your answer.",
       failed: "Not sent: ", conversation: "Conversation",
       expired: "Your earlier chat is no longer available: write to start a new one.",
+      file: "Attach a photo or PDF", download: "Download", sending: "Sending the file...",
     },
     it: {
       open: "Chatta con noi", close: "Chiudi la chat", title: "Chatta con noi",
@@ -39,6 +40,7 @@
       submit: "Invia la risposta", thanks: "Grazie per la risposta.",
       failed: "Non inviato: ", conversation: "Conversazione",
       expired: "La chat precedente non è più disponibile: scrivi per iniziarne una nuova.",
+      file: "Allega una foto o un PDF", download: "Scarica", sending: "Invio del file...",
     },
   };
   const lang = (script.dataset.lang || navigator.language || "en").slice(0, 2);
@@ -65,11 +67,14 @@
   transcript.setAttribute("aria-label", t.conversation);
   transcript.setAttribute("aria-live", "polite");
   const box = el("textarea", { id: "ccw-text", name: "text", rows: 2, required: true });
+  const picker = el("input", { id: "ccw-file", type: "file", accept: "image/*,application/pdf" });
   const form = el("form", { className: "ccw-form" },
     el("label", { htmlFor: "ccw-text", textContent: t.label }), box,
     el("div", { className: "ccw-buttons" },
       el("button", { type: "submit", textContent: t.send }),
-      el("button", { type: "button", className: "ccw-end", textContent: t.end })));
+      el("button", { type: "button", className: "ccw-end", textContent: t.end })),
+    // After Send: the text box's Tab still leads to Send.
+    el("label", { htmlFor: "ccw-file", textContent: t.file }), picker);
   const rating = csatForm();
   rating.hidden = true;
   const panel = el("section", { className: "ccw-panel", hidden: true },
@@ -118,9 +123,33 @@
 
   function append(message) {
     const who = message.sender === "customer" ? t.you : t.operator;
-    transcript.append(el("li", { className: "ccw-" + message.sender },
-      el("strong", { textContent: who + ": " }), document.createTextNode(message.text)));
+    const line = el("li", { className: "ccw-" + message.sender },
+      el("strong", { textContent: who + ": " }), document.createTextNode(message.text));
+    if (message.attachment) line.append(" ", downloadButton(message.attachment));
+    transcript.append(line);
     transcript.scrollTop = transcript.scrollHeight;
+  }
+
+  // A file of the chat is fetched with the chat token (a plain link could not carry it) and
+  // saved by the browser, never shown in the page.
+  function downloadButton(file) {
+    const button = el("button", { type: "button", textContent: t.download + " " + file.filename });
+    button.addEventListener("click", async () => {
+      try {
+        const response = await fetch(base + "/v1/widget/attachments/" + file.attachment_id,
+          { headers: { Authorization: "Chat " + state.token } });
+        if (!response.ok) throw new Error((await response.json()).detail);
+        const url = URL.createObjectURL(await response.blob());
+        const save = el("a", { href: url, download: file.filename });
+        document.body.append(save);
+        save.click();
+        save.remove();
+        setTimeout(() => URL.revokeObjectURL(url), 1000);
+      } catch (error) {
+        say(t.failed + error.message);
+      }
+    });
+    return button;
   }
 
   async function poll() {
@@ -191,6 +220,29 @@
       await poll();
     } catch (error) {
       say(t.failed + error.message);
+    }
+  });
+  picker.addEventListener("change", async () => {
+    const file = picker.files[0];
+    if (!file) return;
+    say(t.sending);
+    try {
+      if (!state) await follow(await call("POST", "/v1/widget/chats", { session_id: session }));
+      const data = new FormData();
+      data.append("file", file);
+      const response = await fetch(base + "/v1/widget/attachments",
+        { method: "POST", headers: { Authorization: "Chat " + state.token }, body: data });
+      const answer = await response.json();
+      if (!response.ok) {
+        const detail = answer.detail;
+        throw new Error(typeof detail === "string" ? detail : JSON.stringify(detail));
+      }
+      say("");
+      await poll();
+    } catch (error) {
+      say(t.failed + error.message);
+    } finally {
+      picker.value = "";
     }
   });
   form.querySelector(".ccw-end").addEventListener("click", async () => {
