@@ -15,8 +15,6 @@ from crm.contact_points import InvalidContactPoint, normalise_email, normalise_p
 from crm.customer_csv import COLUMNS, BadHeader
 from crm.handlers import (
     CustomerQuery,
-    CustomerReader,
-    HistoryReader,
     ImportLimits,
     Recognition,
     customer_360,
@@ -61,12 +59,11 @@ MAX_PAGE = 100
 def customer_routes(
     settings: Settings,
     repository: CustomerRepository,
-    readers: tuple[CustomerReader, HistoryReader, PostgresSummaries],
+    summaries: PostgresSummaries,
     recognition: Recognition,
     trail: AuditTrail,
 ) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["customers"])
-    customers, history, summaries = readers
     limits = ImportLimits(
         batch_rows=settings.import_batch_rows,
         rejections_listed=settings.import_rejections_listed,
@@ -134,14 +131,7 @@ def customer_routes(
             before = position_of(cursor)
         except BadCursor as error:
             raise HTTPException(422, detail=str(error)) from None
-        found = await customer_360(
-            customer_id,
-            customers,
-            history,
-            recognition,
-            (before, limit),
-            datetime.now(UTC),
-        )
+        found = await customer_360(customer_id, recognition, (before, limit), datetime.now(UTC))
         if found is None:
             raise HTTPException(404, detail=f"no customer {customer_id!r}")
         return found

@@ -38,7 +38,6 @@ from crm.handlers import Publish, Recognition
 from crm.interaction_api import interaction_routes
 from crm.interaction_repository import PostgresInteractions
 from crm.repository import (
-    PostgresContacts,
     PostgresCustomers,
     PostgresCustomerSearch,
     PostgresErasures,
@@ -68,7 +67,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     infra = connect(settings)
     customers = PostgresCustomers(infra.postgres)
     orders = PostgresOrders(infra.postgres)
-    contacts = PostgresContacts(infra.postgres)
     summaries = PostgresSummaries(infra.postgres)
     blobs = FileBlobStore(settings.attachments_dir)
     erasures = PostgresErasures(infra.postgres, blobs)
@@ -102,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             customer_routes(
                 settings,
                 customers,
-                (customers, contacts, summaries),
+                summaries,
                 recognition,
                 trail,
             ),

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
 
 from cc_runtime import AuditEntry
 from cc_schemas import (
@@ -369,40 +368,20 @@ async def record_claim(event: TicketOpened | TicketClosed, orders: OrderReposito
         await orders.claim_closed(event.ticket_id, event.occurred_at)
 
 
-class CustomerReader(Protocol):
-    async def records(self, customer_ids: Sequence[str]) -> list[dict[str, Any]]: ...
-
-    async def phones_of(self, customer_id: str) -> list[dict[str, str]]: ...
-
-    async def duplicates_of(self, customer_ids: Sequence[str]) -> dict[str, list[str]]: ...
-
-
-class HistoryReader(Protocol):
-    async def page(
-        self, customer_id: str, before: tuple[datetime, str], limit: int
-    ) -> list[dict[str, Any]]: ...
-
-    async def orders_in_progress(self, customer_id: str) -> list[dict[str, Any]]: ...
-
-    async def open_cases(self, customer_id: str) -> list[dict[str, Any]]: ...
-
-
 async def customer_360(
     customer_id: str,
-    customers: CustomerReader,
-    history: HistoryReader,
     deps: Recognition,
     page: tuple[tuple[datetime, str], int],
     now: datetime,
 ) -> Customer360 | None:
     """Everything an operator sees of one customer; None when crm does not know the id."""
-    records = await customers.records([customer_id])
-    if not records:
-        return None
-    record, (before, limit) = records[0], page
+    before, limit = page
     async with deps.reading() as reads:
+        parts = await reads.customer_parts(customer_id, before, limit + 1)
+        if parts is None:
+            return None
         (summary,) = await summaries_of([customer_id], reads, deps.rule, now)
-    contacts = await history.page(customer_id, before, limit + 1)
+    record, contacts = parts["record"], parts["contacts"]
     more = len(contacts) > limit
     profile = record["profile"]
     return Customer360(
@@ -414,16 +393,16 @@ async def customer_360(
         strategic_level=summary.strategic_level,
         strategic_reason=summary.strategic_reason,
         competence_needed=record["competence_needed"],
-        phones=[PhoneView(**p) for p in await customers.phones_of(customer_id)],
+        phones=[PhoneView(**p) for p in parts["phones"]],
         emails=profile.get("emails", []),
         social_handles=profile.get("social_handles", []),
         addresses=profile.get("addresses", []),
         consents=profile.get("consents", []),
         opt_outs=profile.get("opt_outs", []),
-        possible_duplicates=(await customers.duplicates_of([customer_id])).get(customer_id, []),
+        possible_duplicates=parts["duplicates"],
         open_claims=summary.open_claims,
-        orders_in_progress=[OrderView(**o) for o in await history.orders_in_progress(customer_id)],
-        open_cases=[OpenCaseView(**c) for c in await history.open_cases(customer_id)],
+        orders_in_progress=[OrderView(**o) for o in parts["orders"]],
+        open_cases=[OpenCaseView(**c) for c in parts["open_cases"]],
         contacts=ContactPage(
             contacts=[ContactView(**c) for c in contacts[:limit]],
             next_cursor=cursor_of(contacts[limit - 1]) if more else None,

@@ -114,21 +114,16 @@ class PostgresCustomers:
 
     async def duplicates_of(self, customer_ids: Sequence[str]) -> dict[str, list[str]]:
         async with self.database.connection() as connection:
-            rows = await connection.fetch(DUPLICATES_OF, list(customer_ids))
-        found: dict[str, list[str]] = {}
-        for row in rows:
-            found.setdefault(row["customer_id"], []).append(row["other"])
-        return {k: sorted(v) for k, v in found.items()}
+            return await duplicates_on(connection, customer_ids)
 
-    async def phones_of(self, customer_id: str) -> list[dict[str, str]]:
-        async with self.database.connection() as connection:
-            rows = await connection.fetch(PHONES_OF, customer_id)
-        return [dict(row) for row in rows]
 
-    async def records(self, customer_ids: Sequence[str]) -> list[dict[str, Any]]:
-        async with self.database.connection() as connection:
-            rows = await connection.fetch(CUSTOMER, list(customer_ids))
-        return [dict(row) | {"profile": json.loads(row["profile"])} for row in rows]
+async def duplicates_on(connection: Any, customer_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Other customers sharing a phone or an e-mail with each of these."""
+    rows = await connection.fetch(DUPLICATES_OF, list(customer_ids))
+    found: dict[str, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["customer_id"], []).append(row["other"])
+    return {k: sorted(v) for k, v in found.items()}
 
 
 async def _upsert(connection: Any, customers: Sequence[Customer]) -> int:
@@ -423,6 +418,11 @@ class Reads(Protocol):
         self, customer_ids: Sequence[str], window: SummaryWindow
     ) -> list[dict[str, Any]]: ...
 
+    async def customer_parts(
+        self, customer_id: str, before: tuple[datetime, str], limit: int
+    ) -> dict[str, Any] | None:
+        """What the 360 shows of a customer besides the summary; None for an unknown id."""
+
 
 class ConnectionReads:
     def __init__(self, connection: Any) -> None:
@@ -450,6 +450,27 @@ class ConnectionReads:
             list(IN_PROGRESS),
         )
         return [dict(row) | {"opt_outs": json.loads(row["opt_outs"] or "[]")} for row in rows]
+
+    async def customer_parts(
+        self, customer_id: str, before: tuple[datetime, str], limit: int
+    ) -> dict[str, Any] | None:
+        # one connection for every read: each one given back to the pool costs a round trip
+        fetch = self.connection.fetch
+        record = await self.connection.fetchrow(CUSTOMER, [customer_id])
+        if record is None:
+            return None
+        return {
+            "record": dict(record) | {"profile": json.loads(record["profile"])},
+            "phones": [dict(r) for r in await fetch(PHONES_OF, customer_id)],
+            "duplicates": (await duplicates_on(self.connection, [customer_id])).get(
+                customer_id, []
+            ),
+            "contacts": [dict(r) for r in await fetch(CONTACTS_PAGE, customer_id, *before, limit)],
+            "orders": [
+                dict(r) for r in await fetch(ORDERS_IN_PROGRESS, customer_id, list(IN_PROGRESS))
+            ],
+            "open_cases": [dict(r) for r in await fetch(OPEN_CASES, customer_id)],
+        }
 
 
 class PostgresSummaries:
@@ -499,30 +520,6 @@ OPEN_CASES = """
     FROM cases WHERE customer_id = $1 AND state = 'open'
     ORDER BY last_contact_at DESC LIMIT 50
 """
-
-
-class PostgresContacts:
-    """A customer's contacts as the 360 reads them (their writes: interaction_repository)."""
-
-    def __init__(self, database: Database) -> None:
-        self.database = database
-
-    async def page(
-        self, customer_id: str, before: tuple[datetime, str], limit: int
-    ) -> list[dict[str, Any]]:
-        async with self.database.connection() as connection:
-            rows = await connection.fetch(CONTACTS_PAGE, customer_id, *before, limit)
-        return [dict(row) for row in rows]
-
-    async def orders_in_progress(self, customer_id: str) -> list[dict[str, Any]]:
-        async with self.database.connection() as connection:
-            rows = await connection.fetch(ORDERS_IN_PROGRESS, customer_id, list(IN_PROGRESS))
-        return [dict(row) for row in rows]
-
-    async def open_cases(self, customer_id: str) -> list[dict[str, Any]]:
-        async with self.database.connection() as connection:
-            rows = await connection.fetch(OPEN_CASES, customer_id)
-        return [dict(row) for row in rows]
 
 
 # GDPR: what crm holds of one customer, table by table (the export), and the erasure.
