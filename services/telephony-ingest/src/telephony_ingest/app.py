@@ -26,7 +26,7 @@ from telephony_ingest.directory import KeycloakDirectory, NoDirectory, StaticDir
 from telephony_ingest.follower import QueueLogFollower
 from telephony_ingest.handlers import WEBHOOK, LineContext, QueueLogLines, import_for
 from telephony_ingest.housekeeping import housekeep
-from telephony_ingest.metrics import IngestMetrics
+from telephony_ingest.metrics import IngestMetrics, PeopleDirectoryCollector
 from telephony_ingest.naming import PersonNamingSink
 from telephony_ingest.repository import PostgresRepository
 from telephony_ingest.settings import Settings
@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One identity map for the three sources: an agent is named alike whichever reports them.
     identities = context.identities
     directory = people_directory(settings, identities)
+    infra.registry.register(PeopleDirectoryCollector(directory))
     named = PersonNamingSink(sink, directory)
     lines = QueueLogLines(named, metrics, context)
     trail = PostgresAuditTrail(infra.postgres)

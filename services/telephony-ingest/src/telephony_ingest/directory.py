@@ -9,6 +9,7 @@ outage of the identity provider never holds or drops a call event.
 
 import asyncio
 import logging
+import time
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -106,6 +107,7 @@ class KeycloakDirectory:
         self._people = NOBODY
         self.loaded = False
         self.failures = 0
+        self.read_at: float | None = None  # Unix time of the last successful read
 
     @property
     def users_url(self) -> str:
@@ -130,6 +132,7 @@ class KeycloakDirectory:
             return False
         self._people = People.of(users, self.identities)
         self.loaded = True
+        self.read_at = time.time()
         _log_conflicts(self._people, self.users_url)
         return True
 

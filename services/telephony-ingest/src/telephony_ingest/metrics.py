@@ -1,6 +1,12 @@
 """telephony-ingest's own Prometheus metrics, on the service's registry."""
 
+from collections.abc import Iterator
+
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from telephony_ingest.directory import KeycloakDirectory, PeopleDirectory
 
 # Unknown queue_log verbs are label values: the first ones seen keep their name, later ones
 # are counted under "other", so a file full of junk cannot grow the series without bound.
@@ -58,3 +64,36 @@ class IngestMetrics:
             else:
                 self.unknown_verb_names.add(verb)
         self.unknown_verbs.labels(source, verb).inc()
+
+
+class PeopleDirectoryCollector(Collector):
+    """The people directory as Prometheus reads it at each scrape: how many PBX agents it names
+    a person for, how many two people claim, and for Keycloak's the failed reads and the time
+    of the last good one (a growing age says events are named from an old map)."""
+
+    def __init__(self, directory: PeopleDirectory) -> None:
+        self.directory = directory
+
+    def collect(self) -> Iterator[Metric]:
+        people = self.directory.people()
+        yield GaugeMetricFamily(
+            "telephony_ingest_people_agents",
+            "PBX agents the people directory names a person for",
+            value=len(people.by_agent),
+        )
+        yield GaugeMetricFamily(
+            "telephony_ingest_people_conflicts",
+            "PBX agents two or more people claim (they keep their PBX identity)",
+            value=len(people.conflicts),
+        )
+        if isinstance(self.directory, KeycloakDirectory):
+            yield CounterMetricFamily(
+                "telephony_ingest_people_read_failures",
+                "Reads of Keycloak's users that failed (the last known map stayed in use)",
+                value=self.directory.failures,
+            )
+            yield GaugeMetricFamily(
+                "telephony_ingest_people_read_timestamp_seconds",
+                "Unix time of the last good read of Keycloak's users (0: none yet)",
+                value=self.directory.read_at or 0.0,
+            )

@@ -90,6 +90,8 @@ async def test_a_call_and_a_login_on_1127_name_the_person_holding_1127(
         ("call.answered", "2001", None, "1710408600.2"),  # nobody holds 2001
     ]
     assert agents(logins) == [("agent.logged_in", GIULIA, "1127", GIULIA)]
+    scraped = client.get("/metrics", headers=ISSUER.bearer(["metrics"])).text
+    assert "telephony_ingest_people_agents 1.0" in scraped
 
 
 async def test_the_webhooks_answer_and_event_name_the_person(

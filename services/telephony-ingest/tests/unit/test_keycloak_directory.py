@@ -6,9 +6,11 @@ import asyncio
 from typing import Any
 
 import httpx
+from prometheus_client import CollectorRegistry
 
 from telephony_ingest.agent_identity import AgentIdentities
 from telephony_ingest.directory import PAGE_SIZE, KeycloakDirectory
+from telephony_ingest.metrics import PeopleDirectoryCollector
 
 REALM = "http://keycloak.test/realms/contact-centre"
 
@@ -108,3 +110,25 @@ def test_an_answer_that_is_not_a_list_of_users_keeps_the_last_people() -> None:
 
     assert asyncio.run(people.refresh()) is False
     assert people.people().subject_of("1127") == "sub-1"
+
+
+def test_prometheus_sees_the_agents_named_and_the_failed_reads() -> None:
+    keycloak = FakeKeycloak(
+        [user(1, extension=["1127"]), user(2, extension=["1127"]), user(3, extension=["1200"])]
+    )
+    people = directory(keycloak)
+    registry = CollectorRegistry()
+    registry.register(PeopleDirectoryCollector(people))
+    asyncio.run(people.refresh())
+    keycloak.down = True
+    asyncio.run(people.refresh())
+
+    def value(name: str) -> float | None:
+        return registry.get_sample_value(name)
+
+    assert (
+        value("telephony_ingest_people_agents"),
+        value("telephony_ingest_people_conflicts"),
+        value("telephony_ingest_people_read_failures_total"),
+    ) == (1.0, 1.0, 1.0)
+    assert value("telephony_ingest_people_read_timestamp_seconds") == people.read_at
