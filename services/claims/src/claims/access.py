@@ -50,4 +50,5 @@ ACCESS: dict[str, Access] = {
     "POST /console/tickets/{ticket_id}/resolve": WORKERS,
     "POST /console/tickets/{ticket_id}/wait": WORKERS,
     "POST /console/tickets/{ticket_id}/resume": WORKERS,
+    "POST /console/tickets/{ticket_id}/close": requires(OPERATOR),
 }

@@ -5,8 +5,8 @@ claim is not there), opens a claim with the keyboard, walks the warranty checkli
 a colleague with a note, is told the product is out of stock and which better one the shop has,
 and records the decision; the timeline the API answers has each step by them. A claim someone
 changed after it was opened comes back as it is now (409). A claim waits for a supplier, is
-resumed and handed back to the contact centre, and leaves the queue. Set CLAIMS_SCREENSHOTS_DIR
-to keep the screenshots (services/claims/docs holds them)."""
+resumed and handed back to the contact centre, and leaves the queue; the operator closes it.
+Set CLAIMS_SCREENSHOTS_DIR to keep the screenshots (services/claims/docs holds them)."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -305,3 +305,14 @@ async def test_a_claim_waits_for_a_supplier_and_handed_back_leaves_the_queue(
     ]
     assert now["responsible"] == {"person": "anna", "team": "contact_centre"}
     assert errors == [], "\n".join(errors)
+    await expect(page.get_by_role("button", name="Close the ticket")).to_have_count(0)
+
+    token = ISSUER.token(["operator"], subject="anna", name="Anna Conti", team="contact_centre")
+    anna = await signed_in_page(browser, token)
+    await anna.goto(f"{claims_url}/console?lang=en")
+    await anna.get_by_role("button", name=f"Open ticket {ticket_id}").click()
+    await anna.get_by_label("Closed as").select_option("unresolved")
+    await anna.get_by_label("Why (required when unresolved)").fill("customer keeps the old remote")
+    await anna.get_by_role("button", name="Close the ticket").click()
+    await expect(anna.get_by_role("status")).to_have_text(f"Ticket {ticket_id} closed, unresolved.")
+    await expect(anna.locator(".facts")).to_contain_text("closed")

@@ -240,6 +240,22 @@ def console_router(settings: Settings) -> APIRouter:
         said = str(WORDS[chosen]["resumed"]).format(ticket_id=ticket_id)
         return await _worked(request, ticket_id, "resume", body, if_match_header, chosen, said)
 
+    @router.post(
+        "/tickets/{ticket_id}/close",
+        response_class=HTMLResponse,
+        summary="Close the ticket resolved or unresolved (operators); the panel as it is now",
+    )
+    async def close(
+        request: Request, ticket_id: str, if_match_header: IfMatch, lang: Lang = None
+    ) -> HTMLResponse:
+        chosen = lang_of(request, lang)
+        form = await request.form()
+        body = {"resolution": form.get("resolution"), "reason": _text(form.get("reason"))}
+        t = WORDS[chosen]
+        how = t["resolutions"].get(str(body["resolution"]), body["resolution"])
+        said = str(t["closed"]).format(ticket_id=ticket_id, how=how)
+        return await _worked(request, ticket_id, "close", body, if_match_header, chosen, said)
+
     async def _worked(
         request: Request,
         ticket_id: str,
@@ -284,6 +300,8 @@ def console_router(settings: Settings) -> APIRouter:
         cover = await client.get(f"/v1/tickets/{shown['ticket_id']}/warranty")
         warranty = cover.json() if cover.status_code == 200 else None
         stock = await client.get(f"/v1/tickets/{shown['ticket_id']}/replacement")
+        me = await client.get("/v1/me")
+        may_close = me.status_code == 200 and "operator" in me.json()["roles"]
         now = datetime.now(UTC)
         return html(
             "ticket.html",
@@ -292,6 +310,7 @@ def console_router(settings: Settings) -> APIRouter:
             ticket=shown,
             warranty=warranty,
             stock=stock.json() if stock.status_code == 200 else None,
+            may_close=may_close,
             countdown=deadline(shown["sla_due_at"], now, lang),
             if_match=if_match(shown["version"]),
             when=lambda at: when(at, lang, zone),
