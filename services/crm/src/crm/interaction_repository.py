@@ -238,12 +238,4 @@ async def _written(connection: Any, row: dict[str, Any], write: AuditEntry) -> N
 async def _publish(
     connection: Any, row: dict[str, Any], actor: Actor | None, at: datetime | None = None
 ) -> None:
-    event = recorded(row, at or _changed_at(row), actor)
-    await outbox.add(connection, [(INTERACTIONS, event)])
-
-
-def _changed_at(row: dict[str, Any]) -> datetime:
-    """Event time of a change from the channel's events: the latest moment the contact has."""
-    moments = [row[c] for c in ("started_at", "answered_at", "first_response_at", "ended_at")]
-    latest: datetime = max(m for m in moments if m is not None)
-    return latest
+    await outbox.add(connection, [(INTERACTIONS, recorded(row, at, actor))])

@@ -27,7 +27,20 @@ from cc_schemas import (
 SOURCE = "crm"
 
 
-def recorded(row: dict[str, Any], at: datetime, actor: Actor | None = None) -> InteractionRecorded:
+MOMENTS = ("started_at", "answered_at", "first_response_at", "ended_at", "updated_at", "linked_at")
+
+
+def changed_at(row: dict[str, Any], at: datetime | None = None) -> datetime:
+    """When this version happened: `at` (an operator's write) or the contact's latest moment,
+    whichever is later, so a later version never has an earlier time (readers that keep the
+    latest by event time, as kpi does, keep the highest version)."""
+    moments: list[datetime] = [row[m] for m in MOMENTS if row.get(m) is not None]
+    return max([*moments, at] if at is not None else moments)
+
+
+def recorded(
+    row: dict[str, Any], at: datetime | None = None, actor: Actor | None = None
+) -> InteractionRecorded:
     """The interaction as stored, published as it now is. Its event_id derives from the
     interaction and its version, so a change published twice is one event to readers."""
     link = None
@@ -40,7 +53,7 @@ def recorded(row: dict[str, Any], at: datetime, actor: Actor | None = None) -> I
         )
     return InteractionRecorded(
         event_id=make_event_id(SOURCE, row["contact_id"], "interaction", str(row["version"])),
-        occurred_at=at,
+        occurred_at=changed_at(row, at),
         source=SOURCE,
         actor=actor,
         interaction_id=row["contact_id"],

@@ -1,6 +1,6 @@
 """What each chat event changes of its contact, and an operator's edit leaving unset fields."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from cc_schemas import (
     ChatAgentJoined,
@@ -10,7 +10,7 @@ from cc_schemas import (
     ChatParty,
     ChatStarted,
 )
-from crm.interactions import InteractionEdit, chat_change
+from crm.interactions import InteractionEdit, changed_at, chat_change, recorded
 
 AT = datetime(2026, 3, 14, 9, tzinfo=UTC)
 IDS = {"event_id": "e", "occurred_at": AT, "source": "chat", "chat_id": "chat-1"}
@@ -59,3 +59,48 @@ def test_an_edit_keeps_what_the_operator_did_not_write() -> None:
         "product": "SKU-1",
         "resolved": None,
     }
+
+
+def _row(**moments: datetime | None) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(
+        [
+            "customer_id",
+            "case_id",
+            "agent",
+            "first_response_at",
+            "ended_at",
+            "resolved",
+            "level",
+            "queue",
+            "wait_seconds",
+            "talk_seconds",
+            "outcome",
+            "reason",
+            "notes",
+            "order_id",
+            "product",
+            "linked_by",
+            "linked_at",
+            "linked_from_level",
+            "answered_at",
+            "updated_at",
+        ]
+    )
+    return row | {
+        "contact_id": "call-1",
+        "channel": "phone",
+        "direction": "inbound",
+        "version": 3,
+        "started_at": AT,
+        **moments,
+    }
+
+
+def test_a_later_version_never_has_an_earlier_event_time() -> None:
+    edited_at = AT + timedelta(minutes=2)
+    # the operator wrote notes at minute 2; the call's end (minute 1, reported late) follows
+    ended = _row(updated_at=edited_at, ended_at=AT + timedelta(minutes=1))
+
+    assert recorded(ended).occurred_at == edited_at
+    assert recorded(_row(), AT - timedelta(hours=1)).occurred_at == AT
+    assert changed_at(_row(answered_at=AT + timedelta(seconds=30))) == AT + timedelta(seconds=30)
