@@ -64,7 +64,7 @@ def named_by_person(event: E, people: People) -> E:
     """The event with its agent named by the person's subject and the PBX identity kept in
     `pbx_agent`; unchanged when it names no agent, no person has that agent, or it already
     carries a `pbx_agent` (named before: the webhook's answer and its publication)."""
-    if getattr(event, "pbx_agent", "set") is not None:
+    if not people.by_agent or getattr(event, "pbx_agent", "set") is not None:
         return event
     changes: dict[str, Any] = {}
     for name in AGENT_FIELDS:
