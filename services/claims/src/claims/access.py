@@ -51,4 +51,5 @@ ACCESS: dict[str, Access] = {
     "POST /console/tickets/{ticket_id}/wait": WORKERS,
     "POST /console/tickets/{ticket_id}/resume": WORKERS,
     "POST /console/tickets/{ticket_id}/close": requires(OPERATOR),
+    "POST /console/tickets/{ticket_id}/attachments": WORKERS,
 }

@@ -1,13 +1,15 @@
 """The back-office screen in Debian's chromium (Playwright, no browser downloaded), against
 claims on the real broker and PostgreSQL: a marketing user signs in (a TestIssuer token where
 console.js keeps its sign-in's), sees their team's queue nearest deadline first (another team's
-claim is not there), opens a claim with the keyboard, walks the warranty checklist, hands it to
-a colleague with a note, is told the product is out of stock and which better one the shop has,
-and records the decision; the timeline the API answers has each step by them. A claim someone
-changed after it was opened comes back as it is now (409). A claim waits for a supplier, is
-resumed and handed back to the contact centre, and leaves the queue; the operator closes it.
-Set CLAIMS_SCREENSHOTS_DIR to keep the screenshots (services/claims/docs holds them)."""
+claim is not there), opens a claim with the keyboard, walks the warranty checklist, attaches
+the instructions, hands it to a colleague with a note, is told the product is out of stock and
+which better one the shop has, and records the decision; the timeline the API answers has each
+step by them. A claim someone changed after it was opened comes back as it is now (409). A
+claim waits for a supplier, is resumed and handed back to the contact centre, and leaves the
+queue; the operator closes it. Set CLAIMS_SCREENSHOTS_DIR to keep the screenshots
+(services/claims/docs holds them)."""
 
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -172,6 +174,19 @@ async def test_a_marketing_user_works_a_claim_from_their_queue_to_a_decision(
     await expect(page.get_by_role("status")).to_contain_text(
         "Checks recorded: a user error (decided by isolating_tab). "
         "It points to: instructions sent (no fault found)."
+    )
+
+    instructions = tmp_path / "train-instructions.pdf"
+    instructions.write_bytes(b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n")
+    await page.get_by_label("Attach a file (instructions as a PDF, a photo)").set_input_files(
+        instructions
+    )
+    await page.get_by_role("button", name="Attach", exact=True).click()
+    await expect(page.get_by_role("status")).to_have_text(
+        f"train-instructions.pdf attached to ticket {train['ticket_id']}."
+    )
+    await expect(page.locator(".files li")).to_have_text(
+        re.compile(r"^train-instructions\.pdf \(application/pdf, \d+ B\), from marco, ")
     )
 
     await page.get_by_label("To team").select_option("marketing")

@@ -159,13 +159,14 @@ document.body.addEventListener("htmx:configRequest", (event) => {
   event.detail.headers.Authorization = "Bearer " + stored.access_token;
 });
 
-// Refusals are answers to show, not failures: a 409 (another person was first), a 404, a 422,
-// or a 403 the service words itself (X-Console-Refusal: a ticket another team holds).
+// Refusals are answers to show, not failures: a 409 (another person was first), a 404, a 413
+// (a file too large), a 422, or a 403 the service words itself (X-Console-Refusal: a ticket
+// another team holds).
 document.body.addEventListener("htmx:beforeSwap", (event) => {
   const xhr = event.detail.xhr;
   const status = xhr.status;
   const worded = status === 403 && xhr.getResponseHeader("X-Console-Refusal");
-  if (status === 409 || status === 404 || status === 422 || worded) {
+  if (status === 409 || status === 404 || status === 413 || status === 422 || worded) {
     event.detail.shouldSwap = true;
     event.detail.isError = false;
   } else if (status === 401) {

@@ -30,7 +30,7 @@ def html(
     **values: Any,
 ) -> HTMLResponse:
     body = templates.get_template(template).render(
-        lang=lang, t=WORDS[lang], span=lambda s: span(s, lang), **values
+        lang=lang, t=WORDS[lang], span=lambda s: span(s, lang), kib=kib, **values
     )
     return HTMLResponse(body, status_code=status, headers=headers)
 
@@ -76,3 +76,12 @@ def when(at: str | None, lang: str, zone: ZoneInfo) -> str:
         return ""
     moment = datetime.fromisoformat(at).astimezone(zone)
     return moment.strftime("%d/%m/%Y %H:%M %Z" if lang == "it" else "%Y-%m-%d %H:%M %Z")
+
+
+def kib(size: int) -> str:
+    """A file's size as people read it."""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"

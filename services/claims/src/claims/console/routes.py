@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from fastapi import APIRouter, Header, Query, Request
+from fastapi import APIRouter, Header, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from cc_runtime import CurrentPrincipal
@@ -241,6 +241,24 @@ def console_router(settings: Settings) -> APIRouter:
         return await _worked(request, ticket_id, "resume", body, if_match_header, chosen, said)
 
     @router.post(
+        "/tickets/{ticket_id}/attachments",
+        response_class=HTMLResponse,
+        summary="Attach a file (instructions, a photo); the panel with it listed",
+    )
+    async def attach(
+        request: Request, ticket_id: str, file: UploadFile, lang: Lang = None
+    ) -> HTMLResponse:
+        chosen = lang_of(request, lang)
+        name = file.filename or "attachment"
+        sent = {"file": (name, file.file, file.content_type or "application/octet-stream")}
+        async with api(request) as client:
+            answer = await client.post(f"/v1/tickets/{ticket_id}/attachments", files=sent)
+            if answer.status_code != 201:
+                return refusal(_refused(answer, chosen), chosen, answer.status_code)
+            said = str(WORDS[chosen]["attached"]).format(name=name, ticket_id=ticket_id)
+            return await _panel(client, ticket_id, chosen, notice=said)
+
+    @router.post(
         "/tickets/{ticket_id}/close",
         response_class=HTMLResponse,
         summary="Close the ticket resolved or unresolved (operators); the panel as it is now",
@@ -300,6 +318,7 @@ def console_router(settings: Settings) -> APIRouter:
         cover = await client.get(f"/v1/tickets/{shown['ticket_id']}/warranty")
         warranty = cover.json() if cover.status_code == 200 else None
         stock = await client.get(f"/v1/tickets/{shown['ticket_id']}/replacement")
+        attached = await client.get(f"/v1/tickets/{shown['ticket_id']}/attachments")
         me = await client.get("/v1/me")
         may_close = me.status_code == 200 and "operator" in me.json()["roles"]
         now = datetime.now(UTC)
@@ -311,6 +330,7 @@ def console_router(settings: Settings) -> APIRouter:
             warranty=warranty,
             stock=stock.json() if stock.status_code == 200 else None,
             may_close=may_close,
+            attachments=attached.json() if attached.status_code == 200 else [],
             countdown=deadline(shown["sla_due_at"], now, lang),
             if_match=if_match(shown["version"]),
             when=lambda at: when(at, lang, zone),
