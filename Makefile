@@ -5,7 +5,7 @@ UV_VERSION := 0.13.8
 UV := python3 -m uv
 STACK := deploy/local/stack
 
-.PHONY: test demo deps deps-uv deps-debian deps-maven deps-python lint typecheck pytest bench stack-start stack-stop stack-status clean
+.PHONY: test demo deps deps-uv deps-debian deps-maven deps-python deps-bench lint typecheck pytest bench stack-start stack-stop stack-status clean
 
 test: deps lint typecheck pytest
 
@@ -60,7 +60,12 @@ stack-status:
 clean:
 	rm -rf .venv .pytest_cache .mypy_cache .ruff_cache .hypothesis
 
-bench: deps
+# The webhook benchmark's load generator (vegeta, a Go program): built with `go install` from
+# the Go module proxy into the cache beside Kafka's jars, once; not needed by `make test`.
+deps-bench: deps-python
+	@$(UV) run --frozen python bench/telephony_ingest_webhook.py --install-only
+
+bench: deps deps-bench
 	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py \
 		bench/telephony_ingest_nonce_audit.py bench/kpi_throughput.py \
 		bench/proactive_engine_throughput.py bench/postgres_drivers.py bench/claims_queue.py \

@@ -161,6 +161,10 @@ def measure(url: str, args: argparse.Namespace, work: Path) -> float:
     result = attack(vegeta, f"webhook, {at_rate}", targets, args.seconds, args.rate, 0)
     print(result.line())
     print(f"webhook p99 at {args.rate}/s: {result.p99_ms:.1f} ms (target < 50 ms)")
+    print(
+        f"open loop at {args.rate}/s, webhook / /healthz: p50 {result.p50_ms:.1f} / "
+        f"{baseline.p50_ms:.1f} ms, p99 {result.p99_ms:.1f} / {baseline.p99_ms:.1f} ms"
+    )
     return webhook.rate / floor.rate
 
 
@@ -171,7 +175,13 @@ def main() -> None:
     parser.add_argument("--baseline-seconds", type=int, default=20)
     parser.add_argument("--capacity-seconds", type=int, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--install-only", action="store_true", help="install vegeta into the cache and exit"
+    )
     args = parser.parse_args()
+    if args.install_only:  # `make deps-bench`
+        print(f"vegeta: {vegeta_binary()}")
+        return
     with real_servers() as servers, tempfile.TemporaryDirectory() as work:
         env = service_environment(servers, "bench_webhook_" + uuid.uuid4().hex[:8])
         env |= {"TELEPHONY_INGEST_WEBHOOK_SECRET": SECRET, "CC_LOG_LEVEL": "WARNING"}

@@ -226,14 +226,25 @@ def _fold_or_hold(
     passed and hold the others in their sessions; returns how many came after the watermark
     had passed them (later than the allowed lateness). In one pass: this runs for every
     event."""
-    owned, watermarks, at = deps.owned, deps.watermarks, time.monotonic()
+    owned, at = deps.owned, time.monotonic()
+    session, fold_or_hold, observe = owned.session, owned.fold_or_hold, deps.watermarks.observe
     late = 0
-    for event, source, offset in records:
+    # The records come in runs of one source partition: its latest time is noted once a run.
+    source: SourcePartition | None = None
+    latest = datetime.min
+    for event, event_source, offset in records:
         occurred_at = event.occurred_at
-        watermarks.observe(source, occurred_at, at)
+        if event_source != source:
+            if source is not None:
+                observe(source, latest, at)
+            source, latest = event_source, occurred_at
+        elif occurred_at > latest:
+            latest = occurred_at
         if mark is not None and occurred_at < mark:
             late += 1
-        owned.fold_or_hold(owned.session(event.session_id, partition), event, source, offset, mark)
+        fold_or_hold(session(event.session_id, partition), event, event_source, offset, mark)
+    if source is not None:
+        observe(source, latest, at)
     return late
 
 

@@ -320,15 +320,22 @@ class OwnedSessions:
         return earliest
 
     def due_count(self, mark: datetime | None) -> int:
-        """Sessions whose deadline `mark` has passed, or being fired (for metrics: a scan only
-        when the earliest deadline has passed)."""
-        if mark is None or not self._heap or self._heap[0][0] > mark:
-            return len(self._firing)
-        return sum(
-            1
-            for live in self.sessions.values()
-            if live.fires_at is not None or (live.due_at is not None and live.due_at <= mark)
-        )
+        """Sessions whose deadline `mark` has passed, or being fired (for metrics). Walks only
+        the heap's entries at or before `mark` (they sit at its top: a node's children come
+        after it), not every session: a scrape while deadlines are due must not cost a scan
+        of 100,000 sessions."""
+        due: set[str] = set()
+        heap, pending = self._heap, [0] if mark is not None and self._heap else []
+        while pending:
+            i = pending.pop()
+            at, session_id = heap[i]
+            if at > mark:  # type: ignore[operator]
+                continue
+            live = self.sessions.get(session_id)
+            if live is not None and live.due_at == at:
+                due.add(session_id)
+            pending.extend(c for c in (2 * i + 1, 2 * i + 2) if c < len(heap))
+        return len(due) + len(self._firing)
 
     def held_count(self) -> int:
         return sum(len(self.sessions[s].held) for s in self._holding if s in self.sessions)

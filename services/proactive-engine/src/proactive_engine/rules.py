@@ -90,8 +90,16 @@ class BaseRule(Generic[C]):
         return [d for d in episodes if fired_key(self.name, d.episode) not in state.fired]
 
     def next_deadline(self, state: SessionState) -> datetime | None:
-        episodes = self._open(state)
-        return min(d.at for d in episodes) if episodes else None
+        # Asked after each event folded: the usual answers (no episode, or one not decided
+        # yet) without a generator or a second call, which cost more than the rule itself.
+        episodes = self.episodes(state)
+        if not episodes:
+            return None
+        if state.fired:
+            episodes = [d for d in episodes if fired_key(self.name, d.episode) not in state.fired]
+            if not episodes:
+                return None
+        return episodes[0].at if len(episodes) == 1 else min(d.at for d in episodes)
 
     def evaluate(self, state: SessionState, now: datetime) -> Decision | None:
         due = [d for d in self._open(state) if d.at <= now]

@@ -111,6 +111,9 @@ class SessionState:
 
 
 _NOT_FACTS = frozenset({"order_problems", "fired"})
+# A Stamp made from a full tuple, skipping the named tuple's own `__new__` (a Python function
+# with defaults): one per event folded.
+_new_stamp: Callable[[type[Stamp], tuple[datetime, str, PageKind, str]], Stamp] = tuple.__new__
 
 
 def fold(state: SessionState, events: list[ShopEvent]) -> SessionState:
@@ -141,7 +144,8 @@ def fold_event(state: SessionState, event: ShopEvent) -> bool:
         return False
     event_type = type(event)
     detail = event.product_id if type(event) is ProductViewed else ""
-    visits.insert(i, Stamp(at, event_id, _KINDS.get(event_type) or _page_kind(event), detail))
+    kind = _KINDS.get(event_type) or _page_kind(event)
+    visits.insert(i, _new_stamp(Stamp, (at, event_id, kind, detail)))
     if state.first_at is None or at < state.first_at:
         state.first_at = at
     if state.last_at is None or at > state.last_at:

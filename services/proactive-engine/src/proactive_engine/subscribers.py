@@ -99,13 +99,14 @@ def parsed(
     parsed as they are held; the invalid ones go to `invalid`."""
     for name, run in runs:
         parse_event = cast(Callable[[bytes], ShopEvent], parser(name))
+        source = (run[0].topic, run[0].partition) if run else ("", 0)  # a run's, one tuple
         for record in run:
             try:
                 event = parse_event(record.value or b"")
             except ValueError as error:
                 invalid.append((record, error))
                 continue
-            yield event, (record.topic, record.partition), record.offset
+            yield event, source, record.offset
 
 
 def register_subscribers(

@@ -57,6 +57,32 @@ def test_pop_due_gives_each_due_session_once_earliest_first(
     assert [s for _, s in popped] == [s for _, s in expected]
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    moves=moves, now_minute=st.integers(0, 60), popped=st.integers(0, 5), mark=st.integers(0, 60)
+)
+def test_due_count_is_the_sessions_past_the_mark_or_being_fired(
+    moves: list[tuple[int, int | None]], now_minute: int, popped: int, mark: int
+) -> None:
+    sessions = [live(f"s{n}") for n in range(10)]
+    owned = owned_with(*sessions)
+    for n, minute in moves:
+        if minute is None:
+            sessions[n].due_at = None
+        else:
+            owned.schedule(sessions[n], at=T0 + timedelta(minutes=minute))
+    if popped:  # a round in progress: its sessions are being fired, out of the heap
+        owned.pop_due(T0 + timedelta(minutes=now_minute), popped)
+    at = T0 + timedelta(minutes=mark)
+
+    scanned = sum(  # what the count was before it walked the heap: every session looked at
+        1 for s in sessions if s.fires_at is not None or (s.due_at is not None and s.due_at <= at)
+    )
+
+    assert owned.due_count(at) == scanned
+    assert owned.due_count(None) == sum(1 for s in sessions if s.fires_at is not None)
+
+
 def test_many_moves_of_one_deadline_do_not_grow_the_heap_without_bound() -> None:
     session = live("busy")
     owned = owned_with(session)
