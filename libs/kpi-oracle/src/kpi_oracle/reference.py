@@ -537,7 +537,12 @@ def interaction_kpis(
             s["resolved"] += 1
             repeated = any(
                 o.direction.value == "inbound"
-                and (o.case_id == i.case_id if i.case_id else o.customer_id == i.customer_id)
+                and (
+                    o.case_id == i.case_id
+                    if i.case_id
+                    # nobody identified: no other contact can be a repeat of this one
+                    else i.customer_id is not None and o.customer_id == i.customer_id
+                )
                 and (o.case_id is None) == (i.case_id is None)
                 and i.started_at < o.started_at <= i.started_at + window
                 for o in current.values()

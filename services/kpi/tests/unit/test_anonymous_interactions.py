@@ -8,6 +8,7 @@ from cc_schemas import Direction, InteractionChannel, InteractionRecorded
 from kpi.omni_reports import interaction_report
 from kpi.omnichannel import OmnichannelProjection
 from kpi.reports import ReportQuery
+from kpi_oracle.reference import interaction_kpis
 
 AT = datetime(2026, 3, 14, 9, tzinfo=UTC)
 
@@ -28,11 +29,16 @@ def _resolved(interaction_id: str, customer_id: str | None, at: datetime) -> Int
 
 
 def _fcr(*interactions: InteractionRecorded) -> dict[str, object]:
-    omni = OmnichannelProjection(zone=ZoneInfo("Europe/Rome"))
+    """kpi's figures, checked against the reference's (kpi_oracle) for the same events."""
+    zone, day, next_day = ZoneInfo("Europe/Rome"), date(2026, 3, 14), date(2026, 3, 15)
+    omni = OmnichannelProjection(zone=zone)
     for interaction in interactions:
         omni.apply(interaction)
-    (row,) = interaction_report(omni, ReportQuery(date(2026, 3, 14), date(2026, 3, 15)))
-    return {k: row[k] for k in ("interactions", "resolved", "first_contact_resolved")}
+    (row,) = interaction_report(omni, ReportQuery(day, next_day))
+    (expected,) = interaction_kpis(list(interactions), zone, day, next_day, ())
+    names = ("interactions", "resolved", "first_contact_resolved")
+    assert {k: row[k] for k in names} == {k: expected[k] for k in names}
+    return {k: row[k] for k in names}
 
 
 def test_two_unknown_callers_are_each_resolved_at_first_contact() -> None:
