@@ -69,5 +69,5 @@ bench: deps deps-bench
 	@for b in bench/telephony_ingest_import.py bench/telephony_ingest_webhook.py \
 		bench/telephony_ingest_nonce_audit.py bench/kpi_throughput.py \
 		bench/proactive_engine_throughput.py bench/postgres_drivers.py bench/claims_queue.py \
-		bench/chat_queue.py bench/crm_360.py; do \
+		bench/chat_queue.py bench/crm_360.py bench/chat_rate_limit.py; do \
 		echo "== $$b"; $(UV) run --frozen python "$$b" || exit 1; done
