@@ -18,13 +18,21 @@ from cc_runtime.kafka import set_topic_configs
 from cc_runtime.outbox import Relay, broker_publisher
 from cc_schemas import CHAT_EVENTS, CONTACT_OUTCOMES, CSAT_RESPONSES
 from chat.access import ACCESS
+from chat.activity_api import activity_router
 from chat.api import me_router, queue_router
 from chat.assignment import Seats, watch_round
 from chat.attachments_api import attachment_routers
 from chat.body_limit import validation_refused
 from chat.chat_api import operator_chats_router, widget_router
 from chat.chats import Conversations
-from chat.console import console_chats_router, console_presence_router, console_router
+from chat.console import (
+    console_chats_router,
+    console_desk_router,
+    console_left_router,
+    console_presence_router,
+    console_router,
+)
+from chat.desk_api import desk_router
 from chat.handlers import Desk, expire_due
 from chat.presence_api import presence_router
 from chat.privacy import Privacy, purge_round
@@ -34,11 +42,13 @@ from chat.repository import (
     PostgresChats,
     PostgresContactRequests,
     PostgresForgetting,
+    PostgresLeftMessages,
     PostgresOperators,
 )
 from chat.settings import Settings
 from chat.subscribers import CONSUMED, register_subscribers
 from chat.tokens import ChatTokens, ShopSessions
+from chat.waiting_api import waiting_router
 from chat.widget import widget_files_router
 
 log = logging.getLogger(__name__)
@@ -104,6 +114,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         timeout=timedelta(seconds=settings.presence_timeout_seconds),
         default_seat_limit=settings.seat_limit,
         written=relay.wake,
+        handling_window=timedelta(minutes=settings.handling_window_minutes),
+        default_handling_seconds=settings.default_handling_minutes * 60,
     )
     limiter = Limiter(
         buckets=PostgresBuckets(infra.postgres),
@@ -118,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         idle_buckets=max(idle_after(limiter.per_chat), idle_after(limiter.per_client)),
     )
     register_subscribers(infra.broker, settings, desk, privacy)
+    left = PostgresLeftMessages(infra.postgres)
     spec = ServiceSpec(
         title="Chat",
         description=(
@@ -129,12 +142,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         routers=[
             me_router(),
             presence_router(seats),
+            waiting_router(
+                seats, conversations.chats, tokens, left, limiter, settings.message_max_chars
+            ),
             queue_router(desk, requests),
             operator_chats_router(conversations),
+            desk_router(conversations, seats),
+            activity_router(conversations, tokens),
             widget_router(conversations, tokens, sessions, limiter),
             console_router(desk, requests, conversations, settings),
             console_chats_router(conversations, settings),
             console_presence_router(seats),
+            console_left_router(left),
+            console_desk_router(conversations, seats, requests, settings.canned_table()),
             widget_files_router(settings, sessions),
             *attachment_routers(
                 conversations, blobs, settings.attachment_max_bytes, tokens, limiter

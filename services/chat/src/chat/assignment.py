@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cc_schemas import ChatAssignment
-from chat import chat_events, conversation, presence
+from chat import chat_events, conversation, presence, waiting
 from chat.chat_events import Published
 from chat.conversation import Chat, Message
 from chat.presence import Operator, Presence
 from chat.repository import Operators, Step
+from chat.waiting import Estimate, QueueFigures
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,8 @@ class Seats:
     timeout: timedelta  # no heartbeat for this long: offline
     default_seat_limit: int  # when the operator's token does not name theirs
     written: Callable[[], None]  # tells the outbox relay there is something to publish
+    handling_window: timedelta = timedelta(hours=1)  # "recent" chats, for the wait estimate
+    default_handling_seconds: float = 300.0  # when no chat ended within the window
 
 
 async def heartbeat(
@@ -61,6 +64,22 @@ async def assign_waiting(seats: Seats, now: datetime, at_most: int = 100) -> lis
     if assigned:
         seats.written()
     return assigned
+
+
+async def wait_estimate(seats: Seats, started_at: datetime | None, now: datetime) -> Estimate:
+    """What a customer whose chat started at `started_at` (None: not started yet) is told."""
+    place, online, handling = await seats.operators.queue_figures(
+        started_at, now - seats.timeout, now - seats.handling_window
+    )
+    reachable = [o for o in online if presence.status_at(o, now, seats.timeout) is Presence.ONLINE]
+    figures = QueueFigures(
+        place=place,
+        operators_online=len(reachable),
+        online_seats=sum(o.seat_limit for o in reachable),
+        free_seats=sum(presence.free_seats(o) for o in reachable),
+        handling_seconds=handling if handling is not None else seats.default_handling_seconds,
+    )
+    return waiting.estimate(figures)
 
 
 def _assignment(

@@ -9,6 +9,7 @@ operator's chat (an operator reads only the chats they hold or held; supervisors
 Reconnecting readers ask `?after=<last seq seen>` and get the rest in order."""
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 
@@ -210,6 +211,9 @@ async def messages_of(repository: Chats, chat_id: str, after: int, limit: int) -
     chat = await repository.get(chat_id)
     if chat is None:
         raise HTTPException(404, f"no chat {chat_id!r}")
+    if after > chat.customer_read_seq:  # asking after N: shown every message up to N
+        await repository.mark_read(chat_id, ChatParty.CUSTOMER, after)
+        chat = replace(chat, customer_read_seq=min(after, chat.last_seq))
     found = await repository.messages_after(chat_id, after, limit)
     return MessagesView(chat=chat_view(chat), messages=[message_view(m) for m in found])
 

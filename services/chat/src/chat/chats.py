@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from cc_attachments import Blob
@@ -14,7 +14,7 @@ from cc_runtime.audit import AuditEntry
 from cc_schemas import Actor, ChatParty, ContactChannel
 from chat import chat_events, conversation
 from chat.chat_events import Published
-from chat.conversation import Attachment, Chat, Message
+from chat.conversation import Attachment, Chat, Message, Note
 from chat.queue import ContactRequest, State
 from chat.repository import Chats, Step
 
@@ -63,6 +63,9 @@ async def read(
     if chat is None:
         raise ChatNotFound(f"no chat {chat_id!r}")
     await check_reader(conversations, chat, reader)
+    if chat.operator_id == reader.subject and after > chat.agent_read_seq:
+        await conversations.chats.mark_read(chat_id, ChatParty.AGENT, after)  # seen up to it
+        chat = replace(chat, agent_read_seq=min(after, chat.last_seq))
     return chat, await conversations.chats.messages_after(chat_id, after, limit)
 
 
@@ -147,6 +150,74 @@ async def send_file(
     conversations.written()
     assert found[1] is not None
     return found[1]
+
+
+async def transfer(
+    conversations: Conversations,
+    chat_id: str,
+    to_agent: str | None,
+    to_team: str | None,
+    note: str | None,
+    by: AuditEntry,
+) -> Chat:
+    """The holder hands the chat to a colleague or a team, with a note for them (kept with
+    the chat's notes, in the same transaction; never shown to the customer)."""
+    words = (note or "").strip()
+    kept = None
+    if words:
+        checked = conversation.check_text(words, conversations.max_chars)
+        kept = Note(chat_id=chat_id, author=by.subject, text=checked, written_at=by.at)
+
+    def step(chat: Chat) -> tuple[Chat, Message | None, Published]:
+        after = conversation.transfer(chat, by.subject, to_agent, to_team, by.at)
+        return after, None, chat_events.transferred(chat, after, _actor(by), by.at)
+
+    found = await conversations.chats.step(chat_id, step, by, kept)
+    if found is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    conversations.written()
+    return found[0]
+
+
+async def typing(
+    conversations: Conversations,
+    chat_id: str,
+    party: ChatParty,
+    operator_id: str | None,
+    now: datetime,
+) -> None:
+    """A typing signal: the customer's, or the holding operator's (another's is refused)."""
+    chat = await conversations.chats.get(chat_id)
+    if chat is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    if party is ChatParty.AGENT and chat.operator_id != operator_id:
+        raise conversation.NotYours(f"chat {chat_id} is answered by {chat.operator_id}")
+    await conversations.chats.mark_typing(chat_id, party, now)
+
+
+async def write_note(
+    conversations: Conversations, chat_id: str, reader: Reader, text: str, now: datetime
+) -> Note:
+    """An operators' note on a chat, by one of its operators or a supervisor."""
+    checked = conversation.check_text(text, conversations.max_chars)
+    chat = await conversations.chats.get(chat_id)
+    if chat is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    await check_reader(conversations, chat, reader)
+    stored = await conversations.chats.add_note(
+        Note(chat_id=chat_id, author=reader.subject, text=checked, written_at=now)
+    )
+    if stored is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    return stored
+
+
+async def notes_of(conversations: Conversations, chat_id: str, reader: Reader) -> list[Note]:
+    chat = await conversations.chats.get(chat_id)
+    if chat is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    await check_reader(conversations, chat, reader)
+    return await conversations.chats.notes(chat_id)
 
 
 async def end(

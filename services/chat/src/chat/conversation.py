@@ -9,7 +9,7 @@ they were stored, so a reader that comes back asks for what follows the last num
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from cc_schemas import ChatOrigin, ChatParty
@@ -52,6 +52,10 @@ class Chat:
     csat_comment: str | None = None
     rated_at: datetime | None = None
     team: str | None = None  # the team a transfer sent it to, while it waits for one of them
+    customer_typing_at: datetime | None = None  # the widget's last "typing" signal
+    agent_typing_at: datetime | None = None  # the console's
+    customer_read_seq: int = 0  # the customer has been shown every message up to this one
+    agent_read_seq: int = 0  # the holding operator has
 
 
 class UnsupportedFile(ValueError):
@@ -104,6 +108,26 @@ def attachment_name(filename: str | None, content_type: str) -> str:
     return cleaned or "attachment." + content_type.rsplit("/", 1)[-1]
 
 
+@dataclass(frozen=True)
+class Note:
+    """An operators' note on a chat (a transfer's note among them): never shown to the
+    customer, never published."""
+
+    chat_id: str
+    author: str
+    text: str
+    written_at: datetime
+    note_no: int = 0  # numbered 1, 2, 3... when stored
+
+
+TYPING_SHOWN_FOR = timedelta(seconds=6)  # a typing signal is shown this long after it came
+
+
+def is_typing(signalled_at: datetime | None, now: datetime) -> bool:
+    """Typing while the last signal is recent: the sender repeats it while keys are pressed."""
+    return signalled_at is not None and now - signalled_at <= TYPING_SHOWN_FOR
+
+
 def started_by_customer(chat_id: str, session_id: str | None, now: datetime) -> Chat:
     return Chat(chat_id=chat_id, origin=ChatOrigin.CUSTOMER, started_at=now, session_id=session_id)
 
@@ -134,7 +158,7 @@ def join(chat: Chat, operator_id: str, now: datetime) -> Chat:
     _check_open(chat)
     if chat.operator_id is not None:
         raise ChatRefused(f"chat {chat.chat_id} is already answered by {chat.operator_id}")
-    return replace(chat, operator_id=operator_id, joined_at=now)
+    return replace(chat, operator_id=operator_id, joined_at=now, team=None)
 
 
 def transfer(

@@ -24,7 +24,8 @@ from cc_schemas import (
     StrategicLevel,
 )
 from chat.chat_events import Published
-from chat.conversation import Attachment, Chat, ChatState, Message
+from chat.conversation import Attachment, Chat, ChatState, Message, Note
+from chat.left_messages import LeftMessage
 from chat.presence import Operator, Presence
 from chat.queue import STRATEGIC_RANK, ContactRequest, State
 from chat.rate_limit import Bucket, Rate, Verdict, take
@@ -185,8 +186,20 @@ class Chats(Protocol):
     async def get(self, chat_id: str) -> Chat | None: ...
 
     async def step(
-        self, chat_id: str, step: Step, audit: AuditEntry | None = None
+        self,
+        chat_id: str,
+        step: Step,
+        audit: AuditEntry | None = None,
+        note: Note | None = None,
     ) -> tuple[Chat, Message | None] | None: ...
+
+    async def add_note(self, note: Note) -> Note | None: ...
+
+    async def mark_typing(self, chat_id: str, party: ChatParty, now: datetime) -> None: ...
+
+    async def mark_read(self, chat_id: str, party: ChatParty, seq: int) -> None: ...
+
+    async def notes(self, chat_id: str) -> list[Note]: ...
 
     async def post(
         self, chat_id: str, message_id: str, step: Step, audit: AuditEntry | None = None
@@ -221,16 +234,62 @@ class PostgresChats:
         return _chat(row) if row else None
 
     async def step(
-        self, chat_id: str, step: Step, audit: AuditEntry | None = None
+        self,
+        chat_id: str,
+        step: Step,
+        audit: AuditEntry | None = None,
+        note: Note | None = None,
     ) -> tuple[Chat, Message | None] | None:
-        """Apply `step` under the chat's row lock. None when there is no such chat."""
+        """Apply `step` under the chat's row lock, with the operators' `note` that goes with it
+        (a transfer's). None when there is no such chat."""
         async with self._database.transaction() as connection:
             row = await connection.fetchrow(
                 "SELECT * FROM chats WHERE chat_id = $1 FOR UPDATE", chat_id
             )
             if row is None:
                 return None
-            return await _apply(connection, _chat(row), step, audit)
+            applied = await _apply(connection, _chat(row), step, audit)
+            if note is not None:
+                await _insert_note(connection, note)
+            return applied
+
+    async def mark_typing(self, chat_id: str, party: ChatParty, now: datetime) -> None:
+        """The party is typing: no lock, no event (a signal repeated every few seconds)."""
+        column = "customer_typing_at" if party is ChatParty.CUSTOMER else "agent_typing_at"
+        async with self._database.connection() as connection:
+            await connection.execute(
+                f"UPDATE chats SET {column} = $2 WHERE chat_id = $1 AND state = 'open'",  # noqa: S608 (one of two column names)
+                chat_id,
+                now,
+            )
+
+    async def mark_read(self, chat_id: str, party: ChatParty, seq: int) -> None:
+        """The party has been shown the messages up to `seq`; never moves back."""
+        column = "customer_read_seq" if party is ChatParty.CUSTOMER else "agent_read_seq"
+        async with self._database.connection() as connection:
+            await connection.execute(
+                f"UPDATE chats SET {column} = least($2, last_seq) "  # noqa: S608 (one of two column names)
+                f"WHERE chat_id = $1 AND {column} < least($2, last_seq)",
+                chat_id,
+                seq,
+            )
+
+    async def add_note(self, note: Note) -> Note | None:
+        """Store an operators' note after the chat's last one; None when there is no chat."""
+        async with self._database.transaction() as connection:
+            found = await connection.fetchval(
+                "SELECT 1 FROM chats WHERE chat_id = $1 FOR UPDATE", note.chat_id
+            )
+            if found is None:
+                return None
+            return await _insert_note(connection, note)
+
+    async def notes(self, chat_id: str) -> list[Note]:
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT * FROM chat_notes WHERE chat_id = $1 ORDER BY note_no", chat_id
+            )
+        return [_note(r) for r in rows]
 
     async def post(
         self, chat_id: str, message_id: str, step: Step, audit: AuditEntry | None = None
@@ -363,6 +422,13 @@ async def _apply(
     if after.operator_id != chat.operator_id:  # joined, or passed on: they hold it now
         await _record_holder(connection, after.chat_id, after.operator_id)
     if message is not None:
+        # Sent: the sender is no longer typing it.
+        typing = {ChatParty.CUSTOMER: "customer_typing_at", ChatParty.AGENT: "agent_typing_at"}
+        if message.sender in typing:
+            await connection.execute(
+                f"UPDATE chats SET {typing[message.sender]} = NULL WHERE chat_id = $1",  # noqa: S608 (one of two column names)
+                message.chat_id,
+            )
         await connection.execute(
             "INSERT INTO chat_messages (chat_id, seq, message_id, sender, agent, text, sent_at) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -489,6 +555,30 @@ class PostgresBuckets:
         return verdict
 
 
+async def _insert_note(connection: Any, note: Note) -> Note:
+    """Numbered after the chat's last note; the caller holds the chat's row lock."""
+    row = await connection.fetchrow(
+        "INSERT INTO chat_notes (chat_id, note_no, author, text, written_at) "
+        "SELECT $1, coalesce(max(note_no), 0) + 1, $2, $3, $4 FROM chat_notes "
+        "WHERE chat_id = $1 RETURNING *",
+        note.chat_id,
+        note.author,
+        note.text,
+        note.written_at,
+    )
+    return _note(row)
+
+
+def _note(row: Any) -> Note:
+    return Note(
+        chat_id=row["chat_id"],
+        author=row["author"],
+        text=row["text"],
+        written_at=row["written_at"],
+        note_no=row["note_no"],
+    )
+
+
 def _chat(row: Any) -> Chat:
     return Chat(
         chat_id=row["chat_id"],
@@ -507,6 +597,10 @@ def _chat(row: Any) -> Chat:
         csat_comment=row["csat_comment"],
         rated_at=row["rated_at"],
         team=row["team"],
+        customer_typing_at=row["customer_typing_at"],
+        agent_typing_at=row["agent_typing_at"],
+        customer_read_seq=row["customer_read_seq"],
+        agent_read_seq=row["agent_read_seq"],
     )
 
 
@@ -589,9 +683,23 @@ class Operators(Protocol):
 
     async def all(self) -> list[Operator]: ...
 
+    async def get(self, operator_id: str) -> Operator | None: ...
+
     async def mark_vanished(self, now: datetime, silence: timedelta) -> list[str]: ...
 
     async def assign_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None: ...
+
+    async def queue_figures(
+        self, started_at: datetime | None, seen_since: datetime, handled_since: datetime
+    ) -> tuple[int, list[Operator], float | None]: ...
+
+
+class LeftMessages(Protocol):
+    async def add(self, message: LeftMessage) -> None: ...
+
+    async def unhandled(self, limit: int) -> list[LeftMessage]: ...
+
+    async def handle(self, message_id: str, by: AuditEntry) -> LeftMessage | None: ...
 
 
 WITH_OPEN_CHATS = (
@@ -633,6 +741,11 @@ class PostgresOperators:
         async with self._database.connection() as connection:
             rows = await connection.fetch(WITH_OPEN_CHATS + "ORDER BY operator_id")
         return [_operator(r) for r in rows]
+
+    async def get(self, operator_id: str) -> Operator | None:
+        async with self._database.connection() as connection:
+            row = await connection.fetchrow(WITH_OPEN_CHATS + "WHERE operator_id = $1", operator_id)
+        return _operator(row) if row else None
 
     async def mark_vanished(self, now: datetime, silence: timedelta) -> list[str]:
         """Operators whose console has not been heard from for `silence` become offline."""
@@ -676,6 +789,92 @@ class PostgresOperators:
                     assigned, _ = await _apply(connection, chat, step, None)
                     return assigned
         return None
+
+    async def queue_figures(
+        self, started_at: datetime | None, seen_since: datetime, handled_since: datetime
+    ) -> tuple[int, list[Operator], float | None]:
+        """The place in the queue of a chat started at `started_at` (after the last waiting one
+        when None), the operators online, and how long chats ended since `handled_since`
+        lasted on average (None when none did)."""
+        async with self._database.connection() as connection:
+            ahead = await connection.fetchval(
+                "SELECT count(*) FROM chats WHERE state = 'open' AND operator_id IS NULL "
+                "AND ($1::timestamptz IS NULL OR started_at < $1)",
+                started_at,
+            )
+            rows = await connection.fetch(
+                WITH_OPEN_CHATS + "WHERE status = 'online' AND last_seen >= $1", seen_since
+            )
+            handling = await connection.fetchval(
+                "SELECT avg(extract(epoch FROM ended_at - joined_at)) FROM chats "
+                "WHERE state = 'ended' AND joined_at IS NOT NULL AND ended_at >= $1",
+                handled_since,
+            )
+        return (
+            ahead + 1,
+            [_operator(r) for r in rows],
+            None if handling is None else float(handling),
+        )
+
+
+class PostgresLeftMessages:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def add(self, message: LeftMessage) -> None:
+        async with self._database.connection() as connection:
+            await connection.execute(
+                "INSERT INTO left_messages (message_id, session_id, name, contact, text, left_at) "
+                "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                message.message_id,
+                message.session_id,
+                message.name,
+                message.contact,
+                message.text,
+                message.left_at,
+            )
+
+    async def unhandled(self, limit: int) -> list[LeftMessage]:
+        """The messages nobody has answered yet, oldest first."""
+        async with self._database.connection() as connection:
+            rows = await connection.fetch(
+                "SELECT * FROM left_messages WHERE handled_at IS NULL "
+                "ORDER BY left_at, message_id LIMIT $1",
+                limit,
+            )
+        return [_left_message(r) for r in rows]
+
+    async def handle(self, message_id: str, by: AuditEntry) -> LeftMessage | None:
+        """Marks the message answered by `by` (audited); one already answered stays as it was.
+        None when there is no such message."""
+        async with self._database.transaction() as connection:
+            row = await connection.fetchrow(
+                "UPDATE left_messages SET handled_by = $2, handled_at = $3 "
+                "WHERE message_id = $1 AND handled_at IS NULL RETURNING *",
+                message_id,
+                by.subject,
+                by.at,
+            )
+            if row is None:
+                row = await connection.fetchrow(
+                    "SELECT * FROM left_messages WHERE message_id = $1", message_id
+                )
+            else:
+                await record_on(connection, by.on(message_id))
+        return _left_message(row) if row else None
+
+
+def _left_message(row: Any) -> LeftMessage:
+    return LeftMessage(
+        message_id=row["message_id"],
+        contact=row["contact"],
+        text=row["text"],
+        left_at=row["left_at"],
+        name=row["name"],
+        session_id=row["session_id"],
+        handled_by=row["handled_by"],
+        handled_at=row["handled_at"],
+    )
 
 
 def _operator(row: Any) -> Operator:

@@ -4,14 +4,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from cc_runtime import ServiceSettings
+from chat.canned import DEFAULT_TABLE, Canned, check_table
 
 PLACEHOLDER_SECRET = "development-only-chat-token-secret"  # noqa: S105 (refused in production)
 PLACEHOLDER_SHOP_SECRET = "development-only-shop-session-secret"  # noqa: S105 (as above)
 MIN_SECRET_BYTES = 32
+
+
+class CannedSetting(BaseModel):
+    key: str = Field(min_length=1, max_length=50, pattern=r"^[a-z0-9_-]+$")
+    title: str = Field(min_length=1, max_length=100)
+    text: str = Field(min_length=1, max_length=2000)
 
 
 class Settings(ServiceSettings):
@@ -58,6 +65,21 @@ class Settings(ServiceSettings):
         le=50,
         description="The chats an operator holds at once, unless their token's "
         "chat_seat_limit says otherwise.",
+    )
+    handling_window_minutes: float = Field(
+        60.0,
+        gt=0,
+        description="The wait estimate counts the chats that ended this recently.",
+    )
+    default_handling_minutes: float = Field(
+        5.0,
+        gt=0,
+        description="How long a chat is taken to last when none ended within the window.",
+    )
+    canned_responses: tuple[CannedSetting, ...] = Field(
+        tuple(CannedSetting(key=c.key, title=c.title, text=c.text) for c in DEFAULT_TABLE),
+        description='Operators\' ready answers, as JSON: [{"key", "title", "text"}]; '
+        "placeholders {customer_name}, {order_id}, {operator_name}.",
     )
     chat_token_secret: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET),
@@ -110,6 +132,14 @@ class Settings(ServiceSettings):
     @property
     def message_retention(self) -> timedelta:
         return timedelta(days=self.message_retention_days)
+
+    @model_validator(mode="after")
+    def _check_canned(self) -> "Settings":
+        check_table(self.canned_table())
+        return self
+
+    def canned_table(self) -> tuple[Canned, ...]:
+        return tuple(Canned(c.key, c.title, c.text) for c in self.canned_responses)
 
     @model_validator(mode="after")
     def _refuse_weak_secret(self) -> "Settings":

@@ -2,7 +2,7 @@
 countdown, and the body of a decline; a chat, its messages, and the bodies of a message, a
 customer's start and their satisfaction answer."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
@@ -14,7 +14,7 @@ from cc_schemas import (
     ContactPriority,
     StrategicLevel,
 )
-from chat.conversation import Chat, ChatState, Message
+from chat.conversation import Chat, ChatState, Message, is_typing
 from chat.queue import ContactRequest, State, seconds_left
 
 
@@ -87,6 +87,14 @@ class ChatView(BaseModel):
     team: str | None = Field(
         default=None, description="The team a transfer sent it to, while it waits for them"
     )
+    customer_typing: bool = Field(default=False, description="The customer is typing now")
+    agent_typing: bool = Field(default=False, description="The operator is typing now")
+    customer_read_seq: int = Field(
+        default=0, description="The customer has been shown every message up to this one"
+    )
+    agent_read_seq: int = Field(
+        default=0, description="The holding operator has been shown every message up to this one"
+    )
 
 
 class AttachmentView(BaseModel):
@@ -146,7 +154,8 @@ class CsatBody(BaseModel):
     comment: str | None = Field(None, max_length=1000)
 
 
-def chat_view(chat: Chat) -> ChatView:
+def chat_view(chat: Chat, now: datetime | None = None) -> ChatView:
+    now = now or datetime.now(UTC)
     return ChatView(
         chat_id=chat.chat_id,
         origin=chat.origin,
@@ -161,6 +170,10 @@ def chat_view(chat: Chat) -> ChatView:
         last_seq=chat.last_seq,
         rated=chat.csat_score is not None,
         team=chat.team,
+        customer_typing=is_typing(chat.customer_typing_at, now),
+        agent_typing=is_typing(chat.agent_typing_at, now),
+        customer_read_seq=chat.customer_read_seq,
+        agent_read_seq=chat.agent_read_seq,
     )
 
 

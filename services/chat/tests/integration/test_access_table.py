@@ -37,6 +37,7 @@ def test_every_route_answers_as_the_access_table_says(client: TestClient) -> Non
         ("GET /v1/widget/messages", 404),  # a token of ours, for a chat that does not exist
         ("POST /v1/widget/messages", 422),  # no text
         ("POST /v1/widget/end", 404),
+        ("POST /v1/widget/typing", 404),
         ("POST /v1/widget/csat", 422),  # no score
         ("POST /v1/widget/attachments", 422),  # no file
         ("GET /v1/widget/attachments/{attachment_id}", 404),

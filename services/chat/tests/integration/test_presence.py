@@ -191,3 +191,55 @@ async def test_assigners_running_at_once_give_each_chat_once_and_fill_no_seat_tw
     assert len(given) == len(set(given)) == 9  # three operators, three seats each
     assert set(given) <= set(chat_ids)
     assert holders == Counter({"op-a": 3, "op-b": 3, "op-c": 3})
+
+
+async def test_a_waiting_customer_is_told_the_wait_from_the_queue_or_to_leave_a_message(
+    client: httpx.AsyncClient,
+) -> None:
+    nobody = await client.get("/v1/widget/wait")
+    assert nobody.json() == {"answered": False, "nobody_online": True, "minutes": None}
+
+    await say(client, operator("anna-sub"), "online")  # one seat (the setting)
+    tickets = []
+    for _ in range(3):
+        started = await client.post("/v1/widget/chats", json={})
+        tickets.append({"Authorization": f"Chat {started.json()['token']}"})
+
+    async def first_taken() -> None:
+        assert (await presence_of(client))["anna-sub"] == ("online", 1, 1)
+
+    await eventually_async(first_taken, seconds=10)
+    # One seat, taken; no chat ended lately, so a chat is taken to last 5 minutes.
+    told = [(await client.get("/v1/widget/wait", headers=h)).json() for h in tickets]
+    assert [(t["answered"], t["minutes"]) for t in told] == [(True, None), (False, 5), (False, 10)]
+    newcomer = (await client.get("/v1/widget/wait")).json()
+    assert (newcomer["nobody_online"], newcomer["minutes"]) == (False, 15)
+    forged = await client.get("/v1/widget/wait", headers={"Authorization": "Chat forged"})
+    assert forged.status_code == 401
+
+
+async def test_a_message_left_while_nobody_is_online_waits_for_an_operator_to_answer_it(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"contact": "anna@example.com", "text": "Do you ship to Malta?", "name": "Anna"}
+    left = await client.post("/v1/widget/left-messages", json=body)
+    refused = await client.post(
+        "/v1/widget/left-messages", json={"contact": "soon", "text": "hello"}
+    )
+    assert left.status_code == 201, left.text
+    assert (refused.status_code, refused.json()["detail"]) == (
+        422,
+        "that is neither an e-mail address nor a phone number",
+    )
+
+    marco = operator("marco-sub")
+    listed = (await client.get("/v1/left-messages", headers=marco)).json()["messages"]
+    assert [(m["name"], m["contact"], m["text"]) for m in listed] == [
+        ("Anna", "anna@example.com", "Do you ship to Malta?")
+    ]
+    message_id = listed[0]["message_id"]
+    answered = await client.post(f"/v1/left-messages/{message_id}/answered", headers=marco)
+    assert (answered.status_code, answered.json()["handled_by"]) == (200, "marco-sub")
+    assert (await client.get("/v1/left-messages", headers=marco)).json()["messages"] == []
+    unknown = await client.post("/v1/left-messages/nope/answered", headers=marco)
+    assert unknown.status_code == 404

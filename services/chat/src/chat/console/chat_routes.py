@@ -4,6 +4,7 @@ chat), the new messages since the last one shown, and the operator's steps. Refu
 ended, another operator's, a message too long) are notices with the reason, never a failure."""
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request, Response
@@ -15,7 +16,7 @@ from chat import chats
 from chat.body_limit import capped_route
 from chat.chat_api import body_limit, reader_of
 from chat.chats import ChatNotFound, Conversations
-from chat.console.chat_view import chat_item, chat_panel, message_line
+from chat.console.chat_view import activity, chat_item, chat_panel, message_line
 from chat.console.messages import MESSAGES
 from chat.console.render import html, lang_of, notice
 from chat.conversation import Chat, ChatRefused, ChatState, MessageRefused, NotYours
@@ -86,6 +87,7 @@ def console_chats_router(conversations: Conversations, settings: Settings) -> AP
             ended=chat.state is ChatState.ENDED,
             poll_seconds=settings.widget_poll_seconds,
             oob=True,
+            activity=activity(chat, chosen, datetime.now(UTC)),
         )
 
     @router.post("/{chat_id}/messages", summary="Write to the customer; 204 once stored")
@@ -153,6 +155,7 @@ async def render_panel(
         max_chars=conversations.max_chars,
         panel_oob=oob,
         oob=False,
+        activity=activity(chat, lang, datetime.now(UTC)),
     )
 
 

@@ -4,10 +4,11 @@ and messages in, words out."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from cc_schemas import ChatOrigin, ChatParty
 from chat.console.messages import MESSAGES
-from chat.conversation import Chat, ChatState, Message
+from chat.conversation import Chat, ChatState, Message, is_typing
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,15 @@ def _about(chat: Chat, lang: str) -> str:
     if chat.origin is ChatOrigin.PROACTIVE:
         return t["about_proactive"].format(request_id=chat.request_id, session_id=chat.session_id)
     return t["about_customer"]
+
+
+def activity(chat: Chat, lang: str, now: datetime) -> str:
+    """What the operator sees of the customer: typing, or having seen the chat so far."""
+    t = MESSAGES[lang]
+    if chat.state is ChatState.ENDED:
+        return ""
+    if is_typing(chat.customer_typing_at, now):
+        return t["customer_typing"]
+    if chat.last_seq and chat.customer_read_seq >= chat.last_seq:
+        return t["customer_seen"]
+    return ""

@@ -42,6 +42,7 @@ def console_router(
             client_id=settings.oidc_client_id,
             poll_seconds=settings.console_poll_seconds,
             heartbeat_seconds=settings.heartbeat_seconds,
+            left_poll_seconds=max(settings.console_poll_seconds, 10),
             languages=LANGUAGE_NAMES,
         )
         response.headers["Content-Security-Policy"] = content_policy(settings.oidc_issuer)

@@ -28,6 +28,13 @@
       failed: "Not sent: ", conversation: "Conversation",
       expired: "Your earlier chat is no longer available: write to start a new one.",
       file: "Attach a photo or PDF", download: "Download", sending: "Sending the file...",
+      waitMinutes: "An operator will answer in about {n} minutes.",
+      waitMinute: "An operator will answer in about a minute.",
+      nobody: "Nobody is online right now. Leave a message and we will answer you.",
+      leaveTitle: "Leave a message", leaveName: "Your name (optional)",
+      leaveContact: "Your e-mail or phone", leaveText: "What would you like to ask us?",
+      leaveSend: "Leave my message", leftThanks: "Thank you: we will answer you at {contact}.",
+      typing: "The operator is typing…", seen: "Seen by the operator",
     },
     it: {
       open: "Chatta con noi", close: "Chiudi la chat", title: "Chatta con noi",
@@ -41,6 +48,13 @@
       failed: "Non inviato: ", conversation: "Conversazione",
       expired: "La chat precedente non è più disponibile: scrivi per iniziarne una nuova.",
       file: "Allega una foto o un PDF", download: "Scarica", sending: "Invio del file...",
+      waitMinutes: "Un operatore ti risponderà tra circa {n} minuti.",
+      waitMinute: "Un operatore ti risponderà tra circa un minuto.",
+      nobody: "Nessun operatore è in linea ora. Lascia un messaggio e ti risponderemo.",
+      leaveTitle: "Lascia un messaggio", leaveName: "Il tuo nome (facoltativo)",
+      leaveContact: "La tua e-mail o il tuo telefono", leaveText: "Che cosa vuoi chiederci?",
+      leaveSend: "Lascia il messaggio", leftThanks: "Grazie: ti risponderemo a {contact}.",
+      typing: "L'operatore sta scrivendo…", seen: "Visto dall'operatore",
     },
   };
   const lang = (script.dataset.lang || navigator.language || "en").slice(0, 2);
@@ -77,9 +91,15 @@
     el("label", { htmlFor: "ccw-file", textContent: t.file }), picker);
   const rating = csatForm();
   rating.hidden = true;
+  const activity = el("p", { className: "ccw-activity" });
+  activity.setAttribute("aria-live", "polite");
+  const wait = el("p", { className: "ccw-wait" });
+  wait.setAttribute("aria-live", "polite");
+  const leave = leaveForm();
+  leave.hidden = true;
   const panel = el("section", { className: "ccw-panel", hidden: true },
     el("h2", { textContent: t.title }), el("p", { className: "ccw-intro", textContent: t.intro }),
-    transcript, status, form, rating);
+    wait, transcript, activity, status, form, leave, rating);
   panel.setAttribute("aria-label", t.title);
   document.body.append(launcher, panel);
 
@@ -92,6 +112,39 @@
       el("fieldset", {}, el("legend", { textContent: t.rate }), ...choices),
       el("label", { htmlFor: "ccw-comment", textContent: t.comment }), comment,
       el("button", { type: "submit", textContent: t.submit }));
+  }
+
+  function leaveForm() {
+    const field = (id, name, label, input) => [
+      el("label", { htmlFor: id, textContent: label }), Object.assign(input, { id, name })];
+    return el("form", { className: "ccw-leave" },
+      el("fieldset", {}, el("legend", { textContent: t.leaveTitle }),
+        ...field("ccw-leave-name", "name", t.leaveName, el("input", { autocomplete: "name" })),
+        ...field("ccw-leave-contact", "contact", t.leaveContact,
+          el("input", { required: true, autocomplete: "email" })),
+        ...field("ccw-leave-text", "text", t.leaveText, el("textarea", { rows: 2, required: true })),
+        el("button", { type: "submit", textContent: t.leaveSend })));
+  }
+
+  // The honest status while no operator holds the chat: the wait the queue gives, or, with
+  // nobody online, the offer to leave a message.
+  async function checkWait() {
+    try {
+      const answer = await call("GET", "/v1/widget/wait");
+      if (answer.answered) {
+        wait.textContent = "";
+        leave.hidden = true;
+      } else if (answer.nobody_online) {
+        wait.textContent = t.nobody;
+        leave.hidden = false;
+      } else {
+        wait.textContent = answer.minutes === 1
+          ? t.waitMinute : t.waitMinutes.replace("{n}", answer.minutes);
+        leave.hidden = true;
+      }
+    } catch (error) {
+      // The server is away: the next round asks again.
+    }
   }
 
   function save() { sessionStorage.setItem(STORE, JSON.stringify(state)); }
@@ -160,13 +213,31 @@
         if (message.seq > state.after) { append(message); state.after = message.seq; }
       }
       save();
+      showActivity(answer.chat);
       if (answer.chat.state === "ended") finish(answer.chat.rated);
+      else if (answer.chat.operator_id === null) checkWait();
+      else if (wait.textContent) { wait.textContent = ""; leave.hidden = true; }
     } catch (error) {
       // The token expired or the chat is gone: forget it, the next message starts a new one.
       if (error.status === 401 || error.status === 404) forget();
       // Otherwise offline or the server away: the next round asks again from the same point.
     }
   }
+
+  // Typing and read state ride on the poll: seen within one poll of the operator's.
+  function showActivity(chat) {
+    let text = "";
+    if (chat.state === "open" && chat.agent_typing) text = t.typing;
+    else if (chat.state === "open" && chat.last_seq && chat.agent_read_seq >= chat.last_seq) text = t.seen;
+    if (activity.textContent !== text) activity.textContent = text;
+  }
+
+  let typingSent = 0;
+  box.addEventListener("input", () => {
+    if (!state || Date.now() - typingSent < 2000) return; // one signal every 2 s at most
+    typingSent = Date.now();
+    call("POST", "/v1/widget/typing").catch(() => undefined);
+  });
 
   function forget() {
     clearInterval(polling);
@@ -262,7 +333,26 @@
       say(t.failed + error.message);
     }
   });
-  launcher.addEventListener("click", () => show(panel.hidden));
+  leave.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const data = new FormData(leave);
+    try {
+      const left = await call("POST", "/v1/widget/left-messages", {
+        name: data.get("name") || null, contact: data.get("contact"), text: data.get("text"),
+        session_id: session,
+      });
+      leave.reset();
+      leave.hidden = true;
+      wait.textContent = "";
+      say(t.leftThanks.replace("{contact}", left.contact));
+    } catch (error) {
+      say(t.failed + error.message);
+    }
+  });
+  launcher.addEventListener("click", () => {
+    show(panel.hidden);
+    if (!panel.hidden && !state) checkWait();
+  });
 
   if (state) { polling = setInterval(poll, pollMs); poll(); show(true); } else invitation();
 })();
