@@ -21,7 +21,7 @@ from chat import chats
 from chat.body_limit import capped_route
 from chat.chat_api import REFUSALS, answer, limited, reader_of
 from chat.chats import Conversations
-from chat.conversation import Attachment, Message, UnsupportedFile
+from chat.conversation import Attachment, Message, UnsupportedFile, check_attachment
 from chat.rate_limit import Limiter
 from chat.tokens import ChatTokens, TokenRefused
 from chat.views import MessageView, message_view
@@ -109,21 +109,28 @@ def attachment_routers(
 
 
 async def stored(blobs: BlobStore, file: UploadFile, limit: int) -> Blob:
+    """The file in the store, if it is a photo or a PDF by its content (415 otherwise)."""
+
     async def chunks() -> AsyncIterator[bytes]:
         while chunk := await file.read(64 * 1024):
             yield chunk
 
     try:
-        return await blobs.put(chunks(), limit)
+        blob = await blobs.put(chunks(), limit)
     except TooLarge as error:
         raise HTTPException(413, str(error)) from None
+    try:
+        check_attachment(blob.content_type)
+    except UnsupportedFile as error:
+        # The same content is refused whoever sends it (its type is the content's), so no
+        # chat can hold it: it goes at once.
+        await blobs.delete(blob.sha256)
+        raise HTTPException(415, str(error)) from None
+    return blob
 
 
 async def sent(step: Callable[[], Awaitable[Message]]) -> Message:
-    try:
-        return await answer(step)
-    except UnsupportedFile as error:  # the content stays in the store: kept once, harmless
-        raise HTTPException(415, str(error)) from None
+    return await answer(step)
 
 
 async def found(conversations: Conversations, chat_id: str, attachment_id: str) -> Attachment:
