@@ -74,16 +74,6 @@ DUPLICATES_OF = """
         ON other.address = mine.address AND other.customer_id <> mine.customer_id
     WHERE mine.customer_id = ANY($1::text[])
 """
-CUSTOMER = """
-    SELECT customer_id, first_name, last_name, language, loyalty_tier, profile,
-           competence_needed, competence_set_by, source, updated_at
-    FROM customers WHERE customer_id = ANY($1::text[])
-"""
-
-
-PHONES_OF = """
-    SELECT raw, e164 FROM customer_phones WHERE customer_id = $1 ORDER BY position
-"""
 
 
 class CustomerRepository(Protocol):
@@ -454,22 +444,17 @@ class ConnectionReads:
     async def customer_parts(
         self, customer_id: str, before: tuple[datetime, str], limit: int
     ) -> dict[str, Any] | None:
-        # one connection for every read: each one given back to the pool costs a round trip
-        fetch = self.connection.fetch
-        record = await self.connection.fetchrow(CUSTOMER, [customer_id])
-        if record is None:
+        # one connection, two statements: each connection given back to the pool, and each
+        # statement, costs a round trip
+        row = await self.connection.fetchrow(CUSTOMER_360, customer_id, list(IN_PROGRESS))
+        if row is None:
             return None
+        page = await self.connection.fetch(CONTACTS_PAGE, customer_id, *before, limit)
+        lists = ("phones", "duplicates", "orders", "open_cases")
         return {
-            "record": dict(record) | {"profile": json.loads(record["profile"])},
-            "phones": [dict(r) for r in await fetch(PHONES_OF, customer_id)],
-            "duplicates": (await duplicates_on(self.connection, [customer_id])).get(
-                customer_id, []
-            ),
-            "contacts": [dict(r) for r in await fetch(CONTACTS_PAGE, customer_id, *before, limit)],
-            "orders": [
-                dict(r) for r in await fetch(ORDERS_IN_PROGRESS, customer_id, list(IN_PROGRESS))
-            ],
-            "open_cases": [dict(r) for r in await fetch(OPEN_CASES, customer_id)],
+            "record": dict(row) | {"profile": json.loads(row["profile"])},
+            **{name: json.loads(row[name]) for name in lists},
+            "contacts": [dict(r) for r in page],
         }
 
 
@@ -495,6 +480,42 @@ class PostgresSummaries:
         return found is not None
 
 
+# The 360's record and lists in one statement (each list as a JSON array): one round trip
+# where a statement per list made five.
+CUSTOMER_360 = """
+    SELECT c.customer_id, c.first_name, c.last_name, c.language, c.loyalty_tier, c.profile,
+        c.competence_needed, c.source, c.updated_at,
+        (SELECT coalesce(jsonb_agg(p ORDER BY p.position), '[]')
+         FROM (SELECT raw, e164, position FROM customer_phones WHERE customer_id = $1) p
+        ) AS phones,
+        (SELECT coalesce(jsonb_agg(DISTINCT d.other ORDER BY d.other), '[]')
+         FROM (SELECT other.customer_id AS other
+               FROM customer_phones mine JOIN customer_phones other
+                   ON other.e164 = mine.e164 AND other.customer_id <> mine.customer_id
+               WHERE mine.customer_id = $1
+               UNION
+               SELECT other.customer_id
+               FROM customer_emails mine JOIN customer_emails other
+                   ON other.address = mine.address AND other.customer_id <> mine.customer_id
+               WHERE mine.customer_id = $1) d
+        ) AS duplicates,
+        (SELECT coalesce(jsonb_agg(o ORDER BY o.placed_at DESC NULLS LAST), '[]')
+         FROM (SELECT order_id, status, status_at, status_reason, placed_at, total_cents,
+                      currency, carrier, tracking_number, tracking_url, expected_delivery,
+                      (SELECT kind FROM order_requests r WHERE r.order_id = o.order_id
+                           AND r.state = 'requested') AS waiting_request
+               FROM orders o WHERE customer_id = $1 AND status = ANY($2::text[])) o
+        ) AS orders,
+        (SELECT coalesce(jsonb_agg(k ORDER BY k.last_contact_at DESC), '[]')
+         FROM (SELECT case_id, title, reason, order_id, product, opened_at, last_contact_at,
+                      version,
+                      (SELECT count(*) FROM contacts n WHERE n.case_id = cases.case_id)
+                          AS contacts
+               FROM cases WHERE customer_id = $1 AND state = 'open'
+               ORDER BY last_contact_at DESC LIMIT 50) k
+        ) AS open_cases
+    FROM customers c WHERE c.customer_id = $1
+"""
 CONTACTS_PAGE = """
     SELECT contact_id, channel, direction, level, presented, queue, agent, started_at,
            answered_at, first_response_at, ended_at, wait_seconds, talk_seconds, outcome,
@@ -503,22 +524,6 @@ CONTACTS_PAGE = """
     WHERE customer_id = $1 AND (started_at, contact_id) < ($2, $3)
     ORDER BY started_at DESC, contact_id DESC
     LIMIT $4
-"""
-ORDERS_IN_PROGRESS = """
-    SELECT order_id, status, status_at, status_reason, placed_at, total_cents, currency,
-           carrier, tracking_number, tracking_url, expected_delivery,
-           (SELECT kind FROM order_requests r WHERE r.order_id = o.order_id
-                AND r.state = 'requested') AS waiting_request
-    FROM orders o WHERE customer_id = $1 AND status = ANY($2::text[])
-    ORDER BY placed_at DESC NULLS LAST
-"""
-
-
-OPEN_CASES = """
-    SELECT case_id, title, reason, order_id, product, opened_at, last_contact_at, version,
-           (SELECT count(*) FROM contacts c WHERE c.case_id = cases.case_id) AS contacts
-    FROM cases WHERE customer_id = $1 AND state = 'open'
-    ORDER BY last_contact_at DESC LIMIT 50
 """
 
 

@@ -16,6 +16,7 @@ from cc_schemas import (
     MatchedBy,
     SocialHandle,
     StrategicLevel,
+    UtcDatetime,
 )
 from cc_schemas.customers import Address
 from crm.order_requests import Ask, RequestKind, RequestState
@@ -51,11 +52,13 @@ class PhoneView(BaseModel):
 
 
 class OrderView(BaseModel):
+    """An order in progress (read as JSON from the database: its times normalised to UTC)."""
+
     order_id: str
     status: str
-    status_at: dt.datetime | None
+    status_at: UtcDatetime | None
     status_reason: str | None
-    placed_at: dt.datetime | None
+    placed_at: UtcDatetime | None
     total_cents: int | None
     currency: str | None
     carrier: str | None
@@ -129,8 +132,8 @@ class OpenCaseView(BaseModel):
     reason: str | None
     order_id: str | None
     product: str | None
-    opened_at: dt.datetime
-    last_contact_at: dt.datetime
+    opened_at: UtcDatetime
+    last_contact_at: UtcDatetime
     contacts: int
     version: int
 

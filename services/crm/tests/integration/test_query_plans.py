@@ -1,4 +1,5 @@
-"""Each lookup of recognition, the summary and the 360's pages read their index (EXPLAIN)."""
+"""Each lookup of recognition, the summary and the 360 (its record and lists, its pages of
+contacts) read their indexes (EXPLAIN)."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -38,7 +39,7 @@ async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
             ("email", sql.BY_EMAIL, ("anna@example.it",)),
             ("handle", sql.BY_HANDLE, ("anna",)),
             ("contacts page", sql.CONTACTS_PAGE, ("C-1", NOW, "", 20)),
-            ("orders in progress", sql.ORDERS_IN_PROGRESS, ("C-1", list(IN_PROGRESS))),
+            ("customer 360", sql.CUSTOMER_360, ("C-1", list(IN_PROGRESS))),
             (
                 "summary",
                 sql.SUMMARIES,
@@ -53,7 +54,16 @@ async def test_the_hot_queries_read_their_indexes(db: Database) -> None:
         "email": {"customer_emails_by_address"},
         "handle": {"customer_handles_by_handle"},
         "contacts page": {"contacts_by_customer"},
-        "orders in progress": {"orders_by_customer", "order_requests_one_waiting"},
+        "customer 360": {
+            "customers_pkey",
+            "customer_phones_pkey",
+            "customer_emails_pkey",
+            "customer_emails_by_address",
+            "orders_by_customer",
+            "order_requests_one_waiting",
+            "cases_open_by_customer",
+            "contacts_by_case",
+        },
         "summary": {
             "customers_pkey",
             "orders_by_customer",

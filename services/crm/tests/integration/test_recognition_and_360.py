@@ -260,6 +260,12 @@ async def test_offered_calls_are_identified_published_and_shown_in_the_360(
     second = await client.get(f"/v1/customers/C-1?limit=2&cursor={cursor}", headers=operator())
     assert [c["contact_id"] for c in second.json()["contacts"]["contacts"]] == ["call-known-1"]
     assert second.json()["contacts"]["next_cursor"] is None
+    shared = (await client.get("/v1/customers/C-2", headers=operator())).json()
+    assert (shared["possible_duplicates"], shared["orders_in_progress"], shared["open_cases"]) == (
+        ["C-3"],
+        [],
+        [],
+    )
 
 
 async def test_operators_set_the_competence_a_customer_needs_and_recognition_carries_it(
