@@ -57,6 +57,8 @@ ACCESS: dict[str, Access] = {
     "POST /console/chats/{chat_id}/transfer": requires(OPERATOR),
     "GET /console/left-messages": requires(OPERATOR),
     "POST /console/left-messages/{message_id}/answered": requires(OPERATOR),
+    "GET /console/pop": requires(OPERATOR),
+    "GET /console/pop/search": requires(OPERATOR),
     "POST /console/requests/{request_id}/accept": requires(OPERATOR),
     "POST /console/decline": requires(OPERATOR),
     "GET /console/chats": requires(OPERATOR),

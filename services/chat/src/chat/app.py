@@ -32,8 +32,11 @@ from chat.console import (
     console_presence_router,
     console_router,
 )
+from chat.console.pop_routes import console_pop_router
+from chat.crm_search import CrmSearch
 from chat.desk_api import desk_router
 from chat.handlers import Desk, expire_due
+from chat.pop_store import PostgresPops
 from chat.presence_api import presence_router
 from chat.privacy import Privacy, purge_round
 from chat.rate_limit import Limiter, Rate, idle_after
@@ -129,8 +132,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         retention=settings.message_retention,
         idle_buckets=max(idle_after(limiter.per_chat), idle_after(limiter.per_client)),
     )
-    register_subscribers(infra.broker, settings, desk, privacy)
     left = PostgresLeftMessages(infra.postgres)
+    pops = PostgresPops(infra.postgres)
+    register_subscribers(infra.broker, settings, desk, privacy, pops)
     spec = ServiceSpec(
         title="Chat",
         description=(
@@ -155,6 +159,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             console_presence_router(seats),
             console_left_router(left),
             console_desk_router(conversations, seats, requests, settings.canned_table()),
+            console_pop_router(pops, CrmSearch(settings.crm_url)),
             widget_files_router(settings, sessions),
             *attachment_routers(
                 conversations, blobs, settings.attachment_max_bytes, tokens, limiter

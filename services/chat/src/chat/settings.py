@@ -38,6 +38,13 @@ class Settings(ServiceSettings):
     console_poll_seconds: float = Field(
         2.0, gt=0, description="How often the console's queue refreshes itself."
     )
+    pop_poll_seconds: float = Field(
+        1.0, gt=0, description="How often the console asks for its operator's screen pop."
+    )
+    crm_url: str = Field(
+        "http://127.0.0.1:8002",
+        description="crm's base URL: the screen pop's manual search asks its customer search.",
+    )
     widget_poll_seconds: float = Field(
         2.0, gt=0, description="How often the widget and the console's chat fetch new messages."
     )

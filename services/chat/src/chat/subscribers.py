@@ -1,6 +1,7 @@
 """Topic -> handler, nothing more. Reads contact-requests (each request queued once),
 order-events (an order placed converts its customer's accepted requests) and customer-events
-(customer.erased: the customer forgotten).
+(customer.erased: the customer forgotten), call-events and crm's contact-identifications (the
+operators' screen pop).
 
 One subscriber for both topics, each record parsed by its own topic's contract: one consumer
 joins the group once (two members of one process rebalance each other at every start)."""
@@ -13,17 +14,25 @@ from faststream.kafka import KafkaBroker
 
 from cc_runtime import consumer_options
 from cc_runtime.kafka import undecoded
-from cc_schemas import CONTACT_REQUESTS, CUSTOMER_EVENTS, ORDER_EVENTS, parser
+from cc_schemas import (
+    CALL_EVENTS,
+    CONTACT_IDENTIFICATIONS,
+    CONTACT_REQUESTS,
+    CUSTOMER_EVENTS,
+    ORDER_EVENTS,
+    parser,
+)
 from chat.handlers import Desk, receive, record_order
+from chat.pop_store import Pops, record_call, record_identified
 from chat.privacy import Privacy, record_customer_event
 from chat.settings import Settings
 
-CONSUMED = (CONTACT_REQUESTS, ORDER_EVENTS, CUSTOMER_EVENTS)
+CONSUMED = (CONTACT_REQUESTS, ORDER_EVENTS, CUSTOMER_EVENTS, CALL_EVENTS, CONTACT_IDENTIFICATIONS)
 Handle = Callable[[Any], Awaitable[Any]]
 
 
 def register_subscribers(
-    broker: KafkaBroker, settings: Settings, desk: Desk, privacy: Privacy
+    broker: KafkaBroker, settings: Settings, desk: Desk, privacy: Privacy, pops: Pops
 ) -> None:
     handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
         settings.topic(CONTACT_REQUESTS): (
@@ -38,6 +47,14 @@ def register_subscribers(
             parser(CUSTOMER_EVENTS),
             lambda event: record_customer_event(privacy, event),
         ),
+        settings.topic(CALL_EVENTS): (
+            parser(CALL_EVENTS),
+            lambda event: record_call(pops, event),
+        ),
+        settings.topic(CONTACT_IDENTIFICATIONS): (
+            parser(CONTACT_IDENTIFICATIONS),
+            lambda event: record_identified(pops, event),
+        ),
     }
 
     @broker.subscriber(
@@ -46,8 +63,9 @@ def register_subscribers(
         description="contact-requests (each request queued once, by event and request id) and "
         "order-events (order.placed converts the customer's requests accepted within the "
         "window before it) and customer-events (customer.erased: the customer's chats "
-        "pseudonymised, their text and files erased); each record validated by its topic's "
-        "contract",
+        "pseudonymised, their text and files erased) and call-events and "
+        "contact-identifications (the screen pop: whose phone a call rings on, who is "
+        "calling); each record validated by its topic's contract",
         decoder=undecoded,
         **consumer_options(settings),
     )

@@ -43,6 +43,7 @@ def console_router(
             poll_seconds=settings.console_poll_seconds,
             heartbeat_seconds=settings.heartbeat_seconds,
             left_poll_seconds=max(settings.console_poll_seconds, 10),
+            pop_poll_seconds=settings.pop_poll_seconds,
             languages=LANGUAGE_NAMES,
         )
         response.headers["Content-Security-Policy"] = content_policy(settings.oidc_issuer)
