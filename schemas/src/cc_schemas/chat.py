@@ -41,6 +41,14 @@ class ChatStarted(ChatEvent):
     request_id: str | None = Field(
         default=None, description="The contact request answered; set when origin is proactive."
     )
+    email: str | None = Field(
+        default=None,
+        description="The visitor's e-mail as they gave it, for recognition; null if not given.",
+    )
+    social_handle: str | None = Field(
+        default=None,
+        description="The visitor's social handle (a chat from a social network); null if none.",
+    )
 
     @model_validator(mode="after")
     def _proactive_has_request(self) -> Self:

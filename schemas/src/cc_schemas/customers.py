@@ -119,6 +119,7 @@ class MatchedBy(StrEnum):
     NATIONAL_NUMBER = "national_number"
     EMAIL = "email"
     SOCIAL_HANDLE = "social_handle"
+    CUSTOMER_ID = "customer_id"  # a chat whose visitor the shop named
 
 
 class StrategicLevel(StrEnum):

@@ -26,20 +26,27 @@ from cc_schemas import (
     CallExited,
     CallOffered,
     CallTransferred,
+    ChatStarted,
     ContactIdentified,
     CustomerErased,
     CustomerSummary,
     IdentificationLevel,
     InteractionChannel,
+    MatchedBy,
     TicketClosed,
     TicketOpened,
     make_event_id,
 )
-from crm.contact_points import caller_phone
+from crm.contact_points import (
+    InvalidContactPoint,
+    caller_phone,
+    normalise_email,
+    normalise_handle,
+)
 from crm.customer_csv import BadHeader, Header, Record, RecordSplitter, Rejected, map_row
 from crm.customers import Customer, from_profile
 from crm.interaction_repository import ContactEnd, ContactRepository, ContactStart
-from crm.interactions import chat_change
+from crm.interactions import chat_change, chat_started
 from crm.order_requests import (
     Ask,
     OrderState,
@@ -353,11 +360,69 @@ async def record_call_event(event: AnyCallEvent, deps: Recognition) -> None:
             return
 
 
-async def record_chat_event(event: AnyChatEvent, contacts: ContactRepository) -> None:
-    """A chat is one contact: started, joined by an operator, first replied to, ended."""
+async def record_chat_event(event: AnyChatEvent, deps: Recognition) -> None:
+    """A chat is one contact: started (its visitor recognised), joined by an operator, first
+    replied to, ended."""
+    if isinstance(event, ChatStarted):
+        await recognise_chat(event, deps)
+        return
     change = chat_change(event)
     if change is not None:
-        await contacts.chat(event.event_id, change, event.occurred_at)
+        await deps.contacts.chat(event.event_id, change, event.occurred_at)
+
+
+async def recognise_chat(event: ChatStarted, deps: Recognition) -> ContactIdentified:
+    """Who is chatting: the customer the shop named, else whoever has the e-mail or social
+    handle the visitor gave; recorded on the contact and published as calls are."""
+    at = event.occurred_at
+    if event.customer_id:
+        found = Identification(
+            IdentificationLevel.KNOWN, MatchedBy.CUSTOMER_ID, None, (event.customer_id,)
+        )
+        async with deps.reading() as reads:
+            candidates = await summaries_of(found.customer_ids, reads, deps.rule, at)
+    else:
+        found, candidates = await look_up(_chat_presents(event), deps, at)
+    known_id = found.customer_ids[0] if found.level is IdentificationLevel.KNOWN else None
+    await deps.contacts.chat(
+        event.event_id, chat_started(event, known_id, found.level.value, found.presented), at
+    )
+    known = candidates[0] if known_id and candidates else None
+    identified = ContactIdentified(
+        event_id=make_event_id(SOURCE, event.chat_id, "contact.identified"),
+        occurred_at=at,
+        source=SOURCE,
+        contact_id=event.chat_id,
+        channel=InteractionChannel.CHAT,
+        level=found.level,
+        matched_by=found.matched_by,
+        presented=found.presented,
+        customer_id=known_id,
+        candidates=tuple(candidates),
+        strategic_level=known.strategic_level if known else None,
+        competence_needed=known.competence_needed if known else None,
+    )
+    await deps.publish(identified)
+    return identified
+
+
+def _chat_presents(event: ChatStarted) -> Presented:
+    """The visitor's e-mail and handle normalised; one that cannot be one is not looked up
+    (the chat is still recorded, as anonymous or by the other)."""
+    email = handle = None
+    try:
+        email = normalise_email(event.email) if event.email else None
+    except InvalidContactPoint as error:
+        log.warning(
+            "chat with an unusable e-mail", extra={"chat_id": event.chat_id, "error": str(error)}
+        )
+    try:
+        handle = normalise_handle(event.social_handle) if event.social_handle else None
+    except InvalidContactPoint as error:
+        log.warning(
+            "chat with an unusable handle", extra={"chat_id": event.chat_id, "error": str(error)}
+        )
+    return Presented(email=email, handle=handle)
 
 
 async def record_claim(event: TicketOpened | TicketClosed, orders: OrderRepository) -> None:

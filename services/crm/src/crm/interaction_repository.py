@@ -44,8 +44,10 @@ CALL_ENDED = """
 """
 CHAT = {
     "started": """
-        INSERT INTO contacts (contact_id, channel, customer_id, level, direction, started_at)
-        VALUES ($1, 'chat', $2, $3, $4, $5)
+        INSERT INTO contacts (
+            contact_id, channel, customer_id, level, direction, started_at, presented
+        )
+        VALUES ($1, 'chat', $2, $3, $4, $5, $6)
         ON CONFLICT (contact_id) DO NOTHING
         RETURNING *
     """,

@@ -116,23 +116,23 @@ class ChatChange:
     values: tuple[Any, ...]
 
 
+def chat_started(
+    event: ChatStarted, customer_id: str | None, level: str, presented: str | None
+) -> ChatChange:
+    """The contact a chat's start records, with who recognition found (a proactive chat is
+    outbound)."""
+    direction = Direction.OUTBOUND if event.origin is ChatOrigin.PROACTIVE else Direction.INBOUND
+    values = (event.chat_id, customer_id, level, direction.value, event.occurred_at, presented)
+    return ChatChange("started", values)
+
+
 def chat_change(event: AnyChatEvent) -> ChatChange | None:
     """The contact change a chat event makes; None for a customer's message (nothing new)."""
     at = event.occurred_at
     match event:
         case ChatStarted():
-            direction = Direction.OUTBOUND if event.origin is ChatOrigin.PROACTIVE else None
             level = "known" if event.customer_id else "anonymous"
-            return ChatChange(
-                "started",
-                (
-                    event.chat_id,
-                    event.customer_id,
-                    level,
-                    (direction or Direction.INBOUND).value,
-                    at,
-                ),
-            )
+            return chat_started(event, event.customer_id, level, None)
         case ChatAgentJoined():
             return ChatChange("agent_joined", (event.chat_id, event.agent, at))
         case ChatMessageSent() if event.sender is ChatParty.AGENT:

@@ -76,7 +76,7 @@ def register_subscribers(
         ),
         settings.topic(CHAT_EVENTS): (
             parser(CHAT_EVENTS),
-            lambda event: record_chat_event(event, recognition.contacts),
+            lambda event: record_chat_event(event, recognition),
         ),
     }
 
@@ -87,7 +87,8 @@ def register_subscribers(
         "erases them), order-events "
         "(value, orders in progress), ticket-opened / ticket-closed (open claims), call-events "
         "(call.offered recognised and published as contact.identified; answer and end "
-        "recorded on the contact), chat-events (a chat as a contact); each change of a "
+        "recorded on the contact), chat-events (a chat as a contact, its visitor recognised "
+        "on chat.started and published as contact.identified); each change of a "
         "contact published on interactions; each record validated by its topic's contract",
         decoder=undecoded,
         **consumer_options(settings),

@@ -17,6 +17,8 @@ from cc_schemas import (
     CallEnded,
     Caller,
     CallOffered,
+    ChatOrigin,
+    ChatStarted,
     ClaimCluster,
     ContactIdentified,
     CustomerRegistered,
@@ -26,6 +28,7 @@ from cc_schemas import (
     OrderDelivered,
     OrderPlaced,
     OrderShipped,
+    SocialHandle,
     Team,
     TicketChannel,
     TicketOpened,
@@ -326,3 +329,70 @@ async def test_identify_by_email_is_case_blind(
         assert (found.json()["level"], found.json()["customer_id"]) == ("known", "C-8")
 
     await eventually_async(known)
+
+
+def chat_started(chat_id: str, **visitor: Any) -> ChatStarted:
+    return ChatStarted(
+        **env(f"start-{chat_id}"), chat_id=chat_id, origin=ChatOrigin.CUSTOMER, **visitor
+    )
+
+
+async def test_a_chats_visitor_is_recognised_by_customer_id_email_or_handle_and_published(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    await send(
+        servers,
+        namespace,
+        [
+            customer("C-20", first_name="Sara", emails=("Sara.Verdi@Example.IT",)),
+            customer(
+                "C-21",
+                first_name="Leo",
+                social_handles=(SocialHandle(network="instagram", handle="@Leo.Toys"),),
+            ),
+        ],
+    )
+
+    async def stored() -> None:
+        found = await client.get("/v1/identify?email=sara.verdi@example.it", headers=operator())
+        assert found.json()["customer_id"] == "C-20"
+
+    await eventually_async(stored)
+    chats = [
+        chat_started("chat-named", customer_id="C-21"),
+        chat_started("chat-email", email="SARA.verdi@example.it"),
+        chat_started("chat-handle", social_handle="leo.toys"),
+        chat_started("chat-stranger", email="nobody@example.it"),
+        chat_started("chat-bad-email", email="not-an-address"),
+        chat_started("chat-anonymous"),
+    ]
+    await send(servers, namespace, chats)
+
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_IDENTIFICATIONS}",
+        until=lambda got: len(got) >= len(chats),
+    )
+    identified = {r.key.decode(): parse(CONTACT_IDENTIFICATIONS, r.value) for r in records}
+    assert {
+        k: (v.channel.value, v.level.value, v.matched_by, v.customer_id, v.presented)  # type: ignore[attr-defined]
+        for k, v in identified.items()
+    } == {
+        "chat-named": ("chat", "known", "customer_id", "C-21", None),
+        "chat-email": ("chat", "known", "email", "C-20", "sara.verdi@example.it"),
+        "chat-handle": ("chat", "known", "social_handle", "C-21", "leo.toys"),
+        "chat-stranger": ("chat", "unknown", None, None, "nobody@example.it"),
+        "chat-bad-email": ("chat", "anonymous", None, None, None),
+        "chat-anonymous": ("chat", "anonymous", None, None, None),
+    }
+    named = identified["chat-named"]
+    assert isinstance(named, ContactIdentified)
+    assert [c.name for c in named.candidates] == ["Leo"]
+    contact = (await client.get("/v1/interactions/chat-email", headers=operator())).json()
+    assert (contact["customer_id"], contact["level"], contact["channel"]) == (
+        "C-20",
+        "known",
+        "chat",
+    )
+    sara = (await client.get("/v1/customers/C-20", headers=operator())).json()
+    assert [c["contact_id"] for c in sara["contacts"]["contacts"]] == ["chat-email"]

@@ -23,8 +23,8 @@ def test_a_proactive_chat_is_outbound_and_a_signed_in_customer_is_known() -> Non
     assert chat_change(proactive) is not None
     assert chat_change(visitor) is not None
     assert [chat_change(proactive).values, chat_change(visitor).values] == [  # type: ignore[union-attr]
-        ("chat-1", "C", "known", "outbound", AT),
-        ("chat-1", None, "anonymous", "inbound", AT),
+        ("chat-1", "C", "known", "outbound", AT, None),
+        ("chat-1", None, "anonymous", "inbound", AT, None),
     ]
 
 
