@@ -5,6 +5,7 @@ bodies thrown at every message route never get a 5xx."""
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -145,10 +146,17 @@ async def test_one_client_starting_chats_too_fast_gets_429(client: httpx.AsyncCl
 
 
 @pytest.fixture
-def sync_client(service_env: dict[str, str]) -> Iterator[tuple[TestClient, dict[str, Any]]]:
+def sync_client(
+    service_env: dict[str, str], tmp_path: Path
+) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     """A client, and a chat a customer started and an operator joined (an example ending it
     leaves the rest refused with 409: never a 5xx either)."""
-    application = build(service_env, customer_messages_burst=10_000, public_calls_burst=10_000)
+    application = build(
+        service_env,
+        customer_messages_burst=10_000,
+        public_calls_burst=10_000,
+        attachments_dir=tmp_path / "files",  # a file the examples send stays in the test's
+    )
     with TestClient(application, raise_server_exceptions=False) as client:
         ticket = client.post("/v1/widget/chats").json()
         client.post(f"/v1/chats/{ticket['chat_id']}/join", headers=anna())
@@ -163,6 +171,12 @@ JSON = st.recursive(
 BODIES = st.one_of(
     st.binary(max_size=3000),
     st.text(max_size=300).map(str.encode),
+    st.binary(max_size=200).map(
+        lambda raw: (
+            b'--b0undary\r\nContent-Disposition: form-data; name="file"; '
+            b'filename="x.png"\r\n\r\n' + raw + b"\r\n--b0undary--\r\n"
+        )
+    ),
     JSON.map(lambda v: json.dumps(v).encode()),
     st.fixed_dictionaries(
         {"text": st.text(max_size=120)}, optional={"message_id": JSON, "score": JSON}
@@ -174,10 +188,17 @@ BODIES = st.one_of(
     max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
-    route=st.sampled_from(["widget", "operator", "csat", "start", "end"]),
+    route=st.sampled_from(["widget", "operator", "csat", "start", "end", "file", "agent-file"]),
     body=BODIES,
     content_type=st.sampled_from(
-        ["application/json", "text/plain", "", "application/x-www-form-urlencoded"]
+        [
+            "application/json",
+            "text/plain",
+            "",
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=b0undary",
+            "multipart/form-data",
+        ]
     ),
 )
 def test_random_bodies_on_the_message_routes_never_get_a_5xx(
@@ -191,6 +212,8 @@ def test_random_bodies_on_the_message_routes_never_get_a_5xx(
         "csat": ("/v1/widget/csat", customer),
         "start": ("/v1/widget/chats", {}),
         "end": ("/v1/widget/end", customer),
+        "file": ("/v1/widget/attachments", customer),
+        "agent-file": (f"/v1/chats/{ticket['chat_id']}/attachments", anna()),
     }[route]
     if content_type:
         headers = {**headers, "Content-Type": content_type}
