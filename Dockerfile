@@ -47,4 +47,4 @@ WORKDIR /app
 RUN install -d -o 10001 -g 10001 /var/lib/claims/attachments /var/lib/crm/attachments \
         /var/lib/chat/attachments
 USER 10001:10001
-CMD ["python", "-c", "raise SystemExit('name a service to run, e.g. cc-kpi (one of cc-telephony-ingest, cc-crm, cc-claims, cc-proactive-engine, cc-kpi, cc-chat)')"]
+CMD ["python", "-c", "raise SystemExit('name a service to run, e.g. cc-kpi (one of cc-telephony-ingest, cc-crm, cc-claims, cc-proactive-engine, cc-kpi, cc-chat, cc-knowledge)')"]

@@ -19,9 +19,9 @@ from cc_testing import (
 
 pytestmark = pytest.mark.infra
 
-SERVICES = ["telephony-ingest", "crm", "claims", "proactive-engine", "kpi", "chat"]
+SERVICES = ["telephony-ingest", "crm", "claims", "proactive-engine", "kpi", "chat", "knowledge"]
 # The services that keep state, in PostgreSQL: every one.
-STATEFUL = {"chat", "claims", "crm", "kpi", "proactive-engine", "telephony-ingest"}
+STATEFUL = {"chat", "claims", "crm", "knowledge", "kpi", "proactive-engine", "telephony-ingest"}
 
 
 @pytest.fixture(scope="module")

@@ -46,6 +46,7 @@ def test_every_service_declares_its_console_script() -> None:
         "cc-chat",
         "cc-claims",
         "cc-crm",
+        "cc-knowledge",
         "cc-kpi",
         "cc-proactive-engine",
         "cc-telephony-ingest",

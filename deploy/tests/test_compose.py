@@ -23,6 +23,7 @@ SERVICE_PORTS = {
     "proactive-engine": 8004,
     "kpi": 8005,
     "chat": 8006,
+    "knowledge": 8007,
 }
 STATEFUL = ("kafka", "postgres", "prometheus", "grafana")  # keycloak's is in postgres
 # PostgreSQL majors still supported upstream (15 is the one Debian 12 ships); 18 moved the

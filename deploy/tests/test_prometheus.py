@@ -1,5 +1,5 @@
 """deploy/prometheus: both configurations and the alert rules pass promtool; the compose and the
-local configuration scrape the same six services, by service name and on 127.0.0.1."""
+local configuration scrape the same seven services, by service name and on 127.0.0.1."""
 
 import shutil
 import subprocess
@@ -17,6 +17,7 @@ SERVICE_PORTS = {
     "proactive-engine": 8004,
     "kpi": 8005,
     "chat": 8006,
+    "knowledge": 8007,
 }
 
 
@@ -81,10 +82,10 @@ def test_the_compose_configuration_scrapes_each_service_by_its_compose_name() ->
     assert _service_targets("prometheus.yml") == expected
 
 
-def test_the_local_configuration_targets_exactly_the_six_service_ports() -> None:
+def test_the_local_configuration_targets_exactly_the_seven_service_ports() -> None:
     targets = _service_targets("prometheus.local.yml")
 
     assert sorted(t for job in targets.values() for t in job) == [
-        f"127.0.0.1:{port}" for port in range(8001, 8007)
+        f"127.0.0.1:{port}" for port in range(8001, 8008)
     ]
     assert targets == {name: [f"127.0.0.1:{port}"] for name, port in SERVICE_PORTS.items()}

@@ -14,7 +14,10 @@ LAST = ["Rossi", "Bianchi", "Esposito", "Smith", "Brown", "Ferrari", "Colombo", 
 STREETS = ["Via", "Viale", "Corso", "Piazza", "Street", "Road", "Avenue", "Lane"]
 WORDS = ["Roma", "Garibaldi", "Baker", "Vittorio Emanuele", "Oak", "Dante", "High"]
 
-names = st.builds(lambda f, s: f"{f} {s}", st.sampled_from(FIRST), st.sampled_from(LAST))
+# Listed first names and surnames, and made-up capitalised ones that only their context
+# ("my name is", "Mr", a sign-off) shows to be names.
+listed_names = st.builds(lambda f, s: f"{f} {s}", st.sampled_from(FIRST), st.sampled_from(LAST))
+names = st.one_of(listed_names, st.from_regex(r"\A[A-Z][a-z]{3,9}( [A-Z][a-z]{3,9})?\Z"))
 emails = st.emails().filter(lambda e: "\n" not in e)
 
 
@@ -69,6 +72,8 @@ TEMPLATES = [
     "Dear team, Mr {name} here; deliver to {address} please, order {order}",
     "Salve, scrivo per conto della Sig.ra {name}: {email}, tel. {phone}",
     "I'm {name} and my refund for {order} is late. Thanks, {name}",
+    "The car does not charge. {listed}, {phone}",
+    "Please ask for {name} at {address}",
 ]
 
 
@@ -76,10 +81,11 @@ def digits_of(value: str) -> str:
     return re.sub(r"\D", "", value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(
     template=st.sampled_from(TEMPLATES),
     name=names,
+    listed=listed_names,
     email=emails,
     phone=phones(),
     address=addresses,
@@ -87,14 +93,28 @@ def digits_of(value: str) -> str:
     order=orders,
 )
 def test_no_generated_personal_data_survives_cleaning_and_scrubbing(
-    template: str, name: str, email: str, phone: str, address: str, postcode: str, order: str
+    template: str,
+    name: str,
+    listed: str,
+    email: str,
+    phone: str,
+    address: str,
+    postcode: str,
+    order: str,
 ) -> None:
     text = template.format(
-        name=name, email=email, phone=phone, address=address, postcode=postcode, order=order
+        name=name,
+        listed=listed,
+        email=email,
+        phone=phone,
+        address=address,
+        postcode=postcode,
+        order=order,
     )
     out = scrub(clean(text))
     leaked = [v for v in (email, address, postcode, order, phone) if v in out]
-    leaked += [part for part in name.split() if part in out]
+    parts = f"{name} {listed}".split()  # a made-up name may be a word of the template itself
+    leaked += [p for p in parts if re.search(rf"\b{p}\b", out) and p not in template]
     leaked += [
         d for d in (digits_of(phone), digits_of(order)) if len(d) >= 4 and d in digits_of(out)
     ]

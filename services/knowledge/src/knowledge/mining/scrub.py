@@ -6,6 +6,7 @@ saying what stood there. Pure."""
 
 import re
 from collections.abc import Iterable
+from importlib import resources
 
 import phonenumbers
 
@@ -44,11 +45,26 @@ _NAME_LEAD = re.compile(
     r"(?i:\b(?:mr|mrs|ms|miss|dr|sig|sig\.ra|sig\.na|signor|signora|signorina|dott|dott\.ssa"
     r"|ing|avv|prof)\.?\s+"
     r"|\b(?:my name is|my name's|i am|i'm|this is|mi chiamo|sono|il mio nome [eè]|a nome di"
-    r"|on behalf of|da parte di)\s+"
+    r"|on behalf of|da parte di|call|ask for|contact|chiamare|chiedere di|contattare)\s+"
     r"|\b(?:regards|thanks|thank you|cheers|sincerely|saluti|grazie|cordialmente|a presto)"
     r"[,!.]?\s+)"
     r"(?P<name>" + _NAME_WORD + ")"
 )
+
+
+def _known_names() -> re.Pattern[str]:
+    """Common first names and surnames (first-names.txt), capitalised, with the capitalised
+    word after one taken for its surname."""
+    text = resources.files(__name__.rpartition(".")[0]).joinpath("first-names.txt")
+    listed = sorted(
+        {w for line in text.read_text("utf-8").splitlines() if not line.startswith("#")
+         for w in line.split()},
+        key=len, reverse=True,
+    )  # fmt: skip
+    return re.compile(r"\b(?:" + "|".join(listed) + r")\b(?:\s+" + _NAME_WORD + ")?")
+
+
+_KNOWN_NAME = _known_names()
 _MIN_PHONE_DIGITS = 6
 
 
@@ -66,7 +82,8 @@ def _scrub_phones(text: str, region: str) -> str:
 
 
 def _names(text: str) -> str:
-    return _NAME_LEAD.sub(lambda m: m.group(0)[: m.start("name") - m.start()] + NAME, text)
+    text = _NAME_LEAD.sub(lambda m: m.group(0)[: m.start("name") - m.start()] + NAME, text)
+    return _KNOWN_NAME.sub(NAME, text)
 
 
 def scrub_known(text: str, known: Iterable[str]) -> str:
