@@ -52,6 +52,7 @@ ACCESS: dict[str, Access] = {
     "GET /console/static/{name}": PUBLIC,
     "GET /console/queue": requires(OPERATOR),
     "POST /console/presence": requires(OPERATOR),
+    "GET /console/presence": requires(OPERATOR),
     "GET /console/chats/{chat_id}/desk": requires(OPERATOR),
     "POST /console/chats/{chat_id}/notes": requires(OPERATOR),
     "POST /console/chats/{chat_id}/transfer": requires(OPERATOR),

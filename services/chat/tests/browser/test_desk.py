@@ -114,6 +114,7 @@ async def test_nobody_online_a_message_is_left_then_an_online_operator_is_given_
     await first_widget.get_by_role("button", name="Send").click()
     # The auto-assigner gives it to Sara, the one online operator with a free seat.
     await page.get_by_role("button", name="Open the chat with anonymous visitor").click()
+    await expect(page.locator("#presence-state")).to_contain_text("1 of 1 chats")
     await expect(page.get_by_role("list", name="Conversation")).to_contain_text(
         "Is the TRN-2040 in stock?"
     )
@@ -124,6 +125,9 @@ async def test_nobody_online_a_message_is_left_then_an_online_operator_is_given_
     await second_widget.get_by_role("button", name="Send").click()
     # One seat, taken; no chat ended lately: a chat is taken to last 5 minutes.
     await expect(second_widget).to_contain_text("An operator will answer in about 5 minutes.")
+    await expect(second_widget.get_by_role("list", name="Conversation")).to_contain_text(
+        "You: Hello?"
+    )
     await screenshot(second, "widget-wait-en", tmp_path, SCREENSHOTS)
     await screenshot(page, "console-presence-en", tmp_path, SCREENSHOTS)
     assert (errors, shop_errors, first_errors, second_errors) == ([], [], [], [])
@@ -184,6 +188,7 @@ async def test_the_issues_path_accept_chat_note_transfer_end_and_rate(
         "I am looking at order O-5120 for you: one moment, please."
     )
     await giulia.get_by_role("button", name="Send", exact=True).click()
+    await expect(giulia.get_by_label("Your message")).to_have_value("")  # sent: the box empties
 
     widget = shop.get_by_role("region", name="Chat with us")
     shop_transcript = widget.get_by_role("list", name="Conversation")
@@ -216,6 +221,9 @@ async def test_the_issues_path_accept_chat_note_transfer_end_and_rate(
     await expect(marco_notes).to_contain_text("Returns are yours")
     await marco.get_by_label("Canned response", exact=True).select_option(label="Returns")
     await marco.get_by_role("button", name="Put in the message box").click()
+    await expect(marco.get_by_label("Your message")).to_have_value(
+        "You can return it within 30 days: I will send you the label."
+    )
     await marco.get_by_role("button", name="Send", exact=True).click()
     await expect(shop_transcript).to_contain_text(
         "Operator: You can return it within 30 days: I will send you the label."

@@ -39,4 +39,20 @@ def console_presence_router(seats: Seats) -> APIRouter:
             seat_limit=operator.seat_limit,
         )
 
+    @router.get(
+        "/presence", response_class=HTMLResponse, summary="What chat knows of me, read only"
+    )
+    async def mine(request: Request, caller: CurrentPrincipal, lang: Lang = None) -> HTMLResponse:
+        # Polled with the chats: the seats taken change between heartbeats (an assignment).
+        operator = await seats.operators.get(caller.subject)
+        if operator is None:
+            return HTMLResponse("")
+        return html(
+            "presence.html",
+            lang_of(request, lang),
+            presence_status=presence.status_at(operator, datetime.now(UTC), seats.timeout).value,
+            open_chats=operator.open_chats,
+            seat_limit=operator.seat_limit,
+        )
+
     return router

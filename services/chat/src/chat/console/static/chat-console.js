@@ -19,7 +19,10 @@ declineForm.addEventListener("htmx:afterRequest", () => dialog.close());
 document.body.addEventListener("htmx:afterRequest", (event) => {
   if (event.target.id === "message-form" && event.detail.xhr.status === 204) {
     event.target.reset();
-    document.getElementById("message-text").focus();
+    const box = document.getElementById("message-text");
+    box.defaultValue = ""; // a canned response put in the box is its default: sent, it goes
+    box.value = "";
+    box.focus();
   }
 });
 // Signing out says offline at once (otherwise the missed heartbeats say it within a minute).
