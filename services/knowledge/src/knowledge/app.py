@@ -13,10 +13,11 @@ from fastapi import FastAPI
 
 from cc_runtime import ServiceSpec, connect, create_http_app
 from knowledge.access import ACCESS
-from knowledge.api import topic_routes
+from knowledge.api import decision_routes, search_routes, topic_routes
+from knowledge.faq import PersonWay
 from knowledge.handlers import Mining
 from knowledge.mining.embedding import WordLlamaEmbedder
-from knowledge.repository import PostgresMiningInput, PostgresMiningStore
+from knowledge.repository import PostgresFaqs, PostgresMiningInput, PostgresMiningStore
 from knowledge.settings import Settings
 from knowledge.subscribers import CONSUMED, register_subscribers
 
@@ -62,12 +63,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         min_cases=settings.mining_min_cases,
         progress=lambda line: log.info("mining: %s", line),
     )
+    faqs = PostgresFaqs(infra.postgres)
     register_subscribers(infra.broker, settings, mining_input)
     spec = ServiceSpec(
         title="Knowledge",
-        description="FAQ mined from resolved cases and claims: topic candidates for editors.",
+        description="FAQ mined from resolved cases and claims: topic candidates for editors, "
+        "approved FAQ searched by the shop and the chat widget, a person always one click away.",
         consumes=list(CONSUMED),
-        routers=[topic_routes(mining, store)],
+        routers=[
+            topic_routes(mining, store),
+            decision_routes(faqs, now),
+            search_routes(faqs, PersonWay(settings.person_chat_url, settings.person_callback_url)),
+        ],
         migrations="knowledge",
         resources=[lambda: periodic_mining(mining, settings.mining_every_seconds)],
         access=ACCESS,

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from cc_runtime.postgres import Database
+from knowledge.faq import AlreadyDecided, Approval, CandidateNotFound, FoundFaq
 from knowledge.handlers import TopicView
 from knowledge.intake import ClaimHalves, MiningCase
 from knowledge.mining.pipeline import PreparedCase, TopicCandidate
@@ -135,8 +136,74 @@ class PostgresMiningStore:
                 "count(c.case_id) AS cases, max(m.closed_at) AS last_case_at, "
                 "array_agg(c.case_id ORDER BY m.closed_at DESC) AS case_ids "
                 "FROM topic_candidates t JOIN topic_cases c USING (topic_id) "
-                "JOIN mining_cases m USING (case_id) "
+                "JOIN mining_cases m USING (case_id) WHERE t.decision IS NULL "
                 "GROUP BY t.topic_id ORDER BY cases DESC, last_case_at DESC, t.topic_id LIMIT $1",
                 limit,
             )
         return [TopicView(**dict(r)) for r in rows]
+
+
+TYPO_SIMILARITY = 0.45
+# Full text in both languages' stemmers, or, for a short query, the question's trigrams
+# (typos forgiven); best first.
+SEARCH = """
+WITH q AS (
+    SELECT websearch_to_tsquery('pg_catalog.english', folded($1))
+        || websearch_to_tsquery('pg_catalog.italian', folded($1)) AS words,
+        folded($1) AS text
+)
+SELECT faq_id, question, answer, language,
+    greatest(ts_rank(search, q.words),
+             CASE WHEN $3 THEN public.word_similarity(q.text, search_question) ELSE 0 END
+    )::float8 AS score
+FROM faqs, q
+WHERE search @@ q.words OR ($3 AND q.text OPERATOR(public.<%) search_question)
+ORDER BY score DESC, faq_id
+LIMIT $2
+"""
+
+
+class PostgresFaqs:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def decide(
+        self, topic_id: int, editor: str, at: datetime, approval: Approval | None
+    ) -> int | None:
+        """Approves (with the editor's wording) or rejects a candidate; the new FAQ's id."""
+        async with self._database.transaction() as connection:
+            row = await connection.fetchrow(
+                "SELECT decision, key_phrases, (SELECT count(*) FROM topic_cases c "
+                "WHERE c.topic_id = t.topic_id) AS cases FROM topic_candidates t "
+                "WHERE topic_id = $1 FOR UPDATE",
+                topic_id,
+            )
+            if row is None:
+                raise CandidateNotFound(topic_id)
+            if row["decision"] is not None:
+                raise AlreadyDecided(row["decision"])
+            faq_id = None
+            if approval is not None:
+                faq_id = await connection.fetchval(
+                    "INSERT INTO faqs (question, answer, language, key_phrases, cases, "
+                    "approved_by, approved_at) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+                    "RETURNING faq_id",
+                    approval.question, approval.answer, approval.language,
+                    row["key_phrases"], row["cases"], editor, at,
+                )  # fmt: skip
+            await connection.execute(
+                "UPDATE topic_candidates SET decision = $2, faq_id = $3 WHERE topic_id = $1",
+                topic_id,
+                "approved" if approval else "rejected",
+                faq_id,
+            )
+        return faq_id
+
+    async def search(self, query: str, limit: int, short: bool) -> list[FoundFaq]:
+        async with self._database.transaction() as connection:
+            # One swapped letter in a short word costs half its trigrams: 0.6 would miss it.
+            await connection.execute(
+                f"SET LOCAL pg_trgm.word_similarity_threshold = {TYPO_SIMILARITY}"
+            )
+            rows = await connection.fetch(SEARCH, query, limit, short)
+        return [FoundFaq(**dict(r)) for r in rows]

@@ -22,3 +22,11 @@ class Settings(ServiceSettings):
     mining_min_cases: int = Field(
         4, ge=1, description="Fewer cases than this are not worth grouping: no run."
     )
+    person_chat_url: str = Field(
+        "http://127.0.0.1:8006/widget/demo",
+        description="Where a customer starts a chat with a person (every FAQ answer offers it).",
+    )
+    person_callback_url: str = Field(
+        "http://127.0.0.1:8006/widget/demo#call-back",
+        description="Where a customer asks to be called back (every FAQ answer offers it).",
+    )
