@@ -9,7 +9,7 @@ The widget's start and invitation are public (a shop visitor has no account); th
 chat token naming one chat, which the widget's other routes take (`Authorization: Chat ...`,
 checked by the route's own guard: the signed-link kind, so any bearer token is refused)."""
 
-from cc_runtime import OPERATOR, PEOPLE, PUBLIC, Access, requires
+from cc_runtime import OPERATOR, PEOPLE, PUBLIC, SUPERVISOR, Access, requires
 from cc_runtime.access import SIGNED_LINK
 
 ACCESS: dict[str, Access] = {
@@ -59,6 +59,10 @@ ACCESS: dict[str, Access] = {
     "GET /console/left-messages": requires(OPERATOR),
     "POST /console/left-messages/{message_id}/answered": requires(OPERATOR),
     "GET /console/pop": requires(OPERATOR),
+    "GET /console/supervisor": PUBLIC,
+    "GET /console/supervisor/board": requires(SUPERVISOR),
+    "POST /console/supervisor/chats/{chat_id}/reassign": requires(SUPERVISOR),
+    "POST /v1/supervisor/chats/{chat_id}/reassign": requires(SUPERVISOR),
     "GET /console/pop/search": requires(OPERATOR),
     "POST /console/requests/{request_id}/accept": requires(OPERATOR),
     "POST /console/decline": requires(OPERATOR),

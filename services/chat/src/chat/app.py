@@ -33,6 +33,7 @@ from chat.console import (
     console_router,
 )
 from chat.console.pop_routes import console_pop_router
+from chat.console.supervisor_routes import supervisor_routers
 from chat.crm_search import CrmSearch
 from chat.desk_api import desk_router
 from chat.handlers import Desk, expire_due
@@ -52,6 +53,7 @@ from chat.settings import Settings
 from chat.subscribers import CONSUMED, register_subscribers
 from chat.tokens import ChatTokens, ShopSessions
 from chat.waiting_api import waiting_router
+from chat.wallboard_store import PostgresWallboard
 from chat.widget import widget_files_router
 
 log = logging.getLogger(__name__)
@@ -134,7 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     left = PostgresLeftMessages(infra.postgres)
     pops = PostgresPops(infra.postgres)
-    register_subscribers(infra.broker, settings, desk, privacy, pops)
+    board = PostgresWallboard(infra.postgres)
+    register_subscribers(infra.broker, settings, desk, privacy, pops, board)
     spec = ServiceSpec(
         title="Chat",
         description=(
@@ -160,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             console_left_router(left),
             console_desk_router(conversations, seats, requests, settings.canned_table()),
             console_pop_router(pops, CrmSearch(settings.crm_url)),
+            *supervisor_routers(board, seats, conversations, settings),
             widget_files_router(settings, sessions),
             *attachment_routers(
                 conversations, blobs, settings.attachment_max_bytes, tokens, limiter

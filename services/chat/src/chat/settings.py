@@ -45,6 +45,19 @@ class Settings(ServiceSettings):
         "http://127.0.0.1:8002",
         description="crm's base URL: the screen pop's manual search asks its customer search.",
     )
+    service_level_target_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="The supervisor's view: a contact taken within this many seconds is "
+        "answered in target; a channel whose oldest waits longer is in alert.",
+    )
+    service_level_goal: float = Field(
+        0.8,
+        ge=0,
+        le=1,
+        description="The supervisor's view: a channel whose service level of the last 30 "
+        "minutes falls below this is in alert.",
+    )
     widget_poll_seconds: float = Field(
         2.0, gt=0, description="How often the widget and the console's chat fetch new messages."
     )

@@ -15,6 +15,7 @@ from faststream.kafka import KafkaBroker
 from cc_runtime import consumer_options
 from cc_runtime.kafka import undecoded
 from cc_schemas import (
+    AGENT_EVENTS,
     CALL_EVENTS,
     CONTACT_IDENTIFICATIONS,
     CONTACT_REQUESTS,
@@ -26,13 +27,26 @@ from chat.handlers import Desk, receive, record_order
 from chat.pop_store import Pops, record_call, record_identified
 from chat.privacy import Privacy, record_customer_event
 from chat.settings import Settings
+from chat.wallboard_store import PostgresWallboard
 
-CONSUMED = (CONTACT_REQUESTS, ORDER_EVENTS, CUSTOMER_EVENTS, CALL_EVENTS, CONTACT_IDENTIFICATIONS)
+CONSUMED = (
+    CONTACT_REQUESTS,
+    ORDER_EVENTS,
+    CUSTOMER_EVENTS,
+    CALL_EVENTS,
+    CONTACT_IDENTIFICATIONS,
+    AGENT_EVENTS,
+)
 Handle = Callable[[Any], Awaitable[Any]]
 
 
 def register_subscribers(
-    broker: KafkaBroker, settings: Settings, desk: Desk, privacy: Privacy, pops: Pops
+    broker: KafkaBroker,
+    settings: Settings,
+    desk: Desk,
+    privacy: Privacy,
+    pops: Pops,
+    board: PostgresWallboard,
 ) -> None:
     handlers: dict[str, tuple[Callable[[bytes], Any], Handle]] = {
         settings.topic(CONTACT_REQUESTS): (
@@ -55,6 +69,10 @@ def register_subscribers(
             parser(CONTACT_IDENTIFICATIONS),
             lambda event: record_identified(pops, event),
         ),
+        settings.topic(AGENT_EVENTS): (
+            parser(AGENT_EVENTS),
+            board.record_agent,
+        ),
     }
 
     @broker.subscriber(
@@ -65,7 +83,8 @@ def register_subscribers(
         "window before it) and customer-events (customer.erased: the customer's chats "
         "pseudonymised, their text and files erased) and call-events and "
         "contact-identifications (the screen pop: whose phone a call rings on, who is "
-        "calling); each record validated by its topic's contract",
+        "calling) and agent-events (the supervisor's view: who is paused); each record "
+        "validated by its topic's contract",
         decoder=undecoded,
         **consumer_options(settings),
     )

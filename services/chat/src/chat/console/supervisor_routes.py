@@ -1,0 +1,112 @@
+"""Route -> use case, nothing more, for the supervisor's view: its page (public: no data), the
+wallboard fragment htmx refreshes, the reassign step from the board, and the same step in the
+JSON API. Only supervisors (403 for operators)."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from pydantic import BaseModel, Field
+
+from cc_runtime import WriteBy
+from cc_runtime.console import content_policy
+from chat.assignment import Seats
+from chat.chats import ChatNotFound, Conversations
+from chat.console.render import html, lang_of, templates
+from chat.console.supervisor_view import board_view
+from chat.console.supervisor_words import SUPERVISOR_WORDS
+from chat.conversation import ChatRefused
+from chat.desk_api import check_reachable
+from chat.settings import Settings
+from chat.supervision import reassign_chat
+from chat.wallboard import Targets, wallboard
+from chat.wallboard_store import PostgresWallboard
+
+templates.globals["supervisor_words"] = SUPERVISOR_WORDS
+Lang = Annotated[str | None, Query(description="en or it; else the browser's language")]
+
+
+class ReassignBody(BaseModel):
+    operator_id: str = Field(min_length=1, max_length=200)
+
+
+class Reassigned(BaseModel):
+    chat_id: str
+    operator_id: str
+
+
+def supervisor_routers(
+    store: PostgresWallboard, seats: Seats, conversations: Conversations, settings: Settings
+) -> list[APIRouter]:
+    console = APIRouter(prefix="/console/supervisor", tags=["console"])
+    api = APIRouter(prefix="/v1/supervisor", tags=["supervisor"])
+    targets = Targets(
+        answer_within=timedelta(seconds=settings.service_level_target_seconds),
+        goal=settings.service_level_goal,
+    )
+
+    async def reassign(chat_id: str, operator_id: str, by: WriteBy) -> None:
+        try:
+            await check_reachable(seats, operator_id, by.at)
+            await reassign_chat(conversations, chat_id, operator_id, by)
+        except ChatNotFound as error:
+            raise HTTPException(404, str(error)) from error
+        except ChatRefused as error:
+            raise HTTPException(409, str(error)) from error
+
+    @console.get("", response_class=HTMLResponse, summary="The supervisor's view (its page)")
+    async def page(request: Request, lang: Lang = None) -> HTMLResponse:
+        response = html(
+            "supervisor.html",
+            lang_of(request, lang),
+            issuer=settings.oidc_issuer,
+            client_id=settings.oidc_client_id,
+            poll_seconds=settings.console_poll_seconds,
+        )
+        response.headers["Content-Security-Policy"] = content_policy(settings.oidc_issuer)
+        return response
+
+    @console.get("/board", response_class=HTMLResponse, summary="The wallboard, as HTML")
+    async def board(request: Request, lang: Lang = None) -> HTMLResponse:
+        chosen = lang_of(request, lang)
+        now = datetime.now(UTC)
+        snapshot = await store.snapshot(now, targets.window, await seats.operators.all())
+        shown = wallboard(snapshot, now, targets, seats.timeout)
+        return html("board.html", chosen, board=board_view(shown, targets, now, chosen))
+
+    @console.post(
+        "/chats/{chat_id}/reassign", response_class=HTMLResponse, summary="Reassign a chat"
+    )
+    async def reassign_from_board(
+        request: Request,
+        chat_id: str,
+        operator_id: Annotated[str, Form(min_length=1, max_length=200)],
+        by: WriteBy,
+        lang: Lang = None,
+    ) -> HTMLResponse:
+        chosen = lang_of(request, lang)
+        try:
+            await reassign(chat_id, operator_id, by)
+        except HTTPException as refused:
+            return html(
+                "board_notice.html",
+                chosen,
+                status=refused.status_code,
+                ok=False,
+                chat_id=chat_id,
+                operator_id=operator_id,
+                reason=refused.detail,
+            )
+        response = html(
+            "board_notice.html", chosen, ok=True, chat_id=chat_id, operator_id=operator_id
+        )
+        response.headers["HX-Trigger"] = "board-changed"
+        return response
+
+    @api.post("/chats/{chat_id}/reassign", summary="Reassign an open chat to an operator")
+    async def reassign_by_api(chat_id: str, body: ReassignBody, by: WriteBy) -> Reassigned:
+        await reassign(chat_id, body.operator_id, by)
+        return Reassigned(chat_id=chat_id, operator_id=body.operator_id)
+
+    return [console, api]
