@@ -87,6 +87,10 @@ from proactive_engine.rules import build_rules
 from proactive_engine.settings import Settings
 from proactive_engine.store import PostgresSessionStore
 
+# CPU seconds per event of the baseline's passes and the engine's process: on this shared
+# machine a process may get a fraction of a core, which the rates show and CPU time does not.
+CPU_PER_EVENT: dict[str, list[float]] = {"baseline": [], "engine": []}
+
 # Set by `run()` from the servers the harness picks.
 SERVERS = Servers("", "benchmark")
 
@@ -272,15 +276,18 @@ async def baseline(ns: str, events: int, run: int) -> float:
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(1, mp_context=spawn) as child:
         pass_ = child.submit(baseline_pass, SERVERS.kafka_bootstrap_servers, ns, events, run)
-        return await asyncio.wrap_future(pass_)
+        rate, cpu = await asyncio.wrap_future(pass_)
+    CPU_PER_EVENT["baseline"].append(cpu)
+    return rate
 
 
-def baseline_pass(kafka: str, ns: str, events: int, run: int) -> float:
+def baseline_pass(kafka: str, ns: str, events: int, run: int) -> tuple[float, float]:
     collector.tune()  # the engine's collector settings, for the baseline as for the engine
     return asyncio.run(read_and_parse(kafka, ns, events, run))
 
 
-async def read_and_parse(kafka: str, ns: str, events: int, run: int) -> float:
+async def read_and_parse(kafka: str, ns: str, events: int, run: int) -> tuple[float, float]:
+    """Events/s, and CPU seconds per event of the pass's process."""
     consumer = AIOKafkaConsumer(
         *(f"{ns}.{topic}" for topic in TOPICS),
         bootstrap_servers=kafka,
@@ -289,7 +296,7 @@ async def read_and_parse(kafka: str, ns: str, events: int, run: int) -> float:
         max_poll_records=500,
     )
     await consumer.start()
-    seen, started = 0, time.perf_counter()
+    seen, started, cpu = 0, time.perf_counter(), time.process_time()
     try:
         while seen < events:
             for records in (await consumer.getmany(timeout_ms=500)).values():
@@ -298,7 +305,7 @@ async def read_and_parse(kafka: str, ns: str, events: int, run: int) -> float:
                     seen += 1
     finally:
         await consumer.stop()
-    return events / (time.perf_counter() - started)
+    return events / (time.perf_counter() - started), (time.process_time() - cpu) / events
 
 
 async def folded(client: httpx.AsyncClient) -> float:
@@ -378,6 +385,7 @@ async def engine_run(
             rate = events / (done - started)
         else:
             rate = (events - at_ready) / (done - ready)
+        CPU_PER_EVENT["engine"].append(cpu / max(1.0, events - at_ready))
         lateness = timedelta(seconds=settings.allowed_lateness_seconds)
         requests = await read_requests(ns, expected, expires - lateness, limit)
     return rate, idle, requests
@@ -421,9 +429,9 @@ async def read_requests(
     return found
 
 
-async def partition_load(ns: str) -> tuple[int, float, float]:
+async def partition_load(ns: str) -> tuple[int, float, float, float]:
     """Every stored session moved into partition 0, then loaded as a new owner loads it:
-    (sessions, seconds to read, seconds to decode and schedule)."""
+    (sessions, seconds to read, seconds to decode and schedule, CPU seconds of it all)."""
     assert SERVERS.postgres_url is not None
     database = Database(SERVERS.postgres_url, schema_name(Settings.service_name, ns))
     await database.open()
@@ -432,11 +440,12 @@ async def partition_load(ns: str) -> tuple[int, float, float]:
             await connection.execute("UPDATE sessions SET partition = 0")
             await connection.execute("VACUUM ANALYZE sessions")
         owned = OwnedSessions(build_rules(load_config()))
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         rows = await PostgresSessionStore(database).load(0, datetime.now(UTC) - timedelta(hours=24))
         read = time.perf_counter()
         owned.assign(0, [live_session(row) for row in rows])
-        return len(owned), read - started, time.perf_counter() - read
+        loaded = time.perf_counter()
+        return len(owned), read - started, loaded - read, time.process_time() - cpu
     finally:
         await database.close()
 
@@ -565,10 +574,18 @@ async def measure(args: argparse.Namespace, ns: str) -> int:
             + ", ".join(found.missing[:10])
             + (" ..." if len(found.missing) > 10 else "")
         )
-    sessions, read, decoded = await partition_load(ns)
+    sessions, read, decoded, load_cpu = await partition_load(ns)
     print(
         f"partition load: {sessions:,} sessions in {read + decoded:.2f}s "
-        f"(read {read:.2f}s, decoded and scheduled {decoded:.2f}s)"
+        f"(read {read:.2f}s, decoded and scheduled {decoded:.2f}s; the process's CPU "
+        f"{load_cpu:.2f}s)"
+    )
+    base_cpu = statistics.median(CPU_PER_EVENT["baseline"])
+    engine_cpu = CPU_PER_EVENT["engine"][0]
+    print(
+        f"CPU per event: engine {engine_cpu * 1e6:.1f} us, baseline {base_cpu * 1e6:.1f} us "
+        f"(the median pass; passes {', '.join(f'{c * 1e6:.1f}' for c in CPU_PER_EVENT['baseline'])}"
+        f"): by CPU the engine is {base_cpu / engine_cpu:.2f} of the baseline"
     )
     print(f"ratio: {rate / base_rate:.2f}")
     return 1 if failed else 0
