@@ -123,6 +123,8 @@ def search_routes(faqs: PostgresFaqs, person: PersonWay) -> APIRouter:
         query = q.strip()
         if not query:
             raise HTTPException(422, "q is blank: type a few words")
+        if "\x00" in query:  # PostgreSQL text cannot hold it
+            raise HTTPException(422, "q holds a NUL character")
         found = await faqs.search(query, limit, is_short(query))
         return SearchOut(
             query=query,

@@ -2,17 +2,21 @@
 found by the public search in English and Italian, accents folded, a short query's typo
 forgiven; every search answer offers the way to a person. Real database."""
 
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
 from cc_runtime.postgres import Database
 from cc_runtime.settings import schema_name
-from cc_testing import TestIssuer
+from cc_testing import Servers, TestIssuer, service_environment
 from knowledge.app import create_app
 from knowledge.intake import MiningCase
 from knowledge.mining.pipeline import RawCase, prepare
@@ -113,3 +117,24 @@ async def test_approved_faq_are_found_in_both_languages_and_rejected_ones_leave(
     }
     assert (await client.get("/v1/faq/search", params={"q": "  "})).status_code == 422
     assert (await client.get("/v1/faq/search")).status_code == 422
+
+
+@pytest.fixture(scope="module")
+def sync_client(servers: Servers) -> Iterator[TestClient]:
+    env = service_environment(servers, "faq_" + uuid.uuid4().hex[:8])
+    settings = Settings(**env, **ISSUER.env())  # type: ignore[arg-type]
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        yield client
+
+
+@settings(max_examples=60, deadline=None)
+@given(q=st.text(min_size=1, max_size=200))
+def test_any_query_answers_200_with_a_person_or_422_when_blank(
+    sync_client: TestClient, q: str
+) -> None:
+    response = sync_client.get("/v1/faq/search", params={"q": q})
+    if q.strip() and "\x00" not in q:
+        assert response.status_code == 200, response.text
+        assert response.json()["person"]["chat_url"]
+    else:
+        assert response.status_code == 422, response.text

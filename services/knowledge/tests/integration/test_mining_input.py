@@ -2,6 +2,7 @@
 tickets arrive scrubbed, a mining run stores topic candidates that editors list with the cases
 behind them, and customer.erased takes the customer's cases out of the input and the topics."""
 
+import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from cc_schemas import (
     topic_of,
 )
 from cc_testing import Servers, TestIssuer, eventually_async, produce
+from cc_testing.kafka import headers_of, read_records
 from knowledge.app import create_app
 from knowledge.settings import Settings
 
@@ -183,3 +185,29 @@ async def test_editors_only_read_topics_and_start_runs(client: httpx.AsyncClient
     assert (await client.get("/v1/topics", headers=operator)).status_code == 403
     assert (await client.post("/v1/mining-runs", headers=operator)).status_code == 403
     assert (await client.get("/v1/topics", headers=EDITOR)).json() == []
+
+
+async def test_a_record_that_breaks_its_contract_is_dead_lettered_and_the_next_one_still_counts(
+    client: httpx.AsyncClient, servers: Servers, namespace: str, service_env: dict[str, str]
+) -> None:
+    topic = f"{namespace}.cases"
+    without_problem = resolved_case(1, "C-1", "x", "y").model_dump(mode="json")
+    del without_problem["problem"]
+    await produce(
+        servers.kafka_bootstrap_servers,
+        topic,
+        [(b"K-0", b"{not json"), (b"K-1", json.dumps(without_problem).encode())],
+    )
+    await publish(servers, namespace, resolved_case(2, "C-2", "battery will not charge", "Charge"))
+
+    async def good_one_stored() -> None:
+        assert list(await input_cases(service_env)) == ["case:K-2"]
+
+    await eventually_async(good_one_stored)
+    dead = await read_records(
+        servers.kafka_bootstrap_servers, f"{topic}.dlq", until=lambda r: len(r) >= 2
+    )
+    assert {r.key for r in dead} == {b"K-0", b"K-1"}
+    errors = {r.key: headers_of(r)["x-dlq-error"] for r in dead}
+    assert "Invalid JSON" in errors[b"K-0"]
+    assert "problem" in errors[b"K-1"]
