@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import uvicorn
 from fastapi import APIRouter, FastAPI, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI, get_asyncapi_html
@@ -43,6 +44,7 @@ from cc_runtime.outages import KAFKA, POSTGRESQL, OutageLog
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS, Database
 from cc_runtime.settings import ServiceSettings
 from cc_runtime.tokens import RemoteKeys, StaticKeys, TokenVerifier
+from cc_runtime.validation import validation_refused
 
 log = logging.getLogger(__name__)
 
@@ -162,6 +164,7 @@ def create_http_app(infra: Infrastructure, spec: ServiceSpec) -> FastAPI:
             AccessMiddleware, routes=app, table=table, verifier=token_verifier(settings)
         )
         document_access(app, table, settings.oidc_issuer)
+    app.add_exception_handler(RequestValidationError, validation_refused)
     instrument_http(app, infra.registry)
     protect_browsers(app, cors_origins(settings.cors_origins))
     app.include_router(_operations_router(infra, spec))

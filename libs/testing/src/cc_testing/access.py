@@ -5,7 +5,10 @@ only its OpenAPI document), is called as its access table says it must answer.
 - without credentials a guarded route answers 401 (a socket is refused before it is accepted);
 - with a token of each role that may not use it, 403 (a PBX-signed or signed-link route
   refuses every bearer token: it is not the credential it takes);
-- with each role that may, and for public routes with nothing, neither 401, 403 nor a 5xx.
+- with each role that may, and for public routes with nothing, neither 401, 403 nor a 5xx;
+- a body-taking route (POST, PUT, PATCH) given a body that is not UTF-8, or JSON with Infinity
+  (which Python's parser takes), never answers a 5xx (bearer and public routes): a 4xx with
+  the reason, or a success where the route ignores what it does not know.
 
 PBX-signed and signed-link routes are called with what `signers[kind](key, path)` returns
 (request keyword arguments: headers, content, params), which the service's test builds with
@@ -27,6 +30,8 @@ from cc_testing.tokens import TestIssuer
 Signer = Callable[[RouteKey, str], dict[str, Any]]
 PATH_PARAMETER = re.compile(r"{[^}]+}")
 REFUSED = (401, 403)
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+BAD_BODIES = {"not UTF-8": b'{"text": "\xff\xfe"}', "Infinity": b'{"text": Infinity, "n": NaN}'}
 
 
 @dataclass(frozen=True)
@@ -90,8 +95,17 @@ def _walk_http(
             )
         return Call(key, credentials, response.status_code)
 
+    def bad_bodies(credentials: str, headers: dict[str, str]) -> Iterator[Call]:
+        if key.method not in BODY_METHODS:
+            return
+        for name, body in BAD_BODIES.items():
+            json_headers = {**headers, "content-type": "application/json"}
+            answered = call(f"{credentials}, a body {name}", headers=json_headers, content=body)
+            yield _no_server_error(answered)
+
     if access.kind is Kind.PUBLIC:
         yield _admitted(call("none"))
+        yield from bad_bodies("none", {})
         return
     yield _expect(call("none"), 401)
     if access.kind is Kind.BEARER:
@@ -99,6 +113,8 @@ def _walk_http(
             yield _expect(call(f"role {role}", headers=issuer.bearer([role])), 403)
         for role in roles_admitted(access):
             yield _admitted(call(f"role {role}", headers=issuer.bearer([role])))
+        admitted = roles_admitted(access)[0]
+        yield from bad_bodies(f"role {admitted}", issuer.bearer([admitted]))
         return
     for role in ROLES:  # a bearer token is not what these routes take
         refused = call(f"role {role}", headers=issuer.bearer([role]))
@@ -148,6 +164,12 @@ def _walk_socket(
 
 def _expect(call: Call, status: int) -> Call:
     assert call.status == status, f"{call.key}: expected {status}: {call}"
+    return call
+
+
+def _no_server_error(call: Call) -> Call:
+    assert isinstance(call.status, int), call
+    assert call.status < 500, f"{call.key}: expected no 5xx: {call}"
     return call
 
 

@@ -10,7 +10,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from fastapi import FastAPI
-from fastapi.exceptions import RequestValidationError
 
 from cc_attachments import FileBlobStore
 from cc_runtime import ServiceSpec, connect, create_http_app
@@ -22,7 +21,6 @@ from chat.activity_api import activity_router
 from chat.api import me_router, queue_router
 from chat.assignment import Seats, watch_round
 from chat.attachments_api import attachment_routers
-from chat.body_limit import validation_refused
 from chat.chat_api import operator_chats_router, widget_router
 from chat.chats import Conversations
 from chat.console import (
@@ -191,6 +189,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ],
         access=ACCESS,
     )
-    app = create_http_app(infra, spec)
-    app.add_exception_handler(RequestValidationError, validation_refused)
-    return app
+    return create_http_app(infra, spec)

@@ -7,13 +7,10 @@ FastAPI reads a route's body before its dependencies run, so this sits in the ro
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 from fastapi import HTTPException, Request, Response
-from fastapi.encoders import jsonable_encoder
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.types import Message, Receive
@@ -54,26 +51,3 @@ def counted(receive: Receive, limit: int, what: str) -> Receive:
         return message
 
     return next_message
-
-
-async def validation_refused(request: Request, error: Exception) -> Response:
-    """422 with the reasons, as FastAPI answers, save that a body which is not UTF-8, or holds
-    Infinity or NaN, is shown in words: FastAPI's own answer fails to encode those (a 500)."""
-    assert isinstance(error, RequestValidationError)
-    problems = [
-        {**problem, "input": _printable(problem["input"])} if "input" in problem else problem
-        for problem in error.errors()
-    ]
-    return JSONResponse({"detail": jsonable_encoder(problems)}, status_code=422)
-
-
-def _printable(value: Any) -> Any:
-    """The input as JSON can carry it: bad UTF-8 replaced, and what JSON has no words for
-    (Infinity, NaN, which Python's parser takes) in Python's."""
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    try:
-        json.dumps(jsonable_encoder(value), allow_nan=False)
-    except ValueError:
-        return repr(value)[:200]
-    return value

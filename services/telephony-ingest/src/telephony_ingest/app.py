@@ -11,12 +11,12 @@ from functools import partial
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from cc_runtime import PostgresAuditTrail, ServiceSpec, connect, create_http_app
 from cc_runtime.postgres import DATABASE_UNAVAILABLE_ERRORS
+from cc_runtime.validation import validation_refused
 from cc_schemas import AGENT_EVENTS, CALL_EVENTS, dlq
 from telephony_ingest.access import ACCESS
 from telephony_ingest.agent_identity import AgentIdentities
@@ -74,12 +74,12 @@ async def _cancel(task: "asyncio.Task[None]") -> None:
 def counting_validation_errors(
     metrics: IngestMetrics,
 ) -> Callable[[Request, Exception], Awaitable[Response]]:
-    """FastAPI's own 422 answer, with the refusal counted."""
+    """The runtime's 422 answer, with the refusal counted."""
 
     async def handler(request: Request, error: Exception) -> Response:
         metrics.rejected.labels(WEBHOOK, "invalid_body").inc()
         assert isinstance(error, RequestValidationError)
-        return await request_validation_exception_handler(request, error)
+        return await validation_refused(request, error)
 
     return handler
 
