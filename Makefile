@@ -27,7 +27,7 @@ deps-uv:
 deps-debian:
 	@command -v docker-compose >/dev/null || deploy/local/apt-install docker-compose
 	@command -v chromium >/dev/null || deploy/local/apt-install chromium  # chat's browser tests
-	@$(STACK) provision postgres prometheus
+	@$(STACK) provision postgres prometheus haproxy  # haproxy: chat's two-instance test
 
 # Kafka's jars and Keycloak's distribution both come through Maven, whose local repository
 # (Maven 3.8) is not safe for two processes writing at once: one after the other, in one step.
