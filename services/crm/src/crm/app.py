@@ -106,7 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             ),
             personal_data_routes(erasures, trail, relay.wake),
             order_routes(PostgresOrderRequests(infra.postgres), relay.wake),
-            interaction_routes(interactions),
+            interaction_routes(interactions, settings.default_region),
             attachment_routes(
                 PostgresAttachments(infra.postgres), blobs, settings.attachment_max_bytes
             ),

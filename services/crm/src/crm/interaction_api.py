@@ -14,7 +14,7 @@ from crm.versions import VERSIONED, IfMatch, expected_version, stale, versioned
 from crm.views import AttachBody, InteractionBody, InteractionView
 
 
-def interaction_routes(interactions: PostgresInteractions) -> APIRouter:
+def interaction_routes(interactions: PostgresInteractions, region: str) -> APIRouter:
     router = APIRouter(prefix="/v1", tags=["interactions"])
 
     @router.get(
@@ -54,7 +54,9 @@ def interaction_routes(interactions: PostgresInteractions) -> APIRouter:
         summary="Attach the contact to a customer (manual identification)",
         description="When recognition said unknown, ambiguous or anonymous, the operator "
         "attaches the customer they found. Published on interactions with the link. "
-        '`If-Match: "<version>"`; 422 for a customer crm does not hold.',
+        "With `add_phone` the caller's number joins the customer's phones (audited). "
+        '`If-Match: "<version>"`; 422 for a customer crm does not hold or a number that '
+        "cannot be added.",
         responses=VERSIONED,
     )
     async def attach(
@@ -62,7 +64,13 @@ def interaction_routes(interactions: PostgresInteractions) -> APIRouter:
     ) -> JSONResponse:
         expected = expected_version(if_match)
         try:
-            row = await interactions.attach(interaction_id, expected, body.customer_id, write)
+            row = await interactions.attach(
+                interaction_id,
+                expected,
+                body.customer_id,
+                write,
+                add_number_in=region if body.add_phone else None,
+            )
         except StaleVersion as conflict:
             now = conflict.current
             return stale(f"interaction {interaction_id}", InteractionView(**now), now["version"])

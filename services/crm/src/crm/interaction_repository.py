@@ -7,7 +7,7 @@ nothing."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -15,7 +15,14 @@ from cc_runtime import AuditEntry, outbox
 from cc_runtime.audit import record_on
 from cc_runtime.postgres import Database
 from cc_schemas import INTERACTIONS, Actor
-from crm.interactions import ChatChange, InteractionEdit, StaleVersion, recorded
+from crm.interactions import (
+    ChatChange,
+    InteractionEdit,
+    NoNumber,
+    StaleVersion,
+    caller_number,
+    recorded,
+)
 
 CLAIM_EVENT = """
     INSERT INTO processed_events (event_id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING event_id
@@ -86,6 +93,14 @@ LINK_CUSTOMER = """
     RETURNING *
 """
 CUSTOMER_EXISTS = "SELECT 1 FROM customers WHERE customer_id = $1"
+# No duplicate: a number the customer already has is left as it is.
+ADD_PHONE = """
+    INSERT INTO customer_phones (customer_id, e164, national, raw, position, added_by, added_at)
+    SELECT $1, $2, $3, $2, coalesce(max(position) + 1, 0), $4, $5
+    FROM customer_phones WHERE customer_id = $1
+    ON CONFLICT (customer_id, e164) DO NOTHING
+    RETURNING e164
+"""
 
 
 @dataclass(frozen=True)
@@ -122,7 +137,7 @@ class ContactRepository(Protocol):
 
 
 class NotAttachable(Exception):
-    """The customer named is not one crm holds."""
+    """The customer named is not one crm holds, or the number asked for cannot be added."""
 
 
 class PostgresInteractions:
@@ -205,21 +220,45 @@ class PostgresInteractions:
         return dict(changed)
 
     async def attach(
-        self, contact_id: str, expected: int, customer_id: str, write: AuditEntry
+        self,
+        contact_id: str,
+        expected: int,
+        customer_id: str,
+        write: AuditEntry,
+        add_number_in: str | None = None,
     ) -> dict[str, Any] | None:
-        """Manual identification: the contact attached to a customer crm holds."""
+        """Manual identification: the contact attached to a customer crm holds; with
+        `add_number_in` (the region of numbers without a prefix) the caller's number joins the
+        customer's phones too, audited, so that their next call is known."""
         async with self.database.transaction() as connection:
             row = await _locked(connection, contact_id, expected)
             if row is None:
                 return None
             if await connection.fetchval(CUSTOMER_EXISTS, customer_id) is None:
                 raise NotAttachable(f"no customer {customer_id!r}")
+            if add_number_in is not None:
+                await _add_number(connection, row, customer_id, add_number_in, write)
             changed = await connection.fetchrow(
                 LINK_CUSTOMER, contact_id, customer_id, write.subject, write.at
             )
             await _written(connection, dict(changed), write.on(contact_id))
         self.written()
         return dict(changed)
+
+
+async def _add_number(
+    connection: Any, row: dict[str, Any], customer_id: str, region: str, write: AuditEntry
+) -> None:
+    try:
+        phone = caller_number(row, region)
+    except NoNumber as error:
+        raise NotAttachable(str(error)) from None
+    added = await connection.fetchval(
+        ADD_PHONE, customer_id, phone.e164, phone.national, write.subject, write.at
+    )
+    if added is not None:
+        action = f"{write.action}: phone {phone.e164} added"
+        await record_on(connection, replace(write, action=action, target=customer_id))
 
 
 async def _locked(connection: Any, contact_id: str, expected: int) -> dict[str, Any] | None:

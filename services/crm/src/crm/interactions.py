@@ -23,6 +23,7 @@ from cc_schemas import (
     InteractionRecorded,
     make_event_id,
 )
+from crm.contact_points import InvalidContactPoint, Phone, normalise_phone
 
 SOURCE = "crm"
 
@@ -97,6 +98,22 @@ class InteractionEdit:
             name: getattr(self, name) if getattr(self, name) is not None else row[name]
             for name in ("reason", "notes", "order_id", "product", "resolved")
         }
+
+
+class NoNumber(ValueError):
+    """The contact has no caller number that could be a customer's phone."""
+
+
+def caller_number(row: dict[str, Any], region: str) -> Phone:
+    """The number a call presented, as a customer's phone (E.164): only a call's, and only a
+    valid number (an invalid caller id is matched by its digits but never stored)."""
+    presented = row["presented"]
+    if row["channel"] != InteractionChannel.PHONE.value or not presented:
+        raise NoNumber(f"interaction {row['contact_id']} has no caller number to add")
+    try:
+        return normalise_phone(presented, region)
+    except InvalidContactPoint as error:
+        raise NoNumber(f"the caller's number cannot be added: {error}") from None
 
 
 class StaleVersion(Exception):

@@ -40,12 +40,18 @@ UPSERT_CUSTOMERS = """
     WHERE c.updated_at <= excluded.updated_at
     RETURNING customer_id
 """
-DELETE_PHONES = "DELETE FROM customer_phones WHERE customer_id = ANY($1::text[])"
+# The shop's numbers are replaced; one an operator added stays (see migration 0011).
+DELETE_PHONES = """
+    DELETE FROM customer_phones WHERE customer_id = ANY($1::text[]) AND added_by IS NULL
+"""
 DELETE_EMAILS = "DELETE FROM customer_emails WHERE customer_id = ANY($1::text[])"
 DELETE_HANDLES = "DELETE FROM customer_handles WHERE customer_id = ANY($1::text[])"
 INSERT_PHONES = """
     INSERT INTO customer_phones (customer_id, e164, national, raw, position)
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::smallint[])
+    ON CONFLICT (customer_id, e164) DO UPDATE SET
+        national = excluded.national, raw = excluded.raw, position = excluded.position,
+        added_by = NULL, added_at = NULL
 """
 INSERT_EMAILS = """
     INSERT INTO customer_emails (customer_id, address, raw, position)

@@ -124,6 +124,11 @@ class InteractionBody(BaseModel):
 
 class AttachBody(BaseModel):
     customer_id: str = Field(min_length=1, max_length=100)
+    add_phone: bool = Field(
+        default=False,
+        description="Add the caller's number (E.164) to the customer's phones, unless they "
+        "have it: their next call from it is known. 422 for a contact without a valid number.",
+    )
 
 
 class OpenCaseView(BaseModel):

@@ -362,3 +362,78 @@ async def test_an_unknown_caller_attached_by_hand_joins_the_customers_history(
         ("call-2", "op-anna"),
         ("call-1", None),
     ]
+
+
+async def test_the_attached_callers_number_joins_the_customer_and_their_next_call_is_known(
+    client: httpx.AsyncClient, servers: Servers, namespace: str, db: Database
+) -> None:
+    await with_anna(client, servers, namespace)
+    visitor = ChatStarted(event_id="start-7", **at(0), chat_id="chat-7", origin=ChatOrigin.CUSTOMER)
+    await send(servers, namespace, [*calls(), visitor])
+
+    async def recorded() -> None:
+        for contact_id in ("call-2", "chat-7"):
+            read = await client.get(f"/v1/interactions/{contact_id}", headers=operator())
+            assert read.status_code == 200
+
+    await eventually_async(recorded)
+    no_number = await client.put(
+        "/v1/interactions/chat-7/customer",
+        json={"customer_id": "C-1", "add_phone": True},
+        headers=operator() | {"If-Match": '"1"'},
+    )
+    attached = await client.put(
+        "/v1/interactions/call-2/customer",
+        json={"customer_id": "C-1", "add_phone": True},
+        headers=operator() | {"If-Match": '"1"'},
+    )
+    again = await client.put(
+        "/v1/interactions/call-2/customer",
+        json={"customer_id": "C-1", "add_phone": True},
+        headers=operator() | {"If-Match": '"2"'},
+    )
+
+    assert (no_number.status_code, no_number.json()["detail"]) == (
+        422,
+        "interaction chat-7 has no caller number to add",
+    )
+    assert (attached.status_code, again.status_code) == (200, 200)
+    anna = (await client.get("/v1/customers/C-1", headers=operator())).json()
+    assert anna["phones"] == [  # once, however often asked
+        {"raw": "02 1234 5678", "e164": "+390212345678"},
+        {"raw": "+393330000000", "e164": "+393330000000"},
+    ]
+    async with db.connection() as connection:
+        audited = await connection.fetch(
+            "SELECT subject, action FROM audit WHERE target = 'C-1' ORDER BY id"
+        )
+    assert [tuple(r) for r in audited] == [
+        ("op-anna", "PUT /v1/interactions/{interaction_id}/customer: phone +393330000000 added")
+    ]
+    next_call = CallOffered(
+        event_id="off-3",
+        **at(10),
+        call_id="call-3",
+        queue="support",
+        caller=Caller(number_raw="333 0000000"),
+    )
+    # The shop's next record of Anna lists only its own number: the added one stays.
+    renamed = CustomerRegistered(
+        event_id="reg-2",
+        occurred_at=NOW,
+        source="shop",
+        customer_id="C-1",
+        first_name="Anna Maria",
+        phones=("02 1234 5678",),
+    )
+    await send(servers, namespace, [renamed, next_call])
+
+    async def known() -> dict[str, Any]:
+        read = (await client.get("/v1/interactions/call-3", headers=operator())).json()
+        assert (read.get("level"), read.get("customer_id")) == ("known", "C-1")
+        now = (await client.get("/v1/customers/C-1", headers=operator())).json()
+        assert now["first_name"] == "Anna Maria"
+        return now
+
+    after_update = await eventually_async(known)
+    assert [p["e164"] for p in after_update["phones"]] == ["+390212345678", "+393330000000"]
