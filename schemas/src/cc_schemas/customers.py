@@ -152,6 +152,17 @@ class CustomerSummary(EventPart):
     )
 
 
+class CaseProposal(EventPart):
+    """The open case a contact most likely belongs to, as crm scores it."""
+
+    case_id: Id
+    title: str | None = None
+    score: float = Field(description="Higher is likelier; comparable within one contact only.")
+    why: tuple[str, ...] = Field(
+        default=(), examples=[["same customer", "last contact 2 d before"]]
+    )
+
+
 class ContactIdentified(Event):
     """Who is on a call or chat, as far as crm can tell, for the operator desk's screen pop."""
 
@@ -177,4 +188,9 @@ class ContactIdentified(Event):
     )
     competence_needed: Name | None = Field(
         default=None, description="The known customer's, for routing to an operator with it."
+    )
+    case_proposal: CaseProposal | None = Field(
+        default=None,
+        description="The known customer's open case this contact most likely belongs to, for "
+        "the screen pop; null when none is within the window (or the customer is not known).",
     )

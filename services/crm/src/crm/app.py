@@ -73,12 +73,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     relay = Relay(infra.postgres, broker_publisher(infra.broker, settings))
     trail = PostgresAuditTrail(infra.postgres)
     interactions = PostgresInteractions(infra.postgres, relay.wake)
+    cases = PostgresCases(infra.postgres, relay.wake)
+    proposal_rule = ProposalRule(window=timedelta(days=settings.case_window_days))
     recognition = Recognition(
         reading=summaries.reading,
         contacts=interactions,
         publish=kafka_publisher(infra.broker, settings.topic(CONTACT_IDENTIFICATIONS)),
         rule=load_rule(settings.strategic_file),
         region=settings.default_region,
+        open_cases=cases.open_cases_of,
+        proposal_rule=proposal_rule,
     )
     register_subscribers(infra.broker, settings, (customers, erasures), orders, recognition)
     spec = ServiceSpec(
@@ -111,9 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 PostgresAttachments(infra.postgres), blobs, settings.attachment_max_bytes
             ),
             case_routes(
-                PostgresCases(infra.postgres, relay.wake),
+                cases,
                 interactions,
-                ProposalRule(window=timedelta(days=settings.case_window_days)),
+                proposal_rule,
             ),
             search_routes(
                 PostgresCustomerSearch(infra.postgres), recognition, settings.default_region

@@ -100,7 +100,7 @@ RELATE = """
 """
 RELATED_OF = "SELECT related_case_id FROM case_relations WHERE case_id = $1 ORDER BY 1"
 OPEN_CASES_OF = """
-    SELECT case_id, customer_id, last_contact_at, order_id, product, reason
+    SELECT case_id, customer_id, last_contact_at, order_id, product, reason, title
     FROM cases WHERE customer_id = $1 AND state = 'open'
     ORDER BY last_contact_at DESC LIMIT 50
 """

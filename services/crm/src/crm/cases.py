@@ -49,6 +49,7 @@ class OpenCase:
     order_id: str | None = None
     product: str | None = None
     reason: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class Proposal:
     case_id: str
     score: float
     why: tuple[str, ...]
+    title: str | None = None
 
 
 def score(contact: ContactFacts, case: OpenCase, rule: ProposalRule) -> Proposal | None:
@@ -78,7 +80,7 @@ def score(contact: ContactFacts, case: OpenCase, rule: ProposalRule) -> Proposal
             why.append(f"same {name.removesuffix('_id')} {mine}")
     points += rule.recency * (1 - age / rule.window)
     why.append(f"last contact {_ago(age)} before")
-    return Proposal(case.case_id, round(points, 3), tuple(why))
+    return Proposal(case.case_id, round(points, 3), tuple(why), case.title)
 
 
 def propose(contact: ContactFacts, cases: list[OpenCase], rule: ProposalRule) -> list[Proposal]:

@@ -26,6 +26,7 @@ from cc_schemas import (
     CallExited,
     CallOffered,
     CallTransferred,
+    CaseProposal,
     ChatStarted,
     ContactIdentified,
     CustomerErased,
@@ -37,6 +38,7 @@ from cc_schemas import (
     TicketOpened,
     make_event_id,
 )
+from crm.cases import ContactFacts, OpenCase, ProposalRule, propose
 from crm.contact_points import (
     InvalidContactPoint,
     caller_phone,
@@ -253,6 +255,11 @@ async def request_order_change(
 
 
 Publish = Callable[[ContactIdentified], Awaitable[None]]
+OpenCases = Callable[[str], Awaitable[list[OpenCase]]]
+
+
+async def no_open_cases(customer_id: str) -> list[OpenCase]:
+    return []
 
 
 @dataclass(frozen=True)
@@ -266,6 +273,23 @@ class Recognition:
     rule: StrategicRule
     region: str
     max_candidates: int = 10
+    open_cases: OpenCases = no_open_cases
+    proposal_rule: ProposalRule = field(default_factory=ProposalRule)
+
+
+async def case_proposal(
+    customer_id: str | None, started_at: datetime, deps: Recognition
+) -> CaseProposal | None:
+    """The known customer's open case a new contact most likely belongs to (only the customer
+    and the time are known when it starts: recency decides between their open cases)."""
+    if customer_id is None:
+        return None
+    facts = ContactFacts(customer_id=customer_id, started_at=started_at)
+    found = propose(facts, await deps.open_cases(customer_id), deps.proposal_rule)
+    if not found:
+        return None
+    best = found[0]
+    return CaseProposal(case_id=best.case_id, title=best.title, score=best.score, why=best.why)
 
 
 async def summaries_of(
@@ -319,6 +343,9 @@ async def recognise_call(event: CallOffered, deps: Recognition) -> ContactIdenti
         candidates=tuple(candidates),
         strategic_level=known.strategic_level if known else None,
         competence_needed=known.competence_needed if known else None,
+        case_proposal=await case_proposal(
+            known.customer_id if known else None, event.occurred_at, deps
+        ),
     )
     await deps.publish(identified)
     return identified
@@ -401,6 +428,7 @@ async def recognise_chat(event: ChatStarted, deps: Recognition) -> ContactIdenti
         candidates=tuple(candidates),
         strategic_level=known.strategic_level if known else None,
         competence_needed=known.competence_needed if known else None,
+        case_proposal=await case_proposal(known_id, at, deps),
     )
     await deps.publish(identified)
     return identified

@@ -17,10 +17,12 @@ from cc_runtime.postgres import Database
 from cc_runtime.settings import schema_name
 from cc_schemas import (
     CASES,
+    CONTACT_IDENTIFICATIONS,
     Caller,
     CallOffered,
     CaseContactLinked,
     CaseResolved,
+    ContactIdentified,
     CustomerRegistered,
     Event,
     encode,
@@ -406,3 +408,50 @@ async def test_a_new_contact_about_a_resolved_case_reopens_it_and_a_relink_chang
         "case.reopened",
         "case.contact_linked",
     ]
+
+
+async def test_the_case_proposal_travels_with_the_next_calls_identification(
+    client: httpx.AsyncClient, servers: Servers, namespace: str, db: Database
+) -> None:
+    c1, c2 = await anna_calls(client, servers, namespace, 2)
+    older = await link(client, c1, {"new": {"title": "Treno rotto"}})
+    latest = await link(client, c2, {"new": {"title": "Pacco in ritardo"}})
+    async with db.connection() as connection:  # the broken train was last talked of 3 days ago
+        await connection.execute(
+            "UPDATE cases SET last_contact_at = $2 WHERE case_id = $1",
+            older["case_id"],
+            NOW - timedelta(days=3),
+        )
+
+    def offered(call_id: str, number: str) -> CallOffered:
+        return CallOffered(
+            event_id=f"off-{call_id}",
+            occurred_at=NOW,
+            source="asterisk-queue-log",
+            call_id=call_id,
+            queue="support",
+            caller=Caller(number_raw=number),
+        )
+
+    await send(servers, namespace, [offered("call-9", "02 1234 5678"), offered("call-x", "")])
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_IDENTIFICATIONS}",
+        until=lambda got: len(got) >= 4,
+    )
+    identified = {r.key.decode(): parse(CONTACT_IDENTIFICATIONS, r.value) for r in records}
+    proposals = {k: v.case_proposal for k, v in identified.items()}  # type: ignore[attr-defined]
+    nine = identified["call-9"]
+    assert isinstance(nine, ContactIdentified)
+    assert nine.case_proposal is not None
+    assert older["case_id"] != latest["case_id"]
+    # Only the customer and the time are known at the call's start: the latest case wins.
+    assert (
+        nine.case_proposal.case_id,
+        nine.case_proposal.title,
+        nine.case_proposal.why[0],
+        nine.case_proposal.why[1].endswith(" min before"),  # linked moments before the call
+        nine.case_proposal.score,
+    ) == (latest["case_id"], "Pacco in ritardo", "same customer", True, 0.5)
+    # before any case, and for a withheld number: none
+    assert (proposals["call-1"], proposals["call-2"], proposals["call-x"]) == (None, None, None)
