@@ -1,6 +1,9 @@
-"""What each chat event changes of its contact, and an operator's edit leaving unset fields."""
+"""What each chat event changes of its contact, an operator's edit leaving unset fields, and
+which caller number may join a customer's phones."""
 
 from datetime import UTC, datetime, timedelta
+
+import pytest
 
 from cc_schemas import (
     ChatAgentJoined,
@@ -10,7 +13,15 @@ from cc_schemas import (
     ChatParty,
     ChatStarted,
 )
-from crm.interactions import InteractionEdit, changed_at, chat_change, recorded
+from crm.contact_points import Phone
+from crm.interactions import (
+    InteractionEdit,
+    NoNumber,
+    caller_number,
+    changed_at,
+    chat_change,
+    recorded,
+)
 
 AT = datetime(2026, 3, 14, 9, tzinfo=UTC)
 IDS = {"event_id": "e", "occurred_at": AT, "source": "chat", "chat_id": "chat-1"}
@@ -104,3 +115,25 @@ def test_a_later_version_never_has_an_earlier_event_time() -> None:
     assert recorded(ended).occurred_at == edited_at
     assert recorded(_row(), AT - timedelta(hours=1)).occurred_at == AT
     assert changed_at(_row(answered_at=AT + timedelta(seconds=30))) == AT + timedelta(seconds=30)
+
+
+def contact(channel: str, presented: str | None) -> dict[str, object]:
+    return {"contact_id": "c-1", "channel": channel, "presented": presented}
+
+
+def test_only_a_calls_valid_number_can_join_a_customers_phones() -> None:
+    assert caller_number(contact("phone", "+39 333 000 0000"), "IT") == Phone(
+        "+393330000000", "3330000000"
+    )
+    assert caller_number(contact("phone", "0212345678"), "IT").e164 == "+390212345678"
+    refusals = []
+    for channel, presented in [("chat", "anna@example.it"), ("phone", None), ("phone", "12345")]:
+        with pytest.raises(NoNumber) as refused:
+            caller_number(contact(channel, presented), "IT")
+        refusals.append(str(refused.value))
+    assert refusals == [
+        "interaction c-1 has no caller number to add",
+        "interaction c-1 has no caller number to add",
+        "the caller's number cannot be added: phone '12345' is not a valid number "
+        "(default region IT)",
+    ]
