@@ -63,6 +63,8 @@ ACCESS: dict[str, Access] = {
     "GET /console/supervisor/board": requires(SUPERVISOR),
     "POST /console/supervisor/chats/{chat_id}/reassign": requires(SUPERVISOR),
     "POST /v1/supervisor/chats/{chat_id}/reassign": requires(SUPERVISOR),
+    "POST /console/supervisor/requests/{request_id}/assign": requires(SUPERVISOR),
+    "POST /v1/supervisor/requests/{request_id}/assign": requires(SUPERVISOR),
     "GET /console/pop/search": requires(OPERATOR),
     "POST /console/requests/{request_id}/accept": requires(OPERATOR),
     "POST /console/decline": requires(OPERATOR),

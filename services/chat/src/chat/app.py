@@ -161,7 +161,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             console_left_router(left),
             console_desk_router(conversations, seats, requests, settings.canned_table()),
             console_pop_router(pops, CrmSearch(settings.crm_url)),
-            *supervisor_routers(board, seats, conversations, settings),
+            *supervisor_routers(board, seats, conversations, desk, settings),
             widget_files_router(settings, sessions),
             *attachment_routers(
                 conversations, blobs, settings.attachment_max_bytes, tokens, limiter

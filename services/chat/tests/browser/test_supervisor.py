@@ -2,8 +2,8 @@
 a proactive request waiting past the target raises the alert line, a customer's chat waits,
 the operators show on a call (call-events), paused (agent-events), chatting, available; the
 supervisor reassigns the waiting chat to an operator with the board's button and
-chat.agent_joined (via transfer, the supervisor as actor) is on chat-events. An operator is
-refused the board."""
+chat.agent_joined (via transfer, the supervisor as actor) is on chat-events, then hands the
+request to another. An operator is refused the board."""
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -155,7 +155,7 @@ async def test_the_supervisor_sees_the_desk_and_reassigns_a_waiting_chat(
     await screenshot(page, "supervisor-board-en", tmp_path, SCREENSHOTS)
 
     await page.get_by_label(f"Reassign chat {chat_id} to").select_option("luca-sub")
-    await page.get_by_role("button", name="Reassign").click()
+    await page.get_by_role("button", name=f"Reassign chat {chat_id}").click()
     await expect(page.get_by_role("status")).to_contain_text(
         f"Chat {chat_id} now goes to luca-sub."
     )
@@ -165,14 +165,25 @@ async def test_the_supervisor_sees_the_desk_and_reassigns_a_waiting_chat(
     await expect(levels.locator("tbody tr").first).to_contain_text("chat100 %1 of 1")
     await screenshot(page, "supervisor-reassigned-en", tmp_path, SCREENSHOTS)
 
+    await page.get_by_label("Hand request R-1 to").select_option("paolo-sub")
+    await page.get_by_role("button", name="Hand on request R-1").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        "Request R-1 was accepted for paolo-sub."
+    )
+    await expect(page.get_by_text("Nothing is waiting.")).to_be_visible()
+    await expect(alerts).to_contain_text("proactive chat: service level 0 %")  # answered late
+
     records = await read_records(
         servers.kafka_bootstrap_servers,
         f"{namespace}.{CHAT_EVENTS}",
-        until=lambda got: any(b"agent_joined" in r.value for r in got),
+        until=lambda got: sum(b"agent_joined" in r.value for r in got) >= 2,
     )
     joins = [parse(CHAT_EVENTS, r.value) for r in records]
     joined = [e for e in joins if e.event_type == "chat.agent_joined"]
-    assert [(e.chat_id, e.agent, e.via, e.actor.subject if e.actor else None) for e in joined] == [
-        (chat_id, "luca-sub", "transfer", "sara-sub")
+    assert sorted(
+        (e.chat_id == chat_id, e.agent, e.via, e.actor.subject if e.actor else None) for e in joined
+    ) == [
+        (False, "paolo-sub", "operator", "sara-sub"),  # R-1's chat, opened for paolo
+        (True, "luca-sub", "transfer", "sara-sub"),
     ]
     assert errors == []

@@ -1,15 +1,29 @@
 """A supervisor reassigns chats through the API on the real broker and PostgreSQL: a waiting
 chat to an operator, then the same chat from that operator to another (chat.transferred and
-chat.agent_joined via transfer, the supervisor as actor); refusals with the reason."""
+chat.agent_joined via transfer, the supervisor as actor); a waiting request handed to an
+operator (contact.accepted for them, the supervisor as actor, its chat theirs); refusals with
+the reason."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
-from cc_schemas import CHAT_EVENTS, parse
-from cc_testing import Servers, TestIssuer, read_records
+from cc_schemas import (
+    CHAT_EVENTS,
+    CONTACT_OUTCOMES,
+    CONTACT_REQUESTS,
+    ContactChannel,
+    ContactPriority,
+    ContactRequested,
+    CustomerContext,
+    encode,
+    make_event_id,
+    parse,
+)
+from cc_testing import Servers, TestIssuer, eventually_async, produce, read_records
 from chat.app import create_app
 from chat.settings import Settings
 
@@ -88,3 +102,65 @@ async def test_a_supervisor_reassigns_a_chat_and_is_refused_with_reasons(
         ("chat.transferred", None, "sara-sub"),
         ("chat.agent_joined", "luca-sub", "sara-sub"),
     ]
+
+
+async def test_a_supervisor_hands_a_waiting_request_to_an_operator(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    now = datetime.now(UTC)
+    request = ContactRequested(
+        event_id=make_event_id("test", "R-9"),
+        occurred_at=now,
+        source="proactive-engine",
+        request_id="R-9",
+        session_id="S-9",
+        customer=CustomerContext(customer_id="C-9", contact_by_chat=True),
+        rule="abandoned_cart",
+        priority=ContactPriority.NORMAL,
+        channel=ContactChannel.CHAT,
+        expires_at=now + timedelta(minutes=15),
+    )
+    await produce(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_REQUESTS}",
+        [(b"R-9", encode(request))],
+    )
+    luca = ISSUER.bearer(["operator"], subject="luca-sub")
+    assert (
+        await client.put("/v1/presence", json={"status": "away"}, headers=luca)
+    ).status_code == 200
+
+    async def queued() -> None:
+        assert (await client.get("/v1/contact-requests/R-9", headers=luca)).status_code == 200
+
+    await eventually_async(queued, seconds=15)
+    handed = await client.post(
+        "/v1/supervisor/requests/R-9/assign", json={"operator_id": "luca-sub"}, headers=SUPERVISOR
+    )
+    assert handed.status_code == 200, handed.text
+    again = await client.post(
+        "/v1/supervisor/requests/R-9/assign", json={"operator_id": "luca-sub"}, headers=SUPERVISOR
+    )
+    assert again.status_code == 409
+    assert "already accepted by luca-sub" in again.json()["detail"]
+    assert (
+        await client.post(
+            "/v1/supervisor/requests/R-0/assign",
+            json={"operator_id": "luca-sub"},
+            headers=SUPERVISOR,
+        )
+    ).status_code == 404
+
+    chats = (await client.get("/v1/chats", headers=luca)).json()["chats"]
+    assert [(c["request_id"], c["operator_id"]) for c in chats] == [("R-9", "luca-sub")]
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_OUTCOMES}",
+        until=lambda got: len(got) >= 1,
+    )
+    accepted = parse(CONTACT_OUTCOMES, records[0].value)
+    assert accepted.event_type == "contact.accepted"
+    assert (accepted.operator_id, accepted.actor.subject if accepted.actor else None) == (
+        "luca-sub",
+        "sara-sub",
+    )

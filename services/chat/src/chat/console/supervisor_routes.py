@@ -18,8 +18,10 @@ from chat.console.supervisor_view import board_view
 from chat.console.supervisor_words import SUPERVISOR_WORDS
 from chat.conversation import ChatRefused
 from chat.desk_api import check_reachable
+from chat.handlers import Desk, NotFound
+from chat.queue import Refused
 from chat.settings import Settings
-from chat.supervision import reassign_chat
+from chat.supervision import assign_request, reassign_chat
 from chat.wallboard import Targets, wallboard
 from chat.wallboard_store import PostgresWallboard
 
@@ -31,13 +33,22 @@ class ReassignBody(BaseModel):
     operator_id: str = Field(min_length=1, max_length=200)
 
 
+class Assigned(BaseModel):
+    request_id: str
+    operator_id: str
+
+
 class Reassigned(BaseModel):
     chat_id: str
     operator_id: str
 
 
 def supervisor_routers(
-    store: PostgresWallboard, seats: Seats, conversations: Conversations, settings: Settings
+    store: PostgresWallboard,
+    seats: Seats,
+    conversations: Conversations,
+    desk: Desk,
+    settings: Settings,
 ) -> list[APIRouter]:
     console = APIRouter(prefix="/console/supervisor", tags=["console"])
     api = APIRouter(prefix="/v1/supervisor", tags=["supervisor"])
@@ -53,6 +64,15 @@ def supervisor_routers(
         except ChatNotFound as error:
             raise HTTPException(404, str(error)) from error
         except ChatRefused as error:
+            raise HTTPException(409, str(error)) from error
+
+    async def assign(request_id: str, operator_id: str, by: WriteBy) -> None:
+        try:
+            await check_reachable(seats, operator_id, by.at)
+            await assign_request(desk, request_id, operator_id, by)
+        except NotFound as error:
+            raise HTTPException(404, str(error)) from error
+        except Refused as error:
             raise HTTPException(409, str(error)) from error
 
     @console.get("", response_class=HTMLResponse, summary="The supervisor's view (its page)")
@@ -103,6 +123,40 @@ def supervisor_routers(
         )
         response.headers["HX-Trigger"] = "board-changed"
         return response
+
+    @console.post(
+        "/requests/{request_id}/assign", response_class=HTMLResponse, summary="Hand a request"
+    )
+    async def assign_from_board(
+        request: Request,
+        request_id: str,
+        operator_id: Annotated[str, Form(min_length=1, max_length=200)],
+        by: WriteBy,
+        lang: Lang = None,
+    ) -> HTMLResponse:
+        chosen = lang_of(request, lang)
+        try:
+            await assign(request_id, operator_id, by)
+        except HTTPException as refused:
+            return html(
+                "board_notice.html",
+                chosen,
+                status=refused.status_code,
+                ok=False,
+                request_id=request_id,
+                operator_id=operator_id,
+                reason=refused.detail,
+            )
+        response = html(
+            "board_notice.html", chosen, ok=True, request_id=request_id, operator_id=operator_id
+        )
+        response.headers["HX-Trigger"] = "board-changed"
+        return response
+
+    @api.post("/requests/{request_id}/assign", summary="Hand a waiting request to an operator")
+    async def assign_by_api(request_id: str, body: ReassignBody, by: WriteBy) -> Assigned:
+        await assign(request_id, body.operator_id, by)
+        return Assigned(request_id=request_id, operator_id=body.operator_id)
 
     @api.post("/chats/{chat_id}/reassign", summary="Reassign an open chat to an operator")
     async def reassign_by_api(chat_id: str, body: ReassignBody, by: WriteBy) -> Reassigned:

@@ -13,7 +13,7 @@ from chat.wallboard import Targets, Wallboard
 class BoardView:
     updated: str
     alerts: tuple[str, ...]
-    waiting: tuple[tuple[str, str, str, str, bool], ...]  # kind, id, channel, age, reassignable
+    waiting: tuple[tuple[str, str, str, str, str], ...]  # kind's word, id, channel, age, kind
     levels: tuple[tuple[str, str, str], ...]  # channel, level, answered of offered
     operators: tuple[tuple[str, str, str], ...]  # id, state, load
     choices: tuple[str, ...]  # operators a chat may go to (not offline)
@@ -34,8 +34,7 @@ def board_view(board: Wallboard, targets: Targets, now: datetime, lang: str) -> 
         updated=w["updated"].format(time=now.strftime("%H:%M:%S")),
         alerts=alerts,
         waiting=tuple(
-            (w[r.kind], r.item_id, r.channel, duration(r.waited), r.kind == "chat")
-            for r in board.waiting
+            (w[r.kind], r.item_id, r.channel, duration(r.waited), r.kind) for r in board.waiting
         ),
         levels=tuple(
             (
