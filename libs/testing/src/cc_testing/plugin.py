@@ -7,10 +7,16 @@ schemas (`<namespace>_<service>`, in the one database of `servers.postgres_url`)
 `chromium`, `browser`: Debian's chromium under Playwright (`cc_testing.browser`).
 `identity_provider`: the real Keycloak (or `CC_TEST_OIDC_ISSUER`), started only for the tests
 that ask for it. On shared servers (given by `CC_TEST_*`), the session's namespaces are removed
-at its end (`cleanup.py`).
+at its end (`cleanup.py`), unless `CC_TEST_SERVERS_DISPOSABLE` says the servers are thrown away
+after the run (deploy/local/test-servers).
+
+Under pytest-xdist (`make pytest PYTEST_WORKERS=3`: `-n 3 --dist loadgroup`), each worker is a
+session of its own: the tests that ask for `identity_provider` are put in one group
+(`xdist_group`), so one worker runs them all and Keycloak starts once.
 """
 
 import asyncio
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -25,13 +31,22 @@ from cc_testing.servers import Servers, real_servers, service_environment
 __all__ = ["browser", "chromium", "identity_provider", "namespace", "servers", "service_env"]
 
 _used_namespaces: set[str] = set()
+IDENTITY_PROVIDER_GROUP = "identity-provider"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's worker reads the groups into the test ids
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "identity_provider" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(IDENTITY_PROVIDER_GROUP))
 
 
 @pytest.fixture(scope="session")
 def servers() -> Iterator[Servers]:
     with real_servers() as found:
         yield found
-        if found.shared:  # the others stop with the session
+        # The others stop with the session; disposable ones with the run.
+        if found.shared and not os.environ.get("CC_TEST_SERVERS_DISPOSABLE"):
             asyncio.run(remove_namespaces(found, _used_namespaces))
 
 
