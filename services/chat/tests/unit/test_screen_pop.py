@@ -3,6 +3,7 @@ crm's identification, never going back; and what the console says of each identi
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -18,8 +19,9 @@ from cc_schemas import (
     InteractionChannel,
     StrategicLevel,
 )
+from cc_testing import free_ports
 from chat.console.pop_view import pop_view
-from chat.crm_search import parameters_of
+from chat.crm_search import CrmSearch, SearchFailed, parameters_of
 from chat.screen_pop import Pop, Stage, on_call_event, on_identified, shown_to
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
@@ -232,3 +234,11 @@ def test_a_pop_is_the_last_phone_it_reached_and_a_replay_changes_nothing(events:
     assert pop.changed_at is not None
     assert pop.changed_at <= in_order[-1].occurred_at
     assert run(*in_order, *events) == pop  # anything delivered again: the same pop
+
+
+async def test_a_search_while_crm_is_away_says_so() -> None:
+    closed = free_ports(1)[0]  # nothing listens there
+    with pytest.raises(SearchFailed, match=r"crm unreachable \(ConnectError\)"):
+        await CrmSearch(f"http://127.0.0.1:{closed}", timeout_seconds=2).customers(
+            "anna", "Bearer x"
+        )
