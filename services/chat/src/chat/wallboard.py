@@ -35,6 +35,13 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class Held:
+    chat_id: str
+    operator_id: str
+    since: datetime  # when the chat started
+
+
+@dataclass(frozen=True)
 class Offered:
     """One contact offered to the desk: when, and when an operator took it (None: not yet,
     or never: expired, declined, abandoned)."""
@@ -51,6 +58,14 @@ class Snapshot:
     operators: tuple[Operator, ...]  # open_chats counted
     on_call: frozenset[str]
     paused: frozenset[str]
+    held: tuple[Held, ...] = ()  # open chats an operator holds
+
+
+@dataclass(frozen=True)
+class HeldRow:
+    chat_id: str
+    operator_id: str
+    age: timedelta
 
 
 @dataclass(frozen=True)
@@ -92,6 +107,7 @@ class Wallboard:
     service_levels: tuple[ServiceLevel, ...]  # by channel name
     operators: tuple[OperatorRow, ...]  # by state, then id
     alerts: tuple[Alert, ...]
+    held: tuple[HeldRow, ...] = ()  # chats in progress, oldest first
 
 
 @dataclass(frozen=True)
@@ -116,7 +132,11 @@ def wallboard(snapshot: Snapshot, now: datetime, targets: Targets, timeout: time
             key=lambda r: (STATE_ORDER.index(r.state), r.operator_id),
         )
     )
-    return Wallboard(waiting, levels, operators, alerts(waiting, levels, targets))
+    held = tuple(
+        HeldRow(h.chat_id, h.operator_id, now - h.since)
+        for h in sorted(snapshot.held, key=lambda h: (h.since, h.chat_id))
+    )
+    return Wallboard(waiting, levels, operators, alerts(waiting, levels, targets), held)
 
 
 def service_levels(

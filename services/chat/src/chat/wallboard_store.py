@@ -10,7 +10,7 @@ from cc_runtime.postgres import Database
 from cc_schemas import AgentEvent, AgentLoggedOut, AgentPaused, AgentUnpaused
 from chat.presence import Operator
 from chat.screen_pop import Stage
-from chat.wallboard import Offered, Snapshot, Waiting
+from chat.wallboard import Held, Offered, Snapshot, Waiting
 
 CALL_STALE_AFTER = timedelta(hours=4)  # an answered call whose end never came stops counting
 
@@ -49,6 +49,10 @@ class PostgresWallboard:
                 now - CALL_STALE_AFTER,
             )
             paused = await connection.fetch("SELECT agent_id FROM agent_states WHERE paused")
+            held = await connection.fetch(
+                "SELECT chat_id, operator_id, started_at FROM chats "
+                "WHERE state = 'open' AND operator_id IS NOT NULL ORDER BY started_at LIMIT 500"
+            )
         return Snapshot(
             waiting=(
                 *(
@@ -69,6 +73,7 @@ class PostgresWallboard:
             operators=tuple(operators),
             on_call=frozenset(r["agent"] for r in on_call),
             paused=frozenset(r["agent_id"] for r in paused),
+            held=tuple(Held(h["chat_id"], h["operator_id"], h["started_at"]) for h in held),
         )
 
     async def record_agent(self, event: AgentEvent) -> None:

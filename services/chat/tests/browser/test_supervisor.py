@@ -163,7 +163,17 @@ async def test_the_supervisor_sees_the_desk_and_reassigns_a_waiting_chat(
     await expect(rows.nth(2)).to_contain_text("1 of 3 chats")
     await expect(waiting.locator("tbody tr")).to_have_count(1)
     await expect(levels.locator("tbody tr").first).to_contain_text("chat100 %1 of 1")
+    held = page.get_by_role("table", name="Open chats and who holds them, oldest first")
+    await expect(held.locator("tbody tr")).to_contain_text(f"{chat_id}luca-sub")
     await screenshot(page, "supervisor-reassigned-en", tmp_path, SCREENSHOTS)
+
+    # From luca to anna, from the chats in progress.
+    await held.get_by_label(f"Reassign chat {chat_id} to").select_option("anna-sub")
+    await held.get_by_role("button", name=f"Reassign chat {chat_id}").click()
+    await expect(page.get_by_role("status")).to_contain_text(
+        f"Chat {chat_id} now goes to anna-sub."
+    )
+    await expect(held.locator("tbody tr")).to_contain_text(f"{chat_id}anna-sub")
 
     await page.get_by_label("Hand request R-1 to").select_option("paolo-sub")
     await page.get_by_role("button", name="Hand on request R-1").click()
@@ -176,7 +186,7 @@ async def test_the_supervisor_sees_the_desk_and_reassigns_a_waiting_chat(
     records = await read_records(
         servers.kafka_bootstrap_servers,
         f"{namespace}.{CHAT_EVENTS}",
-        until=lambda got: sum(b"agent_joined" in r.value for r in got) >= 2,
+        until=lambda got: sum(b"agent_joined" in r.value for r in got) >= 3,
     )
     joins = [parse(CHAT_EVENTS, r.value) for r in records]
     joined = [e for e in joins if e.event_type == "chat.agent_joined"]
@@ -184,6 +194,9 @@ async def test_the_supervisor_sees_the_desk_and_reassigns_a_waiting_chat(
         (e.chat_id == chat_id, e.agent, e.via, e.actor.subject if e.actor else None) for e in joined
     ) == [
         (False, "paolo-sub", "operator", "sara-sub"),  # R-1's chat, opened for paolo
-        (True, "luca-sub", "transfer", "sara-sub"),
+        (True, "anna-sub", "transfer", "sara-sub"),  # from luca, held
+        (True, "luca-sub", "transfer", "sara-sub"),  # waiting
     ]
+    transferred = [e for e in joins if e.event_type == "chat.transferred"]
+    assert [(e.from_agent, e.to_agent) for e in transferred] == [("luca-sub", "anna-sub")]
     assert errors == []

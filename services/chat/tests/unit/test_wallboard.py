@@ -14,6 +14,7 @@ from chat.presence import Operator, Presence
 from chat.supervision import reassign
 from chat.wallboard import (
     Alert,
+    Held,
     Offered,
     OperatorState,
     ServiceLevel,
@@ -140,3 +141,19 @@ def test_a_supervisor_reassigns_an_open_chat_held_or_waiting_but_not_an_ended_on
 def test_the_words_have_the_same_keys_in_each_language() -> None:
     for table in (POP_WORDS, SUPERVISOR_WORDS):
         assert set(table["en"]) == set(table["it"])
+
+
+def test_chats_in_progress_oldest_first_with_their_holder() -> None:
+    snapshot = Snapshot(
+        waiting=(),
+        offered=(),
+        operators=(),
+        on_call=frozenset(),
+        paused=frozenset(),
+        held=(Held("CH-2", "luca", ago(30)), Held("CH-1", "anna", ago(300))),
+    )
+    held = wallboard(snapshot, NOW, TARGETS, TIMEOUT).held
+    assert [(h.chat_id, h.operator_id, h.age.total_seconds()) for h in held] == [
+        ("CH-1", "anna", 300),
+        ("CH-2", "luca", 30),
+    ]

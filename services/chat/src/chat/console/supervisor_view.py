@@ -17,6 +17,7 @@ class BoardView:
     levels: tuple[tuple[str, str, str], ...]  # channel, level, answered of offered
     operators: tuple[tuple[str, str, str], ...]  # id, state, load
     choices: tuple[str, ...]  # operators a chat may go to (not offline)
+    held: tuple[tuple[str, str, str], ...] = ()  # chat id, operator, age
 
 
 def board_view(board: Wallboard, targets: Targets, now: datetime, lang: str) -> BoardView:
@@ -53,6 +54,7 @@ def board_view(board: Wallboard, targets: Targets, now: datetime, lang: str) -> 
             for o in board.operators
         ),
         choices=tuple(o.operator_id for o in board.operators if o.state.value != "offline"),
+        held=tuple((h.chat_id, h.operator_id, duration(h.age)) for h in board.held),
     )
 
 
