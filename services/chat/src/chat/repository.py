@@ -759,30 +759,27 @@ class PostgresOperators:
         return sorted(r["operator_id"] for r in rows)
 
     async def assign_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None:
-        """Give one waiting chat to an operator, in one transaction: the waiting chats are
-        locked SKIP LOCKED (two assigners take different chats), the online operators' rows
-        FOR UPDATE (two assigners count an operator's seats one after the other, the second
-        seeing the first's chat). The chat assigned, or None when no chat could be."""
+        """Give one waiting chat to an operator, in one transaction: each waiting chat, oldest
+        first, is locked SKIP LOCKED (two assigners take different chats; one another holds is
+        passed over), then the online operators' rows FOR UPDATE (two assigners count an
+        operator's seats one after the other, the second seeing the first's chat). The chat
+        assigned, or None when no chat could be."""
         async with self._database.transaction() as connection:
-            waiting = await connection.fetch(
-                "SELECT * FROM chats WHERE state = 'open' AND operator_id IS NULL "
-                "ORDER BY started_at, chat_id LIMIT 50 FOR UPDATE SKIP LOCKED"
+            candidates = await connection.fetch(
+                "SELECT chat_id FROM chats WHERE state = 'open' AND operator_id IS NULL "
+                "ORDER BY started_at, chat_id LIMIT 50"
             )
-            if not waiting:
-                return None
-            locked = await connection.fetch(
-                "SELECT operator_id FROM operators WHERE status = 'online' AND last_seen >= $1 "
-                "ORDER BY operator_id FOR UPDATE",
-                seen_since,
-            )
-            # Counted after the lock, in a statement of its own: its snapshot holds every chat
-            # an assigner that held these locks before committed.
-            rows = await connection.fetch(
-                WITH_OPEN_CHATS + "WHERE operator_id = ANY($1::text[])",
-                [r["operator_id"] for r in locked],
-            )
-            operators = [_operator(r) for r in rows]
-            for row in waiting:
+            operators: list[Operator] | None = None
+            for candidate in candidates:
+                row = await connection.fetchrow(
+                    "SELECT * FROM chats WHERE chat_id = $1 AND state = 'open' "
+                    "AND operator_id IS NULL FOR UPDATE SKIP LOCKED",
+                    candidate["chat_id"],
+                )
+                if row is None:  # another assigner holds it, or it was taken meanwhile
+                    continue
+                if operators is None:
+                    operators = await _lock_operators(connection, seen_since)
                 chat = _chat(row)
                 step = assigns(chat, operators)
                 if step is not None:
@@ -875,6 +872,22 @@ def _left_message(row: Any) -> LeftMessage:
         handled_by=row["handled_by"],
         handled_at=row["handled_at"],
     )
+
+
+async def _lock_operators(connection: Any, seen_since: datetime) -> list[Operator]:
+    """The online operators, their rows locked, with their open chats counted after the lock
+    in a statement of its own: its snapshot holds every chat an assigner that held these
+    locks before committed."""
+    locked = await connection.fetch(
+        "SELECT operator_id FROM operators WHERE status = 'online' AND last_seen >= $1 "
+        "ORDER BY operator_id FOR UPDATE",
+        seen_since,
+    )
+    rows = await connection.fetch(
+        WITH_OPEN_CHATS + "WHERE operator_id = ANY($1::text[])",
+        [r["operator_id"] for r in locked],
+    )
+    return [_operator(r) for r in rows]
 
 
 def _operator(row: Any) -> Operator:
