@@ -18,6 +18,7 @@ ACCESS: dict[str, Access] = {
     "GET /v1/contact-requests/{request_id}": requires(OPERATOR),
     "POST /v1/contact-requests/{request_id}/accept": requires(OPERATOR),
     "POST /v1/contact-requests/{request_id}/decline": requires(OPERATOR),
+    "POST /v1/contact-requests/{request_id}/offer/decline": requires(OPERATOR),
     "PUT /v1/presence": requires(OPERATOR),
     "GET /v1/presence": requires(OPERATOR),
     "GET /v1/chats": requires(OPERATOR),

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from cc_runtime import CurrentPrincipal, WriteBy
-from chat.handlers import Desk, NotFound, accept, decline
+from chat.handlers import Desk, NotFound, accept, decline, pass_offer
 from chat.queue import ContactRequest, Refused
 from chat.repository import ContactRequests
 from chat.views import DeclineBody, QueueView, RequestView, request_view
@@ -90,6 +90,16 @@ def queue_router(desk: Desk, requests: ContactRequests) -> APIRouter:
     async def decline_request(request_id: str, body: DeclineBody, by: WriteBy) -> Any:
         return await _answer(
             request_id, requests, lambda: decline(desk, request_id, body.reason, by)
+        )
+
+    @router.post(
+        "/{request_id}/offer/decline",
+        summary="Decline the offer auto-assignment made you (the request goes to another)",
+        **MOVE,
+    )
+    async def decline_offer(request_id: str, body: DeclineBody, by: WriteBy) -> Any:
+        return await _answer(
+            request_id, requests, lambda: pass_offer(desk, request_id, body.reason, by)
         )
 
     return router

@@ -119,6 +119,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         written=relay.wake,
         handling_window=timedelta(minutes=settings.handling_window_minutes),
         default_handling_seconds=settings.default_handling_minutes * 60,
+        requests=requests,
+        offer_lasts=timedelta(seconds=settings.offer_seconds),
     )
     limiter = Limiter(
         buckets=PostgresBuckets(infra.postgres),

@@ -15,7 +15,8 @@ from chat import chat_events, conversation, presence, waiting
 from chat.chat_events import Published
 from chat.conversation import Chat, Message
 from chat.presence import Operator, Presence
-from chat.repository import Operators, Step
+from chat.queue import ContactRequest
+from chat.repository import ContactRequests, Operators, Step
 from chat.waiting import Estimate, QueueFigures
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,8 @@ class Seats:
     written: Callable[[], None]  # tells the outbox relay there is something to publish
     handling_window: timedelta = timedelta(hours=1)  # "recent" chats, for the wait estimate
     default_handling_seconds: float = 300.0  # when no chat ended within the window
+    requests: ContactRequests | None = None  # waiting contact requests to offer (None: none)
+    offer_lasts: timedelta = timedelta(seconds=20)  # an offer not taken by then goes on
 
 
 async def heartbeat(
@@ -44,11 +47,47 @@ async def heartbeat(
 
 
 async def watch_round(seats: Seats, now: datetime) -> tuple[list[str], list[Chat]]:
-    """One round of the presence watcher: who went offline, and the chats it assigned."""
+    """One round of the presence watcher: who went offline, and the chats it assigned; then
+    the waiting contact requests it offered."""
     vanished = await seats.operators.mark_vanished(now, seats.timeout)
     if vanished:
         log.info("operators offline (no heartbeat for %s): %s", seats.timeout, vanished)
-    return vanished, await assign_waiting(seats, now)
+    assigned = await assign_waiting(seats, now)
+    await offer_waiting(seats, now)
+    return vanished, assigned
+
+
+async def offer_waiting(seats: Seats, now: datetime, at_most: int = 100) -> list[ContactRequest]:
+    """Offer waiting contact requests (none offered, or the offer lapsed) to available
+    operators, one transaction each, in queue order, until none can be. Nothing is published:
+    an offer is not an outcome (the contract's outcomes are final: accepted, declined...)."""
+    offered: list[ContactRequest] = []
+    if seats.requests is None:
+        return offered
+    while len(offered) < at_most:
+        request = await seats.requests.offer_next(
+            now,
+            now - seats.timeout,
+            seats.offer_lasts,
+            lambda r, ops, held, passed: _offer(ops, held, passed, now, seats.timeout),
+        )
+        if request is None:
+            break
+        offered.append(request)
+    if offered:
+        log.info("offered %s", [(r.request_id, r.offered_to) for r in offered])
+    return offered
+
+
+def _offer(
+    operators: list[Operator],
+    held: dict[str, int],
+    passed: frozenset[str],
+    now: datetime,
+    timeout: timedelta,
+) -> str | None:
+    chosen = presence.choose_for_offer(operators, held, passed, now, timeout)
+    return chosen.operator_id if chosen is not None else None
 
 
 async def assign_waiting(seats: Seats, now: datetime, at_most: int = 100) -> list[Chat]:

@@ -59,6 +59,18 @@ async def decline(desk: Desk, request_id: str, reason: str, by: AuditEntry) -> C
     return await _move(desk, request_id, lambda r: queue.decline(r, by.subject, reason, by.at), by)
 
 
+async def pass_offer(desk: Desk, request_id: str, reason: str, by: AuditEntry) -> ContactRequest:
+    """The operator a request is offered to declines the offer with a reason: the request
+    stays waiting and goes to another operator, never back to them. Raises `Refused` when it
+    is not offered to them (or no longer waiting)."""
+    passed = await desk.requests.pass_offer(
+        request_id, lambda r: queue.pass_offer(r, by.subject, by.at), reason, by
+    )
+    if passed is None:
+        raise NotFound(f"no contact request {request_id!r}")
+    return passed
+
+
 async def expire_due(desk: Desk, now: datetime, batch: int = 200) -> int:
     """One round of the expiry watcher: the requests whose expiry has passed leave the queue
     and publish contact.expired. The number expired."""

@@ -6,7 +6,7 @@ one whose browser vanished (no heartbeat for `timeout`) is offline whatever they
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -56,3 +56,29 @@ def choose(
     if not candidates:
         return None
     return min(candidates, key=lambda o: (o.open_chats, o.operator_id))
+
+
+def choose_for_offer(
+    operators: Iterable[Operator],
+    offers_held: Mapping[str, int],
+    passed: Collection[str],
+    now: datetime,
+    timeout: timedelta,
+) -> Operator | None:
+    """Who a waiting contact request is offered to: of the online operators who have not let
+    it pass (declined or lapsed), the one with the fewest open chats and offers held below
+    their seat limit (an offer holds a seat while it lasts); ties by operator id."""
+
+    def load(o: Operator) -> int:
+        return o.open_chats + offers_held.get(o.operator_id, 0)
+
+    candidates = [
+        o
+        for o in operators
+        if status_at(o, now, timeout) is Presence.ONLINE
+        and o.operator_id not in passed
+        and load(o) < o.seat_limit
+    ]
+    if not candidates:
+        return None
+    return min(candidates, key=lambda o: (load(o), o.operator_id))

@@ -47,6 +47,8 @@ class ContactRequest:
     decline_reason: str | None = None
     converted_by_order: str | None = None
     converted_at: datetime | None = None  # when that order was placed
+    offered_to: str | None = None  # the operator auto-assignment offers it to now
+    offered_until: datetime | None = None  # when that offer lapses
 
 
 def queue_key(request: ContactRequest) -> tuple[int, int, datetime, str]:
@@ -108,6 +110,22 @@ def convert(
     return replace(
         request, state=State.CONVERTED, converted_by_order=order_id, converted_at=ordered_at
     )
+
+
+def offered_to(request: ContactRequest, now: datetime) -> str | None:
+    """The operator the waiting request is offered to at `now`; None once the offer lapsed."""
+    if not is_live(request, now) or request.offered_until is None or now >= request.offered_until:
+        return None
+    return request.offered_to
+
+
+def pass_offer(request: ContactRequest, operator_id: str, now: datetime) -> ContactRequest:
+    """The operator the request is offered to declines the offer: it goes to another
+    operator, the request stays waiting (a decline of the request itself is final)."""
+    _check_live(request, now)
+    if offered_to(request, now) != operator_id:
+        raise Refused(f"request {request.request_id} is not offered to {operator_id}")
+    return replace(request, offered_to=None, offered_until=None)
 
 
 def _check_live(request: ContactRequest, now: datetime) -> None:

@@ -7,6 +7,7 @@ own transaction."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -45,6 +46,12 @@ Step = Callable[[Chat], tuple[Chat, Message | None, Published]]
 Assigns = Callable[[Chat, list[Operator]], Step | None]
 
 
+# Auto-assignment's choice for a waiting request: the request, the online operators (rows
+# locked), the offers each holds now and who let this request pass -> the operator to offer it
+# to, or None when none may have it.
+Offers = Callable[[ContactRequest, list[Operator], dict[str, int], frozenset[str]], str | None]
+
+
 class ContactRequests(Protocol):
     async def add(self, request: ContactRequest, event_id: str) -> bool: ...
 
@@ -61,6 +68,18 @@ class ContactRequests(Protocol):
     ) -> ContactRequest | None: ...
 
     async def due_to_expire(self, now: datetime, limit: int) -> list[str]: ...
+
+    async def offer_next(
+        self, now: datetime, seen_since: datetime, lasts: timedelta, offers: Offers
+    ) -> ContactRequest | None: ...
+
+    async def pass_offer(
+        self,
+        request_id: str,
+        pass_: Callable[[ContactRequest], ContactRequest],
+        reason: str,
+        audit: AuditEntry,
+    ) -> ContactRequest | None: ...
 
     async def accepted_before(
         self, customer_id: str, ordered_at: datetime, window: timedelta
@@ -163,6 +182,110 @@ class PostgresContactRequests:
                 limit,
             )
         return [r["request_id"] for r in rows]
+
+    async def offer_next(
+        self, now: datetime, seen_since: datetime, lasts: timedelta, offers: Offers
+    ) -> ContactRequest | None:
+        """Offer one waiting request (none offered, or its offer lapsed) to an operator, in one
+        transaction: each such request, in queue order, is locked SKIP LOCKED (two offerers
+        take different requests; one another holds is passed over); a lapsed offer is recorded
+        as its operator's pass; then the online operators' rows FOR UPDATE (two offerers count
+        an operator's seats one after the other) and the offers they hold, counted after the
+        lock. The request as offered, or None when none could be."""
+        async with self._database.transaction() as connection:
+            candidates = await connection.fetch(
+                "SELECT request_id FROM contact_requests WHERE state = 'waiting' "
+                "AND expires_at > $1 AND (offered_until IS NULL OR offered_until <= $1) "
+                "ORDER BY priority_rank DESC, strategic_rank DESC NULLS LAST, requested_at, "
+                "request_id LIMIT 50",
+                now,
+            )
+            operators: list[Operator] | None = None
+            held: dict[str, int] = {}
+            for candidate in candidates:
+                row = await connection.fetchrow(
+                    "SELECT * FROM contact_requests WHERE request_id = $2 "
+                    "AND state = 'waiting' AND expires_at > $1 "
+                    "AND (offered_until IS NULL OR offered_until <= $1) FOR UPDATE SKIP LOCKED",
+                    now,
+                    candidate["request_id"],
+                )
+                if row is None:  # another offerer holds it, or it was taken meanwhile
+                    continue
+                request = _request(row)
+                if request.offered_to is not None:  # its offer lapsed: that operator passed
+                    await connection.execute(
+                        "INSERT INTO contact_request_passes (request_id, operator_id, "
+                        "passed_at, why) VALUES ($1, $2, $3, 'lapsed') ON CONFLICT DO NOTHING",
+                        request.request_id,
+                        request.offered_to,
+                        request.offered_until,
+                    )
+                    await connection.execute(
+                        "UPDATE contact_requests SET offered_to = NULL, offered_until = NULL "
+                        "WHERE request_id = $1",
+                        request.request_id,
+                    )
+                if operators is None:
+                    operators = await _lock_operators(connection, seen_since)
+                    rows = await connection.fetch(
+                        "SELECT offered_to, count(*) AS n FROM contact_requests "
+                        "WHERE state = 'waiting' AND offered_until > $1 GROUP BY offered_to",
+                        now,
+                    )
+                    held = {r["offered_to"]: r["n"] for r in rows}
+                passed = await connection.fetch(
+                    "SELECT operator_id FROM contact_request_passes WHERE request_id = $1",
+                    request.request_id,
+                )
+                chosen = offers(
+                    request, operators, held, frozenset(r["operator_id"] for r in passed)
+                )
+                if chosen is None:
+                    continue
+                await connection.execute(
+                    "UPDATE contact_requests SET offered_to = $2, offered_until = $3 "
+                    "WHERE request_id = $1",
+                    request.request_id,
+                    chosen,
+                    now + lasts,
+                )
+                return replace(request, offered_to=chosen, offered_until=now + lasts)
+        return None
+
+    async def pass_offer(
+        self,
+        request_id: str,
+        pass_: Callable[[ContactRequest], ContactRequest],
+        reason: str,
+        audit: AuditEntry,
+    ) -> ContactRequest | None:
+        """The operator the request is offered to declines the offer, under the request's
+        row lock (`pass_` may raise `queue.Refused`); audited, nothing published (the request
+        still waits). None when there is no such request."""
+        async with self._database.transaction() as connection:
+            row = await connection.fetchrow(
+                "SELECT * FROM contact_requests WHERE request_id = $1 FOR UPDATE", request_id
+            )
+            if row is None:
+                return None
+            after = pass_(_request(row))
+            await connection.execute(
+                "UPDATE contact_requests SET offered_to = NULL, offered_until = NULL "
+                "WHERE request_id = $1",
+                request_id,
+            )
+            await connection.execute(
+                "INSERT INTO contact_request_passes (request_id, operator_id, passed_at, why) "
+                "VALUES ($1, $2, $3, $4) ON CONFLICT (request_id, operator_id) "
+                "DO UPDATE SET passed_at = EXCLUDED.passed_at, why = EXCLUDED.why",
+                request_id,
+                audit.subject,
+                audit.at,
+                reason,
+            )
+            await record_on(connection, audit.on(request_id))
+        return after
 
     async def accepted_before(
         self, customer_id: str, ordered_at: datetime, window: timedelta
@@ -668,6 +791,8 @@ def _request(row: Any) -> ContactRequest:
         decline_reason=row["decline_reason"],
         converted_by_order=row["converted_by_order"],
         converted_at=row["converted_at"],
+        offered_to=row["offered_to"],
+        offered_until=row["offered_until"],
     )
 
 

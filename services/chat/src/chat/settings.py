@@ -79,6 +79,12 @@ class Settings(ServiceSettings):
         description="How often the presence watcher marks vanished operators offline and "
         "gives waiting chats to online operators.",
     )
+    offer_seconds: float = Field(
+        20.0,
+        gt=0,
+        description="How long auto-assignment's offer of a contact request to one operator "
+        "lasts; not accepted by then, it goes to the next operator.",
+    )
     seat_limit: int = Field(
         3,
         ge=1,

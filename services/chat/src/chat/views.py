@@ -15,7 +15,7 @@ from cc_schemas import (
     StrategicLevel,
 )
 from chat.conversation import Chat, ChatState, Message, is_typing
-from chat.queue import ContactRequest, State, seconds_left
+from chat.queue import ContactRequest, State, offered_to, seconds_left
 
 
 class RequestView(BaseModel):
@@ -37,6 +37,10 @@ class RequestView(BaseModel):
     operator_id: str | None = Field(description="Who accepted or declined it")
     decided_at: datetime | None
     decline_reason: str | None
+    offered_to: str | None = Field(
+        None, description="The operator auto-assignment offers the waiting request to now"
+    )
+    offered_until: datetime | None = Field(None, description="When that offer lapses")
 
 
 class QueueView(BaseModel):
@@ -68,6 +72,8 @@ def request_view(request: ContactRequest, now: datetime) -> RequestView:
         operator_id=request.operator_id,
         decided_at=request.decided_at,
         decline_reason=request.decline_reason,
+        offered_to=offered_to(request, now),
+        offered_until=request.offered_until if offered_to(request, now) else None,
     )
 
 

@@ -1,0 +1,202 @@
+"""Auto-assignment offers waiting contact requests, on the real broker and PostgreSQL: each to
+the online operator with the fewest open chats and offers below their seat limit, in queue
+order; the console's queue shows to whom; an offer declined or lapsed goes to the next
+operator, never back; accepting is the accept it always was (contact.accepted, nothing
+published for an offer or its decline); offerers running at once offer each request once and
+fill no seat twice."""
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from cc_runtime.postgres import Database
+from cc_schemas import (
+    CONTACT_OUTCOMES,
+    CONTACT_REQUESTS,
+    ContactChannel,
+    ContactPriority,
+    ContactRequested,
+    CustomerContext,
+    encode,
+    make_event_id,
+    parse,
+)
+from cc_testing import Servers, TestIssuer, eventually_async, produce, read_records
+from chat import assignment
+from chat.app import create_app
+from chat.assignment import Seats
+from chat.outcomes import queued
+from chat.presence import Presence
+from chat.repository import PostgresContactRequests, PostgresOperators
+from chat.settings import Settings
+
+pytestmark = pytest.mark.infra
+
+ISSUER = TestIssuer()
+
+
+def operator(subject: str, **attributes: Any) -> dict[str, str]:
+    return ISSUER.bearer(["operator"], subject=subject, **attributes)
+
+
+@pytest.fixture
+def settings(service_env: dict[str, str]) -> Settings:
+    return Settings(
+        **service_env,  # type: ignore[arg-type]
+        **ISSUER.env(),
+        seat_limit=1,
+        presence_timeout_seconds=60,
+        presence_check_seconds=0.3,
+        offer_seconds=2,
+    )
+
+
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    application: FastAPI = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://chat") as client:
+            yield client
+
+
+def requested(request_id: str, priority: ContactPriority, age: timedelta) -> ContactRequested:
+    made = datetime.now(UTC) - age
+    return ContactRequested(
+        event_id=make_event_id("test", request_id),
+        occurred_at=made,
+        source="proactive-engine",
+        request_id=request_id,
+        session_id=f"S-{request_id}",
+        customer=CustomerContext(customer_id="C-1", contact_by_chat=True),
+        rule="abandoned_cart",
+        reason="Cart of 89.90 EUR left for 30 minutes",
+        priority=priority,
+        channel=ContactChannel.CALLBACK,
+        expires_at=made + timedelta(minutes=10),
+    )
+
+
+async def offers(client: httpx.AsyncClient) -> dict[str, str | None]:
+    answer = await client.get("/v1/contact-requests", headers=operator("lead-sub"))
+    assert answer.status_code == 200, answer.text
+    return {r["request_id"]: r["offered_to"] for r in answer.json()["requests"]}
+
+
+async def test_offers_go_to_free_operators_and_on_to_the_next_when_declined_or_lapsed(
+    settings: Settings, servers: Servers, namespace: str
+) -> None:
+    anna, marco = operator("anna-sub"), operator("marco-sub")  # one seat each (the setting)
+    async with serving(settings) as client:
+        for who in (anna, marco):
+            said = await client.put("/v1/presence", json={"status": "online"}, headers=who)
+            assert said.status_code == 200, said.text
+        urgent = requested("urgent", ContactPriority.URGENT, timedelta(0))
+        normal = requested("normal", ContactPriority.NORMAL, timedelta(minutes=3))
+        await produce(
+            servers.kafka_bootstrap_servers,
+            f"{namespace}.{CONTACT_REQUESTS}",
+            [(e.request_id.encode(), encode(e)) for e in (normal, urgent)],
+        )
+
+        async def both_offered() -> None:  # queue order: the urgent first, to anna (by id)
+            assert await offers(client) == {"urgent": "anna-sub", "normal": "marco-sub"}
+
+        await eventually_async(both_offered, seconds=10)
+        refused = await client.post(
+            "/v1/contact-requests/urgent/offer/decline", json={"reason": "x"}, headers=marco
+        )
+        assert (refused.status_code, refused.json()["detail"]) == (
+            409,
+            "request urgent is not offered to marco-sub",
+        )
+        no_reason = await client.post(
+            "/v1/contact-requests/urgent/offer/decline", json={}, headers=anna
+        )
+        assert no_reason.status_code == 422
+        declined = await client.post(
+            "/v1/contact-requests/urgent/offer/decline",
+            json={"reason": "on a long call"},
+            headers=anna,
+        )
+        assert (declined.status_code, declined.json()["state"]) == (200, "waiting")
+        # Marco's seat is held by his offer, and anna passed: nobody has the urgent one...
+        await asyncio.sleep(0.8)
+        assert await offers(client) == {"urgent": None, "normal": "marco-sub"}
+
+        # ...until marco's offer lapses (2 s): the urgent goes to him, the normal to anna.
+        async def passed_on() -> None:
+            assert await offers(client) == {"urgent": "marco-sub", "normal": "anna-sub"}
+
+        await eventually_async(passed_on, seconds=10)
+        accepted = await client.post("/v1/contact-requests/normal/accept", headers=anna)
+        assert (accepted.status_code, accepted.json()["operator_id"]) == (200, "anna-sub")
+        again = await client.post("/v1/contact-requests/normal/accept", headers=marco)
+        assert again.status_code == 409  # the accept race as ever
+
+        # Marco lets the urgent one lapse too; both passed it: it waits for someone new.
+        async def nobody_left() -> None:
+            assert await offers(client) == {"urgent": None}
+
+        await eventually_async(nobody_left, seconds=10)
+        await client.put("/v1/presence", json={"status": "online"}, headers=operator("luca-sub"))
+
+        async def to_the_newcomer() -> None:
+            assert await offers(client) == {"urgent": "luca-sub"}
+
+        await eventually_async(to_the_newcomer, seconds=10)
+
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_OUTCOMES}",
+        until=lambda got: len(got) >= 1,
+    )
+    published = [parse(CONTACT_OUTCOMES, r.value) for r in records]
+    assert [(e.event_type, e.request_id, e.operator_id) for e in published] == [
+        ("contact.accepted", "normal", "anna-sub")
+    ]  # an offer and its decline are not outcomes
+
+
+async def test_offerers_running_at_once_offer_each_request_once_and_fill_no_seat_twice(
+    settings: Settings,
+) -> None:
+    async with serving(settings):  # runs the migrations; stopped before any request is
+        pass  # queued, so no watcher's round offers one (its first comes at its start)
+    database = Database(settings.postgres_url, settings.postgres_schema)
+    await database.open()
+    try:
+        requests = PostgresContactRequests(database)
+        seats = Seats(
+            operators=PostgresOperators(database),
+            timeout=timedelta(minutes=5),
+            default_seat_limit=3,
+            written=lambda: None,
+            requests=requests,
+            offer_lasts=timedelta(seconds=30),
+        )
+        for n in range(12):
+            event = requested(f"R-{n:02}", ContactPriority.NORMAL, timedelta(seconds=n))
+            assert await requests.add(queued(event), event.event_id)
+        now = datetime.now(UTC)
+        for name in ("op-a", "op-b", "op-c"):
+            await assignment.heartbeat(seats, name, Presence.ONLINE, None, None, now)
+        rounds = await asyncio.gather(
+            *(assignment.offer_waiting(seats, datetime.now(UTC)) for _ in range(6))
+        )
+        stored = await requests.live(datetime.now(UTC), 100)
+    finally:
+        await database.close()
+
+    offered = [(r.request_id, r.offered_to) for made in rounds for r in made]
+    assert len(offered) == len({i for i, _ in offered}) == 9  # three operators, three seats
+    assert Counter(o for _, o in offered) == Counter({"op-a": 3, "op-b": 3, "op-c": 3})
+    # the oldest nine, as the queue orders them; the stored offers are the ones made
+    assert {i for i, _ in offered} == {f"R-{n:02}" for n in range(3, 12)}
+    assert {(r.request_id, r.offered_to) for r in stored if r.offered_to} == set(offered)
