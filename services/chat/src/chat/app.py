@@ -98,11 +98,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         requests=requests,
         conversion_window=timedelta(hours=settings.conversion_window_hours),
         written=relay.wake,
+        seat_default=settings.seat_limit,
     )
     conversations = Conversations(
         chats=PostgresChats(infra.postgres),
         max_chars=settings.message_max_chars,
         written=relay.wake,
+        seat_default=settings.seat_limit,
     )
     tokens = ChatTokens(
         settings.chat_token_secret.get_secret_value(),

@@ -28,6 +28,7 @@ class Conversations:
     chats: Chats
     max_chars: int  # the longest message taken
     written: Callable[[], None]  # tells the outbox relay there is something to publish
+    seat_default: int | None = None  # hold a Take to the seat limit (this when unsaid)
 
 
 def opened_by_accepting(request: ContactRequest, by: AuditEntry) -> tuple[Chat, Published] | None:
@@ -88,8 +89,14 @@ async def join(conversations: Conversations, chat_id: str, by: AuditEntry) -> Ch
         joined = conversation.join(chat, by.subject, by.at)
         return joined, None, chat_events.joined(joined, _actor(by))
 
-    chat, _ = await _step(conversations, chat_id, step, by)
-    return chat
+    # Taking a chat by hand is held to the taker's seat limit (ChatRefused, 409, at it).
+    found = await conversations.chats.step(
+        chat_id, step, by, seat_default=conversations.seat_default
+    )
+    if found is None:
+        raise ChatNotFound(f"no chat {chat_id!r}")
+    conversations.written()
+    return found[0]
 
 
 async def send(

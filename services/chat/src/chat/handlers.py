@@ -30,6 +30,7 @@ class Desk:
     requests: ContactRequests
     conversion_window: timedelta
     written: Callable[[], None]  # tells the outbox relay there is something to publish
+    seat_default: int | None = None  # hold an accept to the seat limit (this when unsaid)
 
 
 async def receive(desk: Desk, event: ContactRequested) -> bool:
@@ -120,7 +121,9 @@ async def _move(
     opens: Opens | None = None,
 ) -> ContactRequest:
     actor = Actor(subject=by.subject, role=by.role)
-    moved = await desk.requests.move(request_id, lambda r: _published(step(r), actor), by, opens)
+    moved = await desk.requests.move(
+        request_id, lambda r: _published(step(r), actor), by, opens, desk.seat_default
+    )
     if moved is None:
         raise NotFound(f"no contact request {request_id!r}")
     desk.written()

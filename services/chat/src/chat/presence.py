@@ -82,3 +82,15 @@ def choose_for_offer(
     if not candidates:
         return None
     return min(candidates, key=lambda o: (load(o), o.operator_id))
+
+
+def seat_refusal(operator_id: str, open_chats: int, seat_limit: int) -> str | None:
+    """Why an operator may not take one more chat by hand (Take, or Accept of a chat request):
+    they hold their seat limit already. None when they may. A supervisor's reassignment is
+    not held to it."""
+    if open_chats < seat_limit:
+        return None
+    return (
+        f"{operator_id} holds {open_chats} of {seat_limit} chats (the seat limit): end one "
+        "first, or ask a supervisor to reassign it"
+    )

@@ -24,11 +24,12 @@ from cc_schemas import (
     Event,
     StrategicLevel,
 )
+from chat import presence
 from chat.chat_events import Published
-from chat.conversation import Attachment, Chat, ChatState, Message, Note
+from chat.conversation import Attachment, Chat, ChatRefused, ChatState, Message, Note
 from chat.left_messages import LeftMessage
 from chat.presence import Operator, Presence
-from chat.queue import STRATEGIC_RANK, ContactRequest, State
+from chat.queue import STRATEGIC_RANK, ContactRequest, Refused, State
 from chat.rate_limit import Bucket, Rate, Verdict, take
 
 ERASED_TEXT = "[erased]"  # what an erased customer's chats read
@@ -65,6 +66,7 @@ class ContactRequests(Protocol):
         move: Move,
         audit: AuditEntry | None = None,
         opens: Opens | None = None,
+        seat_default: int | None = None,
     ) -> ContactRequest | None: ...
 
     async def due_to_expire(self, now: datetime, limit: int) -> list[str]: ...
@@ -142,10 +144,13 @@ class PostgresContactRequests:
         move: Move,
         audit: AuditEntry | None = None,
         opens: Opens | None = None,
+        seat_default: int | None = None,
     ) -> ContactRequest | None:
         """Apply `move` under the request's row lock: of two operators moving one request at
         once, the second sees what the first did; the chat `opens` gives is stored with it.
-        None when there is no such request."""
+        With `seat_default` (the seat limit of an operator who never said theirs), the chat
+        is refused (`queue.Refused`) to an operator at their seat limit, counted under their
+        row lock. None when there is no such request."""
         async with self._database.transaction() as connection:
             row = await connection.fetchrow(
                 "SELECT * FROM contact_requests WHERE request_id = $1 FOR UPDATE", request_id
@@ -168,6 +173,10 @@ class PostgresContactRequests:
             await outbox.add(connection, [(CONTACT_OUTCOMES, event)])
             opened = opens(after) if opens is not None else None
             if opened is not None:
+                if seat_default is not None and opened[0].operator_id is not None:
+                    refusal = await _seat_refusal(connection, opened[0].operator_id, seat_default)
+                    if refusal is not None:
+                        raise Refused(refusal)
                 await _insert_chat(connection, *opened)
             if audit is not None:
                 await record_on(connection, audit.on(request_id))
@@ -314,6 +323,7 @@ class Chats(Protocol):
         step: Step,
         audit: AuditEntry | None = None,
         note: Note | None = None,
+        seat_default: int | None = None,
     ) -> tuple[Chat, Message | None] | None: ...
 
     async def add_note(self, note: Note) -> Note | None: ...
@@ -362,16 +372,28 @@ class PostgresChats:
         step: Step,
         audit: AuditEntry | None = None,
         note: Note | None = None,
+        seat_default: int | None = None,
     ) -> tuple[Chat, Message | None] | None:
         """Apply `step` under the chat's row lock, with the operators' `note` that goes with it
-        (a transfer's). None when there is no such chat."""
+        (a transfer's). With `seat_default`, a step giving the chat to an operator at their
+        seat limit (counted under their row lock) is refused (`ChatRefused`). None when there
+        is no such chat."""
         async with self._database.transaction() as connection:
             row = await connection.fetchrow(
                 "SELECT * FROM chats WHERE chat_id = $1 FOR UPDATE", chat_id
             )
             if row is None:
                 return None
-            applied = await _apply(connection, _chat(row), step, audit)
+            chat = _chat(row)
+            if seat_default is not None:
+                stepped = step(chat)  # may refuse (taken, ended) before any seat is counted
+                taker = stepped[0].operator_id
+                if taker is not None and taker != chat.operator_id:
+                    refusal = await _seat_refusal(connection, taker, seat_default)
+                    if refusal is not None:
+                        raise ChatRefused(refusal)
+                step = lambda _: stepped  # noqa: E731 (the step made once)
+            applied = await _apply(connection, chat, step, audit)
             if note is not None:
                 await _insert_note(connection, note)
             return applied
@@ -997,6 +1019,19 @@ def _left_message(row: Any) -> LeftMessage:
         handled_by=row["handled_by"],
         handled_at=row["handled_at"],
     )
+
+
+async def _seat_refusal(connection: Any, operator_id: str, seat_default: int) -> str | None:
+    """Why the operator may not take one more chat: their row locked (as the auto-assigner
+    locks it), their open chats counted after the lock against their seat limit (the one their
+    last heartbeat recorded, else `seat_default`). None when they may."""
+    limit = await connection.fetchval(
+        "SELECT seat_limit FROM operators WHERE operator_id = $1 FOR UPDATE", operator_id
+    )
+    held = await connection.fetchval(
+        "SELECT count(*) FROM chats WHERE operator_id = $1 AND state = 'open'", operator_id
+    )
+    return presence.seat_refusal(operator_id, held, limit if limit is not None else seat_default)
 
 
 async def _lock_operators(connection: Any, seen_since: datetime) -> list[Operator]:

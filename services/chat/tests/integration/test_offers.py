@@ -3,7 +3,8 @@ the online operator with the fewest open chats and offers below their seat limit
 order; the console's queue shows to whom; an offer declined or lapsed goes to the next
 operator, never back; accepting is the accept it always was (contact.accepted, nothing
 published for an offer or its decline); offerers running at once offer each request once and
-fill no seat twice."""
+fill no seat twice. A manual Take or Accept of a chat is held to the seat limit (409 with the
+reason); a supervisor's reassignment is not."""
 
 import asyncio
 from collections import Counter
@@ -67,7 +68,12 @@ async def serving(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-def requested(request_id: str, priority: ContactPriority, age: timedelta) -> ContactRequested:
+def requested(
+    request_id: str,
+    priority: ContactPriority,
+    age: timedelta,
+    channel: ContactChannel = ContactChannel.CALLBACK,
+) -> ContactRequested:
     made = datetime.now(UTC) - age
     return ContactRequested(
         event_id=make_event_id("test", request_id),
@@ -79,7 +85,7 @@ def requested(request_id: str, priority: ContactPriority, age: timedelta) -> Con
         rule="abandoned_cart",
         reason="Cart of 89.90 EUR left for 30 minutes",
         priority=priority,
-        channel=ContactChannel.CALLBACK,
+        channel=channel,
         expires_at=made + timedelta(minutes=10),
     )
 
@@ -200,3 +206,70 @@ async def test_offerers_running_at_once_offer_each_request_once_and_fill_no_seat
     # the oldest nine, as the queue orders them; the stored offers are the ones made
     assert {i for i, _ in offered} == {f"R-{n:02}" for n in range(3, 12)}
     assert {(r.request_id, r.offered_to) for r in stored if r.offered_to} == set(offered)
+
+
+async def test_a_take_or_accept_at_the_seat_limit_is_409_but_a_supervisor_may_exceed_it(
+    settings: Settings, servers: Servers, namespace: str
+) -> None:
+    anna, marco = operator("anna-sub"), operator("marco-sub")
+    supervisor = ISSUER.bearer(["supervisor"], subject="sara-sub")
+    full = (
+        "anna-sub holds 1 of 1 chats (the seat limit): end one first, or ask a supervisor "
+        "to reassign it"
+    )
+    async with serving(settings) as client:
+        # Away: no chat is given nor offered to her, but her seat limit (the setting's 1) holds.
+        said = await client.put("/v1/presence", json={"status": "away"}, headers=anna)
+        assert said.json()["seat_limit"] == 1
+        first, second = [
+            (await client.post("/v1/widget/chats", json={})).json()["chat_id"] for _ in range(2)
+        ]
+        taken = await client.post(f"/v1/chats/{first}/join", headers=anna)
+        assert taken.status_code == 200, taken.text
+        refused = await client.post(f"/v1/chats/{second}/join", headers=anna)
+        assert (refused.status_code, refused.json()["detail"]) == (409, full)
+
+        event = requested("chat-req", ContactPriority.HIGH, timedelta(0), ContactChannel.CHAT)
+        await produce(
+            servers.kafka_bootstrap_servers,
+            f"{namespace}.{CONTACT_REQUESTS}",
+            [(event.request_id.encode(), encode(event))],
+        )
+
+        async def queued_request() -> None:
+            assert "chat-req" in await offers(client)
+
+        await eventually_async(queued_request, seconds=10)
+        not_accepted = await client.post("/v1/contact-requests/chat-req/accept", headers=anna)
+        assert not_accepted.status_code == 409
+        assert not_accepted.json()["detail"] == full
+        assert not_accepted.json()["request"]["state"] == "waiting"  # nothing opened or sent
+
+        # Marco never said his seats: the setting's 1, none held: his accept opens the chat.
+        accepted = await client.post("/v1/contact-requests/chat-req/accept", headers=marco)
+        assert (accepted.status_code, accepted.json()["operator_id"]) == (200, "marco-sub")
+        again = await client.post(f"/v1/chats/{second}/join", headers=marco)
+        assert again.status_code == 409
+        assert again.json()["detail"].startswith("marco-sub holds 1 of 1 chats")
+
+        await client.put("/v1/presence", json={"status": "away"}, headers=anna)
+        reassigned = await client.post(
+            f"/v1/supervisor/chats/{second}/reassign",
+            json={"operator_id": "anna-sub"},
+            headers=supervisor,
+        )
+        assert reassigned.status_code == 200, reassigned.text  # beyond her seat: 2 of 1
+        mine = (await client.get("/v1/chats", headers=anna)).json()["chats"]
+        assert sorted(c["chat_id"] for c in mine if c["operator_id"] == "anna-sub") == sorted(
+            [first, second]
+        )
+
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CONTACT_OUTCOMES}",
+        until=lambda got: len(got) >= 1,
+    )
+    published = [parse(CONTACT_OUTCOMES, r.value) for r in records]
+    assert [(e.event_type, e.operator_id) for e in published] == [
+        ("contact.accepted", "marco-sub")
+    ]  # anna's refused accept published nothing

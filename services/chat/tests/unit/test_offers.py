@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from cc_schemas import ContactChannel, ContactContext, ContactPriority
 from chat import queue
-from chat.presence import Operator, Presence, choose_for_offer, status_at
+from chat.presence import Operator, Presence, choose_for_offer, seat_refusal, status_at
 from chat.queue import ContactRequest, Refused, State
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
@@ -109,3 +109,12 @@ def test_an_offer_is_shown_while_it_lasts_and_declined_only_by_its_operator() ->
     assert (passed.state, passed.offered_to) == (State.WAITING, None)
     with pytest.raises(Refused, match="already accepted"):
         queue.pass_offer(replace(offered, state=State.ACCEPTED, operator_id="x"), "anna", NOW)
+
+
+def test_a_chat_taken_by_hand_is_refused_at_the_seat_limit_with_the_reason() -> None:
+    assert seat_refusal("anna", 2, 3) is None
+    assert seat_refusal("anna", 3, 3) == (
+        "anna holds 3 of 3 chats (the seat limit): end one first, or ask a supervisor to "
+        "reassign it"
+    )
+    assert seat_refusal("anna", 4, 3) is not None  # over it (a supervisor's reassignment)
