@@ -78,6 +78,7 @@ def test_the_alerts_fire_as_their_unit_tests_expect() -> None:
 
 def test_the_compose_configuration_scrapes_each_service_by_its_compose_name() -> None:
     expected = {name: [f"{name}:{port}"] for name, port in SERVICE_PORTS.items()}
+    expected["chat"].append("chat-2:8006")  # compose runs chat twice, behind its balancer
 
     assert _service_targets("prometheus.yml") == expected
 

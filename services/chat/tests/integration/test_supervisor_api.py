@@ -30,7 +30,11 @@ from chat.settings import Settings
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-SUPERVISOR = ISSUER.bearer(["supervisor"], subject="sara-sub")
+
+
+def supervisor() -> dict[str, str]:
+    """Minted per call: a token minted at import expires before a long run reaches it."""
+    return ISSUER.bearer(["supervisor"], subject="sara-sub")
 
 
 @pytest.fixture
@@ -55,9 +59,11 @@ async def test_a_supervisor_reassigns_a_chat_and_is_refused_with_reasons(
         assert said.status_code == 200, said.text
     chat_id = (await client.post("/v1/widget/chats", json={})).json()["chat_id"]
 
-    def reassign(to: str, chat: str = chat_id, headers: dict[str, str] = SUPERVISOR) -> object:
+    def reassign(to: str, chat: str = chat_id, headers: dict[str, str] | None = None) -> object:
         return client.post(
-            f"/v1/supervisor/chats/{chat}/reassign", json={"operator_id": to}, headers=headers
+            f"/v1/supervisor/chats/{chat}/reassign",
+            json={"operator_id": to},
+            headers=supervisor() if headers is None else headers,
         )
 
     first = await reassign("anna-sub")
@@ -79,7 +85,7 @@ async def test_a_supervisor_reassigns_a_chat_and_is_refused_with_reasons(
     unknown = await reassign("anna-sub", chat="no-such-chat")
     assert unknown.status_code == 404
     empty = await client.post(
-        f"/v1/supervisor/chats/{chat_id}/reassign", json={}, headers=SUPERVISOR
+        f"/v1/supervisor/chats/{chat_id}/reassign", json={}, headers=supervisor()
     )
     assert empty.status_code == 422
     by_operator = await reassign(
@@ -135,11 +141,11 @@ async def test_a_supervisor_hands_a_waiting_request_to_an_operator(
 
     await eventually_async(queued, seconds=15)
     handed = await client.post(
-        "/v1/supervisor/requests/R-9/assign", json={"operator_id": "luca-sub"}, headers=SUPERVISOR
+        "/v1/supervisor/requests/R-9/assign", json={"operator_id": "luca-sub"}, headers=supervisor()
     )
     assert handed.status_code == 200, handed.text
     again = await client.post(
-        "/v1/supervisor/requests/R-9/assign", json={"operator_id": "luca-sub"}, headers=SUPERVISOR
+        "/v1/supervisor/requests/R-9/assign", json={"operator_id": "luca-sub"}, headers=supervisor()
     )
     assert again.status_code == 409
     assert "already accepted by luca-sub" in again.json()["detail"]
@@ -147,7 +153,7 @@ async def test_a_supervisor_hands_a_waiting_request_to_an_operator(
         await client.post(
             "/v1/supervisor/requests/R-0/assign",
             json={"operator_id": "luca-sub"},
-            headers=SUPERVISOR,
+            headers=supervisor(),
         )
     ).status_code == 404
 

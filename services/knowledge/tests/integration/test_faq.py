@@ -26,7 +26,13 @@ from knowledge.settings import Settings
 pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
-EDITOR = ISSUER.bearer(["back-office"], subject="erica")
+
+
+def editor() -> dict[str, str]:
+    """Minted per call: a token minted at import expires before a long run reaches it."""
+    return ISSUER.bearer(["back-office"], subject="erica")
+
+
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
 QUESTIONS = {
     "battery": [
@@ -65,8 +71,8 @@ async def mined_topics(client: httpx.AsyncClient, service_env: dict[str, str]) -
                 await store.keep(MiningCase(prepared, "crm", f"C-{n}", None))
     finally:
         await database.close()
-    assert (await client.post("/v1/mining-runs", headers=EDITOR)).status_code == 201
-    topics = (await client.get("/v1/topics", headers=EDITOR)).json()
+    assert (await client.post("/v1/mining-runs", headers=editor())).status_code == 201
+    topics = (await client.get("/v1/topics", headers=editor())).json()
     return {t["answer"].split()[0]: t for t in topics}
 
 
@@ -85,7 +91,7 @@ async def test_approved_faq_are_found_in_both_languages_and_rejected_ones_leave(
 
     approved = await client.post(
         f"/v1/topics/{battery}/approve",
-        headers=EDITOR,
+        headers=editor(),
         json={
             "question": "Perché la batteria della macchinina non si ricarica?",
             "answer": "Caricala 8 ore a interruttore spento prima del primo utilizzo.",
@@ -94,16 +100,16 @@ async def test_approved_faq_are_found_in_both_languages_and_rejected_ones_leave(
     )
     assert approved.status_code == 201, approved.text
     faq_id = approved.json()["faq_id"]
-    again = await client.post(f"/v1/topics/{battery}/approve", headers=EDITOR, json={
+    again = await client.post(f"/v1/topics/{battery}/approve", headers=editor(), json={
         "question": "x" * 5, "answer": "y" * 5, "language": "en"})  # fmt: skip
     assert (again.status_code, again.json()["detail"]) == (
         409,
         f"topic {battery} was already approved",
     )
-    rejected = await client.post(f"/v1/topics/{parcel}/reject", headers=EDITOR)
+    rejected = await client.post(f"/v1/topics/{parcel}/reject", headers=editor())
     assert rejected.json() == {"topic_id": parcel, "decision": "rejected", "faq_id": None}
-    assert (await client.get("/v1/topics", headers=EDITOR)).json() == []
-    missing = await client.post("/v1/topics/999999/reject", headers=EDITOR)
+    assert (await client.get("/v1/topics", headers=editor())).json() == []
+    missing = await client.post("/v1/topics/999999/reject", headers=editor())
     assert missing.status_code == 404
 
     for query in ("perche la batteria non si ricarica", "batterie", "ricaricare", "batteira"):

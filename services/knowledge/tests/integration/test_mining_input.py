@@ -36,7 +36,13 @@ pytestmark = pytest.mark.infra
 
 ISSUER = TestIssuer()
 T0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
-EDITOR = ISSUER.bearer(["back-office"], subject="erica")
+
+
+def editor() -> dict[str, str]:
+    """Minted per call: a token minted at import expires before a long run reaches it."""
+    return ISSUER.bearer(["back-office"], subject="erica")
+
+
 PROBLEMS = {
     "battery": (
         [
@@ -147,10 +153,10 @@ async def test_resolved_cases_and_claims_become_topics_and_an_erasure_takes_its_
     for personal in ("Mario", "Rossi", "333", "1188", "anna.verdi", "Roma 12"):
         assert personal not in words
 
-    run = await client.post("/v1/mining-runs", headers=EDITOR)
+    run = await client.post("/v1/mining-runs", headers=editor())
     assert run.status_code == 201, run.text
     assert run.json()["cases"] == 9
-    topics = (await client.get("/v1/topics", headers=EDITOR)).json()
+    topics = (await client.get("/v1/topics", headers=editor())).json()
     by_cases = {tuple(sorted(t["case_ids"])): t for t in topics}
     battery = ("case:K-1", "case:K-2", "case:K-3", "case:K-4", "claim:T-7")
     assert sorted(by_cases) == [battery, ("case:K-5", "case:K-6", "case:K-7", "case:K-8")]
@@ -164,7 +170,7 @@ async def test_resolved_cases_and_claims_become_topics_and_an_erasure_takes_its_
     ))  # fmt: skip
 
     async def erased() -> list[dict[str, Any]]:
-        listed = (await client.get("/v1/topics", headers=EDITOR)).json()
+        listed = (await client.get("/v1/topics", headers=editor())).json()
         assert [sorted(t["case_ids"]) for t in listed] == [
             ["case:K-2", "case:K-3", "case:K-4"],
             ["case:K-5", "case:K-6", "case:K-7", "case:K-8"],
@@ -184,7 +190,7 @@ async def test_editors_only_read_topics_and_start_runs(client: httpx.AsyncClient
     assert (await client.get("/v1/topics")).status_code == 401
     assert (await client.get("/v1/topics", headers=operator)).status_code == 403
     assert (await client.post("/v1/mining-runs", headers=operator)).status_code == 403
-    assert (await client.get("/v1/topics", headers=EDITOR)).json() == []
+    assert (await client.get("/v1/topics", headers=editor())).json() == []
 
 
 async def test_a_record_that_breaks_its_contract_is_dead_lettered_and_the_next_one_still_counts(
