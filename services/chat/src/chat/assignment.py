@@ -52,9 +52,30 @@ async def watch_round(seats: Seats, now: datetime) -> tuple[list[str], list[Chat
     vanished = await seats.operators.mark_vanished(now, seats.timeout)
     if vanished:
         log.info("operators offline (no heartbeat for %s): %s", seats.timeout, vanished)
+    given_back = await give_back(seats, now)
     assigned = await assign_waiting(seats, now)
     await offer_waiting(seats, now)
-    return vanished, assigned
+    return vanished, given_back + assigned
+
+
+async def give_back(seats: Seats, now: datetime, at_most: int = 100) -> list[Chat]:
+    """The chats of operators gone offline whose customer waits for a reply go to available
+    operators (fewest open chats first), one transaction each; chats where the operator spoke
+    last stay theirs until the customer writes again. Nobody available: they stay too."""
+    given: list[Chat] = []
+    while len(given) < at_most:
+        chat = await seats.operators.give_back_next(
+            now - seats.timeout, lambda c, ops: _giving_back(c, ops, now, seats.timeout)
+        )
+        if chat is None:
+            break
+        given.append(chat)
+    if given:
+        log.info(
+            "chats of operators offline given on: %s", [(c.chat_id, c.operator_id) for c in given]
+        )
+        seats.written()
+    return given
 
 
 async def offer_waiting(seats: Seats, now: datetime, at_most: int = 100) -> list[ContactRequest]:
@@ -119,6 +140,23 @@ async def wait_estimate(seats: Seats, started_at: datetime | None, now: datetime
         handling_seconds=handling if handling is not None else seats.default_handling_seconds,
     )
     return waiting.estimate(figures)
+
+
+def _giving_back(
+    chat: Chat, operators: list[Operator], now: datetime, timeout: timedelta
+) -> Step | None:
+    chosen = presence.choose(
+        [o for o in operators if o.operator_id != chat.operator_id], now, timeout
+    )
+    if chosen is None:
+        return None
+    operator_id = chosen.operator_id
+
+    def step(stored: Chat) -> tuple[Chat, Message | None, Published]:
+        after = conversation.given_back(stored, operator_id, now)
+        return after, None, chat_events.given_back(stored, after, now)
+
+    return step
 
 
 def _assignment(

@@ -99,6 +99,27 @@ def transferred(before: Chat, after: Chat, actor: Actor | None, at: datetime) ->
     return events
 
 
+def given_back(before: Chat, after: Chat, at: datetime) -> Published:
+    """chat.transferred from the operator gone offline to the one auto-assignment chose, and
+    chat.agent_joined via auto; no actor (the presence watcher did it)."""
+    assert before.operator_id is not None
+    return [
+        (
+            CHAT_EVENTS,
+            ChatTransferred(
+                event_id=make_event_id(SOURCE, before.chat_id, "transferred", at.isoformat()),
+                occurred_at=at,
+                source=SOURCE,
+                actor=None,
+                chat_id=before.chat_id,
+                from_agent=before.operator_id,
+                to_agent=after.operator_id,
+            ),
+        ),
+        *joined(after, None, ChatAssignment.AUTO),
+    ]
+
+
 def message_sent(message: Message, actor: Actor | None) -> Published:
     return [
         (

@@ -161,6 +161,15 @@ def join(chat: Chat, operator_id: str, now: datetime) -> Chat:
     return replace(chat, operator_id=operator_id, joined_at=now, team=None)
 
 
+def given_back(chat: Chat, to_agent: str, now: datetime) -> Chat:
+    """The chat of an operator gone offline, its customer waiting for a reply, goes to another
+    operator (auto-assignment's choice), who holds it at once."""
+    _check_open(chat)
+    if chat.operator_id is None or chat.operator_id == to_agent:
+        raise ChatRefused(f"chat {chat.chat_id} is not held by another operator")
+    return replace(chat, operator_id=to_agent, joined_at=now, team=None)
+
+
 def transfer(
     chat: Chat,
     operator_id: str,

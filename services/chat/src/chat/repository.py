@@ -836,6 +836,8 @@ class Operators(Protocol):
 
     async def assign_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None: ...
 
+    async def give_back_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None: ...
+
     async def queue_figures(
         self, started_at: datetime | None, seen_since: datetime, handled_since: datetime
     ) -> tuple[int, list[Operator], float | None]: ...
@@ -932,6 +934,43 @@ class PostgresOperators:
                 if step is not None:
                     assigned, _ = await _apply(connection, chat, step, None)
                     return assigned
+        return None
+
+    async def give_back_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None:
+        """Give one open chat held by an offline operator (said so, or not heard from since
+        `seen_since`) whose customer waits for a reply (the last message is theirs) to an
+        available operator, in one transaction: the chat locked SKIP LOCKED and checked again
+        under the lock, then the online operators' rows, as `assign_next`. The chat given,
+        or None when none could be."""
+        async with self._database.transaction() as connection:
+            candidates = await connection.fetch(
+                "SELECT c.chat_id FROM chats c JOIN operators o ON o.operator_id = c.operator_id "
+                "WHERE c.state = 'open' AND (o.status = 'offline' OR o.last_seen < $1) AND "
+                "(SELECT m.sender FROM chat_messages m WHERE m.chat_id = c.chat_id "
+                "ORDER BY m.seq DESC LIMIT 1) = 'customer' ORDER BY c.started_at, c.chat_id "
+                "LIMIT 50",
+                seen_since,
+            )
+            operators: list[Operator] | None = None
+            for candidate in candidates:
+                row = await connection.fetchrow(
+                    "SELECT c.* FROM chats c JOIN operators o ON o.operator_id = c.operator_id "
+                    "WHERE c.chat_id = $2 AND c.state = 'open' "
+                    "AND (o.status = 'offline' OR o.last_seen < $1) AND "
+                    "(SELECT m.sender FROM chat_messages m WHERE m.chat_id = c.chat_id "
+                    "ORDER BY m.seq DESC LIMIT 1) = 'customer' FOR UPDATE OF c SKIP LOCKED",
+                    seen_since,
+                    candidate["chat_id"],
+                )
+                if row is None:  # another watcher holds it, or it changed meanwhile
+                    continue
+                if operators is None:
+                    operators = await _lock_operators(connection, seen_since)
+                chat = _chat(row)
+                step = assigns(chat, operators)
+                if step is not None:
+                    given, _ = await _apply(connection, chat, step, None)
+                    return given
         return None
 
     async def queue_figures(

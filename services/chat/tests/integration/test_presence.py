@@ -243,3 +243,85 @@ async def test_a_message_left_while_nobody_is_online_waits_for_an_operator_to_an
     assert (await client.get("/v1/left-messages", headers=marco)).json()["messages"] == []
     unknown = await client.post("/v1/left-messages/nope/answered", headers=marco)
     assert unknown.status_code == 404
+
+
+async def holder(client: httpx.AsyncClient, chat_id: str) -> str | None:
+    """Who holds the chat now, as a supervisor reads it."""
+    supervisor = ISSUER.bearer(["supervisor"], subject="sara-sub")
+    answer = await client.get(f"/v1/chats/{chat_id}/messages", headers=supervisor)
+    assert answer.status_code == 200, answer.text
+    return answer.json()["chat"]["operator_id"]  # type: ignore[no-any-return]
+
+
+async def test_an_operator_gone_offline_gives_back_the_chats_whose_customer_awaits_a_reply(
+    client: httpx.AsyncClient, servers: Servers, namespace: str
+) -> None:
+    anna = operator("anna-sub", chat_seat_limit=2)
+    marco = operator("marco-sub")  # one seat (the setting)
+    await say(client, anna, "online")
+    started = [(await client.post("/v1/widget/chats", json={})).json() for _ in range(2)]
+    waiting, answered = (s["chat_id"] for s in started)
+    customer = [{"Authorization": f"Chat {s['token']}"} for s in started]
+
+    async def both_hers() -> None:
+        assert (await presence_of(client))["anna-sub"] == ("online", 2, 2)
+
+    await eventually_async(both_hers, seconds=10)
+    for who, text in ((customer[0], "Is anyone there?"), (customer[1], "Where is my order?")):
+        sent = await client.post("/v1/widget/messages", json={"text": text}, headers=who)
+        assert sent.status_code == 201, sent.text
+    reply = await client.post(
+        f"/v1/chats/{answered}/messages", json={"text": "Checking it now"}, headers=anna
+    )
+    assert reply.status_code == 201, reply.text
+
+    async def keep_marco_online() -> None:  # his console's heartbeat; anna's has stopped
+        while True:
+            await say(client, marco, "online")
+            await asyncio.sleep(0.4)
+
+    heartbeats = asyncio.create_task(keep_marco_online())
+    try:
+
+        async def the_waiting_one_to_marco() -> None:
+            assert (await presence_of(client))["anna-sub"][0] == "offline"
+            assert await holder(client, waiting) == "marco-sub"
+
+        await eventually_async(the_waiting_one_to_marco, seconds=10)  # timeout 2 s
+        await asyncio.sleep(1)  # three more rounds: the answered chat stays anna's
+        assert await holder(client, answered) == "anna-sub"
+        # The customer writes again: it awaits a reply now, but marco's one seat is taken...
+        again = await client.post(
+            "/v1/widget/messages", json={"text": "Hello?"}, headers=customer[1]
+        )
+        assert again.status_code == 201
+        await asyncio.sleep(1)
+        assert await holder(client, answered) == "anna-sub"
+        # ...until he ends his chat: then it is his.
+        ended = await client.post(f"/v1/chats/{waiting}/end", headers=marco)
+        assert ended.status_code == 200, ended.text
+
+        async def the_second_to_marco() -> None:
+            assert await holder(client, answered) == "marco-sub"
+
+        await eventually_async(the_second_to_marco, seconds=10)
+    finally:
+        heartbeats.cancel()
+
+    records = await read_records(
+        servers.kafka_bootstrap_servers,
+        f"{namespace}.{CHAT_EVENTS}",
+        until=lambda got: sum(b"chat.transferred" in r.value for r in got) >= 2,
+    )
+    events = [parse(CHAT_EVENTS, r.value) for r in records]
+    moves = [
+        (e.chat_id, e.from_agent, e.to_agent, e.actor)
+        for e in events
+        if e.event_type == "chat.transferred"
+    ]
+    assert sorted(moves) == sorted(  # one partition a chat: no order between the two
+        [(waiting, "anna-sub", "marco-sub", None), (answered, "anna-sub", "marco-sub", None)]
+    )
+    joins = [(e.chat_id, e.agent, e.via) for e in events if e.event_type == "chat.agent_joined"]
+    assert (waiting, "marco-sub", "auto") in joins
+    assert (answered, "marco-sub", "auto") in joins

@@ -124,3 +124,19 @@ def test_an_operator_reads_the_chats_they_hold_or_held_and_a_supervisor_every_ch
     waiting = conversation.started_by_customer("c9", None, T0)
     with pytest.raises(NotYours, match="has no operator yet: take it to read it"):
         conversation.check_reader(waiting, "marco", supervisor=False, held_by=frozenset())
+
+
+def test_a_chat_given_back_goes_to_the_chosen_operator_with_transferred_and_an_auto_join() -> None:
+    chat = proactive()  # anna's
+    later = T0 + timedelta(minutes=3)
+    given = conversation.given_back(chat, "marco", later)
+    assert (given.operator_id, given.joined_at, given.team) == ("marco", later, None)
+    events = [e for _, e in chat_events.given_back(chat, given, later)]
+    assert [e.event_type for e in events] == ["chat.transferred", "chat.agent_joined"]
+    moved, joined = events
+    assert (moved.from_agent, moved.to_agent, moved.actor) == ("anna", "marco", None)  # type: ignore[union-attr]
+    assert (joined.agent, joined.via) == ("marco", "auto")  # type: ignore[union-attr]
+    with pytest.raises(ChatRefused):
+        conversation.given_back(chat, "anna", later)  # already hers
+    with pytest.raises(ChatRefused):
+        conversation.given_back(conversation.started_by_customer("c9", None, T0), "marco", later)
