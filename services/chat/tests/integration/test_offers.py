@@ -116,6 +116,10 @@ async def test_offers_go_to_free_operators_and_on_to_the_next_when_declined_or_l
             assert await offers(client) == {"urgent": "anna-sub", "normal": "marco-sub"}
 
         await eventually_async(both_offered, seconds=10)
+        page = (await client.get("/console/queue?lang=en", headers=anna)).text
+        assert page.count("Offered to you") == 1  # the urgent one, in her console's poll
+        assert page.index("Offered to you") > page.index('id="request-urgent"')
+        assert page.index("Offered to you") < page.index('id="request-normal"')
         refused = await client.post(
             "/v1/contact-requests/urgent/offer/decline", json={"reason": "x"}, headers=marco
         )

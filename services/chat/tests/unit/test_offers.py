@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from cc_schemas import ContactChannel, ContactContext, ContactPriority
 from chat import queue
+from chat.console.rows import row_of
 from chat.presence import Operator, Presence, choose_for_offer, seat_refusal, status_at
 from chat.queue import ContactRequest, Refused, State
 
@@ -118,3 +119,11 @@ def test_a_chat_taken_by_hand_is_refused_at_the_seat_limit_with_the_reason() -> 
         "reassign it"
     )
     assert seat_refusal("anna", 4, 3) is not None  # over it (a supervisor's reassignment)
+
+
+def test_the_console_row_says_offered_to_you_to_that_operator_only() -> None:
+    offered = replace(REQUEST, offered_to="anna", offered_until=NOW + timedelta(seconds=14))
+    assert row_of(offered, "en", NOW, "anna").offer == "Offered to you: 14 s left"
+    assert row_of(offered, "it", NOW, "anna").offer == "Proposta a te: ancora 14 s"
+    assert row_of(offered, "en", NOW, "marco").offer is None
+    assert row_of(offered, "en", NOW + timedelta(seconds=14), "anna").offer is None  # lapsed

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 
-from cc_runtime import WriteBy
+from cc_runtime import CurrentPrincipal, WriteBy
 from cc_runtime.console import console_static_router, content_policy
 from chat.chats import Conversations
 from chat.console.chat_routes import render_panel
@@ -50,7 +50,7 @@ def console_router(
         return response
 
     @router.get("/queue", response_class=HTMLResponse, summary="The live queue, as HTML")
-    async def queue(request: Request, lang: Lang = None) -> HTMLResponse:
+    async def queue(request: Request, caller: CurrentPrincipal, lang: Lang = None) -> HTMLResponse:
         chosen = lang_of(request, lang)
         now = datetime.now(UTC)
         waiting = await requests.live(now, 200)
@@ -58,7 +58,7 @@ def console_router(
         return html(
             "queue.html",
             chosen,
-            rows=[row_of(r, chosen, now) for r in waiting],
+            rows=[row_of(r, chosen, now, caller.subject) for r in waiting],
             caption=t["queue_count"].format(count=len(waiting)),
             updated=t["updated"].format(time=now.strftime("%H:%M:%S")),
         )

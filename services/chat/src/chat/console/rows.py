@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chat.console.messages import CHANNELS, MESSAGES, PRIORITIES, RULES
-from chat.queue import ContactRequest, seconds_left
+from chat.queue import ContactRequest, offered_to, seconds_left
 
 
 @dataclass(frozen=True)
@@ -26,10 +26,17 @@ class Row:
     expires_at: str
     accept_label: str
     decline_label: str
+    offer: str | None = None  # "offered to you" by auto-assignment, while it lasts
 
 
-def row_of(request: ContactRequest, lang: str, now: datetime) -> Row:
+def row_of(request: ContactRequest, lang: str, now: datetime, me: str | None = None) -> Row:
     t = MESSAGES[lang]
+    mine = me is not None and offered_to(request, now) == me
+    offer_left = (
+        max(1, int((request.offered_until - now).total_seconds()))
+        if mine and request.offered_until is not None
+        else None
+    )
     return Row(
         request_id=request.request_id,
         priority_code=request.priority.value,
@@ -45,6 +52,7 @@ def row_of(request: ContactRequest, lang: str, now: datetime) -> Row:
         expires_at=request.expires_at.isoformat(),
         accept_label=t["accept_label"].format(request_id=request.request_id),
         decline_label=t["decline_label"].format(request_id=request.request_id),
+        offer=t["offered_to_you"].format(seconds=offer_left) if offer_left else None,
     )
 
 
