@@ -118,6 +118,7 @@ async def test_offers_go_to_free_operators_and_on_to_the_next_when_declined_or_l
         await eventually_async(both_offered, seconds=10)
         page = (await client.get("/console/queue?lang=en", headers=anna)).text
         assert page.count("Offered to you") == 1  # the urgent one, in her console's poll
+        assert page.count('data-offer="1"') == 1  # with its Pass on button
         assert page.index("Offered to you") > page.index('id="request-urgent"')
         assert page.index("Offered to you") < page.index('id="request-normal"')
         refused = await client.post(
@@ -131,12 +132,16 @@ async def test_offers_go_to_free_operators_and_on_to_the_next_when_declined_or_l
             "/v1/contact-requests/urgent/offer/decline", json={}, headers=anna
         )
         assert no_reason.status_code == 422
+        # Her console's Pass on (the decline dialog with offer=1): the offer, not the request.
         declined = await client.post(
-            "/v1/contact-requests/urgent/offer/decline",
-            json={"reason": "on a long call"},
+            "/console/decline?lang=en",
+            data={"request_id": "urgent", "reason": "on a long call", "offer": "1"},
             headers=anna,
         )
-        assert (declined.status_code, declined.json()["state"]) == (200, "waiting")
+        assert declined.status_code == 200, declined.text
+        assert "You passed the offer of request urgent on: on a long call" in declined.text
+        still = await client.get("/v1/contact-requests/urgent", headers=anna)
+        assert (still.json()["state"], still.json()["offered_to"]) == ("waiting", None)
         # Marco's seat is held by his offer, and anna passed: nobody has the urgent one...
         await asyncio.sleep(0.8)
         assert await offers(client) == {"urgent": None, "normal": "marco-sub"}

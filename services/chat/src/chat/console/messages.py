@@ -25,6 +25,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "accept_label": "Accept request {request_id}",
         "decline_label": "Decline request {request_id}",
         "offered_to_you": "Offered to you: {seconds} s left",
+        "pass": "Pass on",
+        "pass_label": "Pass the offer of request {request_id} to a colleague",
+        "pass_title": "Pass the offer on to a colleague:",
+        "passed": (
+            "You passed the offer of request {request_id} on: {reason}. It goes to a colleague."
+        ),
         "anonymous": "anonymous visitor",
         "session": "session {session_id}",
         "strategic": "strategic level {level}",
@@ -123,6 +129,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "accept_label": "Accetta la richiesta {request_id}",
         "decline_label": "Rifiuta la richiesta {request_id}",
         "offered_to_you": "Proposta a te: ancora {seconds} s",
+        "pass": "Passa",
+        "pass_label": "Passa a un collega la proposta della richiesta {request_id}",
+        "pass_title": "Passa la proposta a un collega:",
+        "passed": (
+            "Hai passato la proposta della richiesta {request_id}: {reason}. Va a un collega."
+        ),
         "anonymous": "visitatore anonimo",
         "session": "sessione {session_id}",
         "strategic": "livello strategico {level}",

@@ -15,7 +15,7 @@ from chat.console.chat_routes import render_panel
 from chat.console.messages import CHANNELS, LANGUAGES, MESSAGES
 from chat.console.render import html, lang_of, notice
 from chat.console.rows import customer_of, row_of
-from chat.handlers import Desk, NotFound, accept, decline
+from chat.handlers import Desk, NotFound, accept, decline, pass_offer
 from chat.queue import ContactRequest, Refused
 from chat.repository import ContactRequests
 from chat.settings import Settings
@@ -102,8 +102,16 @@ def console_router(
         reason: Annotated[str, Form(min_length=1, max_length=500)],
         by: WriteBy,
         lang: Lang = None,
+        offer: Annotated[str, Form()] = "",
     ) -> HTMLResponse:
         chosen = lang_of(request, lang)
+        if offer:  # Pass on: the offer made to the operator, not the request
+            try:
+                await pass_offer(desk, request_id, reason, by)
+            except (NotFound, Refused) as error:
+                return _refusal(error, request_id, chosen)
+            text = MESSAGES[chosen]["passed"].format(request_id=request_id, reason=reason.strip())
+            return notice("declined", text, chosen, triggers=QUEUE_CHANGED)
         try:
             declined: ContactRequest = await decline(desk, request_id, reason, by)
         except (NotFound, Refused) as error:

@@ -27,6 +27,7 @@ class Row:
     accept_label: str
     decline_label: str
     offer: str | None = None  # "offered to you" by auto-assignment, while it lasts
+    pass_label: str = ""
 
 
 def row_of(request: ContactRequest, lang: str, now: datetime, me: str | None = None) -> Row:
@@ -53,6 +54,7 @@ def row_of(request: ContactRequest, lang: str, now: datetime, me: str | None = N
         accept_label=t["accept_label"].format(request_id=request.request_id),
         decline_label=t["decline_label"].format(request_id=request.request_id),
         offer=t["offered_to_you"].format(seconds=offer_left) if offer_left else None,
+        pass_label=t["pass_label"].format(request_id=request.request_id),
     )
 
 

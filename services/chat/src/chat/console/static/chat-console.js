@@ -10,6 +10,11 @@ document.body.addEventListener("click", (event) => {
   if (!button) return;
   document.getElementById("decline-request").value = button.dataset.decline;
   document.getElementById("decline-which").textContent = button.dataset.decline;
+  // An offer's Pass declines the offer only (the request goes to a colleague).
+  const offer = button.dataset.offer === "1";
+  document.getElementById("decline-offer").value = offer ? "1" : "";
+  const what = document.getElementById("decline-what");
+  what.textContent = offer ? what.dataset.offer : what.dataset.request;
   document.getElementById("decline-reason").value = "";
   dialog.showModal();
 });
