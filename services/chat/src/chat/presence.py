@@ -26,6 +26,7 @@ class Operator:
     last_seen: datetime  # their console's last heartbeat
     team: str | None = None
     open_chats: int = 0
+    offers: int = 0  # contact requests offered to them now: each holds a seat while it lasts
 
 
 def status_at(operator: Operator, now: datetime, timeout: timedelta) -> Presence:
@@ -36,7 +37,7 @@ def status_at(operator: Operator, now: datetime, timeout: timedelta) -> Presence
 
 
 def free_seats(operator: Operator) -> int:
-    return max(operator.seat_limit - operator.open_chats, 0)
+    return max(operator.seat_limit - operator.open_chats - operator.offers, 0)
 
 
 def available(operators: Iterable[Operator], now: datetime, timeout: timedelta) -> list[Operator]:
@@ -55,7 +56,7 @@ def choose(
     candidates = [o for o in available(operators, now, timeout) if team is None or o.team == team]
     if not candidates:
         return None
-    return min(candidates, key=lambda o: (o.open_chats, o.operator_id))
+    return min(candidates, key=lambda o: (o.open_chats + o.offers, o.operator_id))
 
 
 def choose_for_offer(

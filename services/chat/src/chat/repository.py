@@ -237,12 +237,7 @@ class PostgresContactRequests:
                     )
                 if operators is None:
                     operators = await _lock_operators(connection, seen_since)
-                    rows = await connection.fetch(
-                        "SELECT offered_to, count(*) AS n FROM contact_requests "
-                        "WHERE state = 'waiting' AND offered_until > $1 GROUP BY offered_to",
-                        now,
-                    )
-                    held = {r["offered_to"]: r["n"] for r in rows}
+                    held = {o.operator_id: o.offers for o in operators}
                 passed = await connection.fetch(
                     "SELECT operator_id FROM contact_request_passes WHERE request_id = $1",
                     request.request_id,
@@ -1074,9 +1069,9 @@ async def _seat_refusal(connection: Any, operator_id: str, seat_default: int) ->
 
 
 async def _lock_operators(connection: Any, seen_since: datetime) -> list[Operator]:
-    """The online operators, their rows locked, with their open chats counted after the lock
-    in a statement of its own: its snapshot holds every chat an assigner that held these
-    locks before committed."""
+    """The online operators, their rows locked, with their open chats and the offers they
+    hold counted after the lock in statements of their own: their snapshots hold every chat
+    and offer an assigner or offerer that held these locks before committed."""
     locked = await connection.fetch(
         "SELECT operator_id FROM operators WHERE status = 'online' AND last_seen >= $1 "
         "ORDER BY operator_id FOR UPDATE",
@@ -1086,7 +1081,12 @@ async def _lock_operators(connection: Any, seen_since: datetime) -> list[Operato
         WITH_OPEN_CHATS + "WHERE operator_id = ANY($1::text[])",
         [r["operator_id"] for r in locked],
     )
-    return [_operator(r) for r in rows]
+    offered = await connection.fetch(
+        "SELECT offered_to, count(*) AS n FROM contact_requests "
+        "WHERE state = 'waiting' AND offered_until > now() GROUP BY offered_to"
+    )
+    held = {r["offered_to"]: r["n"] for r in offered}
+    return [replace(_operator(r), offers=held.get(r["operator_id"], 0)) for r in rows]
 
 
 def _operator(row: Any) -> Operator:

@@ -282,3 +282,36 @@ async def test_a_take_or_accept_at_the_seat_limit_is_409_but_a_supervisor_may_ex
     assert [(e.event_type, e.operator_id) for e in published] == [
         ("contact.accepted", "marco-sub")
     ]  # anna's refused accept published nothing
+
+
+async def test_an_offer_holds_its_seat_against_a_customers_chat(
+    settings: Settings, servers: Servers, namespace: str
+) -> None:
+    anna = operator("anna-sub")  # one seat (the setting)
+    async with serving(settings) as client:
+        await client.put("/v1/presence", json={"status": "online"}, headers=anna)
+        event = requested("proactive", ContactPriority.HIGH, timedelta(0), ContactChannel.CHAT)
+        await produce(
+            servers.kafka_bootstrap_servers,
+            f"{namespace}.{CONTACT_REQUESTS}",
+            [(event.request_id.encode(), encode(event))],
+        )
+
+        async def offered_to_her() -> None:
+            assert await offers(client) == {"proactive": "anna-sub"}
+
+        await eventually_async(offered_to_her, seconds=10)
+        started = await client.post("/v1/widget/chats", json={})
+        assert started.status_code == 201, started.text
+        await asyncio.sleep(1)  # three watcher rounds: her seat is held by the offer
+        listed = (await client.get("/v1/chats", headers=anna)).json()["chats"]
+        assert [(c["chat_id"], c["operator_id"]) for c in listed] == [
+            (started.json()["chat_id"], None)
+        ]
+        accepted = await client.post("/v1/contact-requests/proactive/accept", headers=anna)
+        assert accepted.status_code == 200, accepted.text  # her seat was kept for it
+        await asyncio.sleep(1)
+        listed = (await client.get("/v1/chats", headers=anna)).json()["chats"]
+        held = {c["chat_id"]: c["operator_id"] for c in listed}
+        assert held[started.json()["chat_id"]] is None  # 1 of 1: the customer's chat waits
+        assert list(held.values()).count("anna-sub") == 1

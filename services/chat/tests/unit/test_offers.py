@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from cc_schemas import ContactChannel, ContactContext, ContactPriority
 from chat import queue
 from chat.console.rows import row_of
-from chat.presence import Operator, Presence, choose_for_offer, seat_refusal, status_at
+from chat.presence import (
+    Operator,
+    Presence,
+    choose,
+    choose_for_offer,
+    seat_refusal,
+    status_at,
+)
 from chat.queue import ContactRequest, Refused, State
 
 NOW = datetime(2026, 12, 2, 15, 0, tzinfo=UTC)
@@ -127,3 +134,10 @@ def test_the_console_row_says_offered_to_you_to_that_operator_only() -> None:
     assert row_of(offered, "it", NOW, "anna").offer == "Proposta a te: ancora 14 s"
     assert row_of(offered, "en", NOW, "marco").offer is None
     assert row_of(offered, "en", NOW + timedelta(seconds=14), "anna").offer is None  # lapsed
+
+
+def test_an_offer_held_takes_a_seat_from_the_chats_auto_assignment_gives() -> None:
+    assert choose([op("anna", seats=1, offers=1)], NOW, TIMEOUT) is None
+    chosen = choose([op("anna", seats=2, offers=1), op("marco", open_chats=1)], NOW, TIMEOUT)
+    assert chosen is not None
+    assert chosen.operator_id == "anna"  # one each: by id
