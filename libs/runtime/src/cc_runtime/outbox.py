@@ -97,8 +97,12 @@ class Relay:
 
     async def run(self) -> None:
         while True:
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancel that
+            # comes as the event is set (a write waking the relay as the service stops), and
+            # the stop then waited for this loop for ever.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._written.wait(), self._interval)
+                async with asyncio.timeout(self._interval):
+                    await self._written.wait()
             self._written.clear()
             try:
                 await self.drain()
@@ -114,8 +118,8 @@ class Relay:
             yield self
         finally:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            # Its CancelledError is not raised here; a cancel of this stop still is.
+            await asyncio.gather(task, return_exceptions=True)
             # A last round so a clean stop leaves nothing, bounded: a broker that does not
             # answer must not hold the stop (what is left is sent at the next start).
             with contextlib.suppress(Exception):
