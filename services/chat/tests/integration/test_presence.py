@@ -16,13 +16,14 @@ import pytest
 from fastapi import FastAPI
 
 from cc_runtime.postgres import Database
-from cc_schemas import CHAT_EVENTS, parse
+from cc_schemas import CHAT_EVENTS, ChatParty, parse
 from cc_testing import Servers, TestIssuer, eventually_async, read_records
-from chat import assignment
+from chat import assignment, chats
 from chat.app import create_app
 from chat.assignment import Seats
+from chat.chats import Conversations
 from chat.presence import Presence
-from chat.repository import PostgresOperators
+from chat.repository import PostgresChats, PostgresOperators
 from chat.settings import Settings
 
 pytestmark = pytest.mark.infra
@@ -325,3 +326,47 @@ async def test_an_operator_gone_offline_gives_back_the_chats_whose_customer_awai
     joins = [(e.chat_id, e.agent, e.via) for e in events if e.event_type == "chat.agent_joined"]
     assert (waiting, "marco-sub", "auto") in joins
     assert (answered, "marco-sub", "auto") in joins
+
+
+async def test_watchers_giving_back_at_once_give_each_chat_once_and_fill_no_seat_twice(
+    settings: Settings,
+) -> None:
+    async with serving(settings):  # runs the migrations; stopped before any chat exists
+        pass
+    database = Database(settings.postgres_url, settings.postgres_schema)
+    await database.open()
+    try:
+        seats = Seats(
+            operators=PostgresOperators(database),
+            timeout=timedelta(minutes=5),
+            default_seat_limit=2,
+            written=lambda: None,
+        )
+        conversations = Conversations(
+            chats=PostgresChats(database), max_chars=2000, written=lambda: None
+        )
+        now = datetime.now(UTC)
+        await assignment.heartbeat(seats, "gone", Presence.ONLINE, 10, None, now)
+        chat_ids = []
+        for _ in range(8):
+            started = await chats.start(conversations, None, now)
+            await chats.send(
+                conversations, started.chat_id, ChatParty.CUSTOMER, "hi", None, None, now
+            )
+            chat_ids.append(started.chat_id)
+        assert len(await assignment.assign_waiting(seats, now)) == 8  # all eight: gone's
+        await assignment.heartbeat(seats, "gone", Presence.OFFLINE, 10, None, now)
+        for name in ("op-a", "op-b"):  # two seats each: four of the eight can move
+            await assignment.heartbeat(seats, name, Presence.ONLINE, None, None, now)
+        rounds = await asyncio.gather(
+            *(assignment.give_back(seats, datetime.now(UTC)) for _ in range(6))
+        )
+    finally:
+        await database.close()
+
+    given = [chat.chat_id for made in rounds for chat in made]
+    assert len(given) == len(set(given)) == 4
+    assert set(given) <= set(chat_ids)
+    assert Counter(chat.operator_id for made in rounds for chat in made) == Counter(
+        {"op-a": 2, "op-b": 2}
+    )
