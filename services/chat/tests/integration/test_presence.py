@@ -165,27 +165,27 @@ async def test_a_bad_presence_is_refused_with_the_reason(client: httpx.AsyncClie
 async def test_assigners_running_at_once_give_each_chat_once_and_fill_no_seat_twice(
     settings: Settings,
 ) -> None:
-    quiet = settings.model_copy(update={"presence_check_seconds": 3600})  # no watcher's round
+    # The chats are started through the service, which is then stopped: its watcher's first
+    # round comes at its start and must not race the assigners below.
+    async with serving(settings) as client:
+        chat_ids = [await start_chat(client) for _ in range(12)]
     database = Database(settings.postgres_url, settings.postgres_schema)
-    async with serving(quiet) as client:
-        await database.open()
+    await database.open()
+    try:
         seats = Seats(
             operators=PostgresOperators(database),
             timeout=timedelta(minutes=5),
             default_seat_limit=3,
             written=lambda: None,
         )
-        chat_ids = [await start_chat(client) for _ in range(12)]
         now = datetime.now(UTC)
         for name in ("op-a", "op-b", "op-c"):
             await assignment.heartbeat(seats, name, Presence.ONLINE, None, None, now)
-
-        try:
-            rounds = await asyncio.gather(
-                *(assignment.assign_waiting(seats, datetime.now(UTC)) for _ in range(6))
-            )
-        finally:
-            await database.close()
+        rounds = await asyncio.gather(
+            *(assignment.assign_waiting(seats, datetime.now(UTC)) for _ in range(6))
+        )
+    finally:
+        await database.close()
 
     given = [chat.chat_id for assigned in rounds for chat in assigned]
     holders = Counter(chat.operator_id for assigned in rounds for chat in assigned)
