@@ -45,12 +45,12 @@ typecheck:
 	$(UV) run --frozen mypy schemas/src libs/runtime/src libs/testing/src libs/attachments/src
 	$(UV) run --frozen mypy $(wildcard services/*/src) $(wildcard tools/*/src) libs/kpi-oracle/src
 
-# PYTEST_WORKERS=3 runs the tests in 3 pytest-xdist workers sharing one Kafka and one
-# PostgreSQL started for the run (deploy/local/test-servers), `--dist loadgroup` keeping the
-# identity provider's tests on one worker (Keycloak starts once). Not yet the default: on our
-# loaded machines (load 15-21) a parallel run had 30 failures and errors that a serial one has
-# not been shown free of (README, "How long it takes"); 0 is the one-process run as before.
-PYTEST_WORKERS ?= 0
+# The tests run in 3 pytest-xdist workers sharing one Kafka and one PostgreSQL started for the
+# run (deploy/local/test-servers), `--dist loadgroup` keeping the identity provider's tests on
+# one worker (Keycloak starts once). Most of a test's time is waiting (processes starting,
+# consumers joining, outages held), so 3 workers on 2 cores halve the run (README, "How long it
+# takes"). PYTEST_WORKERS=0 is the one-process run, e.g. to read a failing test's output in order.
+PYTEST_WORKERS ?= 3
 pytest:
 ifeq ($(PYTEST_WORKERS),0)
 	$(UV) run --frozen pytest
