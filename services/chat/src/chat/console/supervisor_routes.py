@@ -2,6 +2,7 @@
 wallboard fragment htmx refreshes, the reassign step from the board, and the same step in the
 JSON API. Only supervisors (403 for operators)."""
 
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -41,6 +42,25 @@ class Assigned(BaseModel):
 class Reassigned(BaseModel):
     chat_id: str
     operator_id: str
+
+
+async def board_notice(handing: Awaitable[None], chosen: str, **named: str) -> HTMLResponse:
+    """The board's notice of a chat reassigned or a request handed on: refused with the
+    reason, or done, and then the board refreshes."""
+    try:
+        await handing
+    except HTTPException as refused:
+        return html(
+            "board_notice.html",
+            chosen,
+            status=refused.status_code,
+            ok=False,
+            reason=refused.detail,
+            **named,
+        )
+    response = html("board_notice.html", chosen, status=200, ok=True, **named)
+    response.headers["HX-Trigger"] = "board-changed"
+    return response
 
 
 def supervisor_routers(
@@ -105,24 +125,12 @@ def supervisor_routers(
         by: WriteBy,
         lang: Lang = None,
     ) -> HTMLResponse:
-        chosen = lang_of(request, lang)
-        try:
-            await reassign(chat_id, operator_id, by)
-        except HTTPException as refused:
-            return html(
-                "board_notice.html",
-                chosen,
-                status=refused.status_code,
-                ok=False,
-                chat_id=chat_id,
-                operator_id=operator_id,
-                reason=refused.detail,
-            )
-        response = html(
-            "board_notice.html", chosen, ok=True, chat_id=chat_id, operator_id=operator_id
+        return await board_notice(
+            reassign(chat_id, operator_id, by),
+            lang_of(request, lang),
+            chat_id=chat_id,
+            operator_id=operator_id,
         )
-        response.headers["HX-Trigger"] = "board-changed"
-        return response
 
     @console.post(
         "/requests/{request_id}/assign", response_class=HTMLResponse, summary="Hand a request"
@@ -134,24 +142,12 @@ def supervisor_routers(
         by: WriteBy,
         lang: Lang = None,
     ) -> HTMLResponse:
-        chosen = lang_of(request, lang)
-        try:
-            await assign(request_id, operator_id, by)
-        except HTTPException as refused:
-            return html(
-                "board_notice.html",
-                chosen,
-                status=refused.status_code,
-                ok=False,
-                request_id=request_id,
-                operator_id=operator_id,
-                reason=refused.detail,
-            )
-        response = html(
-            "board_notice.html", chosen, ok=True, request_id=request_id, operator_id=operator_id
+        return await board_notice(
+            assign(request_id, operator_id, by),
+            lang_of(request, lang),
+            request_id=request_id,
+            operator_id=operator_id,
         )
-        response.headers["HX-Trigger"] = "board-changed"
-        return response
 
     @api.post("/requests/{request_id}/assign", summary="Hand a waiting request to an operator")
     async def assign_by_api(request_id: str, body: ReassignBody, by: WriteBy) -> Assigned:
