@@ -6,7 +6,7 @@ own transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -913,23 +913,17 @@ class PostgresOperators:
                 "SELECT chat_id FROM chats WHERE state = 'open' AND operator_id IS NULL "
                 "ORDER BY started_at, chat_id LIMIT 50"
             )
-            operators: list[Operator] | None = None
-            for candidate in candidates:
-                row = await connection.fetchrow(
+            return await _first_given(
+                connection,
+                [c["chat_id"] for c in candidates],
+                lambda chat_id: connection.fetchrow(
                     "SELECT * FROM chats WHERE chat_id = $1 AND state = 'open' "
                     "AND operator_id IS NULL FOR UPDATE SKIP LOCKED",
-                    candidate["chat_id"],
-                )
-                if row is None:  # another assigner holds it, or it was taken meanwhile
-                    continue
-                if operators is None:
-                    operators = await _lock_operators(connection, seen_since)
-                chat = _chat(row)
-                step = assigns(chat, operators)
-                if step is not None:
-                    assigned, _ = await _apply(connection, chat, step, None)
-                    return assigned
-        return None
+                    chat_id,
+                ),
+                seen_since,
+                assigns,
+            )
 
     async def give_back_next(self, seen_since: datetime, assigns: Assigns) -> Chat | None:
         """Give one open chat held by an offline operator (said so, or not heard from since
@@ -946,27 +940,21 @@ class PostgresOperators:
                 "LIMIT 50",
                 seen_since,
             )
-            operators: list[Operator] | None = None
-            for candidate in candidates:
-                row = await connection.fetchrow(
+            return await _first_given(
+                connection,
+                [c["chat_id"] for c in candidates],
+                lambda chat_id: connection.fetchrow(
                     "SELECT c.* FROM chats c JOIN operators o ON o.operator_id = c.operator_id "
                     "WHERE c.chat_id = $2 AND c.state = 'open' "
                     "AND (o.status = 'offline' OR o.last_seen < $1) AND "
                     "(SELECT m.sender FROM chat_messages m WHERE m.chat_id = c.chat_id "
                     "ORDER BY m.seq DESC LIMIT 1) = 'customer' FOR UPDATE OF c SKIP LOCKED",
                     seen_since,
-                    candidate["chat_id"],
-                )
-                if row is None:  # another watcher holds it, or it changed meanwhile
-                    continue
-                if operators is None:
-                    operators = await _lock_operators(connection, seen_since)
-                chat = _chat(row)
-                step = assigns(chat, operators)
-                if step is not None:
-                    given, _ = await _apply(connection, chat, step, None)
-                    return given
-        return None
+                    chat_id,
+                ),
+                seen_since,
+                assigns,
+            )
 
     async def queue_figures(
         self, started_at: datetime | None, seen_since: datetime, handled_since: datetime
@@ -1066,6 +1054,31 @@ async def _seat_refusal(connection: Any, operator_id: str, seat_default: int) ->
         "SELECT count(*) FROM chats WHERE operator_id = $1 AND state = 'open'", operator_id
     )
     return presence.seat_refusal(operator_id, held, limit if limit is not None else seat_default)
+
+
+async def _first_given(
+    connection: Any,
+    chat_ids: list[str],
+    lock_chat: Callable[[str], Awaitable[Any]],
+    seen_since: datetime,
+    assigns: Assigns,
+) -> Chat | None:
+    """The first of `chat_ids` that `lock_chat` locks (its row, or None when another assigner
+    holds it or it changed meanwhile) and `assigns` gives a step, given; the online operators'
+    rows are locked once, after the first chat locked. None when no chat could be given."""
+    operators: list[Operator] | None = None
+    for chat_id in chat_ids:
+        row = await lock_chat(chat_id)
+        if row is None:
+            continue
+        if operators is None:
+            operators = await _lock_operators(connection, seen_since)
+        chat = _chat(row)
+        step = assigns(chat, operators)
+        if step is not None:
+            given, _ = await _apply(connection, chat, step, None)
+            return given
+    return None
 
 
 async def _lock_operators(connection: Any, seen_since: datetime) -> list[Operator]:
