@@ -54,14 +54,17 @@ _NAME_LEAD = re.compile(
 
 def _known_names() -> re.Pattern[str]:
     """Common first names and surnames (first-names.txt), capitalised, with the capitalised
-    word after one taken for its surname."""
+    word after one taken for its surname and the one before for its first name."""
     text = resources.files(__name__.rpartition(".")[0]).joinpath("first-names.txt")
     listed = sorted(
         {w for line in text.read_text("utf-8").splitlines() if not line.startswith("#")
          for w in line.split()},
         key=len, reverse=True,
     )  # fmt: skip
-    return re.compile(r"\b(?:" + "|".join(listed) + r")\b(?:\s+" + _NAME_WORD + ")?")
+    # A capitalised word just before a listed surname is taken for its first name too: first
+    # names left out of the list as common words ("Chiara Rossi") must not stay behind.
+    before = r"(?:\b[A-ZÀ-Ý][a-zà-ÿ'\u2019]+\s+)?"
+    return re.compile(before + r"\b(?:" + "|".join(listed) + r")\b(?:\s+" + _NAME_WORD + ")?")
 
 
 _KNOWN_NAME = _known_names()
